@@ -1,0 +1,139 @@
+# Exporter suite: one binary per subsystem, one shared library in common/.
+#
+#   make                      build every exporter into bin/
+#   make test                 build and run the whole test suite
+#   make SANITIZER=address    (or undefined, or address,undefined) instrumented build
+#   make install PREFIX=/usr/local DESTDIR=
+#   make V=1                  show the commands
+
+EXPORTERS := node_exporter
+
+PREFIX ?= /usr/local
+BINDIR_INSTALL = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+STD := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wvla -Wwrite-strings -Wundef -Wconversion -Wno-sign-conversion -Wpointer-arith \
+	-Wno-missing-field-initializers
+WERROR ?= -Werror
+OPT ?= -O2
+DEBUG ?= -g
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+REVISION := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+BRANCH := $(shell git symbolic-ref --short -q HEAD 2>/dev/null || echo unknown)
+DEFS := -DSUITE_VERSION='"$(VERSION)"' -DSUITE_REVISION='"$(REVISION)"' -DSUITE_BRANCH='"$(BRANCH)"'
+
+comma := ,
+ifeq ($(SANITIZER),)
+  VARIANT := default
+  SANFLAGS :=
+else
+  VARIANT := $(subst $(comma),-,$(SANITIZER))
+  SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  OPT := -O1
+endif
+
+BUILD ?= build/$(VARIANT)
+ifeq ($(SANITIZER),)
+  BINDIR ?= bin
+else
+  BINDIR ?= $(BUILD)/bin
+endif
+
+COMMON_PKGS := libmicrohttpd libpcre2-8 zlib yaml-0.1 libcrypt
+PKG_CFLAGS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --cflags $(1)))
+PKG_LIBS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --libs $(1)))
+
+FINAL_CFLAGS = $(STD) $(WARN) $(WERROR) $(OPT) $(DEBUG) $(SANFLAGS) $(DEFS) $(CFLAGS) -MMD -MP
+FINAL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+COMMON_LIBS = $(call PKG_LIBS,$(COMMON_PKGS)) -lpthread -lm
+
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIBCOMMON := $(BUILD)/libcommon.a
+
+node_exporter_SRC := $(wildcard node_exporter/*.c)
+node_exporter_PKGS :=
+
+all: $(EXPORTERS:%=$(BINDIR)/%)
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(BUILD)/common/%.o: common/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) $(call PKG_CFLAGS,$(COMMON_PKGS)) -c -o $@ $<
+
+define exporter_rules
+$(1)_OBJ := $$($(1)_SRC:%.c=$$(BUILD)/%.o)
+$$(BUILD)/$(1)/%.o: $(1)/%.c
+	@mkdir -p $$(dir $$@)
+	$$(call say,CC,$$<)$$(CC) $$(FINAL_CFLAGS) $$(call PKG_CFLAGS,$$($(1)_PKGS)) -c -o $$@ $$<
+$$(BINDIR)/$(1): $$($(1)_OBJ) $$(LIBCOMMON)
+	@mkdir -p $$(dir $$@)
+	$$(call say,LD,$$@)$$(CC) $$(FINAL_LDFLAGS) -o $$@ $$($(1)_OBJ) $$(LIBCOMMON) $$(call PKG_LIBS,$$($(1)_PKGS)) $$(COMMON_LIBS)
+endef
+$(foreach e,$(EXPORTERS),$(eval $(call exporter_rules,$(e))))
+
+# ---- tests ----
+# Unit tests: one check program per tests/unit/check_*.c, linked with the
+# common library and the exporter objects it names in its first line
+# ("// links: node_exporter").
+UNIT_SRC := $(wildcard tests/unit/check_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+CHECK_CFLAGS = $(call PKG_CFLAGS,check)
+CHECK_LIBS = $(call PKG_LIBS,check)
+
+unit_links = $(shell sed -n '1s|^// links: ||p' $(1))
+unit_objs = $(foreach e,$(call unit_links,$(1)),$(filter-out $(BUILD)/$(e)/main.o,$($(e)_OBJ)))
+unit_pkgs = $(foreach e,$(call unit_links,$(1)),$($(e)_PKGS))
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $(LIBCOMMON) $$(call unit_objs,tests/unit/%.c)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) -Wno-missing-prototypes -Wno-write-strings $(CHECK_CFLAGS) \
+		$(call PKG_CFLAGS,$(COMMON_PKGS) $(call unit_pkgs,$<)) -o $@ $< \
+		$(call unit_objs,$<) $(LIBCOMMON) $(call PKG_LIBS,$(call unit_pkgs,$<)) $(COMMON_LIBS) $(CHECK_LIBS)
+
+unit-bins: $(UNIT_BIN)
+
+# The whole suite: unit, conformance and integration tests, then the same
+# again built with ASan+UBSan. Ends with "N passed, N failed".
+test:
+	@tests/run-all
+
+# One pass of the suite against the binaries of this build variant.
+test-pass: all unit-bins
+	@BUILD=$(BUILD) BINDIR=$(BINDIR) tests/run-pass
+
+check-style:
+	@tests/check-style.sh
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(BINDIR_INSTALL) $(DESTDIR)$(MANDIR)/man1
+	for e in $(EXPORTERS); do install -m 0755 $(BINDIR)/$$e $(DESTDIR)$(BINDIR_INSTALL)/$$e; done
+	for e in $(EXPORTERS); do [ ! -f man/$$e.1 ] || install -m 0644 man/$$e.1 $(DESTDIR)$(MANDIR)/man1/$$e.1; done
+
+uninstall:
+	for e in $(EXPORTERS); do rm -f $(DESTDIR)$(BINDIR_INSTALL)/$$e $(DESTDIR)$(MANDIR)/man1/$$e.1; done
+
+clean:
+	rm -rf build bin
+
+.PHONY: all test test-pass unit-bins check-style install uninstall clean
+
+-include $(shell find build -name '*.d' 2>/dev/null)

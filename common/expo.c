@@ -1,0 +1,781 @@
+#define _GNU_SOURCE /* qsort_r */
+#include "expo.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmtnum.h"
+#include "log.h"
+
+#define ARENA_CHUNK 65536
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct dist {
+	uint64_t count;
+	double sum;
+	size_t n;
+	double *bounds; /* quantiles or upper bounds */
+	double *qvalues; /* summary only */
+	uint64_t *counts; /* histogram only, cumulative */
+};
+
+struct series {
+	const char **values;
+	double value;
+	uint32_t seq; /* insertion order: the first of two duplicates wins */
+	struct dist *dist;
+};
+
+struct family {
+	char *name;
+	char *help;
+	enum metric_type type;
+	size_t nlabels;
+	char **labels;
+	size_t *order; /* label indices in name order */
+	struct series *series;
+	size_t nseries, cap;
+	bool discard;
+	bool logged;
+};
+
+struct expo {
+	size_t max_bytes, used_bytes;
+	struct chunk *chunks;
+	struct family **table; /* open addressing by name */
+	size_t table_size, nfamilies;
+	struct family **sorted; /* filled by expo_finish */
+	size_t nsorted;
+	bool finished;
+	int status;
+	size_t dropped;
+	uint32_t seq;
+	struct family sink; /* target of invalid or conflicting declarations */
+};
+
+static bool charge(struct expo *e, size_t n)
+{
+	if (n > e->max_bytes - e->used_bytes) {
+		e->status = -ENOSPC;
+		return false;
+	}
+	e->used_bytes += n;
+	return true;
+}
+
+static void *arena_alloc(struct expo *e, size_t n)
+{
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	struct chunk *c = e->chunks;
+	if (!c || c->size - c->used < n) {
+		size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		if (!charge(e, size))
+			return NULL;
+		c = malloc(sizeof *c + size);
+		if (!c) {
+			e->status = -ENOMEM;
+			return NULL;
+		}
+		c->size = size;
+		c->used = 0;
+		c->next = e->chunks;
+		e->chunks = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += n;
+	return p;
+}
+
+/*
+ * Copy s into the arena as valid UTF-8: each run of invalid bytes becomes
+ * U+FFFD, as Go's strings.ToValidUTF8 does, so the page always parses.
+ */
+static char *arena_strdup_utf8(struct expo *e, const char *s)
+{
+	if (!s)
+		s = "";
+	size_t n = 0;
+	bool ascii = true;
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] >= 0x80)
+			ascii = false;
+	if (ascii) {
+		char *p = arena_alloc(e, n + 1);
+		if (p)
+			memcpy(p, s, n + 1);
+		return p;
+	}
+
+	char *p = arena_alloc(e, n * 3 + 1); /* worst case: every byte replaced */
+	if (!p)
+		return NULL;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+	bool in_bad = false;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
+		size_t len = 0;
+		uint32_t cp = 0;
+		if (c < 0x80)
+			len = 1;
+		else if ((c & 0xe0) == 0xc0)
+			len = 2, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			len = 3, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			len = 4, cp = c & 0x07;
+		bool ok = len > 0 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++) {
+			if ((u[i + k] & 0xc0) != 0x80)
+				ok = false;
+			else
+				cp = cp << 6 | (u[i + k] & 0x3f);
+		}
+		if (ok && len > 1) {
+			static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+			if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+				ok = false;
+		}
+		if (!ok) {
+			if (!in_bad) {
+				memcpy(p + o, "\xef\xbf\xbd", 3);
+				o += 3;
+			}
+			in_bad = true;
+			i++;
+			continue;
+		}
+		in_bad = false;
+		memcpy(p + o, u + i, len);
+		o += len;
+		i += len;
+	}
+	p[o] = '\0';
+	return p;
+}
+
+struct expo *expo_new(size_t max_bytes)
+{
+	struct expo *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->max_bytes = max_bytes;
+	e->table_size = 256;
+	e->table = calloc(e->table_size, sizeof *e->table);
+	if (!e->table) {
+		free(e);
+		return NULL;
+	}
+	static char empty[] = "";
+	e->sink.name = empty;
+	e->sink.help = empty;
+	e->sink.discard = true;
+	return e;
+}
+
+void expo_free(struct expo *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->table_size; i++)
+		if (e->table[i])
+			free(e->table[i]->series);
+	free(e->table);
+	free(e->sorted);
+	struct chunk *c = e->chunks;
+	while (c) {
+		struct chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	free(e);
+}
+
+int expo_status(const struct expo *e)
+{
+	return e->status;
+}
+
+size_t expo_dropped(const struct expo *e)
+{
+	return e->dropped;
+}
+
+void expo_clear_status(struct expo *e)
+{
+	e->status = 0;
+}
+
+bool expo_valid_metric_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+			  (p != s && c >= '0' && c <= '9');
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+bool expo_valid_label_name(const char *s)
+{
+	if (!*s || (s[0] == '_' && s[1] == '_'))
+		return false;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			  (p != s && c >= '0' && c <= '9');
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static uint32_t hash_name(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static struct family **slot_for(struct expo *e, const char *name)
+{
+	size_t mask = e->table_size - 1;
+	size_t i = hash_name(name) & mask;
+	while (e->table[i] && strcmp(e->table[i]->name, name) != 0)
+		i = (i + 1) & mask;
+	return &e->table[i];
+}
+
+static int grow_table(struct expo *e)
+{
+	size_t old_size = e->table_size;
+	struct family **old = e->table;
+	struct family **t = calloc(old_size * 2, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	e->table = t;
+	e->table_size = old_size * 2;
+	for (size_t i = 0; i < old_size; i++)
+		if (old[i])
+			*slot_for(e, old[i]->name) = old[i];
+	free(old);
+	return 0;
+}
+
+struct family *expo_find(struct expo *e, const char *name)
+{
+	return *slot_for(e, name);
+}
+
+static bool same_labels(const struct family *f, const char *const *labels)
+{
+	size_t n = 0;
+	for (; labels && labels[n]; n++)
+		if (n >= f->nlabels || strcmp(f->labels[n], labels[n]) != 0)
+			return false;
+	return n == f->nlabels;
+}
+
+static struct family *conflict(struct expo *e, struct family *f, const char *why)
+{
+	if (!f->logged) {
+		f->logged = true;
+		log_error("metric family declared twice inconsistently; dropping the later samples",
+			  "family", f->name, "reason", why, NULL);
+	}
+	return &e->sink;
+}
+
+static struct family *reject(struct expo *e, const char *name, const char *why)
+{
+	log_error("invalid metric family; dropping its samples", "family", name, "reason", why, NULL);
+	return &e->sink;
+}
+
+static int cmp_label_idx(const void *a, const void *b, void *ctx)
+{
+	char **names = ctx;
+	return strcmp(names[*(const size_t *)a], names[*(const size_t *)b]);
+}
+
+struct family *expo_family(struct expo *e, const char *name, enum metric_type type,
+			   const char *help, const char *const *labels)
+{
+	if (e->finished)
+		return &e->sink;
+	struct family **slot = slot_for(e, name);
+	struct family *f = *slot;
+	if (f) {
+		if (f->type != type)
+			return conflict(e, f, "different type");
+		if (!same_labels(f, labels))
+			return conflict(e, f, "different label names");
+		if (strcmp(f->help, help ? help : "") != 0)
+			return conflict(e, f, "different help text");
+		return f;
+	}
+
+	if (!expo_valid_metric_name(name))
+		return reject(e, name, "invalid metric name");
+	size_t n = 0;
+	for (; labels && labels[n]; n++) {
+		if (!expo_valid_label_name(labels[n]))
+			return reject(e, name, "invalid label name");
+		if ((type == METRIC_SUMMARY && strcmp(labels[n], "quantile") == 0) ||
+		    (type == METRIC_HISTOGRAM && strcmp(labels[n], "le") == 0))
+			return reject(e, name, "reserved label name");
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(labels[k], labels[n]) == 0)
+				return reject(e, name, "duplicate label name");
+	}
+
+	f = arena_alloc(e, sizeof *f);
+	if (!f)
+		return &e->sink;
+	memset(f, 0, sizeof *f);
+	f->name = arena_strdup_utf8(e, name);
+	f->help = arena_strdup_utf8(e, help);
+	f->type = type;
+	f->nlabels = n;
+	if (n) {
+		f->labels = arena_alloc(e, n * sizeof *f->labels);
+		f->order = arena_alloc(e, n * sizeof *f->order);
+		if (!f->labels || !f->order)
+			return &e->sink;
+		for (size_t i = 0; i < n; i++) {
+			f->labels[i] = arena_strdup_utf8(e, labels[i]);
+			f->order[i] = i;
+		}
+		qsort_r(f->order, n, sizeof *f->order, cmp_label_idx, f->labels);
+	}
+	if (!f->name || !f->help || (n && !f->labels[n - 1]))
+		return &e->sink;
+
+	if ((e->nfamilies + 1) * 2 > e->table_size) {
+		if (grow_table(e) < 0) {
+			e->status = -ENOMEM;
+			return &e->sink;
+		}
+		slot = slot_for(e, name);
+	}
+	*slot = f;
+	e->nfamilies++;
+	return f;
+}
+
+static struct series *new_series(struct expo *e, struct family *f, const char *const *values)
+{
+	if (f->discard || e->finished) {
+		e->dropped++;
+		return NULL;
+	}
+	if (f->nseries == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		if (!charge(e, (cap - f->cap) * sizeof *f->series)) {
+			e->dropped++;
+			return NULL;
+		}
+		struct series *s = realloc(f->series, cap * sizeof *s);
+		if (!s) {
+			e->status = -ENOMEM;
+			e->dropped++;
+			return NULL;
+		}
+		f->series = s;
+		f->cap = cap;
+	}
+	const char **vals = NULL;
+	if (f->nlabels) {
+		vals = arena_alloc(e, f->nlabels * sizeof *vals);
+		if (!vals) {
+			e->dropped++;
+			return NULL;
+		}
+		for (size_t i = 0; i < f->nlabels; i++) {
+			vals[i] = arena_strdup_utf8(e, values[i]);
+			if (!vals[i]) {
+				e->dropped++;
+				return NULL;
+			}
+		}
+	}
+	struct series *s = &f->series[f->nseries++];
+	s->values = vals;
+	s->value = 0;
+	s->seq = e->seq++;
+	s->dist = NULL;
+	return s;
+}
+
+void expo_add(struct expo *e, struct family *f, double value, const char *const *values)
+{
+	if (f->type == METRIC_SUMMARY || f->type == METRIC_HISTOGRAM) {
+		e->dropped++;
+		return;
+	}
+	struct series *s = new_series(e, f, values);
+	if (s)
+		s->value = value;
+}
+
+void expo_single(struct expo *e, const char *name, enum metric_type type, const char *help,
+		 double value)
+{
+	expo_add(e, expo_family(e, name, type, help, NULL), value, NULL);
+}
+
+static struct dist *new_dist(struct expo *e, uint64_t count, double sum, size_t n)
+{
+	struct dist *d = arena_alloc(e, sizeof *d);
+	if (!d)
+		return NULL;
+	d->count = count;
+	d->sum = sum;
+	d->n = n;
+	d->qvalues = NULL;
+	d->counts = NULL;
+	d->bounds = n ? arena_alloc(e, n * sizeof *d->bounds) : NULL;
+	if (n && !d->bounds)
+		return NULL;
+	return d;
+}
+
+void expo_add_summary(struct expo *e, struct family *f, const char *const *values,
+		      uint64_t count, double sum, size_t n, const double *quantiles,
+		      const double *qvalues)
+{
+	if (f->type != METRIC_SUMMARY) {
+		e->dropped++;
+		return;
+	}
+	struct series *s = new_series(e, f, values);
+	if (!s)
+		return;
+	struct dist *d = new_dist(e, count, sum, n);
+	double *qv = n ? arena_alloc(e, n * sizeof *qv) : NULL;
+	if (!d || (n && !qv)) {
+		f->nseries--;
+		e->dropped++;
+		return;
+	}
+	memcpy(d->bounds, quantiles, n * sizeof *quantiles);
+	memcpy(qv, qvalues, n * sizeof *qvalues);
+	d->qvalues = qv;
+	s->dist = d;
+}
+
+void expo_add_histogram(struct expo *e, struct family *f, const char *const *values,
+			uint64_t count, double sum, size_t n, const double *bounds,
+			const uint64_t *cumulative)
+{
+	if (f->type != METRIC_HISTOGRAM) {
+		e->dropped++;
+		return;
+	}
+	struct series *s = new_series(e, f, values);
+	if (!s)
+		return;
+	struct dist *d = new_dist(e, count, sum, n);
+	uint64_t *c = n ? arena_alloc(e, n * sizeof *c) : NULL;
+	if (!d || (n && !c)) {
+		f->nseries--;
+		e->dropped++;
+		return;
+	}
+	memcpy(d->bounds, bounds, n * sizeof *bounds);
+	memcpy(c, cumulative, n * sizeof *cumulative);
+	d->counts = c;
+	s->dist = d;
+}
+
+static int cmp_family(const void *a, const void *b)
+{
+	return strcmp((*(struct family *const *)a)->name, (*(struct family *const *)b)->name);
+}
+
+static int cmp_series(const void *a, const void *b, void *ctx)
+{
+	const struct family *f = ctx;
+	const struct series *x = a, *y = b;
+	for (size_t i = 0; i < f->nlabels; i++) {
+		size_t k = f->order[i];
+		int c = strcmp(x->values[k], y->values[k]);
+		if (c)
+			return c;
+	}
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool same_series(const struct family *f, const struct series *x, const struct series *y)
+{
+	for (size_t i = 0; i < f->nlabels; i++)
+		if (strcmp(x->values[i], y->values[i]) != 0)
+			return false;
+	return true;
+}
+
+static void sort_family(struct family *f)
+{
+	if (f->nseries < 2)
+		return;
+	qsort_r(f->series, f->nseries, sizeof *f->series, cmp_series, f);
+	size_t out = 1;
+	for (size_t i = 1; i < f->nseries; i++) {
+		if (same_series(f, &f->series[out - 1], &f->series[i])) {
+			if (!f->logged) {
+				f->logged = true;
+				log_error("series collected twice with the same label values; keeping the first",
+					  "family", f->name, NULL);
+			}
+			continue;
+		}
+		f->series[out++] = f->series[i];
+	}
+	f->nseries = out;
+}
+
+void expo_finish(struct expo *e)
+{
+	if (e->finished)
+		return;
+	e->finished = true;
+	e->sorted = malloc((e->nfamilies ? e->nfamilies : 1) * sizeof *e->sorted);
+	if (!e->sorted) {
+		e->status = -ENOMEM;
+		return;
+	}
+	e->nsorted = 0;
+	for (size_t i = 0; i < e->table_size; i++) {
+		struct family *f = e->table[i];
+		if (f && f->nseries)
+			e->sorted[e->nsorted++] = f;
+	}
+	qsort(e->sorted, e->nsorted, sizeof *e->sorted, cmp_family);
+	for (size_t i = 0; i < e->nsorted; i++)
+		sort_family(e->sorted[i]);
+}
+
+size_t expo_family_count(const struct expo *e)
+{
+	return e->nsorted;
+}
+
+/* ---- rendering ---- */
+
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+int expo_escape_label(struct buf *out, const char *s)
+{
+	const char *run = s;
+	for (; *s; s++) {
+		const char *rep;
+		switch (*s) {
+		case '\\': rep = "\\\\"; break;
+		case '"': rep = "\\\""; break;
+		case '\n': rep = "\\n"; break;
+		default: continue;
+		}
+		TRY(buf_append(out, run, (size_t)(s - run)));
+		TRY(buf_append(out, rep, 2));
+		run = s + 1;
+	}
+	return buf_append(out, run, (size_t)(s - run));
+}
+
+static int escape_help(struct buf *out, const char *s, bool om)
+{
+	const char *run = s;
+	for (; *s; s++) {
+		const char *rep;
+		if (*s == '\\')
+			rep = "\\\\";
+		else if (*s == '\n')
+			rep = "\\n";
+		else if (*s == '"' && om)
+			rep = "\\\"";
+		else
+			continue;
+		TRY(buf_append(out, run, (size_t)(s - run)));
+		TRY(buf_append(out, rep, 2));
+		run = s + 1;
+	}
+	return buf_append(out, run, (size_t)(s - run));
+}
+
+struct render {
+	struct buf *out;
+	bool om;
+};
+
+static int put_float(struct render *r, double v)
+{
+	char tmp[FMT_NUM_MAX];
+	size_t n = r->om ? fmt_float_om(tmp, v) : fmt_float(tmp, v);
+	return buf_append(r->out, tmp, n);
+}
+
+/* Integer counts: a float in text 0.0.4 (client_golang), an integer in OpenMetrics. */
+static int put_count(struct render *r, uint64_t v)
+{
+	char tmp[FMT_NUM_MAX];
+	size_t n = r->om ? fmt_u64(tmp, v) : fmt_float(tmp, (double)v);
+	return buf_append(r->out, tmp, n);
+}
+
+/* name+suffix{labels[,extra="xval"]} */
+static int put_series_name(struct render *r, const struct family *f, const char *suffix,
+			   const struct series *s, const char *extra, double xval)
+{
+	struct buf *out = r->out;
+	TRY(buf_puts(out, f->name));
+	if (suffix)
+		TRY(buf_puts(out, suffix));
+	if (!f->nlabels && !extra)
+		return 0;
+	TRY(buf_putc(out, '{'));
+	for (size_t i = 0; i < f->nlabels; i++) {
+		size_t k = f->order[i];
+		if (i)
+			TRY(buf_putc(out, ','));
+		TRY(buf_puts(out, f->labels[k]));
+		TRY(buf_append(out, "=\"", 2));
+		TRY(expo_escape_label(out, s->values[k]));
+		TRY(buf_putc(out, '"'));
+	}
+	if (extra) {
+		if (f->nlabels)
+			TRY(buf_putc(out, ','));
+		TRY(buf_puts(out, extra));
+		TRY(buf_append(out, "=\"", 2));
+		TRY(put_float(r, xval));
+		TRY(buf_putc(out, '"'));
+	}
+	return buf_putc(out, '}');
+}
+
+static bool all_ones(const struct family *f)
+{
+	for (size_t i = 0; i < f->nseries; i++)
+		if (f->series[i].value != 1)
+			return false;
+	return true;
+}
+
+/*
+ * Name and type for the metadata lines. OpenMetrics strips _total from
+ * counters and _info from info families; a counter without _total would be
+ * renamed by a scraper (foo -> foo_total) and break dashboards, so it is
+ * exposed as "unknown" under its own name instead.
+ */
+static void meta_of(const struct family *f, bool om, const char **type, size_t *name_len)
+{
+	size_t n = strlen(f->name);
+	*name_len = n;
+	switch (f->type) {
+	case METRIC_COUNTER:
+		*type = "counter";
+		if (om) {
+			if (n > 6 && strcmp(f->name + n - 6, "_total") == 0)
+				*name_len = n - 6;
+			else
+				*type = "unknown";
+		}
+		return;
+	case METRIC_GAUGE: *type = "gauge"; return;
+	case METRIC_UNTYPED: *type = om ? "unknown" : "untyped"; return;
+	case METRIC_SUMMARY: *type = "summary"; return;
+	case METRIC_HISTOGRAM: *type = "histogram"; return;
+	case METRIC_INFO:
+		*type = "gauge";
+		if (om && n > 5 && strcmp(f->name + n - 5, "_info") == 0 && all_ones(f)) {
+			*type = "info";
+			*name_len = n - 5;
+		}
+		return;
+	}
+	*type = "untyped";
+}
+
+static int render_family(struct render *r, const struct family *f)
+{
+	struct buf *out = r->out;
+	const char *type;
+	size_t name_len;
+	meta_of(f, r->om, &type, &name_len);
+
+	TRY(buf_append(out, "# HELP ", 7));
+	TRY(buf_append(out, f->name, name_len));
+	TRY(buf_putc(out, ' '));
+	TRY(escape_help(out, f->help, r->om));
+	TRY(buf_append(out, "\n# TYPE ", 8));
+	TRY(buf_append(out, f->name, name_len));
+	TRY(buf_putc(out, ' '));
+	TRY(buf_puts(out, type));
+	TRY(buf_putc(out, '\n'));
+
+	for (size_t i = 0; i < f->nseries; i++) {
+		const struct series *s = &f->series[i];
+		const struct dist *d = s->dist;
+		if (f->type == METRIC_SUMMARY) {
+			for (size_t q = 0; q < d->n; q++) {
+				TRY(put_series_name(r, f, NULL, s, "quantile", d->bounds[q]));
+				TRY(buf_putc(out, ' '));
+				TRY(put_float(r, d->qvalues[q]));
+				TRY(buf_putc(out, '\n'));
+			}
+		} else if (f->type == METRIC_HISTOGRAM) {
+			for (size_t b = 0; b < d->n; b++) {
+				TRY(put_series_name(r, f, "_bucket", s, "le", d->bounds[b]));
+				TRY(buf_putc(out, ' '));
+				TRY(put_count(r, d->counts[b]));
+				TRY(buf_putc(out, '\n'));
+			}
+			if (!d->n || !isinf(d->bounds[d->n - 1])) {
+				TRY(put_series_name(r, f, "_bucket", s, "le", INFINITY));
+				TRY(buf_putc(out, ' '));
+				TRY(put_count(r, d->count));
+				TRY(buf_putc(out, '\n'));
+			}
+		} else {
+			TRY(put_series_name(r, f, NULL, s, NULL, 0));
+			TRY(buf_putc(out, ' '));
+			TRY(put_float(r, s->value));
+			TRY(buf_putc(out, '\n'));
+			continue;
+		}
+		TRY(put_series_name(r, f, "_sum", s, NULL, 0));
+		TRY(buf_putc(out, ' '));
+		TRY(put_float(r, d->sum));
+		TRY(buf_putc(out, '\n'));
+		TRY(put_series_name(r, f, "_count", s, NULL, 0));
+		TRY(buf_putc(out, ' '));
+		TRY(put_count(r, d->count));
+		TRY(buf_putc(out, '\n'));
+	}
+	return 0;
+}
+
+int expo_render(struct expo *e, enum expo_format fmt, struct buf *out)
+{
+	expo_finish(e);
+	if (!e->sorted)
+		return -ENOMEM;
+	struct render r = { .out = out, .om = fmt == EXPO_OPENMETRICS };
+	for (size_t i = 0; i < e->nsorted; i++)
+		TRY(render_family(&r, e->sorted[i]));
+	if (r.om)
+		TRY(buf_append(out, "# EOF\n", 6));
+	return 0;
+}

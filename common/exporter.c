@@ -1,0 +1,442 @@
+#define _GNU_SOURCE
+#include "exporter.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "fsread.h"
+#include "log.h"
+#include "server.h"
+
+#ifndef SUITE_VERSION
+#define SUITE_VERSION "0.0.0"
+#endif
+#ifndef SUITE_REVISION
+#define SUITE_REVISION "unknown"
+#endif
+#ifndef SUITE_BRANCH
+#define SUITE_BRANCH "unknown"
+#endif
+
+const char suite_version[] = SUITE_VERSION;
+const char suite_revision[] = SUITE_REVISION;
+const char suite_branch[] = SUITE_BRANCH;
+
+/* A collector's scratch buffer never holds more than one file of this size. */
+#define SCRATCH_MAX (64u << 20)
+
+double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double ts_seconds(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+double request_remaining(const struct request *rq)
+{
+	return ts_seconds(&rq->deadline) - mono_now();
+}
+
+const char *request_arg(const struct request *rq, const char *key)
+{
+	for (size_t i = 0; i < rq->nargs; i++)
+		if (strcmp(rq->args[i].key, key) == 0)
+			return rq->args[i].value;
+	return NULL;
+}
+
+int scrape_fail(struct scrape *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+	return COLLECT_ERROR;
+}
+
+int scrape_read(struct scrape *s, const char *path, struct buf *out)
+{
+	return fdcache_read(s->collector ? s->collector->fds : NULL, path, out);
+}
+
+ssize_t scrape_read_small(struct scrape *s, const char *path, char *dst, size_t cap)
+{
+	return fdcache_read_small(s->collector ? s->collector->fds : NULL, path, dst, cap);
+}
+
+struct buf *scrape_buf(struct scrape *s)
+{
+	return &s->collector->scratch;
+}
+
+double scrape_remaining(const struct scrape *s)
+{
+	return request_remaining(s->rq);
+}
+
+int exporter_select(const struct request *rq, bool *selected, char *msg, size_t msglen)
+{
+	const struct exporter *x = rq->x;
+	bool any_collect = false, any_exclude = false;
+	for (size_t i = 0; i < rq->nargs; i++) {
+		if (!strcmp(rq->args[i].key, "collect[]"))
+			any_collect = true;
+		else if (!strcmp(rq->args[i].key, "exclude[]"))
+			any_exclude = true;
+	}
+	if (any_collect && any_exclude) {
+		snprintf(msg, msglen, "Combined collect and exclude queries are not allowed.");
+		return 400;
+	}
+	for (size_t i = 0; i < x->ninst; i++)
+		selected[i] = x->inst[i].enabled && !any_collect;
+	if (!any_collect && !any_exclude)
+		return 0;
+
+	for (size_t a = 0; a < rq->nargs; a++) {
+		bool collect = !strcmp(rq->args[a].key, "collect[]");
+		if (!collect && strcmp(rq->args[a].key, "exclude[]"))
+			continue;
+		const char *name = rq->args[a].value;
+		size_t i = 0;
+		while (i < x->ninst && strcmp(x->inst[i].def->name, name))
+			i++;
+		if (i == x->ninst) {
+			snprintf(msg, msglen, "Couldn't create filtered metrics handler: missing collector: %s",
+				 name);
+			return 400;
+		}
+		if (!x->inst[i].enabled) {
+			snprintf(msg, msglen, "Couldn't create filtered metrics handler: disabled collector: %s",
+				 name);
+			return 400;
+		}
+		selected[i] = collect;
+	}
+	return 0;
+}
+
+/*
+ * Log a collector's outcome once per change of state, as collectd's
+ * c_complain: a failing file is one error line, not one per scrape.
+ */
+static void report(struct collector *c, int rc, const char *err)
+{
+	bool changed = rc != c->last_rc || (rc == COLLECT_ERROR && strcmp(err, c->last_err) != 0);
+	if (rc == COLLECT_ERROR) {
+		if (changed)
+			log_error("collector failed", "name", c->def->name, "err", err, NULL);
+		else
+			log_debug("collector still failing", "name", c->def->name, "err", err, NULL);
+	} else if (rc == COLLECT_NODATA) {
+		if (changed)
+			log_debug("collector returned no data", "name", c->def->name, "err", err, NULL);
+	} else if (changed && c->ran) {
+		log_info("collector recovered", "name", c->def->name, NULL);
+	}
+	c->last_rc = rc;
+	snprintf(c->last_err, sizeof c->last_err, "%s", rc == COLLECT_OK ? "" : err);
+}
+
+void exporter_run_collectors(const struct request *rq, const bool *selected, void *target,
+			     struct expo *e)
+{
+	const struct exporter *x = rq->x;
+	char name[128];
+	snprintf(name, sizeof name, "%s_scrape_collector_duration_seconds", x->prefix);
+	struct family *fdur = expo_family(e, name, METRIC_GAUGE,
+					  "Duration of a collector scrape.",
+					  (const char *const[]){ "collector", NULL });
+	snprintf(name, sizeof name, "%s_scrape_collector_success", x->prefix);
+	struct family *fok = expo_family(e, name, METRIC_GAUGE,
+					 "Whether a collector succeeded.",
+					 (const char *const[]){ "collector", NULL });
+
+	for (size_t i = 0; i < x->ninst; i++) {
+		struct collector *c = &x->inst[i];
+		if (selected ? !selected[i] : !c->enabled)
+			continue;
+		struct scrape s = { .rq = rq, .collector = c, .target = target };
+		pthread_mutex_lock(&c->lock);
+		s.state = c->state;
+		double t0 = mono_now();
+		int rc = c->def->collect(&s, e);
+		double dt = mono_now() - t0;
+		fdcache_sweep(c->fds);
+		if (rc == COLLECT_OK && expo_status(e)) {
+			rc = COLLECT_ERROR;
+			snprintf(s.err, sizeof s.err, "exposition size cap reached, samples dropped");
+		}
+		if (rc != COLLECT_OK && rc != COLLECT_NODATA && rc != COLLECT_ERROR)
+			rc = COLLECT_ERROR;
+		report(c, rc, s.err);
+		c->ran = true;
+		c->last_ok = rc == COLLECT_OK;
+		c->last_duration = dt;
+		pthread_mutex_unlock(&c->lock);
+
+		expo_sample(e, fdur, dt, c->def->name);
+		expo_sample(e, fok, rc == COLLECT_OK ? 1 : 0, c->def->name);
+	}
+}
+
+void exporter_build_info_std(const struct exporter *x, struct expo *e)
+{
+	char name[128];
+	snprintf(name, sizeof name, "%s_build_info", x->name);
+	struct utsname u;
+	const char *arch = "";
+	if (uname(&u) == 0) {
+		/* Go's GOARCH spelling of the machine, as dashboards filter on it. */
+		static const char *const map[][2] = {
+			{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
+			{ "i386", "386" }, { "armv7l", "arm" }, { "ppc64le", "ppc64le" },
+			{ "s390x", "s390x" }, { "riscv64", "riscv64" },
+		};
+		arch = u.machine;
+		for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+			if (!strcmp(u.machine, map[i][0]))
+				arch = map[i][1];
+	}
+	struct family *f = expo_family(
+		e, name, METRIC_GAUGE,
+		"A metric with a constant '1' value labeled by version, revision, branch, and the build platform; goversion is empty (not a Go program).",
+		(const char *const[]){ "branch", "goarch", "goos", "goversion", "revision", "tags",
+				       "version", NULL });
+	expo_sample(e, f, 1, suite_branch, arch, "linux", "", suite_revision, "", suite_version);
+}
+
+void exporter_self_metrics(const struct request *rq, struct expo *e)
+{
+	const struct exporter *x = rq->x;
+	if (x->build_info)
+		x->build_info(x, e);
+	if (x->disable_exporter_metrics)
+		return;
+	process_metrics(e);
+	server_metrics(e);
+}
+
+int exporter_default_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
+{
+	bool stack_sel[256];
+	bool *selected = rq->x->ninst <= 256 ? stack_sel : calloc(rq->x->ninst, sizeof *selected);
+	if (!selected) {
+		snprintf(msg, msglen, "out of memory");
+		return 500;
+	}
+	int status = exporter_select(rq, selected, msg, msglen);
+	if (status == 0) {
+		exporter_run_collectors(rq, selected, NULL, e);
+		exporter_self_metrics(rq, e);
+	} else {
+		log_warn("bad collector filter", "err", msg, NULL);
+	}
+	if (selected != stack_sel)
+		free(selected);
+	return status;
+}
+
+/* ---- program skeleton ---- */
+
+static struct strlist listen_addrs;
+static const char *telemetry_path;
+static long max_requests;
+static bool disable_exporter_metrics;
+static bool disable_defaults;
+static const char *web_config_file;
+static const char *log_level;
+static const char *log_format;
+
+static struct flag web_flags[] = {
+	{ "web.listen-address", FLAG_LIST, &listen_addrs, NULL,
+	  "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses.",
+	  NULL, 0, false },
+	{ "web.telemetry-path", FLAG_STRING, &telemetry_path, "/metrics",
+	  "Path under which to expose metrics.", NULL, 0, false },
+	{ "web.max-requests", FLAG_INT, &max_requests, "40",
+	  "Maximum number of parallel scrape requests. Use 0 to disable.", NULL, 0, false },
+	{ "web.config.file", FLAG_STRING, &web_config_file, "",
+	  "Path to configuration file that can enable TLS or authentication (exporter-toolkit format).",
+	  NULL, 0, false },
+	{ "log.level", FLAG_STRING, &log_level, "info",
+	  "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
+	  NULL, 0, false },
+	{ "log.format", FLAG_STRING, &log_format, "logfmt",
+	  "Output format of log messages. One of: [logfmt, json]", NULL, 0, false },
+};
+
+static struct flag disable_metrics_flag = {
+	"web.disable-exporter-metrics", FLAG_BOOL, &disable_exporter_metrics, "false",
+	"Exclude metrics about the exporter itself (process_*, promhttp_*).", NULL, 0, false
+};
+
+static struct flag disable_defaults_flag = {
+	"collector.disable-defaults", FLAG_BOOL, &disable_defaults, "false",
+	"Set all collectors to disabled by default.", NULL, 0, false
+};
+
+#define SHUTDOWN_GRACE 10
+
+static void *shutdown_watchdog(void *arg)
+{
+	(void)arg;
+	sleep(SHUTDOWN_GRACE);
+	log_error("requests still running after the shutdown grace period; exiting", NULL);
+	_exit(1);
+}
+
+/* Allow as many descriptors as the hard limit: the fd caches keep files open. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int exporter_main(struct exporter *x, int argc, char **argv)
+{
+	static struct flagset fs;
+	char version_line[256];
+	snprintf(version_line, sizeof version_line, "%s, version %s (branch: %s, revision: %s)",
+		 x->name, suite_version, suite_branch, suite_revision);
+	fs.prog = x->name;
+	fs.version_line = version_line;
+	fs.usage_tail = x->help_tail;
+	fs.single_dash = x->single_dash_flags;
+	x->fs = &fs;
+
+	web_flags[0].def = x->default_listen;
+	flags_add_table(&fs, web_flags, sizeof web_flags / sizeof web_flags[0]);
+	if (x->offers_disable_exporter_metrics)
+		flags_add(&fs, &disable_metrics_flag);
+	if (x->flags)
+		flags_add_table(&fs, x->flags, x->nflags);
+
+	x->ninst = x->ncollectors;
+	x->inst = calloc(x->ninst ? x->ninst : 1, sizeof *x->inst);
+	if (!x->inst) {
+		fprintf(stderr, "%s: out of memory\n", x->name);
+		return 1;
+	}
+	if (x->ncollectors)
+		flags_add(&fs, &disable_defaults_flag);
+	for (size_t i = 0; i < x->ninst; i++) {
+		struct collector *c = &x->inst[i];
+		c->def = x->collectors[i];
+		snprintf(c->enable_help, sizeof c->enable_help, "Enable the %s collector (default: %s).",
+			 c->def->name, c->def->default_enabled ? "enabled" : "disabled");
+		size_t flen = strlen(c->def->name) + sizeof "collector.";
+		char *fname = malloc(flen);
+		if (!fname) {
+			fprintf(stderr, "%s: out of memory\n", x->name);
+			return 1;
+		}
+		snprintf(fname, flen, "collector.%s", c->def->name);
+		c->enable_flag = (struct flag){ fname, FLAG_BOOL, &c->enabled,
+						c->def->default_enabled ? "true" : "false",
+						c->enable_help, NULL, 0, false };
+		flags_add(&fs, &c->enable_flag);
+	}
+	for (size_t i = 0; i < x->ninst; i++)
+		if (x->inst[i].def->flags)
+			flags_add_table(&fs, x->inst[i].def->flags, x->inst[i].def->nflags);
+
+	flags_parse(&fs, argc, argv);
+	x->disable_exporter_metrics = disable_exporter_metrics;
+
+	if (log_setup(log_level, log_format) < 0)
+		flags_fail(&fs, "invalid --log.level '%s' or --log.format '%s'", log_level, log_format);
+	if (telemetry_path[0] != '/')
+		flags_fail(&fs, "--web.telemetry-path must start with '/'");
+	if (max_requests < 0)
+		flags_fail(&fs, "--web.max-requests must not be negative");
+	char err[512] = "";
+	for (size_t i = 0; i < listen_addrs.n; i++)
+		if (server_check_address(listen_addrs.items[i], err, sizeof err) < 0)
+			flags_fail(&fs, "%s", err);
+
+	if (disable_defaults)
+		for (size_t i = 0; i < x->ninst; i++)
+			if (!x->inst[i].enable_flag.set)
+				x->inst[i].enabled = false;
+
+	if (x->setup && x->setup(err, sizeof err) < 0)
+		flags_fail(&fs, "%s", err);
+
+	raise_fd_limit();
+	log_info("starting", "exporter", x->name, "version", suite_version, "revision",
+		 suite_revision, NULL);
+	for (size_t i = 0; i < x->ninst; i++) {
+		struct collector *c = &x->inst[i];
+		pthread_mutex_init(&c->lock, NULL);
+		buf_init(&c->scratch, SCRATCH_MAX);
+		if (!c->enabled)
+			continue;
+		c->fds = fdcache_new();
+		err[0] = '\0';
+		if (c->def->init && c->def->init(&c->state, err, sizeof err) < 0)
+			flags_fail(&fs, "collector %s: %s", c->def->name, err);
+		log_info("collector enabled", "name", c->def->name, NULL);
+	}
+
+	/* Signals are taken synchronously below; block them before threads start. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct server_options opts = {
+		.listen = &listen_addrs,
+		.telemetry_path = telemetry_path,
+		.max_requests = max_requests,
+		.web_config_file = web_config_file,
+	};
+	struct server *srv = NULL;
+	int rc = server_start(x, &opts, &srv, err, sizeof err);
+	if (rc) {
+		log_error("could not start the HTTP server", "err", err, NULL);
+		return rc;
+	}
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+	/* A scrape stuck in a system call must not keep the process alive. */
+	pthread_t watchdog;
+	if (pthread_create(&watchdog, NULL, shutdown_watchdog, NULL) == 0)
+		pthread_detach(watchdog);
+	server_stop(srv);
+
+	if (x->teardown)
+		x->teardown();
+	flags_free(&fs); /* before the instances that hold some of the flags */
+	for (size_t i = 0; i < x->ninst; i++) {
+		struct collector *c = &x->inst[i];
+		if (c->enabled && c->def->fini)
+			c->def->fini(c->state);
+		fdcache_free(c->fds);
+		buf_free(&c->scratch);
+		pthread_mutex_destroy(&c->lock);
+		free((char *)c->enable_flag.name);
+	}
+	free(x->inst);
+	return 0;
+}

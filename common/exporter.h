@@ -1,0 +1,209 @@
+/*
+ * The exporter framework: collectors, the scrape of one request, and the
+ * program skeleton every exporter's main() hands over to.
+ *
+ * A collector is a const definition (name, default, option flags, init,
+ * collect, fini) in its own file. The framework makes one instance per
+ * definition, registers --[no-]collector.NAME, calls init once after the
+ * flags are parsed, and on each scrape calls collect() with the instance's
+ * mutex held: a collector never runs concurrently with itself, so its state
+ * needs no locking of its own, while different collectors and different
+ * scrapes share nothing else.
+ */
+#ifndef COMMON_EXPORTER_H
+#define COMMON_EXPORTER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "expo.h"
+#include "flags.h"
+
+struct request;
+struct scrape;
+struct exporter;
+
+/* collect() results besides 0 (success) and -1 (error, message in s->err). */
+#define COLLECT_OK 0
+#define COLLECT_ERROR (-1)
+/*
+ * The subsystem is absent on this host (no PSI, no mdstat...): success 0
+ * like upstream's ErrNoData, logged once at debug level, not as an error.
+ */
+#define COLLECT_NODATA 1
+
+struct collector_def {
+	const char *name;
+	bool default_enabled;
+	/* Option flags (--collector.NAME.*); dest variables are written only at start-up. */
+	struct flag *flags;
+	size_t nflags;
+	/*
+	 * Called once after flags are parsed, for enabled collectors only.
+	 * Sets *state (may stay NULL). Returns 0, or -1 with a message in err:
+	 * the program then exits 2 (bad option values).
+	 */
+	int (*init)(void **state, char *err, size_t errlen);
+	/* Append this scrape's families to e; returns COLLECT_*. */
+	int (*collect)(struct scrape *s, struct expo *e);
+	void (*fini)(void *state);
+};
+
+/* Per-instance bookkeeping, owned by the framework. */
+struct collector {
+	const struct collector_def *def;
+	bool enabled;
+	struct flag enable_flag;
+	char enable_help[96];
+	void *state;
+	pthread_mutex_t lock; /* held for the whole collect() */
+	struct fdcache *fds;
+	struct buf scratch;
+	/* Last run, under lock; read by the landing page. */
+	bool ran;
+	bool last_ok;
+	double last_duration;
+	int last_rc;
+	char last_err[512];
+};
+
+/* What a collector sees during collect(). */
+struct scrape {
+	const struct request *rq;
+	struct collector *collector;
+	void *state; /* the collector's state from init */
+	void *target; /* exporter-specific (a database connection...) */
+	char err[512]; /* message for COLLECT_ERROR */
+};
+
+/* Format s->err and return COLLECT_ERROR. */
+int scrape_fail(struct scrape *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read a procfs/sysfs file through the collector's descriptor cache. */
+int scrape_read(struct scrape *s, const char *path, struct buf *out) WUR;
+ssize_t scrape_read_small(struct scrape *s, const char *path, char *dst, size_t cap);
+
+/* The collector's reusable buffer (emptied by scrape_read). */
+struct buf *scrape_buf(struct scrape *s);
+
+/* Seconds left before the scrape deadline (may be negative). */
+double scrape_remaining(const struct scrape *s);
+
+/* One query argument of an HTTP request. */
+struct arg {
+	char *key;
+	char *value;
+};
+
+/* An HTTP request for metrics, as handlers and collectors see it. */
+struct request {
+	const struct exporter *x;
+	const char *path;
+	struct timespec start; /* CLOCK_MONOTONIC */
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+	struct arg *args;
+	size_t nargs;
+};
+
+/* First value of query argument key, or NULL. */
+const char *request_arg(const struct request *rq, const char *key);
+
+/* Seconds left before the request's deadline (may be negative). */
+double request_remaining(const struct request *rq);
+
+/*
+ * Fill e for a metrics request. Returns 0, or an HTTP status >= 400 with
+ * a short message in msg (sent as the body, text/plain).
+ */
+typedef int (*route_handler)(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+
+struct route {
+	const char *path;
+	route_handler handler;
+};
+
+struct exporter {
+	const char *name; /* binary name, e.g. "node_exporter" */
+	const char *title; /* landing page title, e.g. "Node Exporter" */
+	const char *prefix; /* metric namespace: "node" -> node_scrape_collector_* */
+	const char *default_listen; /* e.g. ":9100" */
+	const struct collector_def *const *collectors;
+	size_t ncollectors;
+	/* Handler of the telemetry path; NULL runs the collectors (see below). */
+	route_handler metrics_handler;
+	/* Further metric routes (/probe, /scrape). */
+	const struct route *routes;
+	size_t nroutes;
+	/* Emit the build-info family in the shape of the upstream exporter. */
+	void (*build_info)(const struct exporter *x, struct expo *e);
+	/* Offer --web.disable-exporter-metrics (node_exporter has it). */
+	bool offers_disable_exporter_metrics;
+	/* Extra flags of the exporter itself (besides collectors' options). */
+	struct flag *flags;
+	size_t nflags;
+	/* Accept -flag as well as --flag (Go flag package style). */
+	bool single_dash_flags;
+	/* After flags are parsed: validate and set up; return -1 with err to exit 2. */
+	int (*setup)(char *err, size_t errlen);
+	/* At shutdown, after the server stopped. */
+	void (*teardown)(void);
+	/* Paragraphs appended to --help. */
+	const char *help_tail;
+
+	/* Filled in by exporter_main(). */
+	struct collector *inst;
+	size_t ninst;
+	bool disable_exporter_metrics;
+	struct flagset *fs;
+};
+
+/*
+ * Run the exporter: register the common flags (web.*, log.*,
+ * collector.*), parse argv, initialise collectors, serve until SIGTERM or
+ * SIGINT. Returns the process exit status.
+ */
+int exporter_main(struct exporter *x, int argc, char **argv);
+
+/*
+ * The default metrics handler: honours collect[]/exclude[], runs the
+ * selected collectors and adds the self metrics.
+ */
+int exporter_default_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+
+/*
+ * Collector selection from collect[]/exclude[] query arguments, with
+ * node_exporter's 400 messages. selected must have x->ninst entries.
+ * Returns 0 or 400 with msg filled.
+ */
+int exporter_select(const struct request *rq, bool *selected, char *msg, size_t msglen);
+
+/*
+ * Run the selected (or, if selected is NULL, all enabled) collectors into
+ * e, each under its lock, with target passed through to them, and add
+ * <prefix>_scrape_collector_duration_seconds / _success.
+ */
+void exporter_run_collectors(const struct request *rq, const bool *selected, void *target,
+			     struct expo *e);
+
+/* build_info, process_* and promhttp_* families (unless disabled). */
+void exporter_self_metrics(const struct request *rq, struct expo *e);
+
+/* The client_golang version collector: <name>_build_info{branch,goarch,...} 1. */
+void exporter_build_info_std(const struct exporter *x, struct expo *e);
+
+/* process_* families from /proc/self (client_golang's process collector). */
+void process_metrics(struct expo *e);
+
+/* Version of the suite and of this build. */
+extern const char suite_version[];
+extern const char suite_revision[];
+extern const char suite_branch[];
+
+/* Monotonic clock as seconds. */
+double mono_now(void);
+
+#endif

@@ -1,0 +1,145 @@
+#include "fmtnum.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t fmt_u64(char *dst, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+	return n;
+}
+
+/*
+ * Shortest decimal digits of |v| (finite, non-zero) that parse back to v:
+ * fills digits (no leading or trailing zeros) and returns their count; *dp
+ * is the decimal point position, value = 0.d1d2... * 10^dp.
+ */
+static int shortest_digits(double v, char *digits, int *dp)
+{
+	double a = fabs(v);
+
+	/* Integers below 2^53 are exact, and their digits are the shortest. */
+	if (a < 9007199254740992.0 && a == floor(a)) {
+		char tmp[24];
+		int n = (int)fmt_u64(tmp, (uint64_t)a);
+		*dp = n;
+		while (n > 1 && tmp[n - 1] == '0')
+			n--;
+		memcpy(digits, tmp, (size_t)n);
+		return n;
+	}
+
+	/*
+	 * If the shortest form has at most 15 digits, rounding to 15 digits
+	 * gives it (padded with zeros), because 15 digits never lose a double.
+	 * Otherwise 16 or 17 digits are needed; the correctly rounded form is
+	 * the closest one, which is what Go's shortest algorithm picks.
+	 */
+	char tmp[40];
+	int prec;
+	/* Subnormals carry fewer digits, so the argument above fails: search all. */
+	for (prec = a < 2.2250738585072014e-308 ? 1 : 15; prec < 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, a);
+		if (strtod(tmp, NULL) == a)
+			break;
+	}
+	if (prec == 17)
+		snprintf(tmp, sizeof tmp, "%.*e", 16, a);
+
+	/* tmp is "d.ddddde[+-]xx" */
+	int n = 0;
+	const char *p = tmp;
+	for (; *p && *p != 'e'; p++)
+		if (*p != '.')
+			digits[n++] = *p;
+	int exp10 = (int)strtol(p + 1, NULL, 10);
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	*dp = exp10 + 1;
+	return n;
+}
+
+size_t fmt_float(char *dst, double v)
+{
+	if (isnan(v)) {
+		memcpy(dst, "NaN", 4);
+		return 3;
+	}
+	if (isinf(v)) {
+		memcpy(dst, v > 0 ? "+Inf" : "-Inf", 5);
+		return 4;
+	}
+	if (v == 0) {
+		memcpy(dst, "0", 2);
+		return 1;
+	}
+
+	char d[24];
+	int dp;
+	int nd = shortest_digits(v, d, &dp);
+	size_t o = 0;
+	if (v < 0)
+		dst[o++] = '-';
+
+	int exp = dp - 1;
+	if (exp < -4 || exp >= 6) {
+		/* %e: d[.ddd]e±XX with at least two exponent digits */
+		dst[o++] = d[0];
+		if (nd > 1) {
+			dst[o++] = '.';
+			memcpy(dst + o, d + 1, (size_t)nd - 1);
+			o += (size_t)nd - 1;
+		}
+		dst[o++] = 'e';
+		dst[o++] = exp < 0 ? '-' : '+';
+		if (exp < 0)
+			exp = -exp;
+		if (exp < 10)
+			dst[o++] = '0';
+		o += fmt_u64(dst + o, (uint64_t)exp);
+		return o;
+	}
+
+	/* %f with exactly the digits needed */
+	if (dp <= 0) {
+		dst[o++] = '0';
+		dst[o++] = '.';
+		for (int i = dp; i < 0; i++)
+			dst[o++] = '0';
+		memcpy(dst + o, d, (size_t)nd);
+		o += (size_t)nd;
+	} else {
+		for (int i = 0; i < dp; i++)
+			dst[o++] = i < nd ? d[i] : '0';
+		if (nd > dp) {
+			dst[o++] = '.';
+			memcpy(dst + o, d + dp, (size_t)(nd - dp));
+			o += (size_t)(nd - dp);
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+size_t fmt_float_om(char *dst, double v)
+{
+	size_t n = fmt_float(dst, v);
+	if (isnan(v) || isinf(v))
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] == '.' || dst[i] == 'e')
+			return n;
+	memcpy(dst + n, ".0", 3);
+	return n + 2;
+}

@@ -1,0 +1,764 @@
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "parse.h"
+#include "webconfig.h"
+
+/* Largest page we will send; beyond it the scrape fails with 500. */
+#define MAX_PAGE (256u << 20)
+/* Largest amount of collected data per scrape. */
+#define MAX_EXPO (512u << 20)
+#define DEFAULT_TIMEOUT 10.0
+#define MAX_LISTEN 16
+
+/* One collection that concurrent identical requests share. */
+struct collection {
+	char *key;
+	int refs;
+	bool done;
+	int status;
+	char msg[512];
+	struct expo *expo;
+	pthread_cond_t cond;
+	struct collection *next;
+};
+
+struct server {
+	struct exporter *x;
+	const struct server_options *o;
+	struct MHD_Daemon *daemons[MAX_LISTEN];
+	size_t ndaemons;
+	struct webconfig *wc;
+	pthread_mutex_t mu; /* guards the in-flight collections list */
+	struct collection *inflight;
+};
+
+/* promhttp_metric_handler_* counters; the server is the only writer. */
+static atomic_long requests_inflight;
+static atomic_ulong requests_200, requests_500, requests_503;
+static atomic_ulong errors_encoding, errors_gathering;
+
+void server_metrics(struct expo *e)
+{
+	struct family *f = expo_family(e, "promhttp_metric_handler_errors_total", METRIC_COUNTER,
+				       "Total number of internal errors encountered by the promhttp metric handler.",
+				       (const char *const[]){ "cause", NULL });
+	expo_sample(e, f, (double)atomic_load(&errors_encoding), "encoding");
+	expo_sample(e, f, (double)atomic_load(&errors_gathering), "gathering");
+	expo_single(e, "promhttp_metric_handler_requests_in_flight", METRIC_GAUGE,
+		    "Current number of scrapes being served.",
+		    (double)atomic_load(&requests_inflight));
+	f = expo_family(e, "promhttp_metric_handler_requests_total", METRIC_COUNTER,
+			"Total number of scrapes by HTTP status code.",
+			(const char *const[]){ "code", NULL });
+	expo_sample(e, f, (double)atomic_load(&requests_200), "200");
+	expo_sample(e, f, (double)atomic_load(&requests_500), "500");
+	expo_sample(e, f, (double)atomic_load(&requests_503), "503");
+}
+
+/* ---- negotiation ---- */
+
+/* Walk a comma-separated header; calls fn(value, q, version) per element. */
+static void each_accept_item(const char *hdr, void (*fn)(void *, const char *, double, const char *),
+			     void *ctx)
+{
+	char item[256];
+	while (hdr && *hdr) {
+		const char *comma = strchr(hdr, ',');
+		size_t n = comma ? (size_t)(comma - hdr) : strlen(hdr);
+		if (n < sizeof item) {
+			memcpy(item, hdr, n);
+			item[n] = '\0';
+			char *fields[16];
+			size_t nf = split_on(item, ';', fields, 16);
+			double q = 1;
+			const char *version = NULL;
+			for (size_t i = 1; i < nf && i < 16; i++) {
+				char *p = trim(fields[i]);
+				char *eq = strchr(p, '=');
+				if (!eq)
+					continue;
+				*eq = '\0';
+				char *k = trim(p), *v = trim(eq + 1);
+				if (*v == '"' && strlen(v) >= 2) {
+					v++;
+					v[strlen(v) - 1] = '\0';
+				}
+				if (!strcasecmp(k, "q")) {
+					if (parse_double(v, &q) < 0 || q < 0)
+						q = 0;
+				} else if (!strcasecmp(k, "version")) {
+					version = v;
+				}
+			}
+			fn(ctx, trim(fields[0]), q, version);
+		}
+		hdr = comma ? comma + 1 : NULL;
+	}
+}
+
+struct pick {
+	double best_q;
+	enum expo_format fmt;
+};
+
+static void pick_format(void *ctx, const char *media, double q, const char *version)
+{
+	struct pick *p = ctx;
+	enum expo_format f;
+	if (!strcasecmp(media, "application/openmetrics-text")) {
+		if (version && strcmp(version, "1.0.0") && strcmp(version, "0.0.1"))
+			return;
+		f = EXPO_OPENMETRICS;
+	} else if (!strcasecmp(media, "text/plain")) {
+		if (version && strcmp(version, "0.0.4"))
+			return;
+		f = EXPO_TEXT;
+	} else if (!strcmp(media, "*/*") || !strcasecmp(media, "text/*")) {
+		f = EXPO_TEXT;
+	} else {
+		return;
+	}
+	if (q > p->best_q) {
+		p->best_q = q;
+		p->fmt = f;
+	}
+}
+
+enum expo_format server_negotiate(const char *accept)
+{
+	struct pick p = { 0, EXPO_TEXT };
+	each_accept_item(accept, pick_format, &p);
+	return p.fmt;
+}
+
+static void pick_gzip(void *ctx, const char *coding, double q, const char *version)
+{
+	(void)version;
+	if (!strcasecmp(coding, "gzip") && q > 0)
+		*(bool *)ctx = true;
+}
+
+bool server_accepts_gzip(const char *accept_encoding)
+{
+	bool ok = false;
+	each_accept_item(accept_encoding, pick_gzip, &ok);
+	return ok;
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result respond(struct server *srv, struct MHD_Connection *conn, unsigned status,
+			       const char *ctype, char *body, size_t len, bool gzipped)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (gzipped)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (srv->wc)
+		for (size_t i = 0; i < srv->wc->nheaders; i++)
+			MHD_add_response_header(r, srv->wc->header_names[i], srv->wc->header_values[i]);
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result respond_text(struct server *srv, struct MHD_Connection *conn,
+				    unsigned status, const char *text)
+{
+	char *body = strdup(text);
+	if (!body)
+		return MHD_NO;
+	return respond(srv, conn, status, "text/plain; charset=utf-8", body, strlen(body), false);
+}
+
+/* gzip in one pass; returns a malloc'd buffer or NULL. */
+static char *gzip_buffer(const char *in, size_t len, size_t *outlen)
+{
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	/* Level 1: the page compresses about as well and costs far less CPU. */
+	if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	uLong bound = deflateBound(&z, (uLong)len);
+	char *out = malloc(bound);
+	if (!out) {
+		deflateEnd(&z);
+		return NULL;
+	}
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)bound;
+	int rc = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ---- collections shared by identical concurrent requests ---- */
+
+static struct collection *join_or_start(struct server *srv, const char *key, bool *owner)
+{
+	pthread_mutex_lock(&srv->mu);
+	for (struct collection *c = srv->inflight; c; c = c->next) {
+		if (!strcmp(c->key, key)) {
+			c->refs++;
+			while (!c->done)
+				pthread_cond_wait(&c->cond, &srv->mu);
+			pthread_mutex_unlock(&srv->mu);
+			*owner = false;
+			return c;
+		}
+	}
+	struct collection *c = calloc(1, sizeof *c);
+	if (c)
+		c->key = strdup(key);
+	if (!c || !c->key) {
+		free(c);
+		pthread_mutex_unlock(&srv->mu);
+		return NULL;
+	}
+	c->refs = 1;
+	pthread_cond_init(&c->cond, NULL);
+	c->next = srv->inflight;
+	srv->inflight = c;
+	pthread_mutex_unlock(&srv->mu);
+	*owner = true;
+	return c;
+}
+
+static void publish(struct server *srv, struct collection *c)
+{
+	pthread_mutex_lock(&srv->mu);
+	c->done = true;
+	/* Requests arriving from now on start a fresh collection. */
+	for (struct collection **p = &srv->inflight; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&srv->mu);
+}
+
+static void release(struct server *srv, struct collection *c)
+{
+	pthread_mutex_lock(&srv->mu);
+	bool last = --c->refs == 0;
+	pthread_mutex_unlock(&srv->mu);
+	if (!last)
+		return;
+	expo_free(c->expo);
+	pthread_cond_destroy(&c->cond);
+	free(c->key);
+	free(c);
+}
+
+/* ---- request handling ---- */
+
+struct argv_acc {
+	struct arg *args;
+	size_t n, cap;
+	bool oom;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct argv_acc *a = cls;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct arg *p = realloc(a->args, cap * sizeof *p);
+		if (!p) {
+			a->oom = true;
+			return MHD_NO;
+		}
+		a->args = p;
+		a->cap = cap;
+	}
+	a->args[a->n].key = strdup(key);
+	a->args[a->n].value = strdup(value ? value : "");
+	if (!a->args[a->n].key || !a->args[a->n].value) {
+		free(a->args[a->n].key);
+		free(a->args[a->n].value);
+		a->oom = true;
+		return MHD_NO;
+	}
+	a->n++;
+	return MHD_YES;
+}
+
+static void free_args(struct argv_acc *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->args[i].key);
+		free(a->args[i].value);
+	}
+	free(a->args);
+}
+
+static struct timespec add_seconds(struct timespec t, double s)
+{
+	long sec = (long)s;
+	long ns = (long)((s - (double)sec) * 1e9);
+	t.tv_sec += sec;
+	t.tv_nsec += ns;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static enum MHD_Result serve_metrics(struct server *srv, struct MHD_Connection *conn,
+				     const char *path, route_handler handler)
+{
+	long limit = srv->o->max_requests;
+	long inflight = atomic_fetch_add(&requests_inflight, 1) + 1;
+	if (limit > 0 && inflight > limit) {
+		atomic_fetch_sub(&requests_inflight, 1);
+		atomic_fetch_add(&requests_503, 1);
+		char msg[128];
+		snprintf(msg, sizeof msg, "Limit of concurrent requests reached (%ld), try again later.\n",
+			 limit);
+		return respond_text(srv, conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+	}
+
+	struct argv_acc args = { 0 };
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+
+	struct request rq = { .x = srv->x, .path = path, .args = args.args, .nargs = args.n };
+	clock_gettime(CLOCK_MONOTONIC, &rq.start);
+	double timeout = DEFAULT_TIMEOUT;
+	const char *hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						      "X-Prometheus-Scrape-Timeout-Seconds");
+	double t;
+	if (hdr && parse_double(hdr, &t) == 0 && t > 0 && t < 1e6)
+		timeout = t;
+	/* Leave time to render and send before Prometheus gives up. */
+	double margin = timeout / 10 < 0.5 ? timeout / 10 : 0.5;
+	rq.deadline = add_seconds(rq.start, timeout - margin);
+
+	struct buf key;
+	buf_init(&key, 1 << 16);
+	int krc = buf_puts(&key, path);
+	for (size_t i = 0; i < args.n && !krc; i++)
+		krc = buf_printf(&key, "%c%s=%s", i ? '&' : '?', args.args[i].key, args.args[i].value);
+
+	enum MHD_Result ret;
+	bool owner = false;
+	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &owner);
+	buf_free(&key);
+	if (!col) {
+		atomic_fetch_add(&requests_500, 1);
+		atomic_fetch_add(&errors_gathering, 1);
+		ret = respond_text(srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		goto out;
+	}
+	if (owner) {
+		col->expo = expo_new(MAX_EXPO);
+		if (!col->expo) {
+			col->status = 500;
+			snprintf(col->msg, sizeof col->msg, "out of memory");
+		} else {
+			col->status = handler(&rq, col->expo, col->msg, sizeof col->msg);
+			expo_finish(col->expo);
+		}
+		publish(srv, col);
+	}
+
+	if (col->status >= 400) {
+		char body[600];
+		snprintf(body, sizeof body, "%s\n", col->msg);
+		if (col->status >= 500) {
+			atomic_fetch_add(&requests_500, 1);
+			atomic_fetch_add(&errors_gathering, 1);
+		}
+		ret = respond_text(srv, conn, (unsigned)col->status, body);
+		release(srv, col);
+		goto out;
+	}
+
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	enum expo_format fmt = server_negotiate(accept);
+	struct buf page;
+	buf_init(&page, MAX_PAGE);
+	int rc = expo_render(col->expo, fmt, &page);
+	release(srv, col);
+	if (rc) {
+		buf_free(&page);
+		atomic_fetch_add(&requests_500, 1);
+		atomic_fetch_add(&errors_encoding, 1);
+		log_error("could not render the page", "err", strerror(-rc), NULL);
+		ret = respond_text(srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				   "error encoding metrics: page too large or out of memory\n");
+		goto out;
+	}
+	const char *ctype = fmt == EXPO_OPENMETRICS
+				    ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+				    : "text/plain; version=0.0.4; charset=utf-8";
+	size_t len;
+	char *body = buf_detach(&page, &len);
+	bool gz = false;
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (body && server_accepts_gzip(ae)) {
+		size_t zlen;
+		char *z = gzip_buffer(body, len, &zlen);
+		if (z) {
+			free(body);
+			body = z;
+			len = zlen;
+			gz = true;
+		}
+	}
+	if (!body) {
+		atomic_fetch_add(&requests_500, 1);
+		ret = respond_text(srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		goto out;
+	}
+	atomic_fetch_add(&requests_200, 1);
+	ret = respond(srv, conn, MHD_HTTP_OK, ctype, body, len, gz);
+out:
+	free_args(&args);
+	atomic_fetch_sub(&requests_inflight, 1);
+	return ret;
+}
+
+static int put_html(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		int rc;
+		switch (*s) {
+		case '<': rc = buf_puts(b, "&lt;"); break;
+		case '>': rc = buf_puts(b, "&gt;"); break;
+		case '&': rc = buf_puts(b, "&amp;"); break;
+		case '"': rc = buf_puts(b, "&quot;"); break;
+		default: rc = buf_putc(b, *s);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static enum MHD_Result serve_landing(struct server *srv, struct MHD_Connection *conn)
+{
+	struct exporter *x = srv->x;
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	int rc = buf_puts(&b, "<!DOCTYPE html>\n<html>\n<head><meta charset=\"UTF-8\"><title>");
+	rc = rc ? rc : put_html(&b, x->title);
+	rc = rc ? rc : buf_puts(&b, "</title></head>\n<body>\n<h1>");
+	rc = rc ? rc : put_html(&b, x->title);
+	rc = rc ? rc : buf_printf(&b, "</h1>\n<p>Version: %s (branch: %s, revision: %s)</p>\n",
+				  suite_version, suite_branch, suite_revision);
+	rc = rc ? rc : buf_puts(&b, "<p><a href=\"");
+	rc = rc ? rc : put_html(&b, srv->o->telemetry_path + 1);
+	rc = rc ? rc : buf_puts(&b, "\">Metrics</a></p>\n");
+	for (size_t i = 0; i < x->nroutes && !rc; i++) {
+		rc = buf_puts(&b, "<p><a href=\"");
+		rc = rc ? rc : put_html(&b, x->routes[i].path + 1);
+		rc = rc ? rc : buf_puts(&b, "\">");
+		rc = rc ? rc : put_html(&b, x->routes[i].path);
+		rc = rc ? rc : buf_puts(&b, "</a></p>\n");
+	}
+	if (x->ninst && !rc) {
+		rc = buf_puts(&b, "<h2>Collectors</h2>\n<table>\n<tr><th>Name</th><th>Enabled</th>"
+				  "<th>Last duration (s)</th><th>Last success</th></tr>\n");
+		for (size_t i = 0; i < x->ninst && !rc; i++) {
+			struct collector *c = &x->inst[i];
+			pthread_mutex_lock(&c->lock);
+			bool ran = c->ran, ok = c->last_ok;
+			double dur = c->last_duration;
+			pthread_mutex_unlock(&c->lock);
+			rc = buf_printf(&b, "<tr><td>%s</td><td>%s</td>", c->def->name,
+					c->enabled ? "yes" : "no");
+			if (!rc && ran)
+				rc = buf_printf(&b, "<td>%.6f</td><td>%s</td></tr>\n", dur, ok ? "yes" : "no");
+			else if (!rc)
+				rc = buf_puts(&b, "<td>-</td><td>-</td></tr>\n");
+		}
+		rc = rc ? rc : buf_puts(&b, "</table>\n");
+	}
+	rc = rc ? rc : buf_puts(&b, "</body>\n</html>\n");
+	if (rc) {
+		buf_free(&b);
+		return respond_text(srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	}
+	size_t len;
+	char *body = buf_detach(&b, &len);
+	if (!body)
+		return MHD_NO;
+	return respond(srv, conn, MHD_HTTP_OK, "text/html; charset=UTF-8", body, len, false);
+}
+
+static enum MHD_Result check_auth(struct server *srv, struct MHD_Connection *conn, bool *ok)
+{
+	*ok = true;
+	if (!srv->wc || !srv->wc->nusers)
+		return MHD_YES;
+	char *pass = NULL;
+	char *user = MHD_basic_auth_get_username_password(conn, &pass);
+	*ok = user && pass && webconfig_check_user(srv->wc, user, pass);
+	if (user)
+		MHD_free(user);
+	if (pass)
+		MHD_free(pass);
+	if (*ok)
+		return MHD_YES;
+	const char *text = "Unauthorized\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	enum MHD_Result ret = MHD_queue_basic_auth_fail_response(conn, "Prometheus", r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	(void)upload_data;
+	struct server *srv = cls;
+
+	/* Request bodies are never used; swallow them before answering. */
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	(void)con_cls;
+
+	if (srv->wc && srv->wc->rate_interval > 0 && !webconfig_rate_allow(srv->wc))
+		return respond_text(srv, conn, 429, "Too Many Requests\n");
+	bool authorized;
+	enum MHD_Result ar = check_auth(srv, conn, &authorized);
+	if (!authorized)
+		return ar;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return respond_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n");
+
+	struct exporter *x = srv->x;
+	if (!strcmp(url, srv->o->telemetry_path))
+		return serve_metrics(srv, conn, url,
+				     x->metrics_handler ? x->metrics_handler : exporter_default_handler);
+	for (size_t i = 0; i < x->nroutes; i++)
+		if (!strcmp(url, x->routes[i].path))
+			return serve_metrics(srv, conn, url, x->routes[i].handler);
+	if (!strcmp(url, "/-/healthy"))
+		return respond_text(srv, conn, MHD_HTTP_OK, "Healthy\n");
+	if (!strcmp(url, "/-/ready"))
+		return respond_text(srv, conn, MHD_HTTP_OK, "Ready\n");
+	if (!strcmp(url, "/"))
+		return serve_landing(srv, conn);
+	return respond_text(srv, conn, MHD_HTTP_NOT_FOUND, "404 page not found\n");
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	char *m = trim(msg);
+	log_debug("http", "detail", m, NULL);
+}
+
+/* Split "host:port" ("[v6]:port", ":port"); returns 0 or -2 with err. */
+static int split_address(const char *addr, char *host, size_t hostcap, const char **port,
+			 char *err, size_t errlen)
+{
+	const char *colon = strrchr(addr, ':');
+	if (!colon || !colon[1] || strstr(addr, "://")) {
+		snprintf(err, errlen, "invalid listen address '%s' (want host:port)", addr);
+		return -2;
+	}
+	size_t hlen = (size_t)(colon - addr);
+	if (hlen >= hostcap) {
+		snprintf(err, errlen, "invalid listen address '%s'", addr);
+		return -2;
+	}
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[') {
+		if (hlen < 2 || host[hlen - 1] != ']') {
+			snprintf(err, errlen, "invalid listen address '%s'", addr);
+			return -2;
+		}
+		memmove(host, host + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+	}
+	*port = colon + 1;
+	uint64_t pn;
+	if (parse_u64(*port, &pn) < 0 || pn > 65535) {
+		snprintf(err, errlen, "invalid port in listen address '%s'", addr);
+		return -2;
+	}
+	return 0;
+}
+
+int server_check_address(const char *addr, char *err, size_t errlen)
+{
+	char host[256];
+	const char *port;
+	return split_address(addr, host, sizeof host, &port, err, errlen);
+}
+
+int server_listen(const char *addr, char *err, size_t errlen)
+{
+	char host[256];
+	const char *port;
+	int rc = split_address(addr, host, sizeof host, &port, err, errlen);
+	if (rc)
+		return rc;
+
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	/* An empty host means every address: IPv6 dual-stack, or IPv4 if there is no IPv6. */
+	hints.ai_family = host[0] ? AF_UNSPEC : AF_INET6;
+	int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (gai && !host[0]) {
+		hints.ai_family = AF_INET;
+		gai = getaddrinfo(NULL, port, &hints, &res);
+	}
+	if (gai) {
+		snprintf(err, errlen, "listen tcp %s: %s", addr, gai_strerror(gai));
+		return -2;
+	}
+	int fd = -1, saved = 0;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		int one = 1, zero = 0;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (ai->ai_family == AF_INET6 && !host[0])
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		snprintf(err, errlen, "listen tcp %s: %s", addr, strerror(saved));
+		return -1;
+	}
+	return fd;
+}
+
+int server_start(struct exporter *x, const struct server_options *o, struct server **out,
+		 char *err, size_t errlen)
+{
+	struct server *srv = calloc(1, sizeof *srv);
+	if (!srv) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	srv->x = x;
+	srv->o = o;
+	pthread_mutex_init(&srv->mu, NULL);
+
+	if (o->web_config_file && *o->web_config_file &&
+	    webconfig_load(o->web_config_file, &srv->wc, err, errlen) < 0) {
+		free(srv);
+		return 2;
+	}
+	if (o->listen->n > MAX_LISTEN) {
+		snprintf(err, errlen, "at most %d listen addresses", MAX_LISTEN);
+		server_stop(srv);
+		return 2;
+	}
+
+	for (size_t i = 0; i < o->listen->n; i++) {
+		const char *addr = o->listen->items[i];
+		int fd = server_listen(addr, err, errlen);
+		if (fd < 0) {
+			server_stop(srv);
+			return fd == -2 ? 2 : 1;
+		}
+		unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+		struct MHD_OptionItem tls_opts[5];
+		size_t ntls = 0;
+		if (srv->wc && srv->wc->cert_pem) {
+			flags |= MHD_USE_TLS;
+			tls_opts[ntls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+								    srv->wc->cert_pem };
+			tls_opts[ntls++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+								    srv->wc->key_pem };
+			if (srv->wc->tls_priorities)
+				tls_opts[ntls++] = (struct MHD_OptionItem){
+					MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)srv->wc->tls_priorities
+				};
+		}
+		tls_opts[ntls] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+		struct MHD_Daemon *d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
+			MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1u << 20),
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+		if (!d) {
+			close(fd);
+			snprintf(err, errlen, "could not start the HTTP server on %s", addr);
+			server_stop(srv);
+			return 1;
+		}
+		srv->daemons[srv->ndaemons++] = d;
+		log_info("listening", "address", addr, "tls", srv->wc && srv->wc->cert_pem ? "true" : "false",
+			 NULL);
+	}
+	*out = srv;
+	return 0;
+}
+
+void server_stop(struct server *srv)
+{
+	if (!srv)
+		return;
+	/* Also closes the listen socket handed over with MHD_OPTION_LISTEN_SOCKET. */
+	for (size_t i = 0; i < srv->ndaemons; i++)
+		MHD_stop_daemon(srv->daemons[i]);
+	webconfig_free(srv->wc);
+	pthread_mutex_destroy(&srv->mu);
+	free(srv);
+}

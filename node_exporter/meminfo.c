@@ -1,0 +1,73 @@
+/*
+ * meminfo: one gauge per /proc/meminfo field. Fields in kB become
+ * node_memory_<Field>_bytes, unit-less ones (HugePages_*) keep their count;
+ * "Active(anon)" is spelled Active_anon. Every field the kernel reports is
+ * exported, as node_exporter up to 1.8 did; newer upstream exports a fixed
+ * subset of the same names.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/parse.h"
+#include "node.h"
+
+static int meminfo_collect(struct scrape *s, struct expo *e)
+{
+	char path[4096];
+	if (proc_path(path, sizeof path, "meminfo") < 0)
+		return scrape_fail(s, "path too long");
+	struct buf *b = scrape_buf(s);
+	int rc = scrape_read(s, path, b);
+	if (rc < 0)
+		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+
+	size_t found = 0;
+	char *cur = b->data, *line;
+	while ((line = next_line(&cur))) {
+		char *f[4];
+		size_t nf = split_fields(line, f, 4);
+		if (nf == 0)
+			continue;
+		size_t klen = strlen(f[0]);
+		if ((nf != 2 && nf != 3) || klen < 2 || f[0][klen - 1] != ':')
+			return scrape_fail(s, "invalid line in %s: %s", path, f[0]);
+		f[0][klen - 1] = '\0';
+
+		uint64_t v;
+		if (parse_u64(f[1], &v) < 0)
+			return scrape_fail(s, "invalid value for %s in %s", f[0], path);
+		double value = (double)v;
+		bool bytes = nf == 3;
+		if (bytes) {
+			if (strcmp(f[2], "kB") != 0)
+				return scrape_fail(s, "unknown unit %s for %s in %s", f[2], f[0], path);
+			value *= 1024;
+		}
+
+		/* "Active(anon)" -> "Active_anon" */
+		char key[128];
+		size_t k = 0;
+		for (const char *p = f[0]; *p && k + 1 < sizeof key; p++) {
+			if (*p == '(')
+				key[k++] = '_';
+			else if (*p != ')')
+				key[k++] = *p;
+		}
+		key[k] = '\0';
+
+		char name[192], help[192];
+		snprintf(name, sizeof name, "node_memory_%s%s", key, bytes ? "_bytes" : "");
+		snprintf(help, sizeof help, "Field %s of /proc/meminfo%s.", f[0], bytes ? ", in bytes" : "");
+		expo_single(e, name, METRIC_GAUGE, help, value);
+		found++;
+	}
+	if (!found)
+		return scrape_fail(s, "no fields in %s", path);
+	return COLLECT_OK;
+}
+
+const struct collector_def collector_meminfo = {
+	.name = "meminfo",
+	.default_enabled = true,
+	.collect = meminfo_collect,
+};

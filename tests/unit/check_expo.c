@@ -1,0 +1,266 @@
+// links:
+/* The exposition writer: ordering, escaping, types, duplicates, caps. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../common/expo.h"
+#include "unit.h"
+
+static char *render(struct expo *e, enum expo_format fmt)
+{
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	ck_assert_int_eq(expo_render(e, fmt, &b), 0);
+	return buf_detach(&b, NULL);
+}
+
+START_TEST(test_sorted_families_and_series)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "b_total", METRIC_COUNTER, "B.",
+				       (const char *const[]){ "mode", "cpu", NULL });
+	expo_sample(e, f, 3, "user", "10");
+	expo_sample(e, f, 1, "user", "2");
+	expo_sample(e, f, 2, "idle", "2");
+	expo_single(e, "a", METRIC_GAUGE, "A.", 1.5);
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out,
+			 "# HELP a A.\n# TYPE a gauge\na 1.5\n"
+			 "# HELP b_total B.\n# TYPE b_total counter\n"
+			 "b_total{cpu=\"10\",mode=\"user\"} 3\n"
+			 "b_total{cpu=\"2\",mode=\"idle\"} 2\n"
+			 "b_total{cpu=\"2\",mode=\"user\"} 1\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_escaping)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "back\\slash \"q\"\nnl",
+				       (const char *const[]){ "l", NULL });
+	expo_sample(e, f, 1, "a\\b\"c\nd\te\r");
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP m back\\\\slash \"q\"\\nnl\n# TYPE m gauge\n"
+			      "m{l=\"a\\\\b\\\"c\\nd\te\r\"} 1\n");
+	free(out);
+	out = render(e, EXPO_OPENMETRICS);
+	ck_assert_str_eq(out, "# HELP m back\\\\slash \\\"q\\\"\\nnl\n# TYPE m gauge\n"
+			      "m{l=\"a\\\\b\\\"c\\nd\te\r\"} 1.0\n# EOF\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8_replaced)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "l", NULL });
+	expo_sample(e, f, 1, "ok\xff\xfe-\xc3\xa9-\xe2\x82");
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP m h\n# TYPE m gauge\nm{l=\"ok\xef\xbf\xbd-\xc3\xa9-\xef\xbf\xbd\"} 1\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_duplicates_keep_first)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "l", NULL });
+	expo_sample(e, f, 1, "x");
+	expo_sample(e, f, 2, "x");
+	expo_sample(e, f, 3, "w");
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP m h\n# TYPE m gauge\nm{l=\"w\"} 3\nm{l=\"x\"} 1\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_conflicting_declaration_dropped)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "a", NULL });
+	expo_sample(e, f, 1, "x");
+	struct family *g = expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "b", NULL });
+	ck_assert_ptr_ne(f, g);
+	expo_sample(e, g, 2, "y");
+	struct family *h = expo_family(e, "m", METRIC_COUNTER, "h", (const char *const[]){ "a", NULL });
+	expo_sample(e, h, 3, "z");
+	ck_assert_uint_eq(expo_dropped(e), 2);
+	ck_assert_int_eq(expo_status(e), 0);
+	ck_assert_ptr_eq(expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "a", NULL }), f);
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP m h\n# TYPE m gauge\nm{a=\"x\"} 1\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_invalid_names_rejected)
+{
+	struct expo *e = expo_new(1 << 20);
+	expo_single(e, "9bad", METRIC_GAUGE, "h", 1);
+	expo_single(e, "bad-name", METRIC_GAUGE, "h", 1);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "__x", NULL });
+	expo_sample(e, f, 1, "v");
+	f = expo_family(e, "s", METRIC_SUMMARY, "h", (const char *const[]){ "quantile", NULL });
+	expo_add_summary(e, f, (const char *const[]){ "v" }, 1, 1, 0, NULL, NULL);
+	f = expo_family(e, "d", METRIC_GAUGE, "h", (const char *const[]){ "a", "a", NULL });
+	expo_sample(e, f, 1, "v", "w");
+	ck_assert_uint_eq(expo_dropped(e), 5);
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_openmetrics_types)
+{
+	struct expo *e = expo_new(1 << 20);
+	expo_single(e, "c_total", METRIC_COUNTER, "c", 5);
+	expo_single(e, "nosuffix", METRIC_COUNTER, "n", 6);
+	expo_single(e, "u", METRIC_UNTYPED, "u", 0.5);
+	struct family *f = expo_family(e, "x_info", METRIC_INFO, "i", (const char *const[]){ "v", NULL });
+	expo_sample(e, f, 1, "1.0");
+	char *out = render(e, EXPO_OPENMETRICS);
+	ck_assert_str_eq(out, "# HELP c c\n# TYPE c counter\nc_total 5.0\n"
+			      "# HELP nosuffix n\n# TYPE nosuffix unknown\nnosuffix 6.0\n"
+			      "# HELP u u\n# TYPE u unknown\nu 0.5\n"
+			      "# HELP x i\n# TYPE x info\nx_info{v=\"1.0\"} 1.0\n# EOF\n");
+	free(out);
+	out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP c_total c\n# TYPE c_total counter\nc_total 5\n"
+			      "# HELP nosuffix n\n# TYPE nosuffix counter\nnosuffix 6\n"
+			      "# HELP u u\n# TYPE u untyped\nu 0.5\n"
+			      "# HELP x_info i\n# TYPE x_info gauge\nx_info{v=\"1.0\"} 1\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_summary_histogram)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *s = expo_family(e, "s", METRIC_SUMMARY, "s", (const char *const[]){ "z", NULL });
+	expo_add_summary(e, s, (const char *const[]){ "a" }, 10, 2.5, 2, (const double[]){ 0.5, 0.99 },
+			 (const double[]){ 0.1, 0.9 });
+	struct family *h = expo_family(e, "h", METRIC_HISTOGRAM, "h", NULL);
+	expo_add_histogram(e, h, NULL, 7, 3.25, 2, (const double[]){ 0.5, 1 }, (const uint64_t[]){ 2, 5 });
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP h h\n# TYPE h histogram\n"
+			      "h_bucket{le=\"0.5\"} 2\nh_bucket{le=\"1\"} 5\nh_bucket{le=\"+Inf\"} 7\n"
+			      "h_sum 3.25\nh_count 7\n"
+			      "# HELP s s\n# TYPE s summary\n"
+			      "s{z=\"a\",quantile=\"0.5\"} 0.1\ns{z=\"a\",quantile=\"0.99\"} 0.9\n"
+			      "s_sum{z=\"a\"} 2.5\ns_count{z=\"a\"} 10\n");
+	free(out);
+	out = render(e, EXPO_OPENMETRICS);
+	ck_assert_str_eq(out, "# HELP h h\n# TYPE h histogram\n"
+			      "h_bucket{le=\"0.5\"} 2\nh_bucket{le=\"1.0\"} 5\nh_bucket{le=\"+Inf\"} 7\n"
+			      "h_sum 3.25\nh_count 7\n"
+			      "# HELP s s\n# TYPE s summary\n"
+			      "s{z=\"a\",quantile=\"0.5\"} 0.1\ns{z=\"a\",quantile=\"0.99\"} 0.9\n"
+			      "s_sum{z=\"a\"} 2.5\ns_count{z=\"a\"} 10\n# EOF\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_cap_is_sticky_error)
+{
+	struct expo *e = expo_new(100000);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", (const char *const[]){ "l", NULL });
+	char v[32];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(v, sizeof v, "%d", i);
+		expo_sample(e, f, i, v);
+	}
+	ck_assert_int_eq(expo_status(e), -ENOSPC);
+	ck_assert_uint_gt(expo_dropped(e), 0);
+	/* What was kept still renders into a well-formed page. */
+	char *out = render(e, EXPO_TEXT);
+	ck_assert(strncmp(out, "# HELP m h\n# TYPE m gauge\nm{l=\"0\"} 0\n", 36) == 0);
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_render_cap)
+{
+	struct expo *e = expo_new(1 << 20);
+	expo_single(e, "a_metric_with_a_long_name", METRIC_GAUGE, "help", 1);
+	struct buf b;
+	buf_init(&b, 20);
+	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), -ENOSPC);
+	buf_free(&b);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_empty_family_not_rendered)
+{
+	struct expo *e = expo_new(1 << 20);
+	expo_family(e, "m", METRIC_GAUGE, "h", NULL);
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_many_families)
+{
+	struct expo *e = expo_new(64 << 20);
+	char name[32];
+	for (int i = 2999; i >= 0; i--) {
+		snprintf(name, sizeof name, "m%04d", i);
+		expo_single(e, name, METRIC_GAUGE, "h", i);
+	}
+	expo_finish(e);
+	ck_assert_uint_eq(expo_family_count(e), 3000);
+	ck_assert_ptr_nonnull(expo_find(e, "m1234"));
+	char *out = render(e, EXPO_TEXT);
+	ck_assert(strncmp(out, "# HELP m0000 h\n# TYPE m0000 gauge\nm0000 0\n# HELP m0001", 52) == 0);
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+START_TEST(test_name_validation)
+{
+	ck_assert(expo_valid_metric_name("a:b_c9"));
+	ck_assert(!expo_valid_metric_name("9a"));
+	ck_assert(!expo_valid_metric_name(""));
+	ck_assert(!expo_valid_metric_name("a.b"));
+	ck_assert(expo_valid_label_name("_a9"));
+	ck_assert(!expo_valid_label_name("__name__"));
+	ck_assert(!expo_valid_label_name("a:b"));
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("expo");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_sorted_families_and_series);
+	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_invalid_utf8_replaced);
+	tcase_add_test(tc, test_duplicates_keep_first);
+	tcase_add_test(tc, test_conflicting_declaration_dropped);
+	tcase_add_test(tc, test_invalid_names_rejected);
+	tcase_add_test(tc, test_openmetrics_types);
+	tcase_add_test(tc, test_summary_histogram);
+	tcase_add_test(tc, test_cap_is_sticky_error);
+	tcase_add_test(tc, test_render_cap);
+	tcase_add_test(tc, test_empty_family_not_rendered);
+	tcase_add_test(tc, test_many_families);
+	tcase_add_test(tc, test_name_validation);
+	suite_add_tcase(s, tc);
+	return s;
+}

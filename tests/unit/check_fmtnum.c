@@ -1,0 +1,113 @@
+// links:
+/* Go-compatible float rendering (expected strings taken from Go's strconv). */
+#include <math.h>
+#include <string.h>
+
+#include "../../common/fmtnum.h"
+#include "unit.h"
+
+static const struct {
+	double v;
+	const char *text;
+	const char *om;
+} cases[] = {
+	{ 0, "0", "0.0" },
+	{ -0.0, "0", "0.0" },
+	{ 1, "1", "1.0" },
+	{ -1, "-1", "-1.0" },
+	{ 0.1, "0.1", "0.1" },
+	{ 1e-5, "1e-05", "1e-05" },
+	{ 1e6, "1e+06", "1e+06" },
+	{ 123456, "123456", "123456.0" },
+	{ 1234567, "1.234567e+06", "1.234567e+06" },
+	{ 9007199254740992.0, "9.007199254740992e+15", "9.007199254740992e+15" },
+	{ 1.7976931348623157e308, "1.7976931348623157e+308", "1.7976931348623157e+308" },
+	{ 5e-324, "5e-324", "5e-324" },
+	{ 0.0001, "0.0001", "0.0001" },
+	{ 0.00012345, "0.00012345", "0.00012345" },
+	{ 12345.67, "12345.67", "12345.67" },
+	{ 1.5, "1.5", "1.5" },
+	{ 100, "100", "100.0" },
+	{ 1e21, "1e+21", "1e+21" },
+	{ 1e20, "1e+20", "1e+20" },
+	{ 123456789012345678.0, "1.2345678901234568e+17", "1.2345678901234568e+17" },
+	{ 0.3, "0.3", "0.3" },
+	{ 2.0 / 3.0, "0.6666666666666666", "0.6666666666666666" },
+	{ 1e-7, "1e-07", "1e-07" },
+	{ 7.99998e+08, "7.99998e+08", "7.99998e+08" },
+	{ 3.14159265358979, "3.14159265358979", "3.14159265358979" },
+	{ 4.468743327960138e+16, "4.468743327960138e+16", "4.468743327960138e+16" },
+	{ 18446744073709551615.0, "1.8446744073709552e+19", "1.8446744073709552e+19" },
+	{ 1e100, "1e+100", "1e+100" },
+	{ 123.456, "123.456", "123.456" },
+	{ 1024, "1024", "1024.0" },
+	{ 16042172416, "1.6042172416e+10", "1.6042172416e+10" },
+	{ -2.5e-10, "-2.5e-10", "-2.5e-10" },
+	{ NAN, "NaN", "NaN" },
+	{ INFINITY, "+Inf", "+Inf" },
+	{ -INFINITY, "-Inf", "-Inf" },
+};
+
+START_TEST(test_text)
+{
+	char out[FMT_NUM_MAX];
+	size_t n = fmt_float(out, cases[_i].v);
+	ck_assert_str_eq(out, cases[_i].text);
+	ck_assert_uint_eq(n, strlen(cases[_i].text));
+}
+END_TEST
+
+START_TEST(test_openmetrics)
+{
+	char out[FMT_NUM_MAX];
+	size_t n = fmt_float_om(out, cases[_i].v);
+	ck_assert_str_eq(out, cases[_i].om);
+	ck_assert_uint_eq(n, strlen(cases[_i].om));
+}
+END_TEST
+
+/* Every rendering must read back to the same double. */
+START_TEST(test_round_trip)
+{
+	unsigned seed = 12345;
+	char out[FMT_NUM_MAX];
+	for (int i = 0; i < 200000; i++) {
+		uint64_t bits = 0;
+		for (int k = 0; k < 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			bits = bits << 16 | (seed >> 8 & 0xffff);
+		}
+		double v;
+		memcpy(&v, &bits, sizeof v);
+		if (isnan(v) || isinf(v))
+			continue;
+		fmt_float(out, v);
+		double back = strtod(out, NULL);
+		ck_assert_msg(back == v || (v == 0 && back == 0), "%s does not read back", out);
+		ck_assert_msg(strlen(out) <= 24, "%s too long", out);
+	}
+}
+END_TEST
+
+START_TEST(test_u64)
+{
+	char out[FMT_NUM_MAX];
+	fmt_u64(out, 0);
+	ck_assert_str_eq(out, "0");
+	fmt_u64(out, 18446744073709551615ull);
+	ck_assert_str_eq(out, "18446744073709551615");
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("fmtnum");
+	TCase *tc = tcase_create("core");
+	int n = (int)(sizeof cases / sizeof cases[0]);
+	tcase_add_loop_test(tc, test_text, 0, n);
+	tcase_add_loop_test(tc, test_openmetrics, 0, n);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_u64);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,169 @@
+// links:
+/* Strict number parsers, tokenizers, durations and regex filters. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../../common/flags.h"
+#include "../../common/parse.h"
+#include "../../common/rx.h"
+#include "unit.h"
+
+START_TEST(test_u64)
+{
+	uint64_t v = 7;
+	ck_assert_int_eq(parse_u64("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(parse_u64("18446744073709551615", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	v = 7;
+	ck_assert_int_eq(parse_u64("18446744073709551616", &v), -1);
+	ck_assert_int_eq(parse_u64("", &v), -1);
+	ck_assert_int_eq(parse_u64("-1", &v), -1);
+	ck_assert_int_eq(parse_u64(" 1", &v), -1);
+	ck_assert_int_eq(parse_u64("1 ", &v), -1);
+	ck_assert_int_eq(parse_u64("0x10", &v), -1);
+	ck_assert_int_eq(parse_u64("12a", &v), -1);
+	ck_assert_uint_eq(v, 7);
+	/* A leading zero is decimal, never octal. */
+	ck_assert_int_eq(parse_u64("010", &v), 0);
+	ck_assert_uint_eq(v, 10);
+}
+END_TEST
+
+START_TEST(test_i64)
+{
+	int64_t v;
+	ck_assert_int_eq(parse_i64("-9223372036854775808", &v), 0);
+	ck_assert(v == INT64_MIN);
+	ck_assert_int_eq(parse_i64("9223372036854775807", &v), 0);
+	ck_assert(v == INT64_MAX);
+	ck_assert_int_eq(parse_i64("9223372036854775808", &v), -1);
+	ck_assert_int_eq(parse_i64("-", &v), -1);
+	ck_assert_int_eq(parse_i64("+5", &v), 0);
+	ck_assert_int_eq(v, 5);
+}
+END_TEST
+
+START_TEST(test_hex)
+{
+	uint64_t v;
+	ck_assert_int_eq(parse_hex_u64("0000ff", &v), 0);
+	ck_assert_uint_eq(v, 255);
+	ck_assert_int_eq(parse_hex_u64("0xFFFFFFFFFFFFFFFF", &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	ck_assert_int_eq(parse_hex_u64("1FFFFFFFFFFFFFFFF", &v), -1);
+	ck_assert_int_eq(parse_hex_u64("0x", &v), -1);
+	ck_assert_int_eq(parse_hex_u64("g", &v), -1);
+}
+END_TEST
+
+START_TEST(test_double)
+{
+	double d;
+	ck_assert_int_eq(parse_double("1.5e3", &d), 0);
+	ck_assert(d == 1500);
+	ck_assert_int_eq(parse_double("-0.25", &d), 0);
+	ck_assert(d == -0.25);
+	ck_assert_int_eq(parse_double("NaN", &d), 0);
+	ck_assert(isnan(d));
+	ck_assert_int_eq(parse_double("+Inf", &d), 0);
+	ck_assert(isinf(d) && d > 0);
+	ck_assert_int_eq(parse_double("-inf", &d), 0);
+	ck_assert(isinf(d) && d < 0);
+	ck_assert_int_eq(parse_double("", &d), -1);
+	ck_assert_int_eq(parse_double("1,5", &d), -1);
+	ck_assert_int_eq(parse_double("0x1p3", &d), -1);
+	ck_assert_int_eq(parse_double("1e999", &d), -1);
+	ck_assert_int_eq(parse_double(".", &d), -1);
+	ck_assert_int_eq(parse_double("12 ", &d), -1);
+	ck_assert_int_eq(parse_double_n("2.5xyz", 3, &d), 0);
+	ck_assert(d == 2.5);
+}
+END_TEST
+
+START_TEST(test_lines_and_fields)
+{
+	char text[] = "cpu  1 2\t3\n\nlast line";
+	char *cur = text, *line, *f[3];
+	line = next_line(&cur);
+	ck_assert_str_eq(line, "cpu  1 2\t3");
+	ck_assert_uint_eq(split_fields(line, f, 3), 4);
+	ck_assert_str_eq(f[0], "cpu");
+	ck_assert_str_eq(f[2], "2");
+	line = next_line(&cur);
+	ck_assert_str_eq(line, "");
+	ck_assert_uint_eq(split_fields(line, f, 3), 0);
+	ck_assert_str_eq(next_line(&cur), "last line");
+	ck_assert_ptr_null(next_line(&cur));
+
+	char csv[] = "a,,b";
+	char *g[4];
+	ck_assert_uint_eq(split_on(csv, ',', g, 4), 3);
+	ck_assert_str_eq(g[1], "");
+	ck_assert_str_eq(g[2], "b");
+
+	char pad[] = "  x y \n";
+	ck_assert_str_eq(trim(pad), "x y");
+	ck_assert(has_prefix("node_cpu", "node_"));
+	ck_assert(!has_prefix("no", "node_"));
+	ck_assert(has_suffix("a_total", "_total"));
+	ck_assert(!has_suffix("total", "_total"));
+}
+END_TEST
+
+START_TEST(test_duration)
+{
+	double s;
+	ck_assert_int_eq(parse_duration("1m30s", &s), 0);
+	ck_assert(s == 90);
+	ck_assert_int_eq(parse_duration("500ms", &s), 0);
+	ck_assert(fabs(s - 0.5) < 1e-12);
+	ck_assert_int_eq(parse_duration("1.5h", &s), 0);
+	ck_assert(s == 5400);
+	ck_assert_int_eq(parse_duration("0", &s), 0);
+	ck_assert(s == 0);
+	ck_assert_int_eq(parse_duration("10", &s), -1);
+	ck_assert_int_eq(parse_duration("s", &s), -1);
+	ck_assert_int_eq(parse_duration("5x", &s), -1);
+	ck_assert_int_eq(parse_duration("", &s), -1);
+}
+END_TEST
+
+START_TEST(test_regex)
+{
+	char err[200];
+	struct rx *rx = rx_compile("^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", err, sizeof err);
+	ck_assert_ptr_nonnull(rx);
+	ck_assert(rx_match(rx, "nvme0n1p1"));
+	ck_assert(rx_match(rx, "sda1"));
+	ck_assert(!rx_match(rx, "sda"));
+	ck_assert(!rx_match(rx, "nvme0n1"));
+	/* Unanchored, as Go's MatchString. */
+	struct rx *sub = rx_compile("oom_kill|pgpg", err, sizeof err);
+	ck_assert(rx_match(sub, "pgpgin"));
+	ck_assert(rx_ignored(NULL, sub, "pgpgin"));
+	ck_assert(rx_ignored(rx, NULL, "eth0"));
+	ck_assert(!rx_ignored(rx, sub, "sda1"));
+	ck_assert(!rx_match(sub, "bad\xff"));
+	rx_free(rx);
+	rx_free(sub);
+	ck_assert_ptr_null(rx_compile("(", err, sizeof err));
+	ck_assert(strstr(err, "offset") != NULL);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("parse");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_u64);
+	tcase_add_test(tc, test_i64);
+	tcase_add_test(tc, test_hex);
+	tcase_add_test(tc, test_double);
+	tcase_add_test(tc, test_lines_and_fields);
+	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_regex);
+	suite_add_tcase(s, tc);
+	return s;
+}
