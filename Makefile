@@ -6,7 +6,11 @@
 #   make install PREFIX=/usr/local DESTDIR=
 #   make V=1                  show the commands
 
-EXPORTERS := node_exporter
+# Every directory with a main.c is an exporter; its build.mk may set
+# <name>_PKGS (pkg-config packages) and <name>_GEN (generated sources).
+EXPORTERS := $(patsubst %/main.c,%,$(sort $(wildcard */main.c)))
+
+.DEFAULT_GOAL := all
 
 PREFIX ?= /usr/local
 BINDIR_INSTALL = $(PREFIX)/bin
@@ -65,8 +69,19 @@ COMMON_SRC := $(wildcard common/*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIBCOMMON := $(BUILD)/libcommon.a
 
-node_exporter_SRC := $(wildcard node_exporter/*.c)
-node_exporter_PKGS :=
+$(foreach e,$(EXPORTERS),$(eval $(e)_SRC := $(sort $(wildcard $(e)/*.c $(e)/*/*.c))))
+include $(wildcard */build.mk)
+
+# node_exporter's collector list, from the file names in node_exporter/collectors/.
+NODE_COLLECTORS := $(sort $(basename $(notdir $(wildcard node_exporter/collectors/*.c))))
+$(BUILD)/node_exporter/collector_list.c: $(wildcard node_exporter/collectors/*.c) Makefile
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@){ echo '#include "../../../node_exporter/collectors.h"'; \
+	  for c in $(NODE_COLLECTORS); do echo "extern const struct collector_def collector_$$c;"; done; \
+	  echo 'const struct collector_def *const node_collectors[] = {'; \
+	  for c in $(NODE_COLLECTORS); do echo "	&collector_$$c,"; done; \
+	  echo '};'; \
+	  echo 'const size_t node_ncollectors = sizeof node_collectors / sizeof node_collectors[0];'; } > $@
 
 all: $(EXPORTERS:%=$(BINDIR)/%)
 
@@ -78,7 +93,9 @@ $(BUILD)/common/%.o: common/%.c
 	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) $(call PKG_CFLAGS,$(COMMON_PKGS)) -c -o $@ $<
 
 define exporter_rules
-$(1)_OBJ := $$($(1)_SRC:%.c=$$(BUILD)/%.o)
+$(1)_OBJ := $$($(1)_SRC:%.c=$$(BUILD)/%.o) $$($(1)_GEN:%.c=%.o)
+$$(BUILD)/$(1)/%.o: $$(BUILD)/$(1)/%.c
+	$$(call say,CC,$$<)$$(CC) $$(FINAL_CFLAGS) -c -o $$@ $$<
 $$(BUILD)/$(1)/%.o: $(1)/%.c
 	@mkdir -p $$(dir $$@)
 	$$(call say,CC,$$<)$$(CC) $$(FINAL_CFLAGS) $$(call PKG_CFLAGS,$$($(1)_PKGS)) -c -o $$@ $$<

@@ -230,8 +230,10 @@ static void print_help(const struct flagset *fs)
 			continue;
 		printf("      --%s%s%s    %s", f->type == FLAG_BOOL ? "[no-]" : "", f->name,
 		       type_word(f), f->help ? f->help : "");
-		if (f->type == FLAG_BOOL)
-			printf(" (default: %s)", f->def && !strcmp(f->def, "true") ? "true" : "false");
+		if (f->type == FLAG_BOOL) {
+			if (!f->help || !strstr(f->help, "(default:"))
+				printf(" (default: %s)", f->def && !strcmp(f->def, "true") ? "true" : "false");
+		}
 		else if (!(f->opts & FLAG_SECRET) && f->def)
 			printf(" (default: \"%s\")", f->def);
 		if (f->env)

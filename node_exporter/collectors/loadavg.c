@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/parse.h"
-#include "node.h"
+#include "../../common/parse.h"
+#include "../node.h"
 
 static int loadavg_collect(struct scrape *s, struct expo *e)
 {
