@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Our node_exporter beside Debian's prometheus-node-exporter on this host.
+
+Both run with their default collectors on free loopback ports and are scraped
+once. For every family upstream exposes (Go runtime families aside) we check
+that ours has it with the same type and label names, and compare the values
+of stable gauges. Prints the figures and every difference; --json writes
+them for tests."""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from harness import BINDIR, Exporter, Skip, parse_text  # noqa: E402
+
+UPSTREAM = "/usr/bin/prometheus-node-exporter"
+
+# Families whose values do not move between two scrapes a moment apart.
+STABLE = re.compile(r"^node_(memory_MemTotal_bytes|memory_SwapTotal_bytes|filesystem_size_bytes|"
+                    r"filesystem_files|uname_info|os_info|os_version|boot_time_seconds|"
+                    r"network_mtu_bytes|network_info|network_up|disk_info|cpu_scaling_governor|"
+                    r"dmi_info|entropy_pool_size_bits|filefd_maximum|nf_conntrack_entries_limit|"
+                    r"time_clocksource_(available|current)_info|cpu_frequency_(min|max)_hertz|"
+                    r"filesystem_readonly|filesystem_device_error|md_disks_required|"
+                    r"textfile_scrape_error|selinux_enabled|network_speed_bytes|network_mtu_bytes)$")
+
+
+def scrape_both(args_ours, args_up):
+    if not os.path.exists(UPSTREAM):
+        raise Skip(f"{UPSTREAM} is not installed (Debian package prometheus-node-exporter)")
+    with Exporter("node_exporter", args_up, binary=UPSTREAM, check_exit=False) as up, \
+            Exporter("node_exporter", args_ours) as ours:
+        a = up.get("/metrics").text
+        b = ours.get("/metrics").text
+    return parse_text(a), parse_text(b)
+
+
+def compare(up, ours):
+    rows = []
+    for name, fam in sorted(up.items()):
+        if name.startswith("go_") or not fam.samples:
+            continue
+        mine = ours.get(name)
+        if mine is None:
+            rows.append((name, "missing"))
+        elif mine.type != fam.type:
+            rows.append((name, f"type {mine.type} != {fam.type}"))
+        elif mine.label_names() != fam.label_names():
+            rows.append((name, f"labels {sorted(mine.label_names())} != {sorted(fam.label_names())}"))
+        else:
+            status = "ok"
+            if STABLE.match(name):
+                theirs = {tuple(sorted(l.items())): v for n, l, v in fam.samples}
+                mine_v = {tuple(sorted(l.items())): v for n, l, v in mine.samples}
+                diff = [(k, theirs[k], mine_v.get(k)) for k in theirs if mine_v.get(k) != theirs[k]]
+                if diff:
+                    status = f"values differ: {diff[:2]}"
+            rows.append((name, status))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--json")
+    ap.add_argument("--extra", action="append", default=[], help="extra flag for both exporters")
+    args = ap.parse_args()
+    up, ours = scrape_both(args.extra, args.extra)
+    rows = compare(up, ours)
+    present = [r for r in rows if not r[1].startswith("missing")]
+    same = [r for r in rows if not r[1].startswith(("missing", "type", "labels"))]
+    stable = [r for r in rows if STABLE.match(r[0])]
+    stable_ok = [r for r in stable if r[1] == "ok"]
+    for name, status in rows:
+        if status != "ok":
+            print(f"  {name}: {status}")
+    extra = sorted(n for n in ours if n not in up and not n.startswith("go_"))
+    print(f"families only in ours: {len(extra)}")
+    print(f"upstream families: {len(rows)}; present in ours: {len(present)}; "
+          f"same type and labels: {len(same)} = {100.0 * len(same) / max(1, len(rows)):.1f}%")
+    print(f"stable families with equal values: {len(stable_ok)}/{len(stable)}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"families": len(rows), "same": len(same), "stable": len(stable),
+                       "stable_ok": len(stable_ok), "rows": rows}, f)
+
+
+if __name__ == "__main__":
+    main()
