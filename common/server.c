@@ -555,12 +555,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)upload_data;
 	struct server *srv = cls;
 
-	/* Request bodies are never used; swallow them before answering. */
+	/*
+	 * The first call only announces the headers; answering then would make
+	 * MHD close the connection (the body might still be coming), which
+	 * defeats keep-alive. Request bodies are never used: swallow them.
+	 */
+	static int seen;
+	if (!*con_cls) {
+		*con_cls = &seen;
+		return MHD_YES;
+	}
 	if (*upload_data_size) {
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	(void)con_cls;
 
 	if (srv->wc && srv->wc->rate_interval > 0 && !webconfig_rate_allow(srv->wc))
 		return respond_text(srv, conn, 429, "Too Many Requests\n");
