@@ -225,3 +225,19 @@ def test_basic_auth_from_web_config():
     finally:
         os.unlink(cfg)
         os.rmdir(d)
+
+
+def test_keep_alive_reuses_the_connection():
+    import http.client
+    with Exporter("node_exporter", FIXTURE_ARGS) as e:
+        conn = http.client.HTTPConnection("127.0.0.1", e.port, timeout=10)
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        r.read()
+        assert r.getheader("Connection") != "close"
+        sock = conn.sock
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200 and conn.sock is sock
+        conn.close()
