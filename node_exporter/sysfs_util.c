@@ -30,14 +30,14 @@ static size_t trim_both(char *dst, size_t n)
 	return n;
 }
 
-ssize_t sysfs_attr(struct scrape *s, const char *path, char *dst, size_t cap)
+ssize_t sysfs_head(struct scrape *s, const char *path, char *dst, size_t cap)
 {
 	if (cap < SYSFS_ATTR_MAX + 1)
 		return -EINVAL;
 	/*
-	 * Upstream reads 128 bytes and trims them. Reading more and cutting
-	 * afterwards gives the same bytes; the cached read needs the whole
-	 * file to fit, so read into a larger buffer first.
+	 * Upstream reads 128 bytes. Reading more and cutting afterwards gives
+	 * the same bytes; the cached read needs the whole file to fit, so read
+	 * into a larger buffer first.
 	 */
 	char tmp[4096];
 	ssize_t n = s ? scrape_read_small(s, path, tmp, sizeof tmp) : read_small(path, tmp, sizeof tmp);
@@ -59,6 +59,15 @@ ssize_t sysfs_attr(struct scrape *s, const char *path, char *dst, size_t cap)
 	if (n > SYSFS_ATTR_MAX)
 		n = SYSFS_ATTR_MAX;
 	memcpy(dst, tmp, (size_t)n);
+	dst[n] = '\0';
+	return n;
+}
+
+ssize_t sysfs_attr(struct scrape *s, const char *path, char *dst, size_t cap)
+{
+	ssize_t n = sysfs_head(s, path, dst, cap);
+	if (n < 0)
+		return n;
 	return (ssize_t)trim_both(dst, (size_t)n);
 }
 

@@ -33,6 +33,13 @@
  */
 ssize_t sysfs_attr(struct scrape *s, const char *path, char *dst, size_t cap);
 
+/*
+ * The first 128 bytes of path, NUL-terminated, untrimmed (except for the
+ * trailing whitespace of a file shorter than 4 KiB). cap >= SYSFS_VAL.
+ * Returns the length, or -errno.
+ */
+ssize_t sysfs_head(struct scrape *s, const char *path, char *dst, size_t cap);
+
 /* sysfs_attr() of "<dir>/<name>". */
 ssize_t sysfs_attr_at(struct scrape *s, const char *dir, const char *name, char *dst, size_t cap);
 

@@ -205,7 +205,7 @@ static int collect_dir(struct scrape *s, const char *dir, struct readings *rs)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < d.n; i++) {
-		char type[NAME_MAX_LEN], path[4096], raw[4096];
+		char type[NAME_MAX_LEN], path[4096], raw[SYSFS_VAL];
 		long num;
 		const char *prop;
 		if (!explode(d.ents[i].name, type, sizeof type, &num, &prop) || !known_type(type))
@@ -215,12 +215,9 @@ static int collect_dir(struct scrape *s, const char *dir, struct readings *rs)
 		if (pathf(path, sizeof path, "%s/%s", dir, d.ents[i].name) < 0)
 			continue;
 		/* Upstream reads at most 128 bytes and skips files it cannot read. */
-		ssize_t n = scrape_read_small(s, path, raw, sizeof raw);
+		ssize_t n = sysfs_head(s, path, raw, sizeof raw);
 		if (n < 0)
 			continue;
-		if (n > SYSFS_ATTR_MAX)
-			n = SYSFS_ATTR_MAX;
-		raw[n] = '\0';
 		while (n > 0 && raw[n - 1] == '\n')
 			raw[--n] = '\0';
 		const char *v = raw;
@@ -298,7 +295,7 @@ static void emit_property(struct expo *e, const char *chip, const char *type, co
 		return;
 	}
 	const char *suffix = "", *what = NULL, *unit = "";
-	double scale = 1;
+	double scale = 1, div = 1; /* upstream multiplies by 0.001 but divides by 1e6 */
 	enum metric_type mt = METRIC_GAUGE;
 	if (!strcmp(type, "in") || !strcmp(type, "cpu"))
 		suffix = "_volts", scale = 0.001, what = "voltage", unit = ", in volts";
@@ -307,16 +304,16 @@ static void emit_property(struct expo *e, const char *chip, const char *type, co
 	else if (!strcmp(type, "curr"))
 		suffix = "_amps", scale = 0.001, what = "current", unit = ", in amperes";
 	else if (!strcmp(type, "energy"))
-		suffix = "_joule_total", scale = 1e-6, mt = METRIC_COUNTER, what = "energy used", unit = ", in joules";
+		suffix = "_joule_total", div = 1e6, mt = METRIC_COUNTER, what = "energy used", unit = ", in joules";
 	else if (!strcmp(type, "power") && !strcmp(el, "accuracy"))
-		scale = 1e-6, what = "power meter accuracy", unit = ", as a ratio";
+		div = 1e6, what = "power meter accuracy", unit = ", as a ratio";
 	else if (!strcmp(type, "power") && (!strcmp(el, "average_interval") || !strcmp(el, "average_interval_min") ||
 					    !strcmp(el, "average_interval_max")))
 		suffix = "_seconds", scale = 0.001, what = "power averaging interval", unit = ", in seconds";
 	else if (!strcmp(type, "power"))
-		suffix = "_watt", scale = 1e-6, what = "power", unit = ", in watts";
+		suffix = "_watt", div = 1e6, what = "power", unit = ", in watts";
 	else if (!strcmp(type, "humidity"))
-		scale = 1e-6, what = "relative humidity", unit = ", as a ratio";
+		div = 1e6, what = "relative humidity", unit = ", as a ratio";
 	else if (!strcmp(type, "fan") &&
 		 (!strcmp(el, "input") || !strcmp(el, "min") || !strcmp(el, "max") || !strcmp(el, "target")))
 		suffix = "_rpm", what = "fan speed", unit = ", in revolutions per minute";
@@ -337,7 +334,7 @@ static void emit_property(struct expo *e, const char *chip, const char *type, co
 	} else {
 		snprintf(help, sizeof help, "Hardware monitor %s sensor property %s, as read.", type, shown);
 	}
-	gauge(e, full, mt, help, v * scale, chip, sensor);
+	gauge(e, full, mt, help, v * scale / div, chip, sensor);
 }
 
 /* Emit the sensors of one chip. Returns 0 or -errno of listing its directories. */
