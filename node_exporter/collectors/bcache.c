@@ -19,7 +19,7 @@ static bool bcache_priority;
 
 static struct flag bcache_flags[] = {
 	{ .name = "collector.bcache.priorityStats", .type = FLAG_BOOL, .dest = &bcache_priority,
-	  .help = "Expose expensive priority stats." },
+	  .help = "Also read and export each cache device's priority_stats (costly for the kernel)." },
 };
 
 /* The period counters (stats_total/ and friends), in file order. */

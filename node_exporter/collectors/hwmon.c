@@ -33,13 +33,13 @@ static const char *hw_sensor_include = "", *hw_sensor_exclude = "";
 
 static struct flag hw_flags[] = {
 	{ .name = "collector.hwmon.chip-include", .type = FLAG_STRING, .dest = &hw_chip_include,
-	  .help = "Regexp of hwmon chip to include (mutually exclusive to device-exclude)." },
+	  .help = "Regexp of hwmon chip labels to include." },
 	{ .name = "collector.hwmon.chip-exclude", .type = FLAG_STRING, .dest = &hw_chip_exclude,
-	  .help = "Regexp of hwmon chip to exclude (mutually exclusive to device-include)." },
+	  .help = "Regexp of hwmon chip labels to exclude." },
 	{ .name = "collector.hwmon.sensor-include", .type = FLAG_STRING, .dest = &hw_sensor_include,
-	  .help = "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude)." },
+	  .help = "Regexp of hwmon sensors to include, matched against \"<chip>;<sensor>\"." },
 	{ .name = "collector.hwmon.sensor-exclude", .type = FLAG_STRING, .dest = &hw_sensor_exclude,
-	  .help = "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include)." },
+	  .help = "Regexp of hwmon sensors to exclude, matched against \"<chip>;<sensor>\"." },
 };
 
 static const char *const sensor_types[] = { "vrm",  "beep_enable", "update_interval", "in",	  "cpu",       "fan",
@@ -80,6 +80,18 @@ static int compile(const char *pattern, const char *flag, struct rx **out, char 
 	return 0;
 }
 
+static void hw_fini(void *state)
+{
+	struct hw_state *st = state;
+	if (!st)
+		return;
+	rx_free(st->chip_in);
+	rx_free(st->chip_ex);
+	rx_free(st->sensor_in);
+	rx_free(st->sensor_ex);
+	free(st);
+}
+
 static int hw_init(void **state, char *err, size_t errlen)
 {
 	struct hw_state *st = calloc(1, sizeof *st);
@@ -91,21 +103,12 @@ static int hw_init(void **state, char *err, size_t errlen)
 	if (compile(hw_chip_include, "chip-include", &st->chip_in, err, errlen) < 0 ||
 	    compile(hw_chip_exclude, "chip-exclude", &st->chip_ex, err, errlen) < 0 ||
 	    compile(hw_sensor_include, "sensor-include", &st->sensor_in, err, errlen) < 0 ||
-	    compile(hw_sensor_exclude, "sensor-exclude", &st->sensor_ex, err, errlen) < 0)
+	    compile(hw_sensor_exclude, "sensor-exclude", &st->sensor_ex, err, errlen) < 0) {
+		hw_fini(st);
+		*state = NULL;
 		return -1;
+	}
 	return 0;
-}
-
-static void hw_fini(void *state)
-{
-	struct hw_state *st = state;
-	if (!st)
-		return;
-	rx_free(st->chip_in);
-	rx_free(st->chip_ex);
-	rx_free(st->sensor_in);
-	rx_free(st->sensor_ex);
-	free(st);
 }
 
 /* Lower case, [^a-z0-9:_] to "_", "_" trimmed at both ends (upstream's cleanMetricName). */

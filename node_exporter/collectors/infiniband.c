@@ -20,9 +20,9 @@ static const char *ib_include = "", *ib_exclude = "";
 
 static struct flag ib_flags[] = {
 	{ .name = "collector.infiniband.device-include", .type = FLAG_STRING, .dest = &ib_include,
-	  .help = "Regexp of infiniband devices to include (mutually exclusive to device-exclude)." },
+	  .help = "Regexp of InfiniBand devices to include." },
 	{ .name = "collector.infiniband.device-exclude", .type = FLAG_STRING, .dest = &ib_exclude,
-	  .help = "Regexp of infiniband devices to exclude (mutually exclusive to device-include)." },
+	  .help = "Regexp of InfiniBand devices to exclude." },
 };
 
 enum ib_dir { IB_COUNTERS, IB_EXT, IB_HW };
@@ -164,6 +164,16 @@ struct ib_state {
 	struct rx *include, *exclude;
 };
 
+static void ib_fini(void *state)
+{
+	struct ib_state *st = state;
+	if (!st)
+		return;
+	rx_free(st->include);
+	rx_free(st->exclude);
+	free(st);
+}
+
 static int ib_init(void **state, char *err, size_t errlen)
 {
 	struct ib_state *st = calloc(1, sizeof *st);
@@ -173,25 +183,18 @@ static int ib_init(void **state, char *err, size_t errlen)
 	}
 	*state = st;
 	char msg[300];
-	if (ib_include[0] && !(st->include = rx_compile(ib_include, msg, sizeof msg))) {
-		snprintf(err, errlen, "invalid --collector.infiniband.device-include: %s", msg);
-		return -1;
-	}
-	if (ib_exclude[0] && !(st->exclude = rx_compile(ib_exclude, msg, sizeof msg))) {
-		snprintf(err, errlen, "invalid --collector.infiniband.device-exclude: %s", msg);
+	const char *bad = NULL;
+	if (ib_include[0] && !(st->include = rx_compile(ib_include, msg, sizeof msg)))
+		bad = "include";
+	else if (ib_exclude[0] && !(st->exclude = rx_compile(ib_exclude, msg, sizeof msg)))
+		bad = "exclude";
+	if (bad) {
+		snprintf(err, errlen, "invalid --collector.infiniband.device-%s: %s", bad, msg);
+		ib_fini(st);
+		*state = NULL;
 		return -1;
 	}
 	return 0;
-}
-
-static void ib_fini(void *state)
-{
-	struct ib_state *st = state;
-	if (!st)
-		return;
-	rx_free(st->include);
-	rx_free(st->exclude);
-	free(st);
 }
 
 static int ib_error(struct scrape *s, long err, const char *path)

@@ -24,9 +24,9 @@ static bool nc_ignore_invalid_speed;
 
 static struct flag nc_flags[] = {
 	{ .name = "collector.netclass.ignored-devices", .type = FLAG_STRING, .dest = &nc_ignored, .def = "^$",
-	  .help = "Regexp of net devices to ignore for netclass collector." },
+	  .help = "Regexp of network devices the netclass collector leaves out." },
 	{ .name = "collector.netclass.ignore-invalid-speed", .type = FLAG_BOOL, .dest = &nc_ignore_invalid_speed,
-	  .help = "Ignore devices where the speed is invalid (-1)." },
+	  .help = "Leave out node_network_speed_bytes of devices whose speed is unknown (-1)." },
 };
 
 /* Textual attributes, in the order of node_network_info's labels. */

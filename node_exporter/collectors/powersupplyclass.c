@@ -19,7 +19,7 @@ static const char *ps_ignored = "^$";
 
 static struct flag ps_flags[] = {
 	{ .name = "collector.powersupply.ignored-supplies", .type = FLAG_STRING, .dest = &ps_ignored, .def = "^$",
-	  .help = "Regexp of power supplies to ignore for powersupplyclass collector." },
+	  .help = "Regexp of power supplies the powersupplyclass collector leaves out." },
 };
 
 /* Numeric attributes: file, metric suffix (NULL: parsed but not exported), divisor. */

@@ -16,7 +16,7 @@ static const char *tape_ignored = "^$";
 
 static struct flag tape_flags[] = {
 	{ .name = "collector.tapestats.ignored-devices", .type = FLAG_STRING, .dest = &tape_ignored,
-	  .def = "^$", .help = "Regexp of tape devices to ignore for tapestats." },
+	  .def = "^$", .help = "Regexp of tape devices the tapestats collector leaves out." },
 };
 
 enum { T_IN_FLIGHT, T_IO_NS, T_OTHER, T_READ_BYTES, T_READ_CNT, T_READ_NS, T_RESID, T_WRITE_BYTES, T_WRITE_CNT, T_WRITE_NS, T_NUM };
