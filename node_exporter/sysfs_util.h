@@ -93,6 +93,12 @@ char *sysfs_next_field(char **cursor);
 bool sysfs_is_dir(const char *path);
 bool sysfs_exists(const char *path);
 
+/*
+ * The canonical path of path, symlinks resolved (Go's filepath.EvalSymlinks
+ * on an absolute path). Returns 0 or -errno.
+ */
+int sysfs_realpath(const char *path, char *dst, size_t cap);
+
 /* True if name is prefix followed by a digit: the glob "<prefix>[0-9]*". */
 bool sysfs_glob_digit(const char *name, const char *prefix);
 

@@ -63,7 +63,9 @@ struct reading {
 struct chip {
 	char dir[4096];
 	char base[NAME_MAX_LEN];
-	char namefile[SYSFS_VAL];
+	bool has_name;
+	char name[SYSFS_VAL];	  /* the name file, trailing whitespace removed */
+	char namefile[SYSFS_VAL]; /* the same, trimmed at both ends */
 	char label[2 * NAME_MAX_LEN + SYSFS_VAL];
 };
 
@@ -354,17 +356,14 @@ static int update_chip(struct scrape *s, struct expo *e, const struct hw_state *
 	}
 
 	/* node_hwmon_chip_names: the chip's own name file, cleaned. */
-	char raw[SYSFS_VAL + 8], cname[SYSFS_VAL + 8];
-	if (pathf(path, sizeof path, "%s/name", c->dir) == 0) {
-		ssize_t n = sysfs_file(s, path, raw, sizeof raw, false);
-		if (n >= 0) {
-			clean(raw, cname, sizeof cname);
-			if (cname[0]) {
-				struct family *f = expo_family(e, "node_hwmon_chip_names", METRIC_GAUGE,
-							       "Constant 1, maps the chip label to the chip's own name.",
-							       (const char *const[]){ "chip", "chip_name", NULL });
-				expo_sample(e, f, 1, c->label, cname);
-			}
+	char cname[SYSFS_VAL];
+	if (c->has_name) {
+		clean(c->name, cname, sizeof cname);
+		if (cname[0]) {
+			struct family *f = expo_family(e, "node_hwmon_chip_names", METRIC_GAUGE,
+						       "Constant 1, maps the chip label to the chip's own name.",
+						       (const char *const[]){ "chip", "chip_name", NULL });
+			expo_sample(e, f, 1, c->label, cname);
 		}
 	}
 
@@ -433,10 +432,11 @@ static int update_chip(struct scrape *s, struct expo *e, const struct hw_state *
 }
 
 /* The chip's base label (see the top of the file); false if none. */
-static bool chip_base(struct scrape *s, const char *dir, char *dst, size_t cap)
+static bool chip_base(const struct chip *c, char *dst, size_t cap)
 {
+	const char *dir = c->dir;
 	char path[4096], real[PATH_MAX];
-	if (pathf(path, sizeof path, "%s/device", dir) == 0 && realpath(path, real)) {
+	if (pathf(path, sizeof path, "%s/device", dir) == 0 && sysfs_realpath(path, real, sizeof real) == 0) {
 		char *slash = strrchr(real, '/');
 		const char *devname = slash ? slash + 1 : real;
 		char cname[NAME_MAX_LEN], ctype[NAME_MAX_LEN];
@@ -456,13 +456,12 @@ static bool chip_base(struct scrape *s, const char *dir, char *dst, size_t cap)
 			return true;
 		}
 	}
-	char raw[SYSFS_VAL + 8];
-	if (pathf(path, sizeof path, "%s/name", dir) == 0 && sysfs_file(s, path, raw, sizeof raw, false) > 0) {
-		clean(raw, dst, cap);
+	if (c->has_name && c->name[0]) {
+		clean(c->name, dst, cap);
 		if (dst[0])
 			return true;
 	}
-	if (realpath(dir, real)) {
+	if (sysfs_realpath(dir, real, sizeof real) == 0) {
 		char *slash = strrchr(real, '/');
 		clean(slash ? slash + 1 : real, dst, cap);
 		if (dst[0])
@@ -495,12 +494,20 @@ static int hwmon_collect(struct scrape *s, struct expo *e)
 		struct chip *c = &chips[nc];
 		if (pathf(c->dir, sizeof c->dir, "%s/%s", base, d.ents[i].name) < 0 || !sysfs_is_dir(c->dir))
 			continue;
-		if (!chip_base(s, c->dir, c->base, sizeof c->base))
+		/* The name file, read once (upstream reads it whole; names are short). */
+		char path[4096];
+		ssize_t n = -ENAMETOOLONG;
+		if (pathf(path, sizeof path, "%s/name", c->dir) == 0)
+			n = sysfs_file(s, path, c->name, sizeof c->name, false);
+		c->has_name = n >= 0;
+		if (!c->has_name)
+			c->name[0] = '\0';
+		const char *t = c->name;
+		while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\v' || *t == '\f')
+			t++;
+		memcpy(c->namefile, t, strlen(t) + 1);
+		if (!chip_base(c, c->base, sizeof c->base))
 			continue;
-		char path[4096], raw[SYSFS_VAL + 8];
-		c->namefile[0] = '\0';
-		if (pathf(path, sizeof path, "%s/name", c->dir) == 0 && sysfs_file(s, path, raw, sizeof raw, true) >= 0)
-			snprintf(c->namefile, sizeof c->namefile, "%.*s", SYSFS_ATTR_MAX, raw);
 		nc++;
 	}
 

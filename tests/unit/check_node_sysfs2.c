@@ -5,6 +5,7 @@
  * on broken trees and with their option flags; and the sysfs_util helpers.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -672,6 +673,17 @@ START_TEST(test_attr_reads)
 	ck_assert_int_eq(d.ents[3].type, DT_DIR);
 	sysfs_dir_free(&d);
 	ck_assert(sysfs_is_dir(path) && sysfs_exists(path));
+	/* the link resolves to the directory's canonical path */
+	char real[4096], want[8192];
+	ck_assert_int_eq(sysfs_realpath(path, real, sizeof real), 0);
+	snprintf(want, sizeof want, "%s/sub", dir);
+	char wantreal[PATH_MAX];
+	ck_assert_ptr_nonnull(realpath(want, wantreal));
+	ck_assert_str_eq(real, wantreal);
+	ck_assert_int_eq(sysfs_realpath(path, real, 4), -ENAMETOOLONG);
+	snprintf(want, sizeof want, "%s/dangling", dir);
+	ck_assert_int_eq(symlink("nowhere", want), 0);
+	ck_assert_int_eq(sysfs_realpath(want, real, sizeof real), -ENOENT);
 	snprintf(path, sizeof path, "%s/nope", dir);
 	ck_assert_int_eq(sysfs_dir_read(path, &d), -ENOENT);
 
