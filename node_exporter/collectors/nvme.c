@@ -63,9 +63,11 @@ static int nvme_read(struct scrape *s, const char *dir, struct nvme_dev *dev)
 	if (pathf(devdir, sizeof devdir, "%s/%s", dir, dev->name) < 0)
 		return scrape_fail(s, "path too long");
 	for (size_t i = 0; i < 5; i++) {
-		ssize_t n = sysfs_attr_at(s, devdir, nvme_attrs[i], dev->attr[i], SYSFS_VAL);
+		if (pathf(path, sizeof path, "%s/%s", devdir, nvme_attrs[i]) < 0)
+			return scrape_fail(s, "path too long");
+		ssize_t n = sysfs_attr(s, path, dev->attr[i], SYSFS_VAL);
 		if (n < 0)
-			return nvme_error(s, n, nvme_attrs[i]);
+			return nvme_error(s, n, path);
 	}
 	struct sysfs_dir d;
 	int rc = sysfs_dir_read(devdir, &d);
