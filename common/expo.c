@@ -44,6 +44,7 @@ struct family {
 	size_t nseries, cap;
 	bool discard;
 	bool logged;
+	bool omit_empty; /* labels with an empty value are left out on output */
 };
 
 struct expo {
@@ -272,6 +273,11 @@ static int grow_table(struct expo *e)
 			*slot_for(e, old[i]->name) = old[i];
 	free(old);
 	return 0;
+}
+
+void expo_family_omit_empty(struct family *f)
+{
+	f->omit_empty = true;
 }
 
 struct family *expo_find(struct expo *e, const char *name)
@@ -644,25 +650,26 @@ static int put_series_name(struct render *r, const struct family *f, const char 
 		TRY(buf_puts(out, suffix));
 	if (!f->nlabels && !extra)
 		return 0;
-	TRY(buf_putc(out, '{'));
+	size_t shown = 0;
 	for (size_t i = 0; i < f->nlabels; i++) {
 		size_t k = f->order[i];
-		if (i)
-			TRY(buf_putc(out, ','));
+		if (f->omit_empty && !s->values[k][0])
+			continue;
+		TRY(buf_putc(out, shown++ ? ',' : '{'));
 		TRY(buf_puts(out, f->labels[k]));
 		TRY(buf_append(out, "=\"", 2));
 		TRY(expo_escape_label(out, s->values[k]));
 		TRY(buf_putc(out, '"'));
 	}
 	if (extra) {
-		if (f->nlabels)
-			TRY(buf_putc(out, ','));
+		TRY(buf_putc(out, shown ? ',' : '{'));
+		shown++;
 		TRY(buf_puts(out, extra));
 		TRY(buf_append(out, "=\"", 2));
 		TRY(put_float(r, xval));
 		TRY(buf_putc(out, '"'));
 	}
-	return buf_putc(out, '}');
+	return shown ? buf_putc(out, '}') : 0;
 }
 
 static bool all_ones(const struct family *f)

@@ -50,6 +50,13 @@ void expo_free(struct expo *e);
 struct family *expo_family(struct expo *e, const char *name, enum metric_type type,
 			   const char *help, const char *const *labels);
 
+/*
+ * Leave labels whose value is empty out of f's rendered series, for
+ * families whose series carry different label sets (client_golang allows
+ * that in one family, e.g. node_power_supply_info).
+ */
+void expo_family_omit_empty(struct family *f);
+
 /* The family called name if declared in this scrape, else NULL. */
 struct family *expo_find(struct expo *e, const char *name);
 

@@ -37,6 +37,33 @@ START_TEST(test_sorted_families_and_series)
 }
 END_TEST
 
+/* Series of one family with different label sets, as client_golang allows. */
+START_TEST(test_omit_empty_labels)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "i_info", METRIC_GAUGE, "I.",
+				       (const char *const[]){ "name", "type", "status", NULL });
+	expo_family_omit_empty(f);
+	expo_sample(e, f, 1, "AC", "Mains", "");
+	expo_sample(e, f, 1, "BAT0", "Battery", "Full");
+	expo_sample(e, f, 1, "", "", "");
+	struct family *h = expo_family(e, "h", METRIC_HISTOGRAM, "H.", (const char *const[]){ "a", NULL });
+	expo_family_omit_empty(h);
+	expo_add_histogram(e, h, (const char *const[]){ "" }, 1, 2, 1, (const double[]){ 1 },
+			   (const uint64_t[]){ 1 });
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out,
+			 "# HELP h H.\n# TYPE h histogram\n"
+			 "h_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 2\nh_count 1\n"
+			 "# HELP i_info I.\n# TYPE i_info gauge\n"
+			 "i_info 1\n"
+			 "i_info{name=\"AC\",type=\"Mains\"} 1\n"
+			 "i_info{name=\"BAT0\",status=\"Full\",type=\"Battery\"} 1\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 START_TEST(test_escaping)
 {
 	struct expo *e = expo_new(1 << 20);
@@ -250,6 +277,7 @@ Suite *make_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sorted_families_and_series);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_omit_empty_labels);
 	tcase_add_test(tc, test_invalid_utf8_replaced);
 	tcase_add_test(tc, test_duplicates_keep_first);
 	tcase_add_test(tc, test_conflicting_declaration_dropped);

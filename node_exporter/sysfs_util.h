@@ -1,0 +1,120 @@
+/*
+ * Reading sysfs class directories the way node_exporter's collectors (and
+ * the prometheus/procfs library under them) do: attribute files read once,
+ * at most 128 bytes, trimmed; directories listed sorted with entry types;
+ * Go's integer syntax for values; the errno sets upstream treats as
+ * "attribute not there".
+ *
+ * All reads go through the scrape's descriptor cache (scrape_read_small),
+ * so a scrape costs one pread per attribute once the files are open.
+ */
+#ifndef NODE_SYSFS_UTIL_H
+#define NODE_SYSFS_UTIL_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/exporter.h"
+#include "../common/fsread.h"
+
+/* procfs's SysReadFile reads at most this many bytes of an attribute. */
+#define SYSFS_ATTR_MAX 128
+/* Size of a buffer that holds any attribute value read by sysfs_attr(). */
+#define SYSFS_VAL 136
+
+/*
+ * Read an attribute as upstream's SysReadFile: the first 128 bytes, with
+ * whitespace trimmed at both ends, into dst (cap >= SYSFS_VAL). s may be
+ * NULL (at start-up): the file is then read without the descriptor cache.
+ * Returns the length, or -errno.
+ */
+ssize_t sysfs_attr(struct scrape *s, const char *path, char *dst, size_t cap);
+
+/*
+ * The first 128 bytes of path, NUL-terminated, untrimmed (except for the
+ * trailing whitespace of a file shorter than 4 KiB). cap >= SYSFS_VAL.
+ * Returns the length, or -errno.
+ */
+ssize_t sysfs_head(struct scrape *s, const char *path, char *dst, size_t cap);
+
+/* sysfs_attr() of "<dir>/<name>". */
+ssize_t sysfs_attr_at(struct scrape *s, const char *dir, const char *name, char *dst, size_t cap);
+
+/*
+ * Read a whole small file (os.ReadFile) into dst with trailing whitespace
+ * removed; leading whitespace is removed too when trim_lead is set.
+ * Returns the length, or -errno (-EFBIG if it does not fit in cap-1 bytes).
+ */
+ssize_t sysfs_file(struct scrape *s, const char *path, char *dst, size_t cap, bool trim_lead);
+
+/*
+ * The error classes of upstream's checks: ENOENT (os.IsNotExist),
+ * EACCES/EPERM (os.IsPermission), and procfs's canIgnoreError, which adds
+ * EOPNOTSUPP and EINVAL. Arguments are positive or negative errno values.
+ */
+bool sysfs_enoent(long err);
+bool sysfs_eperm(long err);
+bool sysfs_ignorable(long err);
+
+/* One entry of a directory listing: its name and lstat type (DT_*). */
+struct sysfs_dirent {
+	const char *name;
+	unsigned char type;
+};
+
+/* A directory listing sorted by name (os.ReadDir), "." and ".." left out. */
+struct sysfs_dir {
+	size_t n;
+	struct sysfs_dirent *ents;
+	char *names; /* storage of all names */
+};
+
+/* List path into d. Returns 0 or -errno; on success free with sysfs_dir_free(). */
+int sysfs_dir_read(const char *path, struct sysfs_dir *d);
+void sysfs_dir_free(struct sysfs_dir *d);
+
+/*
+ * Append one zeroed element of size elem to the array whose pointer is at
+ * arrp (n elements, room for cap), growing it as needed. Returns the new
+ * element, or NULL when out of memory (the array is left as it was).
+ */
+void *sysfs_grow(void *arrp, size_t *n, size_t *cap, size_t elem);
+
+/*
+ * The next whitespace-separated field of *cursor (strings.Fields), cut
+ * out in place; NULL when there are no more.
+ */
+char *sysfs_next_field(char **cursor);
+
+/* True if path (symlinks followed) is a directory / exists at all. */
+bool sysfs_is_dir(const char *path);
+bool sysfs_exists(const char *path);
+
+/*
+ * The canonical path of path, symlinks resolved (Go's filepath.EvalSymlinks
+ * on an absolute path). Returns 0 or -errno.
+ */
+int sysfs_realpath(const char *path, char *dst, size_t cap);
+
+/* True if name is prefix followed by a digit: the glob "<prefix>[0-9]*". */
+bool sysfs_glob_digit(const char *name, const char *prefix);
+
+/*
+ * Go strconv.ParseInt(s, 0, 64) / ParseUint(s, 0, 64): optional sign (int
+ * only), 0x/0o/0b prefixes, a leading 0 for octal, underscores between
+ * digits. Return 0 or -1.
+ */
+int sysfs_parse_int(const char *s, int64_t *out);
+int sysfs_parse_uint(const char *s, uint64_t *out);
+
+/*
+ * node_exporter's SanitizeMetricName: every run of characters other than
+ * [0-9A-Za-z_], together with the underscores around it, becomes one "_".
+ * Writes a NUL-terminated result into dst (truncated to cap-1 bytes).
+ */
+void sysfs_sanitize_name(const char *src, char *dst, size_t cap);
+
+#endif
