@@ -20,7 +20,9 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -100,22 +102,33 @@ def available_collectors(binary):
 
 
 def run_ours(binary):
+    """Run as upstream's end-to-end test does: from a directory where the
+    fixtures are at the relative path collector/fixtures, so labels carrying
+    paths (rapl's path) read the same as in the golden output."""
     have, helptext = available_collectors(binary)
-    args = [f"--path.rootfs={FIX}", f"--path.procfs={FIX}/proc", f"--path.sysfs={FIX}/sys",
-            f"--path.udev.data={FIX}/udev/data", "--log.level=debug", "--collector.disable-defaults"]
+    work = tempfile.mkdtemp(prefix="node-conformance-")
+    os.makedirs(os.path.join(work, "collector"))
+    os.symlink(FIX, os.path.join(work, "collector", "fixtures"))
+    rel = "collector/fixtures"
+    args = [f"--path.rootfs={rel}", f"--path.procfs={rel}/proc", f"--path.sysfs={rel}/sys",
+            f"--path.udev.data={rel}/udev/data", "--log.level=debug"]
     args += [f"--collector.{c}" for c in ENABLED if c in have]
     args += [f"--no-collector.{c}" for c in DISABLED if c in have]
     ignored = []
     for opt in OPTIONS:
+        opt = opt.replace(FIX, rel)
         flag = opt.split("=")[0].lstrip("-")
         flag = flag[3:] if flag.startswith("no-") else flag
         if re.search(r"--(\[no-\])?" + re.escape(flag) + r"\b(?![.\w-])", helptext):
             args.append(opt)
         else:
             ignored.append(opt)
-    with Exporter("node_exporter", args, binary=binary) as e:
-        body = e.get("/metrics").text
-        log = e.log
+    try:
+        with Exporter("node_exporter", args, binary=os.path.abspath(binary), cwd=work) as e:
+            body = e.get("/metrics").text
+            log = e.log
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return body, ignored, sorted(set(ENABLED) - have), log
 
 

@@ -123,14 +123,14 @@ class Exporter(Process):
     (under the sanitizers this also proves there was no leak)."""
 
     def __init__(self, name, args=(), env=None, binary=None, port=None, listen_flag="--web.listen-address",
-                 ready_path="/metrics", check_exit=True, wait=True):
+                 ready_path="/metrics", check_exit=True, wait=True, cwd=None):
         self.name = name
         self.port = port or free_port()
         self.check_exit = check_exit
         exe = binary or os.path.join(BINDIR, name)
         if not os.path.exists(exe):
             raise Skip(f"{exe} is not built")
-        super().__init__([exe, f"{listen_flag}=127.0.0.1:{self.port}", *args], env=env)
+        super().__init__([exe, f"{listen_flag}=127.0.0.1:{self.port}", *args], env=env, cwd=cwd)
         if wait:
             self.wait_ready(ready_path)
 
