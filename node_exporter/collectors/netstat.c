@@ -62,13 +62,23 @@ static int netstat_init(void **state, char *err, size_t errlen)
 	return 0;
 }
 
-/* Whether the field at position i, called key, is wanted. */
-static bool wanted(struct netstat_state *st, size_t i, const char *key)
+/* Whether the cached entry is proto_field, compared without building the key. */
+static bool cached_is(const struct verdict *v, const char *proto, size_t plen, const char *field)
 {
-	size_t len = strlen(key);
-	if (i < st->ncache && strcmp(st->cache[i].name, key) == 0)
+	return strncmp(v->name, proto, plen) == 0 && v->name[plen] == '_' &&
+	       strcmp(v->name + plen + 1, field) == 0;
+}
+
+/* Whether the field at position i, proto_field, is wanted. */
+static bool wanted(struct netstat_state *st, size_t i, const char *proto, size_t plen,
+		   const char *field)
+{
+	if (i < st->ncache && cached_is(&st->cache[i], proto, plen, field))
 		return st->cache[i].match;
+	char key[192];
+	snprintf(key, sizeof key, "%.*s_%s", (int)plen, proto, field);
 	bool match = rx_match(st->fields, key);
+	size_t len = strlen(key);
 	if (len >= sizeof st->cache[0].name)
 		return match;
 	if (i >= st->cap) {
@@ -88,19 +98,28 @@ static bool wanted(struct netstat_state *st, size_t i, const char *key)
 	return match;
 }
 
+/* A number as strconv.ParseFloat takes it; integers (nearly all) take the fast path. */
+static int parse_value(const char *s, double *v)
+{
+	int64_t i;
+	if (parse_i64(s, &i) == 0) {
+		*v = (double)i;
+		return 0;
+	}
+	return parse_double(s, v);
+}
+
 /* Emit proto_field = value if wanted; returns -1 if value is not a number. */
 static int emit(struct netstat_state *st, struct expo *e, size_t *pos, const char *proto,
 		size_t plen, const char *field, const char *value)
 {
-	char key[192];
-	snprintf(key, sizeof key, "%.*s_%s", (int)plen, proto, field);
 	double v;
-	if (parse_double(value, &v) < 0)
+	if (parse_value(value, &v) < 0)
 		return -1;
-	if (!wanted(st, (*pos)++, key))
+	if (!wanted(st, (*pos)++, proto, plen, field))
 		return 0;
 	char name[224], help[240];
-	snprintf(name, sizeof name, "node_netstat_%s", key);
+	snprintf(name, sizeof name, "node_netstat_%.*s_%s", (int)plen, proto, field);
 	snprintf(help, sizeof help, "Protocol counter %.*s %s from /proc/net.", (int)plen, proto, field);
 	expo_single(e, name, METRIC_UNTYPED, help, v);
 	return 0;

@@ -103,7 +103,10 @@ static int vmstat_collect(struct scrape *s, struct expo *e)
 		if (split_fields(line, f, 3) < 2)
 			return scrape_fail(s, "invalid line in %s: '%.60s'", path, line);
 		double v;
-		if (parse_double(f[1], &v) < 0)
+		int64_t iv;
+		if (parse_i64(f[1], &iv) == 0)
+			v = (double)iv;
+		else if (parse_double(f[1], &v) < 0)
 			return scrape_fail(s, "invalid value '%s' for %s in %s", f[1], f[0], path);
 		if (!wanted(st, i++, f[0]))
 			continue;
