@@ -86,10 +86,11 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 		return scrape_fail(s, "couldn't read %s: %s", path, strerror((int)-n));
 	}
 
-	struct family *ff[NFREQ];
-	for (size_t i = 0; i < NFREQ; i++)
-		ff[i] = expo_family(e, freqs[i].name, METRIC_GAUGE, freqs[i].help,
-				    (const char *const[]){ "cpu", NULL });
+	/*
+	 * Declared on first use: node_cpu_frequency_hertz must not clash with
+	 * the cpu collector's family unless this collector has a value for it.
+	 */
+	struct family *ff[NFREQ] = { 0 };
 	struct family *fgov = expo_family(e, "node_cpu_scaling_governor", METRIC_GAUGE,
 					  "Scaling governors available for the CPU thread; 1 for the active one.",
 					  (const char *const[]){ "cpu", "governor", NULL });
@@ -131,8 +132,12 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 			if (r < 0 || parse_u64(trim(text), &khz) < 0)
 				result = scrape_fail(s, "couldn't read %s: %s", path,
 						     r < 0 ? strerror((int)-r) : "not a number");
-			else
+			else {
+				if (!ff[i])
+					ff[i] = expo_family(e, freqs[i].name, METRIC_GAUGE, freqs[i].help,
+							    (const char *const[]){ "cpu", NULL });
 				expo_sample(e, ff[i], (double)khz * 1000.0, num);
+			}
 		}
 		if (result != COLLECT_OK)
 			break;

@@ -92,7 +92,8 @@ struct session {
 	struct request rq;
 };
 
-static void session_start(struct session *ss, const char *procfs, const char *sysfs)
+static void session_start_args(struct session *ss, const char *procfs, const char *sysfs,
+			       const char *arg)
 {
 	memset(ss, 0, sizeof *ss);
 	node_procfs = procfs;
@@ -101,8 +102,8 @@ static void session_start(struct session *ss, const char *procfs, const char *sy
 	node_udev_data = FIXTURES "/udev/data";
 	ss->fs = (struct flagset){ .prog = "test", .version_line = "test" };
 	flags_add_table(&ss->fs, collector_cpu.flags, collector_cpu.nflags);
-	char *args[] = { "test" };
-	flags_parse(&ss->fs, 1, args);
+	char *args[] = { "test", (char *)(uintptr_t)arg };
+	flags_parse(&ss->fs, arg ? 2 : 1, args);
 	ss->x = (struct exporter){ .name = "node_exporter", .prefix = "node" };
 	ss->rq.x = &ss->x;
 	clock_gettime(CLOCK_MONOTONIC, &ss->rq.start);
@@ -113,6 +114,11 @@ static void session_start(struct session *ss, const char *procfs, const char *sy
 	ss->c.fds = fdcache_new();
 	char err[256];
 	ck_assert_int_eq(collector_cpu.init(&ss->c.state, err, sizeof err), 0);
+}
+
+static void session_start(struct session *ss, const char *procfs, const char *sysfs)
+{
+	session_start_args(ss, procfs, sysfs, NULL);
 }
 
 static char *session_scrape(struct session *ss)
@@ -202,6 +208,26 @@ START_TEST(test_cpu_online)
 	ck_assert_int_eq(r.rc, -2);
 	free(r.text);
 	fixture_rm(dir);
+}
+END_TEST
+
+/* With the cpufreq collector on, cpu.info adds the cpuinfo clock, as upstream. */
+START_TEST(test_cpu_info_frequency)
+{
+	struct session ss;
+	session_start_args(&ss, FIX_PROC, FIX_SYS, "--collector.cpu.info");
+	struct collector inst[2] = { { .def = &collector_cpu, .enabled = true },
+				     { .def = &collector_cpufreq, .enabled = true } };
+	ss.x.inst = inst;
+	ss.x.ninst = 2;
+	char *t = session_scrape(&ss);
+	ck_assert(has_line(t, "node_cpu_frequency_hertz{core=\"0\",cpu=\"0\",package=\"0\"} 7.99998e+08"));
+	free(t);
+	inst[1].enabled = false;
+	t = session_scrape(&ss);
+	ck_assert(!strstr(t, "node_cpu_frequency_hertz"));
+	free(t);
+	session_end(&ss);
 }
 END_TEST
 
@@ -424,6 +450,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_cpu_flags);
 	tcase_add_test(tc, test_cpu_monotonic_guard);
 	tcase_add_test(tc, test_cpu_online);
+	tcase_add_test(tc, test_cpu_info_frequency);
 	tcase_add_loop_test(tc, test_cpu_broken, 0, sizeof broken_cpu / sizeof broken_cpu[0]);
 	tcase_add_test(tc, test_cpu_missing_and_oversized);
 	tcase_add_test(tc, test_cpufreq_fixture);
