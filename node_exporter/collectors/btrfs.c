@@ -1,0 +1,309 @@
+/*
+ * btrfs: allocation, commit and device statistics of each mounted Btrfs
+ * filesystem from /sys/fs/btrfs/<uuid>/.
+ *
+ * Devices are reported with upstream's sysfs label set
+ * node_btrfs_device_size_bytes{uuid,device}, the form upstream falls back to
+ * when the BTRFS device ioctls are unavailable; the ioctl-based
+ * device_unused_bytes and device_errors_total are not implemented.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/parse.h"
+#include "../node.h"
+
+/* Reads one Btrfs directory; the first hard error is kept, as procfs' reader does. */
+struct reader {
+	struct scrape *s;
+	char dir[4400];
+	int err;
+	char errpath[4700];
+};
+
+/* A sysfs attribute, trimmed; missing files read as "". */
+static void read_attr(struct reader *r, const char *rel, char *dst, size_t cap)
+{
+	char path[4700];
+	dst[0] = '\0';
+	if (r->err)
+		return;
+	snprintf(path, sizeof path, "%s/%s", r->dir, rel);
+	ssize_t n = scrape_read_small(r->s, path, dst, cap);
+	if (n >= 0 || n == -ENOENT) {
+		if (n < 0)
+			dst[0] = '\0';
+		return;
+	}
+	r->err = (int)-n;
+	snprintf(r->errpath, sizeof r->errpath, "%s", path);
+	dst[0] = '\0';
+}
+
+/* A number attribute; missing or unparsable reads as 0, as upstream. */
+static uint64_t read_value(struct reader *r, const char *rel)
+{
+	char text[128];
+	uint64_t v = 0;
+	read_attr(r, rel, text, sizeof text);
+	if (parse_u64(trim(text), &v) < 0)
+		v = 0;
+	return v;
+}
+
+/* Names of the entries of dir/rel (subdirectories only if dirs_only). */
+static int list_dir(struct reader *r, const char *rel, bool dirs_only, char (*names)[256],
+		    size_t max, size_t *n)
+{
+	char path[4700];
+	*n = 0;
+	snprintf(path, sizeof path, "%s/%s", r->dir, rel);
+	DIR *d = opendir(path);
+	if (!d) {
+		if (!r->err) {
+			r->err = errno;
+			snprintf(r->errpath, sizeof r->errpath, "%s", path);
+		}
+		return -1;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (dirs_only) {
+			bool isdir = de->d_type == DT_DIR;
+			if (de->d_type == DT_UNKNOWN) {
+				struct stat sb;
+				isdir = fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+					S_ISDIR(sb.st_mode);
+			}
+			if (!isdir)
+				continue;
+		}
+		if (*n < max && strlen(de->d_name) < 256)
+			snprintf(names[(*n)++], 256, "%s", de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+static double layout_ratio(const char *mode, size_t devs)
+{
+	if (!strcmp(mode, "single") || !strcmp(mode, "raid0"))
+		return 1;
+	if (!strcmp(mode, "dup") || !strcmp(mode, "raid1") || !strcmp(mode, "raid10"))
+		return 2;
+	if (!strcmp(mode, "raid1c3"))
+		return 3;
+	if (!strcmp(mode, "raid1c4"))
+		return 4;
+	if (!strcmp(mode, "raid5"))
+		return (double)devs / ((double)devs - 1);
+	if (!strcmp(mode, "raid6"))
+		return (double)devs / ((double)devs - 2);
+	return 0;
+}
+
+#define MAX_ENTRIES 256
+
+/* commit_stats: "key value" lines; returns 0 or -1 (message in r). */
+static int read_commit_stats(struct reader *r, uint64_t v[4])
+{
+	char path[4700], text[1024];
+	snprintf(path, sizeof path, "%s/commit_stats", r->dir);
+	ssize_t n = scrape_read_small(r->s, path, text, sizeof text);
+	if (n == -ENOENT) /* kernels before 6.0 */
+		return 0;
+	if (n < 0) {
+		r->err = (int)-n;
+		snprintf(r->errpath, sizeof r->errpath, "%s", path);
+		return -1;
+	}
+	static const char *const keys[] = { "commits", "last_commit_ms", "max_commit_ms",
+					    "total_commit_ms" };
+	char *cur = text, *line;
+	while ((line = next_line(&cur))) {
+		char *f[3];
+		uint64_t x;
+		if (split_fields(line, f, 3) != 2 || parse_u64(f[1], &x) < 0) {
+			r->err = EINVAL;
+			snprintf(r->errpath, sizeof r->errpath, "%s", path);
+			return -1;
+		}
+		for (int k = 0; k < 4; k++)
+			if (!strcmp(f[0], keys[k]))
+				v[k] = x;
+	}
+	return 0;
+}
+
+/* All metrics of one filesystem directory; returns COLLECT_*. */
+static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const char *base)
+{
+	struct reader r = { .s = s };
+	snprintf(r.dir, sizeof r.dir, "%s", dir);
+	/* Device names, then layout names, in one allocation. */
+	char(*devs)[256] = malloc(2 * MAX_ENTRIES * sizeof *devs);
+	if (!devs)
+		return scrape_fail(s, "out of memory");
+	char(*names)[256] = devs + MAX_ENTRIES;
+	size_t ndev = 0;
+	list_dir(&r, "devices", false, devs, MAX_ENTRIES, &ndev);
+	uint64_t sizes[MAX_ENTRIES];
+	for (size_t i = 0; i < ndev; i++) {
+		char rel[300];
+		snprintf(rel, sizeof rel, "devices/%s/size", devs[i]);
+		sizes[i] = 512 * read_value(&r, rel);
+	}
+	char label[256], uuid[256];
+	read_attr(&r, "label", label, sizeof label);
+	read_attr(&r, "metadata_uuid", uuid, sizeof uuid);
+	if (!uuid[0])
+		snprintf(uuid, sizeof uuid, "%s", base);
+	uint64_t rsv = read_value(&r, "allocation/global_rsv_size");
+	uint64_t commit[4] = { 0 };
+
+	/* Everything is read before anything is emitted: an error emits nothing of this fs. */
+	static const char *const types[] = { "data", "metadata", "system" };
+	struct layout {
+		char mode[256];
+		uint64_t total, used;
+	} *lay = malloc(3 * MAX_ENTRIES * sizeof *lay);
+	size_t nlay[3] = { 0 };
+	uint64_t reserved[3] = { 0 };
+	if (!lay) {
+		free(devs);
+		return scrape_fail(s, "out of memory");
+	}
+	for (int t = 0; t < 3 && !r.err; t++) {
+		char rel[300];
+		snprintf(rel, sizeof rel, "allocation/%s/bytes_reserved", types[t]);
+		reserved[t] = read_value(&r, rel);
+		snprintf(rel, sizeof rel, "allocation/%s", types[t]);
+		size_t nm = 0;
+		if (list_dir(&r, rel, true, names, MAX_ENTRIES, &nm) < 0)
+			break;
+		for (size_t i = 0; i < nm; i++) {
+			struct layout *l = &lay[t * MAX_ENTRIES + i];
+			snprintf(l->mode, sizeof l->mode, "%s", names[i]);
+			snprintf(rel, sizeof rel, "allocation/%s/%s/total_bytes", types[t], names[i]);
+			l->total = read_value(&r, rel);
+			snprintf(rel, sizeof rel, "allocation/%s/%s/used_bytes", types[t], names[i]);
+			l->used = read_value(&r, rel);
+		}
+		nlay[t] = nm;
+	}
+	if (!r.err)
+		read_commit_stats(&r, commit);
+	if (r.err) {
+		free(devs);
+		free(lay);
+		return scrape_fail(s, "failed to retrieve Btrfs stats: %s: %s", r.errpath,
+				   strerror(r.err));
+	}
+
+	const char *const uuid_l[] = { "uuid", NULL };
+	expo_sample(e,
+		    expo_family(e, "node_btrfs_info", METRIC_GAUGE, "Label of each Btrfs filesystem.",
+				(const char *const[]){ "uuid", "label", NULL }),
+		    1, uuid, label);
+	expo_sample(e,
+		    expo_family(e, "node_btrfs_global_rsv_size_bytes", METRIC_GAUGE,
+				"Size of the global reserve in bytes.", uuid_l),
+		    (double)rsv, uuid);
+	expo_sample(e,
+		    expo_family(e, "node_btrfs_commits_total", METRIC_COUNTER, "Transactions committed.",
+				uuid_l),
+		    (double)commit[0], uuid);
+	expo_sample(e,
+		    expo_family(e, "node_btrfs_last_commit_seconds", METRIC_GAUGE,
+				"Duration of the latest commit in seconds.", uuid_l),
+		    (double)commit[1] / 1000, uuid);
+	expo_sample(e,
+		    expo_family(e, "node_btrfs_max_commit_seconds", METRIC_GAUGE,
+				"Duration of the slowest commit in seconds.", uuid_l),
+		    (double)commit[2] / 1000, uuid);
+	expo_sample(e,
+		    expo_family(e, "node_btrfs_commit_seconds_total", METRIC_COUNTER,
+				"Seconds spent committing transactions.", uuid_l),
+		    (double)commit[3] / 1000, uuid);
+
+	const char *const bg_l[] = { "uuid", "block_group_type", NULL };
+	const char *const mode_l[] = { "uuid", "block_group_type", "mode", NULL };
+	struct family *fres = expo_family(e, "node_btrfs_reserved_bytes", METRIC_GAUGE,
+					  "Bytes reserved for a block group type.", bg_l);
+	struct family *fused = expo_family(e, "node_btrfs_used_bytes", METRIC_GAUGE,
+					   "Bytes used by a block group type and layout.", mode_l);
+	struct family *fsize = expo_family(e, "node_btrfs_size_bytes", METRIC_GAUGE,
+					   "Bytes allocated to a block group type and layout.", mode_l);
+	struct family *fratio = expo_family(e, "node_btrfs_allocation_ratio", METRIC_GAUGE,
+					    "Raw bytes stored per byte of data for a block group type and layout.",
+					    mode_l);
+	for (int t = 0; t < 3; t++) {
+		expo_sample(e, fres, (double)reserved[t], uuid, types[t]);
+		for (size_t i = 0; i < nlay[t]; i++) {
+			const struct layout *l = &lay[t * MAX_ENTRIES + i];
+			expo_sample(e, fused, (double)l->used, uuid, types[t], l->mode);
+			expo_sample(e, fsize, (double)l->total, uuid, types[t], l->mode);
+			expo_sample(e, fratio, layout_ratio(l->mode, ndev), uuid, types[t], l->mode);
+		}
+	}
+	struct family *fdev = expo_family(e, "node_btrfs_device_size_bytes", METRIC_GAUGE,
+					  "Size of each device of the filesystem in bytes.",
+					  (const char *const[]){ "uuid", "device", NULL });
+	for (size_t i = 0; i < ndev; i++)
+		expo_sample(e, fdev, (double)sizes[i], uuid, devs[i]);
+	free(devs);
+	free(lay);
+	return COLLECT_OK;
+}
+
+static int btrfs_collect(struct scrape *s, struct expo *e)
+{
+	char dir[4096];
+	if (sys_path(dir, sizeof dir, "fs/btrfs") < 0)
+		return scrape_fail(s, "path too long");
+	DIR *d = opendir(dir);
+	if (!d) /* no Btrfs support loaded: nothing mounted, nothing to report */
+		return COLLECT_OK;
+	char(*fs)[256] = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		/* Filesystems are UUIDs; "features" is not one. */
+		if (!strchr(de->d_name, '-') || strlen(de->d_name) >= 256)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			char(*p)[256] = realloc(fs, cap * sizeof *p);
+			if (!p) {
+				closedir(d);
+				free(fs);
+				return scrape_fail(s, "out of memory");
+			}
+			fs = p;
+		}
+		snprintf(fs[n++], 256, "%s", de->d_name);
+	}
+	closedir(d);
+	int rc = COLLECT_OK;
+	for (size_t i = 0; i < n && rc == COLLECT_OK; i++) {
+		char path[4400];
+		snprintf(path, sizeof path, "%s/%s", dir, fs[i]);
+		rc = collect_fs(s, e, path, fs[i]);
+	}
+	free(fs);
+	return rc;
+}
+
+const struct collector_def collector_btrfs = {
+	.name = "btrfs",
+	.default_enabled = true,
+	.collect = btrfs_collect,
+};

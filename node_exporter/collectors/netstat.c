@@ -1,0 +1,206 @@
+/*
+ * netstat: protocol counters from /proc/net/netstat and /proc/net/snmp
+ * (header and value line pairs) and /proc/net/snmp6 (name value lines,
+ * optional: absent when IPv6 is off), as untyped node_netstat_<Proto>_<Field>
+ * for the fields that match --collector.netstat.fields.
+ *
+ * The regex verdict for the field at each position is remembered and reused
+ * while the name there is unchanged, as the files' layout is fixed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../common/parse.h"
+#include "../../common/rx.h"
+#include "../node.h"
+
+static const char *fields_flag;
+
+static struct flag netstat_flags[] = {
+	{ "collector.netstat.fields", FLAG_STRING, &fields_flag,
+	  "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$",
+	  "Regexp of fields to return for netstat collector.", NULL, 0, false },
+};
+
+struct verdict {
+	char name[64];
+	bool match;
+};
+
+struct netstat_state {
+	struct rx *fields;
+	struct verdict *cache;
+	size_t ncache, cap;
+};
+
+static void netstat_fini(void *state)
+{
+	struct netstat_state *st = state;
+	if (!st)
+		return;
+	rx_free(st->fields);
+	free(st->cache);
+	free(st);
+}
+
+static int netstat_init(void **state, char *err, size_t errlen)
+{
+	struct netstat_state *st = calloc(1, sizeof *st);
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	char rxerr[300];
+	if (!(st->fields = rx_compile(fields_flag, rxerr, sizeof rxerr))) {
+		snprintf(err, errlen, "invalid --collector.netstat.fields: %s", rxerr);
+		free(st);
+		return -1;
+	}
+	*state = st;
+	return 0;
+}
+
+/* Whether the cached entry is proto_field, compared without building the key. */
+static bool cached_is(const struct verdict *v, const char *proto, size_t plen, const char *field)
+{
+	return strncmp(v->name, proto, plen) == 0 && v->name[plen] == '_' &&
+	       strcmp(v->name + plen + 1, field) == 0;
+}
+
+/* Whether the field at position i, proto_field, is wanted. */
+static bool wanted(struct netstat_state *st, size_t i, const char *proto, size_t plen,
+		   const char *field)
+{
+	if (i < st->ncache && cached_is(&st->cache[i], proto, plen, field))
+		return st->cache[i].match;
+	char key[192];
+	snprintf(key, sizeof key, "%.*s_%s", (int)plen, proto, field);
+	bool match = rx_match(st->fields, key);
+	size_t len = strlen(key);
+	if (len >= sizeof st->cache[0].name)
+		return match;
+	if (i >= st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 512;
+		while (cap <= i)
+			cap *= 2;
+		struct verdict *p = realloc(st->cache, cap * sizeof *p);
+		if (!p)
+			return match;
+		st->cache = p;
+		st->cap = cap;
+	}
+	while (st->ncache <= i)
+		st->cache[st->ncache++].name[0] = '\0';
+	memcpy(st->cache[i].name, key, len + 1);
+	st->cache[i].match = match;
+	return match;
+}
+
+/* A number as strconv.ParseFloat takes it; integers (nearly all) take the fast path. */
+static int parse_value(const char *s, double *v)
+{
+	int64_t i;
+	if (parse_i64(s, &i) == 0) {
+		*v = (double)i;
+		return 0;
+	}
+	return parse_double(s, v);
+}
+
+/* Emit proto_field = value if wanted; returns -1 if value is not a number. */
+static int emit(struct netstat_state *st, struct expo *e, size_t *pos, const char *proto,
+		size_t plen, const char *field, const char *value)
+{
+	double v;
+	if (parse_value(value, &v) < 0)
+		return -1;
+	if (!wanted(st, (*pos)++, proto, plen, field))
+		return 0;
+	char name[224], help[240];
+	snprintf(name, sizeof name, "node_netstat_%.*s_%s", (int)plen, proto, field);
+	snprintf(help, sizeof help, "Protocol counter %.*s %s from /proc/net.", (int)plen, proto, field);
+	expo_single(e, name, METRIC_UNTYPED, help, v);
+	return 0;
+}
+
+#define MAX_COLUMNS 512
+
+/* netstat/snmp: "Proto: A B C" then "Proto: 1 2 3". */
+static int parse_pairs(struct scrape *s, struct netstat_state *st, struct expo *e, size_t *pos,
+		       char *text, const char *path)
+{
+	char *names[MAX_COLUMNS], *values[MAX_COLUMNS];
+	char *cur = text, *line;
+	while ((line = next_line(&cur))) {
+		char *vline = next_line(&cur);
+		size_t nn = split_on(line, ' ', names, MAX_COLUMNS);
+		size_t nv = split_on(vline ? vline : (char *)"", ' ', values, MAX_COLUMNS);
+		size_t plen = strlen(names[0]);
+		if (plen == 0)
+			return scrape_fail(s, "empty protocol name in %s", path);
+		if (nn != nv)
+			return scrape_fail(s, "field count mismatch in %s for %.*s", path, (int)plen - 1,
+					   names[0]);
+		if (nn > MAX_COLUMNS)
+			return scrape_fail(s, "too many fields in %s for %.*s", path, (int)plen - 1,
+					   names[0]);
+		for (size_t i = 1; i < nn; i++)
+			if (emit(st, e, pos, names[0], plen - 1, names[i], values[i]) < 0)
+				return scrape_fail(s, "invalid value %s in %s", values[i], path);
+	}
+	return COLLECT_OK;
+}
+
+/* snmp6: "Ip6InReceives  7"; the protocol ends at the first '6'. */
+static int parse_snmp6(struct scrape *s, struct netstat_state *st, struct expo *e, size_t *pos,
+		       char *text, const char *path)
+{
+	char *cur = text, *line;
+	while ((line = next_line(&cur))) {
+		char *f[3];
+		if (split_fields(line, f, 3) < 2)
+			continue;
+		char *six = strchr(f[0], '6');
+		if (!six)
+			continue;
+		if (emit(st, e, pos, f[0], (size_t)(six - f[0]) + 1, six + 1, f[1]) < 0)
+			return scrape_fail(s, "invalid value %s in %s", f[1], path);
+	}
+	return COLLECT_OK;
+}
+
+static int netstat_collect(struct scrape *s, struct expo *e)
+{
+	struct netstat_state *st = s->state;
+	static const char *const files[] = { "net/netstat", "net/snmp", "net/snmp6" };
+	size_t pos = 0;
+	for (int i = 0; i < 3; i++) {
+		char path[4096];
+		if (proc_path(path, sizeof path, "%s", files[i]) < 0)
+			return scrape_fail(s, "path too long");
+		struct buf *b = scrape_buf(s);
+		int rc = scrape_read(s, path, b);
+		if (rc == -ENOENT && i == 2) /* IPv6 disabled */
+			continue;
+		if (rc < 0)
+			return scrape_fail(s, "couldn't get %s stats: %s: %s", i ? "SNMP" : "netstat", path,
+					   strerror(-rc));
+		rc = i < 2 ? parse_pairs(s, st, e, &pos, b->data, path)
+			   : parse_snmp6(s, st, e, &pos, b->data, path);
+		if (rc != COLLECT_OK)
+			return rc;
+	}
+	return COLLECT_OK;
+}
+
+const struct collector_def collector_netstat = {
+	.name = "netstat",
+	.default_enabled = true,
+	.flags = netstat_flags,
+	.nflags = sizeof netstat_flags / sizeof netstat_flags[0],
+	.init = netstat_init,
+	.collect = netstat_collect,
+	.fini = netstat_fini,
+};

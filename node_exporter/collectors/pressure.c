@@ -1,0 +1,109 @@
+/*
+ * pressure: pressure stall information from /proc/pressure/{cpu,io,memory,irq}:
+ * total time (microseconds, exported in seconds) some or all runnable tasks
+ * were stalled. Absent files (kernel < 4.20, or irq before 6.1) are skipped;
+ * PSI compiled in but disabled (EOPNOTSUPP) or no resource at all is
+ * reported as no data, as upstream does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../common/parse.h"
+#include "../node.h"
+
+/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123": the total, or -1 if malformed. */
+static int parse_psi_line(char *rest, uint64_t *total)
+{
+	char *f[5];
+	if (split_fields(rest, f, 5) < 4)
+		return -1;
+	static const char *const keys[] = { "avg10=", "avg60=", "avg300=" };
+	for (int i = 0; i < 3; i++) {
+		double d;
+		if (!has_prefix(f[i], keys[i]) || parse_double(f[i] + strlen(keys[i]), &d) < 0)
+			return -1;
+	}
+	if (!has_prefix(f[3], "total=") || parse_u64(f[3] + 6, total) < 0)
+		return -1;
+	return 0;
+}
+
+static int pressure_collect(struct scrape *s, struct expo *e)
+{
+	static const struct {
+		const char *res, *some_name, *some_help, *full_name, *full_help;
+	} res[] = {
+		{ "cpu", "node_pressure_cpu_waiting_seconds_total",
+		  "Seconds in which at least one task waited for a CPU.", NULL, NULL },
+		{ "io", "node_pressure_io_waiting_seconds_total",
+		  "Seconds in which at least one task waited for I/O.",
+		  "node_pressure_io_stalled_seconds_total",
+		  "Seconds in which all non-idle tasks were stalled on I/O." },
+		{ "memory", "node_pressure_memory_waiting_seconds_total",
+		  "Seconds in which at least one task waited for memory.",
+		  "node_pressure_memory_stalled_seconds_total",
+		  "Seconds in which all non-idle tasks were stalled on memory." },
+		{ "irq", NULL, NULL, "node_pressure_irq_stalled_seconds_total",
+		  "Seconds in which all non-idle tasks were stalled by interrupt handling." },
+	};
+	char path[4096], text[512];
+	int found = 0;
+	for (size_t r = 0; r < sizeof res / sizeof res[0]; r++) {
+		if (proc_path(path, sizeof path, "pressure/%s", res[r].res) < 0)
+			return scrape_fail(s, "path too long");
+		ssize_t n = scrape_read_small(s, path, text, sizeof text);
+		if (n == -ENOENT)
+			continue;
+		if (n == -EOPNOTSUPP) {
+			snprintf(s->err, sizeof s->err, "pressure information is disabled (psi=0)");
+			return COLLECT_NODATA;
+		}
+		if (n < 0)
+			return scrape_fail(s, "failed to retrieve pressure stats from %s: %s", path,
+					   strerror((int)-n));
+		bool have_some = false, have_full = false;
+		uint64_t some = 0, full = 0;
+		char *cur = text, *line;
+		while ((line = next_line(&cur))) {
+			bool is_some = has_prefix(line, "some "), is_full = has_prefix(line, "full ");
+			if (!is_some && !is_full)
+				continue;
+			uint64_t t;
+			if (parse_psi_line(line + 5, &t) < 0)
+				return scrape_fail(s, "invalid line in %s: %.80s", path, line);
+			if (is_some) {
+				have_some = true;
+				some = t;
+			} else {
+				have_full = true;
+				full = t;
+			}
+		}
+		/* IRQ pressure has only a "full" line; CPU may lack it. */
+		if ((res[r].some_name && !have_some) || (res[r].full_name && !have_full)) {
+			snprintf(s->err, sizeof s->err, "%.300s has no %s line", path,
+				 res[r].some_name && !have_some ? "some" : "full");
+			return COLLECT_NODATA;
+		}
+		if (res[r].some_name)
+			expo_single(e, res[r].some_name, METRIC_COUNTER, res[r].some_help,
+				    (double)some / 1000.0 / 1000.0);
+		if (res[r].full_name)
+			expo_single(e, res[r].full_name, METRIC_COUNTER, res[r].full_help,
+				    (double)full / 1000.0 / 1000.0);
+		found++;
+	}
+	if (!found) {
+		snprintf(s->err, sizeof s->err,
+			 "pressure information is unavailable (needs Linux >= 4.20 with CONFIG_PSI)");
+		return COLLECT_NODATA;
+	}
+	return COLLECT_OK;
+}
+
+const struct collector_def collector_pressure = {
+	.name = "pressure",
+	.default_enabled = true,
+	.collect = pressure_collect,
+};
