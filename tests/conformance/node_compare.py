@@ -73,7 +73,7 @@ OWNERS = [
     (r"^node_cpu_vulnerabilities_", "cpu_vulnerabilities"),
     (r"^node_cpu_(frequency_(min|max|avg)_hertz|scaling_)", "cpufreq"),
     (r"^node_cpu_", "cpu"),
-    (r"^node_network_(receive|transmit)_", "netdev"), (r"^node_network_", "netclass"),
+    (r"^node_network_(receive|transmit)_.*_total$", "netdev"), (r"^node_network_", "netclass"),
     (r"^node_nf_conntrack_", "conntrack"),
     (r"^node_(intr_total|context_switches_total|forks_total|boot_time_seconds|procs_running|procs_blocked|softirqs_total)$", "stat"),
     (r"^node_softirqs_", "softirqs"),
