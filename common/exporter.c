@@ -69,12 +69,17 @@ int scrape_fail(struct scrape *s, const char *fmt, ...)
 
 int scrape_read(struct scrape *s, const char *path, struct buf *out)
 {
-	return fdcache_read(s->collector ? s->collector->fds : NULL, path, out);
+	return fdcache_read(s && s->collector ? s->collector->fds : NULL, path, out);
 }
 
 ssize_t scrape_read_small(struct scrape *s, const char *path, char *dst, size_t cap)
 {
-	return fdcache_read_small(s->collector ? s->collector->fds : NULL, path, dst, cap);
+	return fdcache_read_small(s && s->collector ? s->collector->fds : NULL, path, dst, cap);
+}
+
+int scrape_dirlist(struct scrape *s, const char *path, struct dirlist *dl)
+{
+	return fdcache_dirlist(s && s->collector ? s->collector->fds : NULL, path, dl);
 }
 
 struct buf *scrape_buf(struct scrape *s)

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "expo.h"
 #include "flags.h"
+#include "fsread.h"
 
 struct request;
 struct scrape;
@@ -83,9 +84,12 @@ struct scrape {
 /* Format s->err and return COLLECT_ERROR. */
 int scrape_fail(struct scrape *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Read a procfs/sysfs file through the collector's descriptor cache. */
+/* Read a procfs/sysfs file through the collector's descriptor cache (s may be NULL: no cache). */
 int scrape_read(struct scrape *s, const char *path, struct buf *out) WUR;
 ssize_t scrape_read_small(struct scrape *s, const char *path, char *dst, size_t cap);
+
+/* List a directory through the collector's descriptor cache (see fsread.h). */
+int scrape_dirlist(struct scrape *s, const char *path, struct dirlist *dl) WUR;
 
 /* The collector's reusable buffer (emptied by scrape_read). */
 struct buf *scrape_buf(struct scrape *s);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Beyond this many open descriptors a cache stops adding entries. */
@@ -93,9 +94,9 @@ static int rehash(struct fdcache *c, size_t size)
 	return 0;
 }
 
-static int open_ro(const char *path)
+static int open_ro(const char *path, int flags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -103,18 +104,18 @@ static int open_ro(const char *path)
  * A descriptor for path, from the cache when possible. *cached tells
  * whether the caller must close it.
  */
-static int get_fd(struct fdcache *c, const char *path, bool *cached)
+static int get_fd_flags(struct fdcache *c, const char *path, int flags, bool *cached)
 {
 	*cached = false;
 	if (!c)
-		return open_ro(path);
+		return open_ro(path, flags);
 	struct fdentry *e = lookup(c, path);
 	if (e->path) {
 		e->gen = c->gen;
 		*cached = true;
 		return e->fd;
 	}
-	int fd = open_ro(path);
+	int fd = open_ro(path, flags);
 	if (fd < 0 || c->used >= FDCACHE_MAX)
 		return fd;
 	if ((c->used + 1) * 2 > c->size) {
@@ -130,6 +131,11 @@ static int get_fd(struct fdcache *c, const char *path, bool *cached)
 	c->used++;
 	*cached = true;
 	return fd;
+}
+
+static int get_fd(struct fdcache *c, const char *path, bool *cached)
+{
+	return get_fd_flags(c, path, 0, cached);
 }
 
 /* Drop path from the cache (after a read error) and close its descriptor. */
@@ -169,6 +175,18 @@ void fdcache_sweep(struct fdcache *c)
 	if (removed)
 		rehash(c, c->size); /* on ENOMEM the old table stays valid */
 	c->gen++;
+}
+
+/*
+ * Errors meaning the descriptor no longer refers to the file at its path
+ * (the device went away, perhaps to come back under the same name): worth
+ * one reopen. Other errors (EINVAL from the speed of a link that is down,
+ * EOPNOTSUPP, EIO) come back on every read of that attribute and keep the
+ * descriptor, or every scrape would pay for an open and a close.
+ */
+static bool stale_descriptor(int err)
+{
+	return err == ENODEV || err == ENXIO || err == ESTALE || err == EBADF || err == ENOENT;
 }
 
 static ssize_t pread_all(int fd, struct buf *out)
@@ -218,7 +236,7 @@ int fdcache_read(struct fdcache *c, const char *path, struct buf *out)
 		ssize_t rc = pread_all(fd, out);
 		if (!cached)
 			close(fd);
-		if (rc < 0 && cached && attempt == 0 && rc != -ENOSPC && rc != -ESPIPE) {
+		if (rc < 0 && cached && attempt == 0 && stale_descriptor((int)-rc)) {
 			forget(c, path);
 			continue;
 		}
@@ -243,7 +261,7 @@ ssize_t fdcache_read_small(struct fdcache *c, const char *path, char *dst, size_
 		if (!cached)
 			close(fd);
 		if (r < 0) {
-			if (cached && attempt == 0) {
+			if (cached && attempt == 0 && stale_descriptor(err)) {
 				forget(c, path);
 				continue;
 			}
@@ -280,58 +298,134 @@ int pathf(char *dst, size_t cap, const char *fmt, ...)
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
+/* getdents64 records; glibc does not declare the structure. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+struct name_ref {
+	size_t off;
+	unsigned char type;
+};
+
+static int cmp_refs(const void *a, const void *b, void *blob)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp((const char *)blob + ((const struct name_ref *)a)->off,
+		      (const char *)blob + ((const struct name_ref *)b)->off);
+}
+
+/*
+ * Read every entry of the directory open at fd from its start and build the
+ * sorted listing in one allocation: the pointer array, the types, then the
+ * names.
+ */
+static int list_fd(int fd, struct dirlist *dl)
+{
+	char chunk[16384];
+	struct buf names;
+	buf_init(&names, 64u << 20);
+	struct name_ref *refs = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd, chunk, sizeof chunk);
+		if (got < 0) {
+			rc = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		for (long pos = 0; pos < got;) {
+			struct linux_dirent64 *de = (struct linux_dirent64 *)(void *)(chunk + pos);
+			pos += de->d_reclen;
+			const char *name = de->d_name;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 32;
+				struct name_ref *r = realloc(refs, cap * sizeof *r);
+				if (!r) {
+					rc = -ENOMEM;
+					goto out;
+				}
+				refs = r;
+			}
+			refs[n].off = names.len;
+			refs[n].type = de->d_type;
+			if ((rc = buf_append(&names, name, strlen(name) + 1)) < 0)
+				goto out;
+			n++;
+		}
+	}
+	if (rc)
+		goto out;
+	if (n > 1)
+		qsort_r(refs, n, sizeof *refs, cmp_refs, names.data);
+	size_t ptrs = n * sizeof(char *);
+	char *block = malloc(ptrs + n + names.len + 1);
+	if (!block) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	dl->n = n;
+	dl->names = (char **)(void *)block;
+	dl->types = (unsigned char *)block + ptrs;
+	char *strings = block + ptrs + n;
+	if (names.len)
+		memcpy(strings, names.data, names.len);
+	for (size_t i = 0; i < n; i++) {
+		dl->names[i] = strings + refs[i].off;
+		dl->types[i] = refs[i].type;
+	}
+out:
+	free(refs);
+	buf_free(&names);
+	return rc;
+}
+
+int fdcache_dirlist(struct fdcache *c, const char *path, struct dirlist *dl)
+{
+	dl->n = 0;
+	dl->names = NULL;
+	dl->types = NULL;
+	for (int attempt = 0;; attempt++) {
+		bool cached = false;
+		int fd;
+		if (c) {
+			fd = get_fd_flags(c, path, O_DIRECTORY, &cached);
+		} else {
+			fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				fd = -errno;
+		}
+		if (fd < 0)
+			return fd;
+		int rc = list_fd(fd, dl);
+		if (!cached)
+			close(fd);
+		if (rc < 0 && cached && attempt == 0 && stale_descriptor(-rc)) {
+			forget(c, path);
+			continue;
+		}
+		return rc;
+	}
 }
 
 int dirlist_read(const char *path, struct dirlist *dl)
 {
-	dl->n = 0;
-	dl->names = NULL;
-	DIR *d = opendir(path);
-	if (!d)
-		return -errno;
-	size_t cap = 0;
-	struct dirent *de;
-	int rc = 0;
-	errno = 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (dl->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **names = realloc(dl->names, cap * sizeof *names);
-			if (!names) {
-				rc = -ENOMEM;
-				break;
-			}
-			dl->names = names;
-		}
-		char *name = strdup(de->d_name);
-		if (!name) {
-			rc = -ENOMEM;
-			break;
-		}
-		dl->names[dl->n++] = name;
-	}
-	if (!rc && errno)
-		rc = -errno;
-	closedir(d);
-	if (rc) {
-		dirlist_free(dl);
-		return rc;
-	}
-	if (dl->n > 1)
-		qsort(dl->names, dl->n, sizeof *dl->names, cmp_names);
-	return 0;
+	return fdcache_dirlist(NULL, path, dl);
 }
 
 void dirlist_free(struct dirlist *dl)
 {
-	for (size_t i = 0; i < dl->n; i++)
-		free(dl->names[i]);
 	free(dl->names);
 	dl->names = NULL;
+	dl->types = NULL;
 	dl->n = 0;
 }

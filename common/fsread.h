@@ -59,13 +59,25 @@ ssize_t read_small(const char *path, char *dst, size_t cap);
  */
 int pathf(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Sorted names of a directory's entries, without "." and "..". */
+/*
+ * Sorted names of a directory's entries, without "." and "..", with their
+ * d_type (DT_REG, DT_DIR, DT_LNK, ... or DT_UNKNOWN). One allocation.
+ */
 struct dirlist {
 	size_t n;
 	char **names;
+	unsigned char *types;
 };
 
-/* Returns 0 or -errno; on success free with dirlist_free(). */
+/*
+ * List a directory through the cache: the directory stays open between
+ * scrapes and is re-read from its start (a third of the cost of
+ * opendir/readdir/closedir on sysfs). c may be NULL. Returns 0 or -errno;
+ * on success free with dirlist_free().
+ */
+int fdcache_dirlist(struct fdcache *c, const char *path, struct dirlist *dl);
+
+/* Without a cache. */
 int dirlist_read(const char *path, struct dirlist *dl);
 void dirlist_free(struct dirlist *dl);
 

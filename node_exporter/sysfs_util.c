@@ -148,79 +148,24 @@ bool sysfs_ignorable(long err)
 	return e == ENOENT || e == EACCES || e == EPERM || e == EOPNOTSUPP || e == EINVAL;
 }
 
-static int cmp_dirent(const void *a, const void *b)
-{
-	return strcmp(((const struct sysfs_dirent *)a)->name, ((const struct sysfs_dirent *)b)->name);
-}
-
-int sysfs_dir_read(const char *path, struct sysfs_dir *d)
+int sysfs_dir_read(struct scrape *s, const char *path, struct sysfs_dir *d)
 {
 	memset(d, 0, sizeof *d);
-	DIR *dir = opendir(path);
-	if (!dir)
-		return -errno;
-	/* Names go into one block; entries keep offsets until it stops moving. */
-	size_t cap = 0, used = 0, ncap = 0;
-	size_t *offs = NULL;
-	int rc = 0;
-	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		size_t len = strlen(de->d_name) + 1;
-		if (used + len > cap) {
-			size_t ncap_bytes = cap ? cap * 2 : 1024;
-			while (ncap_bytes < used + len)
-				ncap_bytes *= 2;
-			char *p = realloc(d->names, ncap_bytes);
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			d->names = p;
-			cap = ncap_bytes;
-		}
-		if (d->n == ncap) {
-			ncap = ncap ? ncap * 2 : 32;
-			size_t *po = realloc(offs, ncap * sizeof *po);
-			struct sysfs_dirent *pe = po ? realloc(d->ents, ncap * sizeof *pe) : NULL;
-			if (po)
-				offs = po;
-			if (!pe) {
-				rc = -ENOMEM;
-				break;
-			}
-			d->ents = pe;
-		}
-		unsigned char type = de->d_type;
-		if (type == DT_UNKNOWN) {
-			struct stat st;
-			if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-				type = S_ISDIR(st.st_mode)   ? DT_DIR
-				       : S_ISLNK(st.st_mode) ? DT_LNK
-				       : S_ISREG(st.st_mode) ? DT_REG
-							     : DT_UNKNOWN;
-		}
-		memcpy(d->names + used, de->d_name, len);
-		offs[d->n] = used;
-		d->ents[d->n].type = type;
-		d->n++;
-		used += len;
-	}
-	if (!rc && errno)
-		rc = -errno;
-	closedir(dir);
-	if (rc) {
-		free(offs);
-		sysfs_dir_free(d);
+	struct dirlist dl;
+	int rc = scrape_dirlist(s, path, &dl);
+	if (rc < 0)
 		return rc;
+	d->ents = calloc(dl.n ? dl.n : 1, sizeof *d->ents);
+	if (!d->ents) {
+		dirlist_free(&dl);
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < d->n; i++)
-		d->ents[i].name = d->names + offs[i];
-	free(offs);
-	if (d->n > 1)
-		qsort(d->ents, d->n, sizeof *d->ents, cmp_dirent);
+	for (size_t i = 0; i < dl.n; i++) {
+		d->ents[i].name = dl.names[i];
+		d->ents[i].type = dl.types[i];
+	}
+	d->n = dl.n;
+	d->names = (char *)dl.names; /* the listing's block: freed with the entries */
 	return 0;
 }
 

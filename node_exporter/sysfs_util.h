@@ -69,11 +69,14 @@ struct sysfs_dirent {
 struct sysfs_dir {
 	size_t n;
 	struct sysfs_dirent *ents;
-	char *names; /* storage of all names */
+	char *names; /* the block holding all names */
 };
 
-/* List path into d. Returns 0 or -errno; on success free with sysfs_dir_free(). */
-int sysfs_dir_read(const char *path, struct sysfs_dir *d);
+/*
+ * List path into d through the collector's descriptor cache (sorted, with
+ * d_type). Returns 0 or -errno; on success free with sysfs_dir_free().
+ */
+int sysfs_dir_read(struct scrape *s, const char *path, struct sysfs_dir *d);
 void sysfs_dir_free(struct sysfs_dir *d);
 
 /*

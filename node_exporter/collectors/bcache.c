@@ -252,7 +252,7 @@ static int read_cset(struct scrape *s, const char *base, struct cset *cs)
 	    (rc = read_period(s, dir, "stats_total", NULL)) != COLLECT_OK)
 		return rc;
 
-	rc = sysfs_dir_read(dir, &cs->entries);
+	rc = sysfs_dir_read(s, dir, &cs->entries);
 	if (rc < 0)
 		return scrape_fail(s, "couldn't list %s: %s", dir, strerror(-rc));
 	for (size_t i = 0; i < cs->entries.n; i++) {
@@ -382,7 +382,7 @@ static int bcache_collect(struct scrape *s, struct expo *e)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
 	/* No bcache: nothing to report, as upstream (a glob over nothing). */
-	if (sysfs_dir_read(base, &d) < 0)
+	if (sysfs_dir_read(s, base, &d) < 0)
 		return COLLECT_OK;
 
 	struct cset *sets = calloc(d.n ? d.n : 1, sizeof *sets);

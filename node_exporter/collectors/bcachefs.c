@@ -162,7 +162,7 @@ static int do_counters(struct fs_ctx *c)
 	if (pathf(dir, sizeof dir, "%s/counters", c->dir) < 0)
 		return scrape_fail(c->s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(c->s, dir, &d);
 	if (rc == -ENOENT)
 		return COLLECT_OK;
 	if (rc < 0)
@@ -337,7 +337,7 @@ static int do_filesystem(struct fs_ctx *c)
 	if (rc != COLLECT_OK)
 		return rc;
 	struct sysfs_dir d;
-	rc = sysfs_dir_read(c->dir, &d);
+	rc = sysfs_dir_read(c->s, c->dir, &d);
 	if (rc < 0)
 		return scrape_fail(c->s, "couldn't list %s: %s", c->dir, strerror(-rc));
 	rc = COLLECT_OK;
@@ -360,7 +360,7 @@ static int bcachefs_collect(struct scrape *s, struct expo *e)
 	if (sys_path(base, sizeof base, "fs/bcachefs") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(base, &d);
+	int rc = sysfs_dir_read(s, base, &d);
 	if (rc == -ENOENT)
 		return COLLECT_NODATA;
 	if (rc < 0)

@@ -513,7 +513,7 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "devices/system/cpu") < 0)
 		return scrape_fail(s, "path too long");
 	struct dirlist dl;
-	int rc = dirlist_read(dir, &dl);
+	int rc = scrape_dirlist(s, dir, &dl);
 	if (rc < 0 && rc != -ENOENT)
 		return scrape_fail(s, "couldn't list %s: %s", dir, strerror(-rc));
 	if (rc == -ENOENT)

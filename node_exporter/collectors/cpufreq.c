@@ -73,7 +73,7 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "devices/system/cpu") < 0)
 		return scrape_fail(s, "path too long");
 	struct dirlist dl;
-	int rc = dirlist_read(dir, &dl);
+	int rc = scrape_dirlist(s, dir, &dl);
 	if (rc == -ENOENT)
 		dl = (struct dirlist){ 0 };
 	else if (rc < 0)

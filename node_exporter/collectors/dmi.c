@@ -60,7 +60,7 @@ static int dmi_init(void **state, char *err, size_t errlen)
 		return 0;
 	}
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(NULL, dir, &d);
 	if (rc == -ENOENT)
 		return 0; /* no DMI on this platform: every scrape reports no data */
 	if (rc < 0) {

@@ -70,7 +70,7 @@ static int mp_read(struct scrape *s, const char *block, struct mpath *m)
 
 	if (pathf(path, sizeof path, "%s/%s/slaves", block, m->sysfs_name) < 0)
 		return scrape_fail(s, "path too long");
-	rc = sysfs_dir_read(path, &m->slaves);
+	rc = sysfs_dir_read(s, path, &m->slaves);
 	if (rc == -ENOENT)
 		return COLLECT_OK; /* no paths */
 	if (rc < 0)
@@ -96,7 +96,7 @@ static int dmmultipath_collect(struct scrape *s, struct expo *e)
 	if (sys_path(block, sizeof block, "block") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(block, &d);
+	int rc = sysfs_dir_read(s, block, &d);
 	if (rc < 0)
 		return mp_error(s, rc, block);
 

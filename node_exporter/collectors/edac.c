@@ -96,7 +96,7 @@ static int edac_collect(struct scrape *s, struct expo *e)
 	if (sys_path(base, sizeof base, "devices/system/edac/mc") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir mcs;
-	if (sysfs_dir_read(base, &mcs) < 0)
+	if (sysfs_dir_read(s, base, &mcs) < 0)
 		return COLLECT_OK; /* no EDAC: nothing to report */
 
 	const char *const l_ctrl[] = { "controller", NULL };
@@ -148,7 +148,7 @@ static int edac_collect(struct scrape *s, struct expo *e)
 			break;
 
 		struct sysfs_dir rows;
-		if (sysfs_dir_read(mc, &rows) < 0)
+		if (sysfs_dir_read(s, mc, &rows) < 0)
 			continue;
 		for (size_t r = 0; r < rows.n && rc == COLLECT_OK; r++) {
 			if (!sysfs_glob_digit(rows.ents[r].name, "csrow"))
@@ -174,7 +174,7 @@ static int edac_collect(struct scrape *s, struct expo *e)
 			expo_sample(e, frue, (double)v, ctrl, rownum);
 
 			struct sysfs_dir chans;
-			if (sysfs_dir_read(row, &chans) < 0)
+			if (sysfs_dir_read(s, row, &chans) < 0)
 				continue;
 			for (size_t c = 0; c < chans.n; c++) {
 				const char *cname = chans.ents[c].name;

@@ -57,7 +57,7 @@ static int fc_read_stats(struct scrape *s, const char *hostdir, struct fc_host *
 	if (pathf(dir, sizeof dir, "%s/statistics", hostdir) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc == -ENOENT)
 		return COLLECT_OK; /* a disabled host has no statistics */
 	if (rc < 0)
@@ -118,7 +118,7 @@ static int fibrechannel_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/fc_host") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc == -ENOENT)
 		return COLLECT_NODATA;
 	if (rc < 0)

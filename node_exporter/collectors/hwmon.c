@@ -206,7 +206,7 @@ struct readings {
 static int collect_dir(struct scrape *s, const char *dir, struct readings *rs)
 {
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < d.n; i++) {
@@ -477,7 +477,7 @@ static int hwmon_collect(struct scrape *s, struct expo *e)
 	if (sys_path(base, sizeof base, "class/hwmon") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(base, &d);
+	int rc = sysfs_dir_read(s, base, &d);
 	if (rc == -ENOENT)
 		return COLLECT_NODATA;
 	if (rc < 0)

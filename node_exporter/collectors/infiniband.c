@@ -250,7 +250,7 @@ static int ib_read_counters(struct scrape *s, const char *portdir, enum ib_dir w
 	if (pathf(dir, sizeof dir, "%s/%s", portdir, names[which]) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc == -ENOENT && which != IB_COUNTERS)
 		return COLLECT_OK;
 	if (rc < 0)
@@ -348,7 +348,7 @@ static int ib_read(struct scrape *s, const char *dir, struct ib_dev *dev)
 	if (pathf(path, sizeof path, "%s/ports", devdir) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(path, &d);
+	int rc = sysfs_dir_read(s, path, &d);
 	if (rc < 0)
 		return ib_error(s, rc, path);
 	for (size_t i = 0; i < d.n && rc == COLLECT_OK; i++) {
@@ -366,7 +366,7 @@ static int infiniband_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/infiniband") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return ib_error(s, rc, dir);
 

@@ -103,7 +103,7 @@ static int nc_read(struct scrape *s, const char *dir, struct iface *it)
 	if (pathf(ifdir, sizeof ifdir, "%s/%s", dir, it->name) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(ifdir, &d);
+	int rc = sysfs_dir_read(s, ifdir, &d);
 	if (rc < 0)
 		return nc_error(s, rc, ifdir);
 	for (size_t i = 0; i < d.n && rc == COLLECT_OK; i++) {
@@ -145,7 +145,7 @@ static int netclass_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/net") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return nc_error(s, rc, dir);
 

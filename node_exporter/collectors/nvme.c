@@ -70,7 +70,7 @@ static int nvme_read(struct scrape *s, const char *dir, struct nvme_dev *dev)
 			return nvme_error(s, n, path);
 	}
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(devdir, &d);
+	int rc = sysfs_dir_read(s, devdir, &d);
 	if (rc < 0)
 		return nvme_error(s, rc, devdir);
 	for (size_t i = 0; i < d.n && rc == 0; i++) {
@@ -114,7 +114,7 @@ static int nvme_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/nvme") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return nvme_error(s, rc, dir);
 

@@ -130,7 +130,7 @@ static int ps_read(struct scrape *s, const char *dir, struct supply *p)
 	if (pathf(psdir, sizeof psdir, "%s/%s", dir, p->name) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(psdir, &d);
+	int rc = sysfs_dir_read(s, psdir, &d);
 	if (rc < 0)
 		return ps_error(s, rc, psdir);
 	for (size_t i = 0; i < d.n && rc == COLLECT_OK; i++) {
@@ -178,7 +178,7 @@ static int powersupplyclass_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/power_supply") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return ps_error(s, rc, dir);
 

@@ -56,7 +56,7 @@ static int rapl_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/powercap") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return rapl_error(s, rc, dir);
 

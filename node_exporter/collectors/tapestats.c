@@ -85,7 +85,7 @@ static int tape_read(struct scrape *s, const char *dir, struct tape *t)
 	if (pathf(stats, sizeof stats, "%s/%s/stats", dir, t->name) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(stats, &d);
+	int rc = sysfs_dir_read(s, stats, &d);
 	if (rc == -ENOENT)
 		return COLLECT_NODATA;
 	if (rc < 0)
@@ -122,7 +122,7 @@ static int tapestats_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/scsi_tape") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc == -ENOENT)
 		return COLLECT_NODATA;
 	if (rc < 0)

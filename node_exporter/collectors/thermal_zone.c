@@ -52,7 +52,7 @@ static int thermal_zone_collect(struct scrape *s, struct expo *e)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
 	/* An unreadable directory lists nothing, like a glob over it. */
-	if (sysfs_dir_read(dir, &d) < 0)
+	if (sysfs_dir_read(s, dir, &d) < 0)
 		return COLLECT_OK;
 
 	struct family *ftemp = expo_family(e, "node_thermal_zone_temp", METRIC_GAUGE,

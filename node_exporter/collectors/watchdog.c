@@ -71,7 +71,7 @@ static int watchdog_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/watchdog") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(dir, &d);
+	int rc = sysfs_dir_read(s, dir, &d);
 	if (rc < 0)
 		return wd_error(s, rc, dir);
 

@@ -664,7 +664,7 @@ START_TEST(test_attr_reads)
 	snprintf(path, sizeof path, "%s/link", dir);
 	ck_assert_int_eq(symlink("sub", path), 0);
 	struct sysfs_dir d;
-	ck_assert_int_eq(sysfs_dir_read(dir, &d), 0);
+	ck_assert_int_eq(sysfs_dir_read(NULL, dir, &d), 0);
 	ck_assert_uint_eq(d.n, 4);
 	ck_assert_str_eq(d.ents[0].name, "a");
 	ck_assert_int_eq(d.ents[0].type, DT_REG);
@@ -685,7 +685,7 @@ START_TEST(test_attr_reads)
 	ck_assert_int_eq(symlink("nowhere", want), 0);
 	ck_assert_int_eq(sysfs_realpath(want, real, sizeof real), -ENOENT);
 	snprintf(path, sizeof path, "%s/nope", dir);
-	ck_assert_int_eq(sysfs_dir_read(path, &d), -ENOENT);
+	ck_assert_int_eq(sysfs_dir_read(NULL, path, &d), -ENOENT);
 
 	char line[] = "  one two\tthree\n";
 	char *cur = line;
