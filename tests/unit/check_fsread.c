@@ -1,7 +1,9 @@
 // links:
 /* The descriptor cache: re-reads see new content, sweeps close, errors reopen. */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +135,38 @@ START_TEST(test_dirlist_sorted)
 }
 END_TEST
 
+START_TEST(test_cached_dirlist_sees_changes)
+{
+	struct fdcache *c = fdcache_new();
+	write_file("x", "");
+	char sub[128];
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	struct dirlist dl;
+	ck_assert_int_eq(fdcache_dirlist(c, dir, &dl), 0);
+	ck_assert_uint_eq(dl.n, 2);
+	ck_assert_str_eq(dl.names[0], "sub");
+	ck_assert_int_eq(dl.types[0], DT_DIR);
+	ck_assert_str_eq(dl.names[1], "x");
+	ck_assert_int_eq(dl.types[1], DT_REG);
+	dirlist_free(&dl);
+	ck_assert_uint_eq(fdcache_size(c), 1);
+	/* The cached descriptor is re-read from the start and sees new entries. */
+	write_file("a", "");
+	ck_assert_int_eq(fdcache_dirlist(c, dir, &dl), 0);
+	ck_assert_uint_eq(dl.n, 3);
+	ck_assert_str_eq(dl.names[0], "a");
+	dirlist_free(&dl);
+	ck_assert_uint_eq(fdcache_size(c), 1);
+	/* Removed: the stale descriptor is dropped and the error returned. */
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(fdcache_dirlist(c, sub, &dl), -ENOENT);
+	snprintf(sub, sizeof sub, "%s/x", dir);
+	ck_assert_int_eq(fdcache_dirlist(c, sub, &dl), -ENOTDIR);
+	fdcache_free(c);
+}
+END_TEST
+
 START_TEST(test_pathf)
 {
 	char p[8];
@@ -165,6 +199,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_missing_and_too_big);
 	tcase_add_test(tc, test_large_file);
 	tcase_add_test(tc, test_dirlist_sorted);
+	tcase_add_test(tc, test_cached_dirlist_sees_changes);
 	tcase_add_test(tc, test_pathf);
 	tcase_add_test(tc, test_proc_pread);
 	suite_add_tcase(s, tc);
