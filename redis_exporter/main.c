@@ -11,8 +11,6 @@
 #include "../common/log.h"
 #include "redis.h"
 
-struct redis_options redis_opts;
-
 static const char *redis_addr, *redis_user, *redis_password, *redis_password_file;
 static const char *check_keys, *check_single_keys, *count_keys;
 static const char *log_format_up, *log_level_up;

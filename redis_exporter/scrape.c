@@ -54,6 +54,9 @@ static struct {
 
 static atomic_ulong target_request_errors;
 
+/* Written at start-up only (flags), read by every scrape. */
+struct redis_options redis_opts = { .ns = "redis", .config_command = "CONFIG", .empty_databases = true };
+
 static void wipe(char *s, size_t n)
 {
 	volatile char *p = s;
