@@ -399,7 +399,8 @@ static int fetch(const struct request *rq, const bool *sel, struct rtarget *t,
 	if (rs->cluster && text_reply(rs->r[SLOT_CLUSTER_INFO]))
 		rs->dbcount = 1;
 
-	if (want(rq, sel, &collector_keys) &&
+	bool on_master = strstr(info->str, "\nrole:master") || has_prefix(info->str, "role:master");
+	if (want(rq, sel, &collector_keys) && !(o->skip_keys_on_master && on_master) &&
 	    ((kp->check && kp->check->n) || (kp->single && kp->single->n) || (kp->count && kp->count->n))) {
 		keycheck_run(c, &t->copts, kp, &rs->keys, deadline);
 		rs->keys_ran = true;

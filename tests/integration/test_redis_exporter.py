@@ -143,6 +143,16 @@ def test_check_keys_single_keys_count_keys():
         assert metric(f, "redis_key_size", db="db0", key="greeting") == 11
 
 
+def test_skip_key_checks_on_master():
+    args = ["--check-single-keys=db0=greeting", "--skip-checkkeys-for-role-master"]
+    with exporter(f"--redis.addr={primary.addr}", *args) as e:
+        assert "redis_key_size" not in e.scrape()
+    primary.cmd("SET", "greeting", "hi")
+    wait_for(lambda: replica.cmd("GET", "greeting") == "hi", 10, what="replication of a key")
+    with exporter(f"--redis.addr={replica.addr}", *args) as e:
+        assert metric(e.scrape(), "redis_key_size", db="db0", key="greeting") == 2
+
+
 def test_client_list_and_namespace_and_single_dash_flags():
     with exporter(f"-redis.addr={plain.addr}", "-export-client-list", "-namespace=kv") as e:
         f = e.scrape()
