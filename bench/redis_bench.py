@@ -39,6 +39,16 @@ def rss_kib(pid, key="VmRSS"):
     return 0
 
 
+def private_kib(pid):
+    """Memory of the process alone (USS: private clean + dirty), without shared library pages."""
+    total = 0
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total
+
+
 def run(e, redis_pid, n):
     conn = http.client.HTTPConnection("127.0.0.1", e.port, timeout=30)
     c0, r0, t0 = cpu_seconds(e.proc.pid), cpu_seconds(redis_pid), time.monotonic()
@@ -51,7 +61,7 @@ def run(e, redis_pid, n):
     c1, r1 = cpu_seconds(e.proc.pid), cpu_seconds(redis_pid)
     conn.close()
     return {"cpu": (c1 - c0) / n, "redis_cpu": (r1 - r0) / n, "rate": n / dt,
-            "rss": rss_kib(e.proc.pid), "hwm": rss_kib(e.proc.pid, "VmHWM")}
+            "rss": rss_kib(e.proc.pid), "hwm": rss_kib(e.proc.pid, "VmHWM"), "uss": private_kib(e.proc.pid)}
 
 
 def main():
@@ -90,6 +100,7 @@ def main():
             ("Redis server CPU per scrape (ms)", "redis_cpu", 1e3, True),
             ("resident memory after the run (MiB)", "rss", 1 / 1024, True),
             ("peak resident memory (MiB)", "hwm", 1 / 1024, True),
+            ("private memory, no shared libs (MiB)", "uss", 1 / 1024, True),
             ("scrapes per second (sequential)", "rate", 1, False)]
     print(f"{a.rounds} rounds x {a.scrapes} sequential scrapes of /metrics, one redis-server "
           f"({a.keys + 36} keys), {os.cpu_count()} CPUs")
