@@ -34,7 +34,7 @@ struct rtarget {
 	double duration_sum;
 	bool connected_once;
 	bool down; /* last scrape failed (for logging state changes) */
-	char last_err[256];
+	char last_err[512];
 	unsigned logged_unsupported; /* RCAP_* already logged */
 	/* registry, under reg.mu */
 	int refs;
