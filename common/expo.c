@@ -476,8 +476,11 @@ void expo_add_summary(struct expo *e, struct family *f, const char *const *value
 		e->dropped++;
 		return;
 	}
-	memcpy(d->bounds, quantiles, n * sizeof *quantiles);
-	memcpy(qv, qvalues, n * sizeof *qvalues);
+	/* A summary without quantiles is valid; memcpy must not see its NULL arrays. */
+	if (n) {
+		memcpy(d->bounds, quantiles, n * sizeof *quantiles);
+		memcpy(qv, qvalues, n * sizeof *qvalues);
+	}
 	d->qvalues = qv;
 	s->dist = d;
 }

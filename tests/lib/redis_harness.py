@@ -1,0 +1,344 @@
+"""Real redis-server instances for the redis_exporter tests: each on a free
+loopback port with its own directory, started once per test module and
+stopped at its end. Also a minimal RESP client (stdlib only) and a TCP proxy
+that cuts replies short."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+from harness import Skip, free_port, wait_for
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+UPSTREAM = "/usr/bin/prometheus-redis-exporter"
+
+
+def encode(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if not isinstance(a, bytes):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class RespError(Exception):
+    pass
+
+
+class Client:
+    """A blocking RESP2 client for setting servers up in tests."""
+
+    def __init__(self, port, password=None, user=None, host="127.0.0.1", timeout=10.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+        if password:
+            self.cmd(*(["AUTH", user, password] if user else ["AUTH", password]))
+
+    def close(self):
+        self.sock.close()
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n + 2:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def read(self):
+        line = self._line()
+        t, rest = line[:1], line[1:]
+        if t == b"+":
+            return rest.decode()
+        if t == b"-":
+            raise RespError(rest.decode())
+        if t == b":":
+            return int(rest)
+        if t == b"$":
+            n = int(rest)
+            return None if n < 0 else self._exact(n).decode("utf-8", "replace")
+        if t == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.read() for _ in range(n)]
+        raise RespError(f"bad reply {line!r}")
+
+    def cmd(self, *args):
+        self.sock.sendall(encode(*args))
+        return self.read()
+
+    def info(self, section="all"):
+        text = self.cmd("INFO", section)
+        out = {}
+        for line in text.splitlines():
+            if ":" in line and not line.startswith("#"):
+                k, v = line.split(":", 1)
+                out[k] = v
+        return out
+
+
+class RedisServer:
+    """redis-server on a free port in its own directory."""
+
+    def __init__(self, *extra, password=None, name="redis", port=None):
+        if not os.path.exists(REDIS_SERVER):
+            raise Skip("redis-server is not installed")
+        self.port = port or free_port()
+        self.dir = tempfile.mkdtemp(prefix=f"itest-{name}-")
+        self.password = password
+        self.extra = list(extra)
+        self.proc = None
+        self.log = os.path.join(self.dir, "redis.log")
+        self.start()
+
+    def argv(self):
+        a = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--save", "", "--appendonly", "no", "--logfile", self.log, "--daemonize", "no",
+             "--unixsocket", os.path.join(self.dir, "redis.sock"), "--unixsocketperm", "700"]
+        if self.password:
+            a += ["--requirepass", self.password]
+        return a + self.extra
+
+    @property
+    def socket_path(self):
+        return os.path.join(self.dir, "redis.sock")
+
+    def start(self):
+        self.proc = subprocess.Popen(self.argv(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._ready, 20, what=f"redis-server on {self.port}")
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"redis-server exited: {open(self.log).read()[-2000:]}")
+        try:
+            c = self.client()
+            c.cmd("PING")
+            c.close()
+            return True
+        except (OSError, ConnectionError, RespError):
+            return False
+
+    def client(self, **kw):
+        if "password" not in kw:
+            kw["password"] = self.password
+        return Client(self.port, **kw)
+
+    def cmd(self, *args):
+        c = self.client()
+        try:
+            return c.cmd(*args)
+        finally:
+            c.close()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @property
+    def addr(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+
+def fill_plain(srv):
+    """Data in several databases: db0, db1, db3 with expiring keys and all types."""
+    c = srv.client()
+    c.cmd("SELECT", 0)
+    for i in range(20):
+        c.cmd("SET", f"user:{i}", i)
+    c.cmd("SET", "greeting", "hello world")
+    c.cmd("SET", "counter", "42.5")
+    c.cmd("RPUSH", "queue", "a", "b", "c")
+    c.cmd("SADD", "tags", "x", "y")
+    c.cmd("ZADD", "board", 1, "p1", 2, "p2", 3, "p3", 4, "p4")
+    c.cmd("HSET", "h", "f1", "1", "f2", "2")
+    c.cmd("XADD", "events", "*", "k", "v")
+    c.cmd("PFADD", "visitors", "a", "b", "c", "d", "e")
+    c.cmd("SELECT", 1)
+    for i in range(5):
+        c.cmd("SET", f"session:{i}", "x", "EX", 1000 + i)
+    c.cmd("SELECT", 3)
+    c.cmd("SET", "only", "1")
+    c.close()
+
+
+def start_cluster(n=3):
+    """n masters with cluster-enabled, slots split between them, meeting each other."""
+    # The bus port is given explicitly: the default (port + 10000) may not exist.
+    buses = [free_port() for _ in range(n)]
+    nodes = [RedisServer("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                         "--cluster-node-timeout", "2000", "--cluster-port", str(buses[i]),
+                         name=f"cluster{i}") for i in range(n)]
+    try:
+        per = 16384 // n
+        for i, node in enumerate(nodes):
+            lo, hi = i * per, (16383 if i == n - 1 else (i + 1) * per - 1)
+            node.cmd("CLUSTER", "ADDSLOTSRANGE", lo, hi)
+        for i, node in enumerate(nodes[1:], 1):
+            nodes[0].cmd("CLUSTER", "MEET", "127.0.0.1", node.port, buses[i])
+
+        def ok():
+            return all("cluster_state:ok" in node.cmd("CLUSTER", "INFO") and
+                       "cluster_known_nodes:%d" % n in node.cmd("CLUSTER", "INFO") for node in nodes)
+        wait_for(ok, 30, 0.2, what="cluster state ok")
+    except Exception:
+        for node in nodes:
+            node.cleanup()
+        raise
+    return nodes
+
+
+class CutProxy:
+    """A TCP proxy to a Redis server that forwards requests in full but only
+    the first `keep` bytes of what the server sends back, then closes both
+    sides: a reply cut in the middle."""
+
+    def __init__(self, target_port, keep):
+        self.target_port = target_port
+        self.keep = keep
+        self.port = free_port()
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", self.port))
+        self.lsock.listen(16)
+        self.lsock.settimeout(0.2)
+        self.stopping = False
+        self.connections = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopping:
+            try:
+                client, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
+
+    def _pipe(self, client):
+        try:
+            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+        except OSError:
+            client.close()
+            return
+        client.settimeout(5)
+        server.settimeout(5)
+        sent = 0
+        try:
+            while sent < self.keep:
+                data = client.recv(65536)
+                if not data:
+                    break
+                server.sendall(data)
+                # Collect whatever the server answers for a moment, forward only up to `keep` bytes.
+                got = b""
+                server.settimeout(0.3)
+                try:
+                    while True:
+                        chunk = server.recv(65536)
+                        if not chunk:
+                            break
+                        got += chunk
+                except socket.timeout:
+                    pass
+                part = got[: self.keep - sent]
+                client.sendall(part)
+                sent += len(part)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            server.close()
+
+    def close(self):
+        self.stopping = True
+        self.lsock.close()
+        self.thread.join(2)
+
+
+class RecordingServer:
+    """A fake Redis that records every byte it receives and answers each
+    command with an error: shows what an exporter sends to a host named in
+    a /scrape URL."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received = b""
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", self.port))
+        self.lsock.listen(16)
+        self.lsock.settimeout(0.2)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stopping:
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            c.settimeout(1)
+            try:
+                while True:
+                    data = c.recv(65536)
+                    if not data:
+                        break
+                    self.received += data
+                    n = data.count(b"*")
+                    c.sendall(b"-NOAUTH Authentication required.\r\n" * max(n, 1))
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def close(self):
+        self.stopping = True
+        self.lsock.close()
+        self.thread.join(2)
+
+
+def metric(fams, name, **labels):
+    fam = fams.get(name)
+    assert fam is not None, f"{name} missing"
+    return fam.value(**labels)
