@@ -628,51 +628,84 @@ struct render {
 	bool om;
 };
 
-static int put_float(struct render *r, double v)
+/* Copy a label value escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
+static char *put_escaped(char *p, const char *s)
 {
-	char tmp[FMT_NUM_MAX];
-	size_t n = r->om ? fmt_float_om(tmp, v) : fmt_float(tmp, v);
-	return buf_append(r->out, tmp, n);
+	for (; *s; s++) {
+		char c = *s;
+		if (c == '\\' || c == '"') {
+			*p++ = '\\';
+			*p++ = c;
+		} else if (c == '\n') {
+			*p++ = '\\';
+			*p++ = 'n';
+		} else {
+			*p++ = c;
+		}
+	}
+	return p;
 }
 
-/* Integer counts: a float in text 0.0.4 (client_golang), an integer in OpenMetrics. */
-static int put_count(struct render *r, uint64_t v)
+/*
+ * One sample line: name+suffix{labels[,extra="xval"]} value. The bound of
+ * its length is computed first, so that the line is written straight into
+ * the buffer without a check per piece.
+ */
+static int put_line(struct render *r, const struct family *f, const char *suffix,
+		    const struct series *s, const char *extra, double xval, double value,
+		    bool count, uint64_t ivalue)
 {
-	char tmp[FMT_NUM_MAX];
-	size_t n = r->om ? fmt_u64(tmp, v) : fmt_float(tmp, (double)v);
-	return buf_append(r->out, tmp, n);
-}
+	size_t name_len = strlen(f->name), suffix_len = suffix ? strlen(suffix) : 0;
+	size_t need = name_len + suffix_len + 2 * FMT_NUM_MAX + 16;
+	for (size_t k = 0; k < f->nlabels; k++)
+		need += strlen(f->labels[k]) + 4 + 2 * strlen(s->values[k]);
+	TRY(buf_reserve(r->out, need));
 
-/* name+suffix{labels[,extra="xval"]} */
-static int put_series_name(struct render *r, const struct family *f, const char *suffix,
-			   const struct series *s, const char *extra, double xval)
-{
-	struct buf *out = r->out;
-	TRY(buf_puts(out, f->name));
-	if (suffix)
-		TRY(buf_puts(out, suffix));
-	if (!f->nlabels && !extra)
-		return 0;
-	size_t shown = 0;
+	char *start = r->out->data + r->out->len, *p = start;
+	memcpy(p, f->name, name_len);
+	p += name_len;
+	if (suffix) {
+		memcpy(p, suffix, suffix_len);
+		p += suffix_len;
+	}
+	char sep = '{';
 	for (size_t i = 0; i < f->nlabels; i++) {
 		size_t k = f->order[i];
 		if (f->omit_empty && !s->values[k][0])
 			continue;
-		TRY(buf_putc(out, shown++ ? ',' : '{'));
-		TRY(buf_puts(out, f->labels[k]));
-		TRY(buf_append(out, "=\"", 2));
-		TRY(expo_escape_label(out, s->values[k]));
-		TRY(buf_putc(out, '"'));
+		*p++ = sep;
+		sep = ',';
+		size_t ln = strlen(f->labels[k]);
+		memcpy(p, f->labels[k], ln);
+		p += ln;
+		*p++ = '=';
+		*p++ = '"';
+		p = put_escaped(p, s->values[k]);
+		*p++ = '"';
 	}
 	if (extra) {
-		TRY(buf_putc(out, shown ? ',' : '{'));
-		shown++;
-		TRY(buf_puts(out, extra));
-		TRY(buf_append(out, "=\"", 2));
-		TRY(put_float(r, xval));
-		TRY(buf_putc(out, '"'));
+		*p++ = sep;
+		sep = ',';
+		size_t ln = strlen(extra);
+		memcpy(p, extra, ln);
+		p += ln;
+		*p++ = '=';
+		*p++ = '"';
+		p += r->om ? fmt_float_om(p, xval) : fmt_float(p, xval);
+		*p++ = '"';
 	}
-	return shown ? buf_putc(out, '}') : 0;
+	if (sep == ',')
+		*p++ = '}';
+	*p++ = ' ';
+	/* Counts are a float in text 0.0.4 (client_golang), an integer in OpenMetrics. */
+	if (count)
+		p += r->om ? fmt_u64(p, ivalue) : fmt_float(p, (double)ivalue);
+	else
+		p += r->om ? fmt_float_om(p, value) : fmt_float(p, value);
+	*p++ = '\n';
+	r->out->len += (size_t)(p - start);
+	r->out->data[r->out->len] = '\0';
+	return 0;
 }
 
 static bool all_ones(const struct family *f)
@@ -739,40 +772,19 @@ static int render_family(struct render *r, const struct family *f)
 		const struct series *s = &f->series[i];
 		const struct dist *d = s->dist;
 		if (f->type == METRIC_SUMMARY) {
-			for (size_t q = 0; q < d->n; q++) {
-				TRY(put_series_name(r, f, NULL, s, "quantile", d->bounds[q]));
-				TRY(buf_putc(out, ' '));
-				TRY(put_float(r, d->qvalues[q]));
-				TRY(buf_putc(out, '\n'));
-			}
+			for (size_t q = 0; q < d->n; q++)
+				TRY(put_line(r, f, NULL, s, "quantile", d->bounds[q], d->qvalues[q], false, 0));
 		} else if (f->type == METRIC_HISTOGRAM) {
-			for (size_t b = 0; b < d->n; b++) {
-				TRY(put_series_name(r, f, "_bucket", s, "le", d->bounds[b]));
-				TRY(buf_putc(out, ' '));
-				TRY(put_count(r, d->counts[b]));
-				TRY(buf_putc(out, '\n'));
-			}
-			if (!d->n || !isinf(d->bounds[d->n - 1])) {
-				TRY(put_series_name(r, f, "_bucket", s, "le", INFINITY));
-				TRY(buf_putc(out, ' '));
-				TRY(put_count(r, d->count));
-				TRY(buf_putc(out, '\n'));
-			}
+			for (size_t b = 0; b < d->n; b++)
+				TRY(put_line(r, f, "_bucket", s, "le", d->bounds[b], 0, true, d->counts[b]));
+			if (!d->n || !isinf(d->bounds[d->n - 1]))
+				TRY(put_line(r, f, "_bucket", s, "le", INFINITY, 0, true, d->count));
 		} else {
-			TRY(put_series_name(r, f, NULL, s, NULL, 0));
-			TRY(buf_putc(out, ' '));
-			TRY(put_float(r, s->value));
-			TRY(buf_putc(out, '\n'));
+			TRY(put_line(r, f, NULL, s, NULL, 0, s->value, false, 0));
 			continue;
 		}
-		TRY(put_series_name(r, f, "_sum", s, NULL, 0));
-		TRY(buf_putc(out, ' '));
-		TRY(put_float(r, d->sum));
-		TRY(buf_putc(out, '\n'));
-		TRY(put_series_name(r, f, "_count", s, NULL, 0));
-		TRY(buf_putc(out, ' '));
-		TRY(put_count(r, d->count));
-		TRY(buf_putc(out, '\n'));
+		TRY(put_line(r, f, "_sum", s, NULL, 0, d->sum, false, 0));
+		TRY(put_line(r, f, "_count", s, NULL, 0, 0, true, d->count));
 	}
 	return 0;
 }

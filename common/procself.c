@@ -1,20 +1,28 @@
 /* process_* metrics of the exporter itself, as client_golang's process collector. */
-#include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exporter.h"
 #include "fsread.h"
 #include "parse.h"
 
+/*
+ * Read-only after the first scrape: the boot time, and descriptors of
+ * /proc/self/stat (pread is safe from several threads) and /proc/self/fd
+ * (re-listed under fd_dir_lock: listing moves the shared offset).
+ */
 static double boot_time;
-static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+static int stat_fd = -1;
+static int fd_dir = -1;
+static pthread_mutex_t fd_dir_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-/* The boot time never changes; read it once. */
-static void read_boot_time(void)
+static void init_self(void)
 {
 	struct buf b;
 	buf_init(&b, 1 << 20);
@@ -28,20 +36,38 @@ static void read_boot_time(void)
 		}
 	}
 	buf_free(&b);
+	stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Open descriptors, the one kept for this listing included (upstream counts its own too). */
 static double open_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
+	char chunk[8192];
 	long n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return (double)(n - 1); /* not counting the descriptor of the listing itself */
+	pthread_mutex_lock(&fd_dir_lock);
+	if (fd_dir < 0 || lseek(fd_dir, 0, SEEK_SET) < 0) {
+		pthread_mutex_unlock(&fd_dir_lock);
+		return -1;
+	}
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd_dir, chunk, sizeof chunk);
+		if (got <= 0) {
+			if (got < 0)
+				n = 0;
+			break;
+		}
+		/* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
+		for (long pos = 0; pos < got;) {
+			unsigned short reclen;
+			memcpy(&reclen, chunk + pos + 16, sizeof reclen);
+			if (chunk[pos + 19] != '.')
+				n++;
+			pos += reclen;
+		}
+	}
+	pthread_mutex_unlock(&fd_dir_lock);
+	return n ? (double)n : -1;
 }
 
 static double limit_of(int resource)
@@ -55,10 +81,12 @@ static double limit_of(int resource)
 
 void process_metrics(struct expo *e)
 {
-	pthread_once(&boot_once, read_boot_time);
+	pthread_once(&init_once, init_self);
 
 	char stat[1024];
-	ssize_t n = read_small("/proc/self/stat", stat, sizeof stat);
+	ssize_t n = stat_fd < 0 ? -1 : pread(stat_fd, stat, sizeof stat - 1, 0);
+	if (n > 0)
+		stat[n] = '\0';
 	char *paren = n > 0 ? strrchr(stat, ')') : NULL;
 	char *f[24];
 	/* Fields after "pid (comm)": index 0 is the state (field 3 of proc(5)). */
