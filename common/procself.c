@@ -1,10 +1,11 @@
 /* process_* metrics of the exporter itself, as client_golang's process collector. */
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exporter.h"
@@ -13,13 +14,12 @@
 
 /*
  * Read-only after the first scrape: the boot time, and descriptors of
- * /proc/self/stat (pread is safe from several threads) and /proc/self/fd
- * (re-listed under fd_dir_lock: listing moves the shared offset).
+ * /proc/self/stat and /proc/self/status (pread is safe from several
+ * threads at once).
  */
 static double boot_time;
 static int stat_fd = -1;
-static int fd_dir = -1;
-static pthread_mutex_t fd_dir_lock = PTHREAD_MUTEX_INITIALIZER;
+static int status_fd = -1;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init_self(void)
@@ -37,37 +37,57 @@ static void init_self(void)
 	}
 	buf_free(&b);
 	stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 }
 
-/* Open descriptors, the one kept for this listing included (upstream counts its own too). */
+/* Size of the descriptor table (FDSize in /proc/self/status), or 0. */
+static size_t fd_table_size(void)
+{
+	char text[4096];
+	ssize_t n = status_fd < 0 ? -1 : pread(status_fd, text, sizeof text - 1, 0);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	char *cur = text, *line;
+	while ((line = next_line(&cur))) {
+		char *f[3];
+		uint64_t v;
+		if (split_fields(line, f, 3) == 2 && !strcmp(f[0], "FDSize:") && parse_u64(f[1], &v) == 0)
+			return v < (1u << 20) ? (size_t)v : 0;
+	}
+	return 0;
+}
+
+/*
+ * Open descriptors. Listing /proc/self/fd, as upstream does, costs about
+ * 0.3 us per descriptor, and the descriptor caches keep many open; one
+ * poll() over the whole table costs a tenth of that: slots that are not
+ * open come back as POLLNVAL.
+ */
 static double open_fds(void)
 {
-	char chunk[8192];
-	long n = 0;
-	pthread_mutex_lock(&fd_dir_lock);
-	if (fd_dir < 0 || lseek(fd_dir, 0, SEEK_SET) < 0) {
-		pthread_mutex_unlock(&fd_dir_lock);
+	size_t size = fd_table_size();
+	if (!size)
 		return -1;
+	struct pollfd small[1024];
+	struct pollfd *p = size <= 1024 ? small : malloc(size * sizeof *p);
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < size; i++) {
+		p[i].fd = (int)i;
+		p[i].events = 0;
+		p[i].revents = 0;
 	}
-	for (;;) {
-		long got = syscall(SYS_getdents64, fd_dir, chunk, sizeof chunk);
-		if (got <= 0) {
-			if (got < 0)
-				n = 0;
-			break;
-		}
-		/* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
-		for (long pos = 0; pos < got;) {
-			unsigned short reclen;
-			memcpy(&reclen, chunk + pos + 16, sizeof reclen);
-			if (chunk[pos + 19] != '.')
+	double n = -1;
+	if (poll(p, size, 0) >= 0) {
+		n = 0;
+		for (size_t i = 0; i < size; i++)
+			if (!(p[i].revents & POLLNVAL))
 				n++;
-			pos += reclen;
-		}
 	}
-	pthread_mutex_unlock(&fd_dir_lock);
-	return n ? (double)n : -1;
+	if (p != small)
+		free(p);
+	return n;
 }
 
 static double limit_of(int resource)
