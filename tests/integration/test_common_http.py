@@ -105,6 +105,11 @@ def test_disable_exporter_metrics():
                   "promhttp_metric_handler_requests_total", "node_exporter_build_info"):
             assert f in m, f
         assert m["process_resident_memory_bytes"].value() > 0
+        # Counted with poll() over the descriptor table; must match a listing.
+        listed = len(os.listdir(f"/proc/{e.proc.pid}/fd"))
+        assert abs(m["process_open_fds"].value() - listed) <= 2, (m["process_open_fds"].value(), listed)
+        limit = int(open(f"/proc/{e.proc.pid}/limits").read().split("Max open files")[1].split()[0])
+        assert m["process_max_fds"].value() == limit
         assert m["promhttp_metric_handler_requests_in_flight"].value() == 1
     with Exporter("node_exporter", FIXTURE_ARGS + ["--web.disable-exporter-metrics"]) as e:
         m = e.scrape()
