@@ -24,7 +24,7 @@ static const char *backend_labels_flag;
 static struct flag ipvs_flags[] = {
 	{ "collector.ipvs.backend-labels", FLAG_STRING, &backend_labels_flag,
 	  "local_address,local_port,remote_address,remote_port,proto,local_mark",
-	  "Comma separated list for IPVS backend stats labels.", NULL, 0, false },
+	  "Labels of the IPVS backend metrics, comma-separated; backends that differ only in omitted labels are summed.", NULL, 0, false },
 };
 
 struct ipvs_state {

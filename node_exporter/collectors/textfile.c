@@ -45,7 +45,7 @@ static struct strlist textfile_dirs;
 
 static struct flag textfile_flags[] = {
 	{ "collector.textfile.directory", FLAG_LIST, &textfile_dirs, NULL,
-	  "Directory to read text files with metrics from, supports glob matching. (repeatable)",
+	  "Directory, or glob of directories, whose *.prom files are exported (repeatable).",
 	  NULL, 0, false },
 };
 
