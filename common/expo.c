@@ -470,8 +470,10 @@ void expo_add_summary(struct expo *e, struct family *f, const char *const *value
 		e->dropped++;
 		return;
 	}
-	memcpy(d->bounds, quantiles, n * sizeof *quantiles);
-	memcpy(qv, qvalues, n * sizeof *qvalues);
+	if (n) { /* with no quantiles the arrays are NULL: memcpy(NULL, ..., 0) is UB */
+		memcpy(d->bounds, quantiles, n * sizeof *quantiles);
+		memcpy(qv, qvalues, n * sizeof *qvalues);
+	}
 	d->qvalues = qv;
 	s->dist = d;
 }
@@ -494,8 +496,10 @@ void expo_add_histogram(struct expo *e, struct family *f, const char *const *val
 		e->dropped++;
 		return;
 	}
-	memcpy(d->bounds, bounds, n * sizeof *bounds);
-	memcpy(c, cumulative, n * sizeof *cumulative);
+	if (n) {
+		memcpy(d->bounds, bounds, n * sizeof *bounds);
+		memcpy(c, cumulative, n * sizeof *cumulative);
+	}
 	d->counts = c;
 	s->dist = d;
 }
