@@ -631,7 +631,8 @@ static int cmp_label(const void *a, const void *b)
 /* Find or register the summary/histogram metric with the current labels. */
 static void dist_metric(struct parser *p)
 {
-	qsort(p->dlabels, p->ndlabels, sizeof *p->dlabels, cmp_label);
+	if (p->ndlabels > 1)
+		qsort(p->dlabels, p->ndlabels, sizeof *p->dlabels, cmp_label);
 	buf_reset(&p->key);
 	int rc = buf_puts(&p->key, p->mf->name);
 	for (size_t i = 0; i < p->ndlabels && !rc; i++)
@@ -1459,7 +1460,8 @@ static int cmp_point(const void *a, const void *b)
 /* Sort by bound; of equal bounds the last one given wins (upstream fills a map). */
 static size_t dedup_points(struct point *pts, size_t n)
 {
-	qsort(pts, n, sizeof *pts, cmp_point);
+	if (n > 1)
+		qsort(pts, n, sizeof *pts, cmp_point);
 	size_t out = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (out && pts[out - 1].bound == pts[i].bound)
@@ -1574,12 +1576,16 @@ static void emit_merged(struct scrape_ctx *c, struct expo *e, struct merged *m)
 					/* Non-integer counts read as 0 upstream (GetCumulativeCount). */
 					c->counts[q] = x->float_counts ? 0 : (uint64_t)x->pts[q].value;
 				}
+				/* Never NULL, even for no points: expo copies with memcpy. */
+				double no_d[1];
+				uint64_t no_u[1];
+				double *bounds = np ? c->bounds : no_d, *vals = np ? c->vals : no_d;
+				uint64_t *counts = np ? c->counts : no_u;
 				if (type == T_SUMMARY)
-					expo_add_summary(e, ef, values, x->count, x->sum, np, c->bounds,
-							 c->vals);
+					expo_add_summary(e, ef, values, x->count, x->sum, np, bounds, vals);
 				else
 					expo_add_histogram(e, ef, values, x->float_counts ? 0 : x->count,
-							   x->sum, np, c->bounds, c->counts);
+							   x->sum, np, bounds, counts);
 			} else {
 				expo_add(e, ef, x->value, values);
 			}

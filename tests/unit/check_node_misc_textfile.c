@@ -225,6 +225,7 @@ static const char *const rejected[] = {
 	"foo{a=\"\\",				    /* truncated escape */
 	"foo{a=\"x\0y\"} 1\n",			    /* a NUL in a value (not representable) */
 };
+static const char nul_case[] = "foo{a=\"x\0y\"} 1\n";
 
 START_TEST(test_rejected_files)
 {
@@ -232,7 +233,7 @@ START_TEST(test_rejected_files)
 	const char *bad = rejected[_i];
 	size_t len = strlen(bad);
 	if (_i == (int)(sizeof rejected / sizeof rejected[0]) - 1)
-		len = 20; /* with its NUL */
+		len = sizeof nul_case - 1; /* with its NUL */
 	fixture_write(dir, "bad.prom", bad, len);
 	fixture_puts(dir, "good.prom", "good_metric 42\n");
 	struct run_result r = run_dir(dir);
