@@ -1576,16 +1576,12 @@ static void emit_merged(struct scrape_ctx *c, struct expo *e, struct merged *m)
 					/* Non-integer counts read as 0 upstream (GetCumulativeCount). */
 					c->counts[q] = x->float_counts ? 0 : (uint64_t)x->pts[q].value;
 				}
-				/* Never NULL, even for no points: expo copies with memcpy. */
-				double no_d[1];
-				uint64_t no_u[1];
-				double *bounds = np ? c->bounds : no_d, *vals = np ? c->vals : no_d;
-				uint64_t *counts = np ? c->counts : no_u;
 				if (type == T_SUMMARY)
-					expo_add_summary(e, ef, values, x->count, x->sum, np, bounds, vals);
+					expo_add_summary(e, ef, values, x->count, x->sum, np, c->bounds,
+							 c->vals);
 				else
 					expo_add_histogram(e, ef, values, x->float_counts ? 0 : x->count,
-							   x->sum, np, bounds, counts);
+							   x->sum, np, c->bounds, c->counts);
 			} else {
 				expo_add(e, ef, x->value, values);
 			}
