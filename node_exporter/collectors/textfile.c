@@ -59,6 +59,7 @@ struct chunk {
 
 struct arena {
 	struct chunk *head;
+	struct chunk *spare; /* emptied chunks kept for the next scrape */
 };
 
 static void *arena_alloc(struct arena *a, size_t n)
@@ -66,11 +67,16 @@ static void *arena_alloc(struct arena *a, size_t n)
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	struct chunk *c = a->head;
 	if (!c || c->size - c->used < n) {
-		size_t size = n > 65536 ? n : 65536;
-		c = malloc(sizeof *c + size);
-		if (!c)
-			return NULL;
-		c->size = size;
+		if (a->spare && a->spare->size >= n) {
+			c = a->spare;
+			a->spare = c->next;
+		} else {
+			size_t size = n > 65536 ? n : 65536;
+			c = malloc(sizeof *c + size);
+			if (!c)
+				return NULL;
+			c->size = size;
+		}
 		c->used = 0;
 		c->next = a->head;
 		a->head = c;
@@ -106,13 +112,35 @@ static int arena_grow(struct arena *a, void **arr, size_t *cap, size_t n, size_t
 	return 0;
 }
 
+/*
+ * Empty the arena for the next scrape, keeping up to keep bytes of chunks:
+ * reusing them spares the page faults of fresh memory on every scrape.
+ */
+static void arena_reset(struct arena *a, size_t keep)
+{
+	size_t kept = 0;
+	struct chunk *spare = a->spare;
+	a->spare = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		struct chunk *c = pass ? spare : a->head;
+		while (c) {
+			struct chunk *next = c->next;
+			if (kept + c->size <= keep) {
+				kept += c->size;
+				c->next = a->spare;
+				a->spare = c;
+			} else {
+				free(c);
+			}
+			c = next;
+		}
+	}
+	a->head = NULL;
+}
+
 static void arena_free(struct arena *a)
 {
-	while (a->head) {
-		struct chunk *next = a->head->next;
-		free(a->head);
-		a->head = next;
-	}
+	arena_reset(a, 0);
 }
 
 /* ---- string-keyed hash table (keys and values owned by the caller) ---- */
@@ -269,6 +297,15 @@ struct parser {
 	double quantile, bucket;
 	bool sum_count, sum_sum, hist_count, hist_sum;
 	bool timestamps;
+	/*
+	 * The last name looked up and where it led: consecutive samples of one
+	 * family skip the table. Within a file a name always leads to the same
+	 * family (families are never removed, a type is set only once).
+	 */
+	char cache_name[128];
+	size_t cache_len;
+	struct family *cache_mf;
+	bool cache_flags[4];
 };
 
 static void perr(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -326,7 +363,14 @@ static void tok_reset(struct parser *p)
 
 static void tok_put(struct parser *p, unsigned char c)
 {
-	if (buf_putc(&p->tok, (char)c) < 0)
+	struct buf *t = &p->tok;
+	/* Byte by byte is the parser's hot path: skip buf_putc while there is room. */
+	if (t->len + 1 < t->cap && t->len < t->max) {
+		t->data[t->len++] = (char)c;
+		t->data[t->len] = '\0';
+		return;
+	}
+	if (buf_putc(t, (char)c) < 0)
 		nomem(p);
 }
 
@@ -536,12 +580,33 @@ static struct family *find_family(struct parser *p, const char *name, size_t n)
 	return table_get(&p->families, tmp, hash_bytes(tmp, n));
 }
 
+static void set_family_slow(struct parser *p, const char *name, size_t n);
+
 /* setOrCreateCurrentMF: the family of the name in the token, creating it if new. */
 static void set_family(struct parser *p)
 {
 	p->sum_count = p->sum_sum = p->hist_count = p->hist_sum = false;
 	const char *name = p->tok.data ? p->tok.data : "";
 	size_t n = p->tok.len;
+	if (p->cache_mf && n == p->cache_len && !memcmp(name, p->cache_name, n)) {
+		p->mf = p->cache_mf;
+		p->sum_count = p->cache_flags[0], p->sum_sum = p->cache_flags[1];
+		p->hist_count = p->cache_flags[2], p->hist_sum = p->cache_flags[3];
+		return;
+	}
+	p->cache_mf = NULL;
+	set_family_slow(p, name, n);
+	if (!p->err && p->mf && n < sizeof p->cache_name) {
+		memcpy(p->cache_name, name, n);
+		p->cache_len = n;
+		p->cache_mf = p->mf;
+		p->cache_flags[0] = p->sum_count, p->cache_flags[1] = p->sum_sum;
+		p->cache_flags[2] = p->hist_count, p->cache_flags[3] = p->hist_sum;
+	}
+}
+
+static void set_family_slow(struct parser *p, const char *name, size_t n)
+{
 	if (!legacy_metric_name(name, n))
 		return perr(p, "invalid metric name \"%.*s\"", (int)(n > 100 ? 100 : n), name);
 	if (n >= 512)
@@ -1117,6 +1182,7 @@ static struct family *parse_text(struct parser *p, const char *text, size_t len,
 	p->metric = NULL;
 	p->npairs = p->ndlabels = 0;
 	p->timestamps = false;
+	p->cache_mf = NULL;
 	table_clear(&p->families);
 	table_clear(&p->dists);
 
@@ -1337,9 +1403,14 @@ struct mtime {
 	double value;
 };
 
+/* Kept between scrapes: the error memory, and buffers worth reusing. */
 struct textfile_state {
 	uint64_t last_errors; /* hash of the previous scrape's error messages */
+	struct arena arena;
+	struct buf content, tok;
 };
+
+#define KEEP_BYTES (4u << 20) /* buffers larger than this are released after a scrape */
 
 struct scrape_ctx {
 	struct arena arena;
@@ -1661,25 +1732,29 @@ static int textfile_init(void **state, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	buf_init(&st->content, FILE_MAX);
+	buf_init(&st->tok, FILE_MAX + 1);
 	*state = st;
 	return 0;
 }
 
 static void textfile_fini(void *state)
 {
-	free(state);
+	struct textfile_state *st = state;
+	arena_free(&st->arena);
+	buf_free(&st->content);
+	buf_free(&st->tok);
+	free(st);
 }
 
 static int textfile_collect(struct scrape *s, struct expo *e)
 {
 	struct textfile_state *st = s->state;
-	struct scrape_ctx c = { .err_hash = 14695981039346656037ull };
+	struct scrape_ctx c = { .err_hash = 14695981039346656037ull, .arena = st->arena };
 	buf_init(&c.errs, 1u << 20);
-	struct parser p = { .arena = &c.arena };
-	buf_init(&p.tok, FILE_MAX + 1);
+	struct parser p = { .arena = &c.arena, .tok = st->tok };
 	buf_init(&p.key, FILE_MAX + 1);
-	struct buf content;
-	buf_init(&content, FILE_MAX);
+	struct buf content = st->content;
 
 	struct pathlist dirs = { 0 };
 	for (size_t i = 0; i < textfile_dirs.n; i++) {
@@ -1734,10 +1809,15 @@ static int textfile_collect(struct scrape *s, struct expo *e)
 	table_free(&p.families);
 	table_free(&p.dists);
 	free(p.pairs);
-	buf_free(&p.tok);
 	buf_free(&p.key);
-	buf_free(&content);
-	arena_free(&c.arena);
+	st->tok = p.tok;
+	st->content = content;
+	if (st->tok.cap > KEEP_BYTES)
+		buf_free(&st->tok);
+	if (st->content.cap > KEEP_BYTES)
+		buf_free(&st->content);
+	arena_reset(&c.arena, KEEP_BYTES);
+	st->arena = c.arena;
 	return COLLECT_OK;
 }
 
