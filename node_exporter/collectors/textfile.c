@@ -177,6 +177,20 @@ static void *table_get(const struct table *t, const char *key, uint64_t h)
 	}
 }
 
+/* Lookup by the first n bytes of key (which need not be NUL-terminated there). */
+static void *table_get_n(const struct table *t, const char *key, size_t n, uint64_t h)
+{
+	if (!t->cap)
+		return NULL;
+	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		const struct slot *s = &t->slots[i];
+		if (!s->key)
+			return NULL;
+		if (s->hash == h && !strncmp(s->key, key, n) && s->key[n] == '\0')
+			return s->val;
+	}
+}
+
 static int table_put(struct table *t, const char *key, uint64_t h, void *val)
 {
 	if ((t->n + 1) * 2 > t->cap) {
@@ -572,12 +586,7 @@ static bool is_hist(int t)
 
 static struct family *find_family(struct parser *p, const char *name, size_t n)
 {
-	char tmp[512];
-	if (n >= sizeof tmp)
-		return NULL; /* no family was created under a name this long; see below */
-	memcpy(tmp, name, n);
-	tmp[n] = '\0';
-	return table_get(&p->families, tmp, hash_bytes(tmp, n));
+	return table_get_n(&p->families, name, n, hash_bytes(name, n));
 }
 
 static void set_family_slow(struct parser *p, const char *name, size_t n);
@@ -609,8 +618,6 @@ static void set_family_slow(struct parser *p, const char *name, size_t n)
 {
 	if (!legacy_metric_name(name, n))
 		return perr(p, "invalid metric name \"%.*s\"", (int)(n > 100 ? 100 : n), name);
-	if (n >= 512)
-		return perr(p, "metric name too long");
 	if ((p->mf = find_family(p, name, n)))
 		return;
 	bool count = n > 6 && !memcmp(name + n - 6, "_count", 6);
@@ -1543,6 +1550,7 @@ static size_t dedup_points(struct point *pts, size_t n)
 	return out;
 }
 
+/* A name x_count/x_sum of a summary x, or x_count/x_sum/x_bucket of a histogram x. */
 static bool collides(struct scrape_ctx *c, const struct merged *m)
 {
 	static const char *const suffixes[] = { "_count", "_sum", "_bucket" };
@@ -1551,12 +1559,8 @@ static bool collides(struct scrape_ctx *c, const struct merged *m)
 		size_t sl = strlen(suffixes[i]);
 		if (n <= sl || strcmp(m->name + n - sl, suffixes[i]) != 0)
 			continue;
-		char base[512];
-		if (n - sl >= sizeof base)
-			continue;
-		memcpy(base, m->name, n - sl);
-		base[n - sl] = '\0';
-		const struct merged *b = table_get(&c->names, base, hash_bytes(base, n - sl));
+		const struct merged *b =
+			table_get_n(&c->names, m->name, n - sl, hash_bytes(m->name, n - sl));
 		if (!b || !b->ninst)
 			continue;
 		int t = b->inst[0]->type;
@@ -1603,8 +1607,14 @@ static void emit_merged(struct scrape_ctx *c, struct expo *e, struct merged *m)
 				size_t x = 0;
 				while (x < nl && strcmp(labels[x], ln) != 0)
 					x++;
-				if (x == nl && nl < 255)
+				if (x == nl) {
+					if (nl == 255) {
+						note(c, "textfile metric dropped", "metric", m->name,
+						     "more than 255 label names");
+						return;
+					}
 					labels[nl++] = ln;
+				}
 			}
 	}
 	labels[nl] = NULL;

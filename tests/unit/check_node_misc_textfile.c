@@ -248,6 +248,34 @@ START_TEST(test_rejected_files)
 }
 END_TEST
 
+START_TEST(test_long_names)
+{
+	char *dir = fixture_dir();
+	/* No length limit on names (upstream has none). */
+	char name[1001];
+	memset(name, 'n', 1000);
+	name[1000] = '\0';
+	char text[1100];
+	snprintf(text, sizeof text, "%s{l=\"v\"} 1\n", name);
+	fixture_puts(dir, "long.prom", text);
+	/* A family with more label names than the exposition takes is dropped, not mangled. */
+	size_t cap = 300 * 32, o = 0;
+	char *many = malloc(cap);
+	for (int i = 0; i < 300; i++)
+		o += (size_t)snprintf(many + o, cap - o, "wide{l%d=\"x\"} %d\n", i, i);
+	fixture_write(dir, "wide.prom", many, o);
+	free(many);
+	struct run_result r = run_dir(dir);
+	ck_assert(!scrape_error(r.text));
+	char want[1100];
+	snprintf(want, sizeof want, "%s{l=\"v\"} 1", name);
+	ck_assert(has_line(r.text, want));
+	ck_assert(!strstr(r.text, "\nwide"));
+	free(r.text);
+	fixture_rm(dir);
+}
+END_TEST
+
 START_TEST(test_summary_histogram)
 {
 	char *dir = fixture_dir();
@@ -494,6 +522,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_no_directory_flag);
 	tcase_add_test(tc, test_valid_syntax);
 	tcase_add_loop_test(tc, test_rejected_files, 0, (int)(sizeof rejected / sizeof rejected[0]));
+	tcase_add_test(tc, test_long_names);
 	tcase_add_test(tc, test_summary_histogram);
 	tcase_add_test(tc, test_merge_rules);
 	tcase_add_test(tc, test_special_files);
