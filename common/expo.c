@@ -503,8 +503,10 @@ void expo_add_histogram(struct expo *e, struct family *f, const char *const *val
 		e->dropped++;
 		return;
 	}
-	memcpy(d->bounds, bounds, n * sizeof *bounds);
-	memcpy(c, cumulative, n * sizeof *cumulative);
+	if (n) {
+		memcpy(d->bounds, bounds, n * sizeof *bounds);
+		memcpy(c, cumulative, n * sizeof *cumulative);
+	}
 	d->counts = c;
 	s->dist = d;
 }
