@@ -382,7 +382,7 @@ static int read_mdraid(struct scrape *s, const char *dev, const char *dir, struc
 	ATTR("uuid", v);
 
 	struct dirlist dl;
-	if (dirlist_read(dir, &dl) < 0)
+	if (scrape_dirlist(s, dir, &dl) < 0)
 		return scrape_fail(s, "couldn't list %s", dir);
 	for (size_t i = 0; i < dl.n; i++) {
 		if (!has_prefix(dl.names[i], "dev-"))
@@ -474,7 +474,7 @@ static int mdadm_collect(struct scrape *s, struct expo *e)
 	if (sys_path(block, sizeof block, "block") < 0)
 		return scrape_fail(s, "path too long");
 	struct dirlist dl;
-	if (dirlist_read(block, &dl) < 0)
+	if (scrape_dirlist(s, block, &dl) < 0)
 		return COLLECT_OK; /* nothing matches upstream's glob */
 	struct mdraid *raids = calloc(dl.n ? dl.n : 1, sizeof *raids);
 	if (!raids) {

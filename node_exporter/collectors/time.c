@@ -43,7 +43,7 @@ static int time_collect(struct scrape *s, struct expo *e)
 		return scrape_fail(s, "path too long");
 	struct dirlist dl;
 	/* No such directory: no clocksources, not an error (upstream globs). */
-	if (dirlist_read(dir, &dl) < 0)
+	if (scrape_dirlist(s, dir, &dl) < 0)
 		return COLLECT_OK;
 
 	const char *const labels[] = { "device", "clocksource", NULL };

@@ -170,7 +170,7 @@ static int xfs_collect(struct scrape *s, struct expo *e)
 		return scrape_fail(s, "path too long");
 	struct dirlist dl;
 	/* No XFS mounted: nothing to report, as upstream's glob finds nothing. */
-	if (dirlist_read(dir, &dl) < 0)
+	if (scrape_dirlist(s, dir, &dl) < 0)
 		return COLLECT_OK;
 
 	struct family *fam[NCOUNTERS];

@@ -217,7 +217,7 @@ static int zfs_collect(struct scrape *s, struct expo *e)
 	if (proc_path(dir, sizeof dir, "spl/kstat/zfs") < 0)
 		return scrape_fail(s, "path too long");
 	struct dirlist dl;
-	if (dirlist_read(dir, &dl) < 0)
+	if (scrape_dirlist(s, dir, &dl) < 0)
 		return COLLECT_NODATA; /* ZFS module not loaded */
 
 	int rc = COLLECT_OK;
@@ -240,7 +240,7 @@ static int zfs_collect(struct scrape *s, struct expo *e)
 			char pooldir[4200];
 			struct dirlist objs;
 			if (pathf(pooldir, sizeof pooldir, "%s/%s", dir, dl.names[i]) < 0 ||
-			    dirlist_read(pooldir, &objs) < 0)
+			    scrape_dirlist(s, pooldir, &objs) < 0)
 				continue;
 			for (size_t j = 0; j < objs.n && rc == COLLECT_OK; j++) {
 				if (!has_prefix(objs.names[j], "objset-") ||

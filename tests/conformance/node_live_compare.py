@@ -4,8 +4,11 @@
 Both run with their default collectors on free loopback ports and are scraped
 once. For every family upstream exposes (Go runtime families aside) we check
 that ours has it with the same type and label names, and compare the values
-of stable gauges. Prints the figures and every difference; --json writes
-them for tests."""
+of stable gauges and the number of CPUs. Label names are compared as
+Prometheus stores them: a label with an empty value is no label at all, so
+node_exporter 1.12's device_error="" on a healthy filesystem gives the same
+series as 1.5.0 without the label. Prints the figures and every difference;
+--json writes them for tests."""
 
 import argparse
 import json
@@ -39,6 +42,15 @@ def scrape_both(args_ours, args_up):
     return parse_text(a), parse_text(b)
 
 
+def stored_labels(labels):
+    """Labels as Prometheus stores them: empty values dropped."""
+    return tuple(sorted((k, v) for k, v in labels.items() if v != ""))
+
+
+def stored_label_names(fam):
+    return {k for _, labels, _ in fam.samples for k, v in labels.items() if v != "" and k not in ("le", "quantile")}
+
+
 def compare(up, ours):
     rows = []
     for name, fam in sorted(up.items()):
@@ -49,13 +61,13 @@ def compare(up, ours):
             rows.append((name, "missing"))
         elif mine.type != fam.type:
             rows.append((name, f"type {mine.type} != {fam.type}"))
-        elif mine.label_names() != fam.label_names():
-            rows.append((name, f"labels {sorted(mine.label_names())} != {sorted(fam.label_names())}"))
+        elif stored_label_names(mine) != stored_label_names(fam):
+            rows.append((name, f"labels {sorted(stored_label_names(mine))} != {sorted(stored_label_names(fam))}"))
         else:
             status = "ok"
             if STABLE.match(name):
-                theirs = {tuple(sorted(l.items())): v for n, l, v in fam.samples}
-                mine_v = {tuple(sorted(l.items())): v for n, l, v in mine.samples}
+                theirs = {stored_labels(l): v for n, l, v in fam.samples}
+                mine_v = {stored_labels(l): v for n, l, v in mine.samples}
                 diff = [(k, theirs[k], mine_v.get(k)) for k in theirs if mine_v.get(k) != theirs[k]]
                 if diff:
                     status = f"values differ: {diff[:2]}"
@@ -74,9 +86,13 @@ def main():
     same = [r for r in rows if not r[1].startswith(("missing", "type", "labels"))]
     stable = [r for r in rows if STABLE.match(r[0])]
     stable_ok = [r for r in stable if r[1] == "ok"]
+    cpus_up = {l.get("cpu") for _, l, _ in up["node_cpu_seconds_total"].samples}
+    cpus_ours = {l.get("cpu") for _, l, _ in ours["node_cpu_seconds_total"].samples} \
+        if "node_cpu_seconds_total" in ours else set()
     for name, status in rows:
         if status != "ok":
             print(f"  {name}: {status}")
+    print(f"CPUs: upstream {len(cpus_up)}, ours {len(cpus_ours)}")
     extra = sorted(n for n in ours if n not in up and not n.startswith("go_"))
     print(f"families only in ours: {len(extra)}")
     print(f"upstream families: {len(rows)}; present in ours: {len(present)}; "
@@ -85,7 +101,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"families": len(rows), "same": len(same), "stable": len(stable),
-                       "stable_ok": len(stable_ok), "rows": rows}, f)
+                       "stable_ok": len(stable_ok), "rows": rows,
+                       "cpus_upstream": len(cpus_up), "cpus_ours": len(cpus_ours)}, f)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ def test_custom_telemetry_path():
 
 def test_promtool_parses_output():
     with Exporter("node_exporter", FIXTURE_ARGS) as e:
-        assert_promtool_ok(e.get("/metrics").text, allowed_lint=[r"^node_memory_"])
+        assert_promtool_ok(e.get("/metrics").text, allowed_lint=[r"^node_memory_\S+ metric names should be written in .snake_case."])
 
 
 def test_disable_exporter_metrics():
