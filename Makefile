@@ -55,7 +55,7 @@ PKG_LIBS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --libs $(1)))
 
 FINAL_CFLAGS = $(STD) $(WARN) $(WERROR) $(OPT) $(DEBUG) $(SANFLAGS) $(DEFS) $(CFLAGS) -MMD -MP
 FINAL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-COMMON_LIBS = $(call PKG_LIBS,$(COMMON_PKGS)) -lpthread -lm
+COMMON_LIBS = $(call PKG_LIBS,$(COMMON_PKGS)) -Wl,--as-needed -lpthread -lm
 
 ifeq ($(V),1)
   Q :=

@@ -168,7 +168,8 @@ struct expo *expo_new(size_t max_bytes)
 	if (!e)
 		return NULL;
 	e->max_bytes = max_bytes;
-	e->table_size = 256;
+	/* A node_exporter scrape declares several hundred families: start big enough. */
+	e->table_size = 1024;
 	e->table = calloc(e->table_size, sizeof *e->table);
 	if (!e->table) {
 		free(e);
@@ -541,7 +542,12 @@ static void sort_family(struct family *f)
 {
 	if (f->nseries < 2)
 		return;
-	qsort_r(f->series, f->nseries, sizeof *f->series, cmp_series, f);
+	/* Collectors often emit in order already (sorted directory listings). */
+	bool sorted = true;
+	for (size_t i = 1; i < f->nseries && sorted; i++)
+		sorted = cmp_series(&f->series[i - 1], &f->series[i], f) < 0;
+	if (!sorted)
+		qsort_r(f->series, f->nseries, sizeof *f->series, cmp_series, f);
 	size_t out = 1;
 	for (size_t i = 1; i < f->nseries; i++) {
 		if (same_series(f, &f->series[out - 1], &f->series[i])) {

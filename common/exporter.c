@@ -33,6 +33,13 @@ const char suite_branch[] = SUITE_BRANCH;
 /* A collector's scratch buffer never holds more than one file of this size. */
 #define SCRATCH_MAX (64u << 20)
 
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 double mono_now(void)
 {
 	struct timespec ts;
@@ -177,9 +184,10 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 		struct scrape s = { .rq = rq, .collector = c, .target = target };
 		pthread_mutex_lock(&c->lock);
 		s.state = c->state;
-		double t0 = mono_now();
+		uint64_t t0 = mono_ns();
 		int rc = c->def->collect(&s, e);
-		double dt = mono_now() - t0;
+		/* From whole nanoseconds, as Go's Duration.Seconds(): a short decimal. */
+		double dt = (double)(mono_ns() - t0) / 1e9;
 		fdcache_sweep(c->fds);
 		if (rc == COLLECT_OK && expo_status(e)) {
 			rc = COLLECT_ERROR;

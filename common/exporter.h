@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -207,7 +208,8 @@ extern const char suite_version[];
 extern const char suite_revision[];
 extern const char suite_branch[];
 
-/* Monotonic clock as seconds. */
+/* Monotonic clock as seconds, and as nanoseconds. */
 double mono_now(void);
+uint64_t mono_ns(void);
 
 #endif

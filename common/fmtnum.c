@@ -41,6 +41,36 @@ static int shortest_digits(double v, char *digits, int *dp)
 	}
 
 	/*
+	 * Most non-integers here are short decimals (ticks / 100, ms / 1000,
+	 * 0.21). Find the fewest decimals k for which n / 10^k, with n the
+	 * nearest integer to a * 10^k, is exactly a again: the division of two
+	 * exact doubles is correctly rounded, so that decimal reads back to a,
+	 * and no shorter one exists (it would have been found at a smaller k).
+	 * Keeping n below 10^15 makes the 15-digit candidate unique, so it is
+	 * also the closest, as Go's shortest algorithm picks.
+	 */
+	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+					 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+					 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	if (a < 1e15 && a >= 1e-7) {
+		for (int k = 1; k <= 22; k++) {
+			double m = a * pow10[k];
+			if (m >= 1e15)
+				break;
+			double n = (double)(uint64_t)(m + 0.5); /* m < 1e15: exact */
+			if (n / pow10[k] == a && n >= 1) {
+				char tmp[24];
+				int nd = (int)fmt_u64(tmp, (uint64_t)n);
+				*dp = nd - k;
+				while (nd > 1 && tmp[nd - 1] == '0')
+					nd--;
+				memcpy(digits, tmp, (size_t)nd);
+				return nd;
+			}
+		}
+	}
+
+	/*
 	 * If the shortest form has at most 15 digits, rounding to 15 digits
 	 * gives it (padded with zeros), because 15 digits never lose a double.
 	 * Otherwise 16 or 17 digits are needed; the correctly rounded form is

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "fsread.h"
+#include "parse.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -291,7 +292,7 @@ int pathf(char *dst, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(dst, cap, fmt, ap);
+	int n = vstrf(dst, cap, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= cap)
 		return -ENAMETOOLONG;

@@ -1,6 +1,8 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +197,109 @@ bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* Decimal digits of v into tmp (filled from the end); returns the start. */
+static char *utoa_rev(unsigned long long v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/* The supported subset, or -1 when the format needs vsnprintf. */
+static int strf_fast(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	size_t o = 0;
+#define PUT(c) do { if (o + 1 < cap) dst[o] = (c); o++; } while (0)
+	for (const char *p = fmt; *p; p++) {
+		if (*p != '%') {
+			PUT(*p);
+			continue;
+		}
+		p++;
+		if (*p == '%') {
+			PUT('%');
+			continue;
+		}
+		if (*p == 's') {
+			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)"; /* as glibc */
+			for (; *s; s++)
+				PUT(*s);
+			continue;
+		}
+		if (p[0] == '.' && p[1] == '*' && p[2] == 's') {
+			int n = va_arg(ap, int);
+			const char *s = va_arg(ap, const char *);
+			if (n < 0 || !s)
+				return -1;
+			for (int i = 0; i < n && s[i]; i++)
+				PUT(s[i]);
+			p += 2;
+			continue;
+		}
+		if (*p == 'c') {
+			PUT((char)va_arg(ap, int));
+			continue;
+		}
+		int longs = 0;
+		bool size = false;
+		while (*p == 'l') {
+			longs++;
+			p++;
+		}
+		if (*p == 'z') {
+			size = true;
+			p++;
+		}
+		if (longs > 2 || (size && longs))
+			return -1;
+		bool is_signed = *p == 'd' || *p == 'i';
+		if (!is_signed && *p != 'u')
+			return -1;
+		unsigned long long u;
+		bool neg = false;
+		if (is_signed) {
+			long long v = size ? (long long)va_arg(ap, ssize_t)
+				      : longs == 2 ? va_arg(ap, long long)
+				      : longs == 1 ? va_arg(ap, long) : va_arg(ap, int);
+			neg = v < 0;
+			u = neg ? 0ull - (unsigned long long)v : (unsigned long long)v;
+		} else {
+			u = size ? va_arg(ap, size_t)
+			    : longs == 2 ? va_arg(ap, unsigned long long)
+			    : longs == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+		}
+		char tmp[24], *end = tmp + sizeof tmp;
+		if (neg)
+			PUT('-');
+		for (char *d = utoa_rev(u, end); d < end; d++)
+			PUT(*d);
+	}
+#undef PUT
+	if (cap)
+		dst[o < cap ? o : cap - 1] = '\0';
+	return o > INT32_MAX ? -1 : (int)o;
+}
+
+int vstrf(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	va_list copy;
+	va_copy(copy, ap);
+	int n = strf_fast(dst, cap, fmt, copy);
+	va_end(copy);
+	return n >= 0 ? n : vsnprintf(dst, cap, fmt, ap);
+}
+
+int strf(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vstrf(dst, cap, fmt, ap);
+	va_end(ap);
+	return n;
 }

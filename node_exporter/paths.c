@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/parse.h"
 #include "node.h"
 
 const char *node_procfs = "/proc";
@@ -22,7 +23,7 @@ static int vjoin(char *dst, size_t cap, const char *base, const char *fmt, va_li
 		return -ENAMETOOLONG;
 	memcpy(dst, base, n);
 	dst[n++] = '/';
-	int m = vsnprintf(dst + n, cap - n, fmt, ap);
+	int m = vstrf(dst + n, cap - n, fmt, ap);
 	if (m < 0 || (size_t)m >= cap - n)
 		return -ENAMETOOLONG;
 	return 0;

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE /* O_PATH */
+#include "../common/parse.h"
 #include "sysfs_util.h"
 
 #include <dirent.h>
@@ -192,7 +193,7 @@ int sysfs_realpath(const char *path, char *dst, size_t cap)
 	if (fd < 0)
 		return -errno;
 	char link[64];
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	strf(link, sizeof link, "/proc/self/fd/%d", fd);
 	ssize_t n = cap > 1 ? readlink(link, dst, cap - 1) : -1;
 	close(fd);
 	if (n > 0 && (size_t)n < cap - 1 && dst[0] == '/') {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "../common/parse.h"
 #include "../common/log.h"
 #include "redis.h"
 
@@ -69,7 +70,7 @@ static int wait_fd(int fd, short events, const struct rconn_opts *o, double dead
 	for (;;) {
 		double budget = wait_budget(o, deadline);
 		if (budget <= 0) {
-			snprintf(err, errlen, "i/o timeout");
+			strf(err, errlen, "i/o timeout");
 			return -1;
 		}
 		struct pollfd p = { .fd = fd, .events = events };
@@ -78,11 +79,11 @@ static int wait_fd(int fd, short events, const struct rconn_opts *o, double dead
 		if (rc > 0)
 			return 0;
 		if (rc == 0) {
-			snprintf(err, errlen, "i/o timeout");
+			strf(err, errlen, "i/o timeout");
 			return -1;
 		}
 		if (errno != EINTR) {
-			snprintf(err, errlen, "poll: %s", strerror(errno));
+			strf(err, errlen, "poll: %s", strerror(errno));
 			return -1;
 		}
 	}
@@ -98,7 +99,7 @@ static int flush(struct rconn *c, const struct rconn_opts *o, double deadline, c
 		if (wait_fd(c->ctx->fd, POLLOUT, o, deadline, err, errlen) < 0)
 			return -1;
 		if (redisBufferWrite(c->ctx, &done) != REDIS_OK) {
-			snprintf(err, errlen, "write: %s", c->ctx->errstr);
+			strf(err, errlen, "write: %s", c->ctx->errstr);
 			return -1;
 		}
 	}
@@ -111,7 +112,7 @@ static int read_reply(struct rconn *c, const struct rconn_opts *o, redisReply **
 	for (;;) {
 		void *r = NULL;
 		if (redisGetReplyFromReader(c->ctx, &r) != REDIS_OK) {
-			snprintf(err, errlen, "protocol error: %s", c->ctx->errstr);
+			strf(err, errlen, "protocol error: %s", c->ctx->errstr);
 			return -1;
 		}
 		if (r) {
@@ -119,13 +120,13 @@ static int read_reply(struct rconn *c, const struct rconn_opts *o, redisReply **
 			return 0;
 		}
 		if (c->ctx->reader->len > MAX_PENDING_BYTES) {
-			snprintf(err, errlen, "reply larger than %u bytes", MAX_PENDING_BYTES);
+			strf(err, errlen, "reply larger than %u bytes", MAX_PENDING_BYTES);
 			return -1;
 		}
 		if (wait_fd(c->ctx->fd, POLLIN, o, deadline, err, errlen) < 0)
 			return -1;
 		if (redisBufferRead(c->ctx) != REDIS_OK) {
-			snprintf(err, errlen, "read: %s", c->ctx->errstr[0] ? c->ctx->errstr : "connection closed");
+			strf(err, errlen, "read: %s", c->ctx->errstr[0] ? c->ctx->errstr : "connection closed");
 			return -1;
 		}
 	}
@@ -137,7 +138,7 @@ int rconn_exec(struct rconn *c, const struct rconn_opts *o, const struct rcmd *c
 	for (size_t i = 0; i < n; i++)
 		replies[i] = NULL;
 	if (!c->ctx) {
-		snprintf(err, errlen, "not connected");
+		strf(err, errlen, "not connected");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -145,7 +146,7 @@ int rconn_exec(struct rconn *c, const struct rconn_opts *o, const struct rcmd *c
 		const char *argv[RCMD_MAXARGS];
 		memcpy(argv, cmds[i].argv, sizeof argv);
 		if (redisAppendCommandArgv(c->ctx, cmds[i].argc, argv, cmds[i].len) != REDIS_OK) {
-			snprintf(err, errlen, "out of memory");
+			strf(err, errlen, "out of memory");
 			rconn_close(c);
 			return -1;
 		}
@@ -164,7 +165,7 @@ fail:
 	 */
 	for (size_t i = 0; i < n; i++) {
 		if (replies[i] && replies[i]->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "%s", replies[i]->str);
+			strf(err, errlen, "%s", replies[i]->str);
 			break;
 		}
 	}
@@ -193,7 +194,7 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 	double t0 = mono_now();
 	double budget = wait_budget(o, deadline);
 	if (budget <= 0) {
-		snprintf(err, errlen, "dial %s: i/o timeout", a->display);
+		strf(err, errlen, "dial %s: i/o timeout", a->display);
 		return -1;
 	}
 	struct timeval tv = to_tv(budget);
@@ -201,7 +202,7 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 						  : redisConnectWithTimeout(a->host, a->port, tv);
 	c->connect_seconds = mono_now() - t0;
 	if (!ctx || ctx->err) {
-		snprintf(err, errlen, "dial %s: %s", a->display, ctx ? ctx->errstr : "out of memory");
+		strf(err, errlen, "dial %s: %s", a->display, ctx ? ctx->errstr : "out of memory");
 		if (ctx)
 			redisFree(ctx);
 		return -1;
@@ -230,7 +231,7 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 	}
 	char dbs[24];
 	if (a->db) {
-		snprintf(dbs, sizeof dbs, "%ld", a->db);
+		strf(dbs, sizeof dbs, "%ld", a->db);
 		select = (int)n;
 		RCMD(&cmds[n++], "SELECT", dbs);
 	}
@@ -239,7 +240,7 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 	redisReply *r[3] = { NULL, NULL, NULL };
 	char xerr[256];
 	if (rconn_exec(c, o, cmds, n, r, deadline, xerr, sizeof xerr) < 0) {
-		snprintf(err, errlen, "%s: %s", a->display, xerr);
+		strf(err, errlen, "%s: %s", a->display, xerr);
 		return -1;
 	}
 	const redisReply *bad = NULL;
@@ -251,7 +252,7 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 		 strstr(r[setname]->str, "max number of clients"))
 		bad = r[setname];
 	if (bad) {
-		snprintf(err, errlen, "%s: %s", a->display, bad->str);
+		strf(err, errlen, "%s: %s", a->display, bad->str);
 		replies_free(r, n);
 		rconn_close(c);
 		return -1;

@@ -290,7 +290,7 @@ struct family *redis_family(struct expo *e, const char *ns, const char *name,
 			    enum metric_type type, const char *help, const char *const *labels)
 {
 	char full[256];
-	snprintf(full, sizeof full, "%s_%s", ns, name);
+	strf(full, sizeof full, "%s_%s", ns, name);
 	return expo_family(e, full, type, help, labels);
 }
 
@@ -431,12 +431,12 @@ static void generic(struct ctx *c, const char *key, const char *val)
 	enum metric_type type = METRIC_GAUGE;
 	double v;
 	if (m) {
-		snprintf(name, sizeof name, "%s", m->metric);
+		strf(name, sizeof name, "%s", m->metric);
 		type = m->type;
 	} else if (has_prefix(key, "cluster_")) {
 		sanitize(name, sizeof name, key);
 	} else if (c->o->include_system && !strcmp(key, "total_system_memory")) {
-		snprintf(name, sizeof name, "total_system_memory_bytes");
+		strf(name, sizeof name, "total_system_memory_bytes");
 	} else if (has_prefix(key, "used_active_time_io_thread_") && all_digits(key + 27)) {
 		if (!field_value(val, &v))
 			return;
@@ -451,11 +451,11 @@ static void generic(struct ctx *c, const char *key, const char *val)
 	if (!field_value(val, &v))
 		return;
 	if (!strcmp(name, "latest_fork_usec")) {
-		snprintf(name, sizeof name, "latest_fork_seconds");
+		strf(name, sizeof name, "latest_fork_seconds");
 		v /= 1e6;
-		snprintf(help, sizeof help, "Duration of the latest fork in seconds (INFO latest_fork_usec).");
+		strf(help, sizeof help, "Duration of the latest fork in seconds (INFO latest_fork_usec).");
 	} else {
-		snprintf(help, sizeof help, "Redis INFO field %s.", key);
+		strf(help, sizeof help, "Redis INFO field %s.", key);
 	}
 	struct family *f = fam(c, name, type, help, NULL);
 	expo_value(c->e, f, v);
@@ -660,7 +660,7 @@ static void sentinel(struct ctx *c, const char *key, char *val)
 			continue;
 		int64_t v;
 		char help[128];
-		snprintf(help, sizeof help, "Redis Sentinel INFO field %s.", key);
+		strf(help, sizeof help, "Redis Sentinel INFO field %s.", key);
 		if (parse_i64(val, &v) == 0)
 			expo_value(c->e, fam(c, key, METRIC_GAUGE, help, NULL), (double)v);
 		return;
@@ -801,7 +801,7 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 			if (c.dbseen[i / 8] & (1u << (i % 8)))
 				continue;
 			char db[32];
-			snprintf(db, sizeof db, "db%ld", i);
+			strf(db, sizeof db, "db%ld", i);
 			expo_sample(e, fam(&c, "db_keys", METRIC_GAUGE, "Number of keys in a database.", dbl),
 				    0, db);
 			expo_sample(e,

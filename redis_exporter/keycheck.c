@@ -87,7 +87,7 @@ int keylist_parse(const char *s, struct keylist *out, char *err, size_t errlen)
 			continue;
 		const char *eq = memchr(item, '=', ilen);
 		if (eq && memchr(eq + 1, '=', (size_t)(item + ilen - eq - 1))) {
-			snprintf(err, errlen, "invalid key list argument: %.*s", (int)(ilen > 80 ? 80 : ilen), item);
+			strf(err, errlen, "invalid key list argument: %.*s", (int)(ilen > 80 ? 80 : ilen), item);
 			goto fail;
 		}
 		const char *dbs = "0", *k = item;
@@ -115,12 +115,12 @@ int keylist_parse(const char *s, struct keylist *out, char *err, size_t errlen)
 			continue; /* empty parts are skipped, as upstream */
 		int64_t db;
 		if (parse_i64(dbbuf, &db) < 0 || db < 0 || db > 1000000) {
-			snprintf(err, errlen, "invalid database index \"%s\" in key list", dbbuf);
+			strf(err, errlen, "invalid database index \"%s\" in key list", dbbuf);
 			goto fail;
 		}
 		char *key = query_unescape(k, klen);
 		if (!key) {
-			snprintf(err, errlen, "couldn't parse db/key string: %.*s", (int)(ilen > 80 ? 80 : ilen), item);
+			strf(err, errlen, "couldn't parse db/key string: %.*s", (int)(ilen > 80 ? 80 : ilen), item);
 			goto fail;
 		}
 		if (out->n == cap) {
@@ -128,7 +128,7 @@ int keylist_parse(const char *s, struct keylist *out, char *err, size_t errlen)
 			struct dbkey *p = realloc(out->items, ncap * sizeof *p);
 			if (!p) {
 				free(key);
-				snprintf(err, errlen, "out of memory");
+				strf(err, errlen, "out of memory");
 				goto fail;
 			}
 			out->items = p;
@@ -156,7 +156,7 @@ void keycheck_free(struct keycheck *k)
 static void note_err(struct keycheck *k, const char *what, const char *detail)
 {
 	if (!k->err[0])
-		snprintf(k->err, sizeof k->err, "%.60s: %.180s", what, detail);
+		strf(k->err, sizeof k->err, "%.60s: %.180s", what, detail);
 }
 
 /* Glob characters make a --check-keys entry a SCAN pattern (upstream's test). */
@@ -196,8 +196,8 @@ static int scan(struct rconn *c, const struct rconn_opts *o, const struct keypla
 		const char *pattern, struct keycheck *k, size_t *cap, uint64_t *count, double deadline)
 {
 	char cursor[32] = "0", dbs[24], batch[24];
-	snprintf(dbs, sizeof dbs, "%ld", db);
-	snprintf(batch, sizeof batch, "%ld", p->batch > 0 ? p->batch : 1000);
+	strf(dbs, sizeof dbs, "%ld", db);
+	strf(batch, sizeof batch, "%ld", p->batch > 0 ? p->batch : 1000);
 	for (int round = 0; round < MAX_SCAN_ROUNDS; round++) {
 		struct rcmd cmds[2];
 		redisReply *r[2] = { NULL, NULL };
@@ -298,7 +298,7 @@ static long batch_select(struct batch *b, const struct keyplan *p, long db)
 	if (p->cluster || b->db == db)
 		return -1;
 	size_t i = b->n++;
-	snprintf(b->dbs[i], sizeof b->dbs[i], "%ld", db);
+	strf(b->dbs[i], sizeof b->dbs[i], "%ld", db);
 	RCMD(&b->cmds[i], "SELECT", b->dbs[i]);
 	b->db = db;
 	return (long)i;
@@ -364,7 +364,7 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 			if (sel && sel->type == REDIS_REPLY_ERROR)
 				note_err(out, "SELECT", sel->str);
 			if (t->type == REDIS_REPLY_STATUS || t->type == REDIS_REPLY_STRING)
-				snprintf(out->keys[i].type, sizeof out->keys[i].type, "%s", t->str);
+				strf(out->keys[i].type, sizeof out->keys[i].type, "%s", t->str);
 			else if (t->type == REDIS_REPLY_ERROR)
 				log_debug("TYPE failed", "key", out->keys[i].key, "err", t->str, NULL);
 		}

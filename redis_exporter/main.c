@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/parse.h"
 #include "../common/expo.h"
 #include "../common/log.h"
 #include "redis.h"
@@ -221,7 +222,7 @@ static int setup(char *err, size_t errlen)
 			     (f->type == FLAG_BOOL && *(bool *)f->dest) ||
 			     (f->type == FLAG_INT && *(long *)f->dest != 100);
 		if (given) {
-			snprintf(err, errlen, "--%s is not implemented by this redis_exporter%s", f->name,
+			strf(err, errlen, "--%s is not implemented by this redis_exporter%s", f->name,
 				 strstr(f->name, "tls-server") || strstr(f->name, "basic-auth")
 					 ? " (use --web.config.file for TLS and basic authentication)"
 					 : "");
@@ -230,22 +231,22 @@ static int setup(char *err, size_t errlen)
 	}
 	const char *ns = redis_opts.ns;
 	if (!ns[0] || !(isalpha((unsigned char)ns[0]) || ns[0] == '_') || strlen(ns) > 64) {
-		snprintf(err, errlen, "invalid --namespace '%.64s'", ns);
+		strf(err, errlen, "invalid --namespace '%.64s'", ns);
 		return -1;
 	}
 	for (const char *p = ns; *p; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '_') {
-			snprintf(err, errlen, "invalid --namespace '%.64s'", ns);
+			strf(err, errlen, "invalid --namespace '%.64s'", ns);
 			return -1;
 		}
 	}
 	x->prefix = ns;
 	if (connection_timeout <= 0) {
-		snprintf(err, errlen, "--connection-timeout must be positive");
+		strf(err, errlen, "--connection-timeout must be positive");
 		return -1;
 	}
 	if (batch_size <= 0) {
-		snprintf(err, errlen, "--check-keys-batch-size must be positive");
+		strf(err, errlen, "--check-keys-batch-size must be positive");
 		return -1;
 	}
 	redis_opts.check_keys_batch = batch_size;
@@ -260,7 +261,7 @@ static int setup(char *err, size_t errlen)
 	else if (find_flag("log-level")->set && *log_level_up) {
 		level = level_of(log_level_up);
 		if (!level) {
-			snprintf(err, errlen, "invalid --log-level '%.32s'", log_level_up);
+			strf(err, errlen, "invalid --log-level '%.32s'", log_level_up);
 			return -1;
 		}
 	}
@@ -270,7 +271,7 @@ static int setup(char *err, size_t errlen)
 		else if (!strcmp(log_format_up, "txt") || !strcmp(log_format_up, "logfmt"))
 			format = "logfmt";
 		else {
-			snprintf(err, errlen, "invalid --log-format '%.32s' (txt or json)", log_format_up);
+			strf(err, errlen, "invalid --log-format '%.32s' (txt or json)", log_format_up);
 			return -1;
 		}
 	}
@@ -287,7 +288,7 @@ static int setup(char *err, size_t errlen)
 	for (size_t i = 0; i < 3; i++) {
 		char kerr[256];
 		if (keylist_parse(lists[i].s, lists[i].l, kerr, sizeof kerr) < 0) {
-			snprintf(err, errlen, "couldn't parse --%s: %s", lists[i].name, kerr);
+			strf(err, errlen, "couldn't parse --%s: %s", lists[i].name, kerr);
 			return -1;
 		}
 	}
@@ -328,7 +329,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "redis_exporter: out of memory\n");
 			return 1;
 		}
-		snprintf(path_arg, n, "--web.telemetry-path=%s", path);
+		strf(path_arg, n, "--web.telemetry-path=%s", path);
 		args[0] = argv[0];
 		args[1] = path_arg;
 		for (int i = 1; i < argc; i++)

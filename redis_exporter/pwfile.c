@@ -9,6 +9,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "../common/parse.h"
 #include "redis.h"
 
 struct pwentry {
@@ -72,7 +73,7 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		snprintf(err, errlen, "could not open password file %s: %s", path, strerror(errno));
+		strf(err, errlen, "could not open password file %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	struct pwfile *p = calloc(1, sizeof *p);
@@ -80,7 +81,7 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 	if (!p || !yaml_parser_initialize(&parser)) {
 		fclose(f);
 		free(p);
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return NULL;
 	}
 	yaml_parser_set_input_file(&parser, f);
@@ -93,7 +94,7 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&parser, &ev)) {
 			/* The problem text of libyaml names the position, never the content. */
-			snprintf(err, errlen, "password file %s is not valid JSON: %s at line %zu", path,
+			strf(err, errlen, "password file %s is not valid JSON: %s at line %zu", path,
 				 parser.problem ? parser.problem : "syntax error", parser.problem_mark.line + 1);
 			bad = true;
 			break;
@@ -105,7 +106,7 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 			break;
 		case YAML_MAPPING_START_EVENT:
 			if (depth++ != 0) {
-				snprintf(err, errlen, "password file %s: values must be strings", path);
+				strf(err, errlen, "password file %s: values must be strings", path);
 				bad = true;
 			}
 			break;
@@ -114,18 +115,18 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 			break;
 		case YAML_SCALAR_EVENT:
 			if (depth != 1) {
-				snprintf(err, errlen, "password file %s must hold a JSON object", path);
+				strf(err, errlen, "password file %s must hold a JSON object", path);
 				bad = true;
 			} else if (!key) {
 				key = strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
 				klen = ev.data.scalar.length;
 				if (!key) {
-					snprintf(err, errlen, "out of memory");
+					strf(err, errlen, "out of memory");
 					bad = true;
 				}
 			} else {
 				if (add(p, key, klen, (const char *)ev.data.scalar.value, ev.data.scalar.length) < 0) {
-					snprintf(err, errlen, "out of memory");
+					strf(err, errlen, "out of memory");
 					bad = true;
 				}
 				free(key);
@@ -136,7 +137,7 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 			done = true;
 			break;
 		default:
-			snprintf(err, errlen, "password file %s must hold a JSON object of strings", path);
+			strf(err, errlen, "password file %s must hold a JSON object of strings", path);
 			bad = true;
 		}
 		/* Scalars may be passwords: clear libyaml's copy before it is freed. */

@@ -72,9 +72,9 @@ static struct rtarget *target_new(const struct raddr *a, const char *user, const
 	pthread_mutex_init(&t->mu, NULL);
 	t->addr = *a;
 	wipe(t->addr.password, sizeof t->addr.password);
-	snprintf(t->user, sizeof t->user, "%s", user ? user : "");
+	strf(t->user, sizeof t->user, "%s", user ? user : "");
 	if (password)
-		snprintf(t->password, sizeof t->password, "%s", password);
+		strf(t->password, sizeof t->password, "%s", password);
 	t->copts = (struct rconn_opts){
 		.timeout = reg.timeout,
 		.set_client_name = reg.set_client_name,
@@ -121,7 +121,7 @@ int redis_targets_init(const char *addr, const char *user, const char *password,
 		pw = password;
 	} else {
 		char given[700];
-		snprintf(given, sizeof given, "%s%s", strstr(addr, "://") ? "" : "redis://", addr);
+		strf(given, sizeof given, "%s%s", strstr(addr, "://") ? "" : "redis://", addr);
 		pw = pwfile_lookup(reg.pw, strchr(given, '@') ? NULL : given, &a);
 		if (!pw && a.has_password)
 			pw = a.password;
@@ -130,7 +130,7 @@ int redis_targets_init(const char *addr, const char *user, const char *password,
 	reg.main_target = target_new(&a, u, pw);
 	wipe(a.password, sizeof a.password);
 	if (!reg.main_target) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -168,7 +168,7 @@ static struct rtarget *target_acquire(const struct raddr *a, const char *given, 
 					victim = i;
 			if (victim == MAX_TARGETS) {
 				pthread_mutex_unlock(&reg.mu);
-				snprintf(msg, msglen, "too many targets being scraped at once");
+				strf(msg, msglen, "too many targets being scraped at once");
 				return NULL;
 			}
 			target_free(reg.list[victim]);
@@ -179,7 +179,7 @@ static struct rtarget *target_acquire(const struct raddr *a, const char *given, 
 		t = target_new(a, a->user[0] ? a->user : reg.user, pw);
 		if (!t) {
 			pthread_mutex_unlock(&reg.mu);
-			snprintf(msg, msglen, "out of memory");
+			strf(msg, msglen, "out of memory");
 			return NULL;
 		}
 		reg.list[reg.n++] = t;
@@ -329,8 +329,8 @@ static int fetch(const struct request *rq, const bool *sel, struct rtarget *t,
 		/* A reused connection may have gone stale (server restarted): one retry on a new one. */
 		if (fresh || attempt > 0 || deadline - mono_now() <= 0) {
 			char tmp[512];
-			snprintf(tmp, sizeof tmp, "%s", err);
-			snprintf(err, errlen, "%.300s: %.200s", t->addr.display, tmp);
+			strf(tmp, sizeof tmp, "%s", err);
+			strf(err, errlen, "%.300s: %.200s", t->addr.display, tmp);
 			return -1;
 		}
 		log_debug("connection broken, reconnecting", "addr", t->addr.display, "err", err, NULL);
@@ -364,7 +364,7 @@ static int fetch(const struct request *rq, const bool *sel, struct rtarget *t,
 		rs->r[SLOT_INFO] = info = r2;
 	}
 	if (!info || info->type != REDIS_REPLY_STRING) {
-		snprintf(err, errlen, "%s", info && info->type == REDIS_REPLY_ERROR ? info->str : "INFO: unexpected reply");
+		strf(err, errlen, "%s", info && info->type == REDIS_REPLY_ERROR ? info->str : "INFO: unexpected reply");
 		/* NOAUTH, LOADING...: start over with a new connection next time. */
 		rconn_close(c);
 		return -1;
@@ -438,7 +438,7 @@ static void scrape_target(const struct request *rq, const bool *sel, struct rtar
 	double dsum = 0;
 	bool locked = lock_until(&t->mu, deadline) == 0;
 	if (!locked) {
-		snprintf(err, sizeof err, "timed out waiting for another scrape of %.400s", t->addr.display);
+		strf(err, sizeof err, "timed out waiting for another scrape of %.400s", t->addr.display);
 	} else {
 		up = fetch(rq, sel, t, kp, &rs, deadline, &ping, err, sizeof err) == 0;
 		if (t->connected_once)
@@ -453,7 +453,7 @@ static void scrape_target(const struct request *rq, const bool *sel, struct rtar
 		else if (up && t->down)
 			log_info("Redis answers again", "addr", t->addr.display, NULL);
 		t->down = !up;
-		snprintf(t->last_err, sizeof t->last_err, "%s", up ? "" : err);
+		strf(t->last_err, sizeof t->last_err, "%s", up ? "" : err);
 		pthread_mutex_unlock(&t->mu);
 	}
 
@@ -521,7 +521,7 @@ static int keyargs_init(const struct request *rq, struct keyargs *k, char *msg, 
 			continue;
 		char err[256];
 		if (keylist_parse(v, lists[i], err, sizeof err) < 0) {
-			snprintf(msg, msglen, "invalid %s: %s", names[i], err);
+			strf(msg, msglen, "invalid %s: %s", names[i], err);
 			return 400;
 		}
 		*slots[i] = lists[i];
@@ -548,7 +548,7 @@ int redis_metrics_handler(const struct request *rq, struct expo *e, char *msg, s
 {
 	bool sel[32];
 	if (rq->x->ninst > 32) {
-		snprintf(msg, msglen, "too many collectors");
+		strf(msg, msglen, "too many collectors");
 		return 500;
 	}
 	int status = select_collectors(rq, sel, msg, msglen);
@@ -570,19 +570,19 @@ int redis_scrape_handler(const struct request *rq, struct expo *e, char *msg, si
 	const char *target = request_arg(rq, "target");
 	if (!target || !*target) {
 		atomic_fetch_add(&target_request_errors, 1);
-		snprintf(msg, msglen, "'target' parameter must be specified");
+		strf(msg, msglen, "'target' parameter must be specified");
 		return 400;
 	}
 	struct raddr a;
 	char err[256];
 	if (raddr_parse(target, true, &a, err, sizeof err) < 0) {
 		atomic_fetch_add(&target_request_errors, 1);
-		snprintf(msg, msglen, "Invalid 'target' parameter, parse err: %s", err);
+		strf(msg, msglen, "Invalid 'target' parameter, parse err: %s", err);
 		return 400;
 	}
 	bool sel[32];
 	if (rq->x->ninst > 32) {
-		snprintf(msg, msglen, "too many collectors");
+		strf(msg, msglen, "too many collectors");
 		return 500;
 	}
 	int status = select_collectors(rq, sel, msg, msglen);
@@ -599,7 +599,7 @@ int redis_scrape_handler(const struct request *rq, struct expo *e, char *msg, si
 	char given[700];
 	const char *g = NULL;
 	if (!strchr(target, '@')) {
-		snprintf(given, sizeof given, "%s%s", strstr(target, "://") ? "" : "redis://", target);
+		strf(given, sizeof given, "%s%s", strstr(target, "://") ? "" : "redis://", target);
 		g = given;
 	}
 	struct rtarget *t = target_acquire(&a, g, msg, msglen);

@@ -48,23 +48,23 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 		size_t slen = (size_t)(sep - uri);
 		rest = sep + 3;
 		if ((slen == 6 && !strncmp(uri, "rediss", 6)) || (slen == 7 && !strncmp(uri, "valkeys", 7))) {
-			snprintf(err, errlen,
+			strf(err, errlen,
 				 "TLS addresses (%.*s://) are not supported: this build's hiredis (Debian 12, 0.14) has no TLS",
 				 (int)slen, uri);
 			return -1;
 		}
 		if (slen == 4 && !strncmp(uri, "unix", 4)) {
 			if (!*rest || strlen(rest) >= sizeof a->path) {
-				snprintf(err, errlen, "invalid unix socket address");
+				strf(err, errlen, "invalid unix socket address");
 				return -1;
 			}
 			a->kind = RADDR_UNIX;
-			snprintf(a->path, sizeof a->path, "%s", rest);
-			snprintf(a->display, sizeof a->display, "unix://%s", rest);
+			strf(a->path, sizeof a->path, "%s", rest);
+			strf(a->display, sizeof a->display, "unix://%s", rest);
 			return 0;
 		}
 		if (!(slen == 5 && !strncmp(uri, "redis", 5)) && !(slen == 6 && !strncmp(uri, "valkey", 6))) {
-			snprintf(err, errlen, "unsupported scheme '%.*s' in Redis address (want redis:// or unix://)",
+			strf(err, errlen, "unsupported scheme '%.*s' in Redis address (want redis:// or unix://)",
 				 slen > 32 ? 32 : (int)slen, uri);
 			return -1;
 		}
@@ -85,18 +85,18 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 		const char *colon = memchr(rest, ':', (size_t)(at - rest));
 		const char *uend = colon ? colon : at;
 		if (pct_decode(a->user, sizeof a->user, rest, (size_t)(uend - rest)) < 0) {
-			snprintf(err, errlen, "invalid user name in Redis address");
+			strf(err, errlen, "invalid user name in Redis address");
 			return -1;
 		}
 		if (colon && !strip_password) {
 			if (pct_decode(a->password, sizeof a->password, colon + 1, (size_t)(at - colon - 1)) < 0) {
-				snprintf(err, errlen, "invalid password in Redis address");
+				strf(err, errlen, "invalid password in Redis address");
 				return -1;
 			}
 			a->has_password = true;
 		} else if (!colon && !strip_password && a->user[0]) {
 			/* redis://secret@host: a lone user part is the password, as redis-cli and redigo take it. */
-			snprintf(a->password, sizeof a->password, "%s", a->user);
+			strf(a->password, sizeof a->password, "%s", a->user);
 			a->has_password = true;
 			a->user[0] = '\0';
 		}
@@ -106,17 +106,17 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 	if (hlen && host[0] == '[') {
 		const char *close = memchr(host, ']', hlen);
 		if (!close) {
-			snprintf(err, errlen, "invalid IPv6 host in Redis address");
+			strf(err, errlen, "invalid IPv6 host in Redis address");
 			return -1;
 		}
 		if ((size_t)(close - host - 1) >= sizeof a->host) {
-			snprintf(err, errlen, "host name too long in Redis address");
+			strf(err, errlen, "host name too long in Redis address");
 			return -1;
 		}
 		memcpy(a->host, host + 1, (size_t)(close - host - 1));
 		if (close + 1 < host + hlen) {
 			if (close[1] != ':') {
-				snprintf(err, errlen, "invalid IPv6 host in Redis address");
+				strf(err, errlen, "invalid IPv6 host in Redis address");
 				return -1;
 			}
 			portp = close + 2;
@@ -128,7 +128,7 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 				colon = p;
 		size_t n = colon ? (size_t)(colon - host) : hlen;
 		if (n >= sizeof a->host) {
-			snprintf(err, errlen, "host name too long in Redis address");
+			strf(err, errlen, "host name too long in Redis address");
 			return -1;
 		}
 		memcpy(a->host, host, n);
@@ -137,18 +137,18 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 	if (portp) {
 		uint64_t port;
 		if (parse_u64_n(portp, (size_t)(rest + alen - portp), &port) < 0 || port == 0 || port > 65535) {
-			snprintf(err, errlen, "invalid port in Redis address");
+			strf(err, errlen, "invalid port in Redis address");
 			return -1;
 		}
 		a->port = (int)port;
 	}
 	if (!a->host[0])
-		snprintf(a->host, sizeof a->host, "localhost");
+		strf(a->host, sizeof a->host, "localhost");
 	if (*path == '/' && path[1] && path[1] != '?' && path[1] != '#') {
 		size_t dlen = strcspn(path + 1, "?#");
 		uint64_t db;
 		if (parse_u64_n(path + 1, dlen, &db) < 0 || db > 1000000) {
-			snprintf(err, errlen, "invalid database number in Redis address");
+			strf(err, errlen, "invalid database number in Redis address");
 			return -1;
 		}
 		a->db = (long)db;
@@ -156,8 +156,8 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 	bool v6 = strchr(a->host, ':') != NULL;
 	char dbpart[32] = "";
 	if (a->db)
-		snprintf(dbpart, sizeof dbpart, "/%ld", a->db);
-	snprintf(a->display, sizeof a->display, "redis://%s%s%s%s%s:%d%s", a->user, a->user[0] ? "@" : "",
+		strf(dbpart, sizeof dbpart, "/%ld", a->db);
+	strf(a->display, sizeof a->display, "redis://%s%s%s%s%s:%d%s", a->user, a->user[0] ? "@" : "",
 		 v6 ? "[" : "", a->host, v6 ? "]" : "", a->port, dbpart);
 	return 0;
 }

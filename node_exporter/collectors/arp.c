@@ -55,18 +55,18 @@ static int arp_init(void **state, char *err, size_t errlen)
 {
 	struct arp_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	char rxerr[300];
 	/* Upstream compiles both and applies both; it does not reject the pair. */
 	if (include_flag[0] && !(st->include = rx_compile(include_flag, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.arp.device-include: %s", rxerr);
+		strf(err, errlen, "invalid --collector.arp.device-include: %s", rxerr);
 		arp_fini(st);
 		return -1;
 	}
 	if (exclude_flag[0] && !(st->exclude = rx_compile(exclude_flag, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.arp.device-exclude: %s", rxerr);
+		strf(err, errlen, "invalid --collector.arp.device-exclude: %s", rxerr);
 		arp_fini(st);
 		return -1;
 	}
@@ -91,7 +91,7 @@ static struct count *slot(struct arp_state *st, const char *dev, unsigned ifinde
 	struct count *c = &st->counts[st->n++];
 	memset(c, 0, sizeof *c);
 	if (dev)
-		snprintf(c->dev, sizeof c->dev, "%s", dev);
+		strf(c->dev, sizeof c->dev, "%s", dev);
 	c->ifindex = ifindex;
 	return c;
 }
@@ -130,7 +130,7 @@ static int collect_netlink(struct scrape *s, struct arp_state *st)
 		if (!if_indextoname(st->counts[i].ifindex, name))
 			continue;
 		st->counts[out] = st->counts[i];
-		snprintf(st->counts[out].dev, sizeof st->counts[out].dev, "%s", name);
+		strf(st->counts[out].dev, sizeof st->counts[out].dev, "%s", name);
 		out++;
 	}
 	st->n = out;

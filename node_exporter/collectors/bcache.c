@@ -295,7 +295,7 @@ static void emit(struct expo *e, const char *name, enum metric_type type, const 
 		 const char *uuid, const char *extra_label, const char *extra)
 {
 	char full[128];
-	snprintf(full, sizeof full, "node_bcache_%s", name);
+	strf(full, sizeof full, "node_bcache_%s", name);
 	struct family *f =
 		expo_family(e, full, type, help, (const char *const[]){ "uuid", extra_label, NULL });
 	if (extra_label)

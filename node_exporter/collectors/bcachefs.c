@@ -201,8 +201,8 @@ static int do_counters(struct fs_ctx *c)
 		}
 		char clean[256], metric[320], help[320];
 		sysfs_sanitize_name(name, clean, sizeof clean);
-		snprintf(metric, sizeof metric, "node_bcachefs_%s_total", clean);
-		snprintf(help, sizeof help, "bcachefs counter %s since the filesystem was created.", clean);
+		strf(metric, sizeof metric, "node_bcachefs_%s_total", clean);
+		strf(help, sizeof help, "bcachefs counter %s since the filesystem was created.", clean);
 		struct family *f = expo_family(c->e, metric, METRIC_COUNTER, help, (const char *const[]){ "uuid", NULL });
 		expo_sample(c->e, f, (double)creation, c->uuid);
 	}
@@ -282,7 +282,7 @@ static int do_device(struct fs_ctx *c, const char *entry)
 		if (!*t)
 			continue;
 		if (!strcmp(t, "read:") || !strcmp(t, "write:")) {
-			snprintf(op, sizeof op, "%.*s", (int)strlen(t) - 1, t);
+			strf(op, sizeof op, "%.*s", (int)strlen(t) - 1, t);
 			continue;
 		}
 		char *colon = strchr(t, ':');

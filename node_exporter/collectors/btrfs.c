@@ -34,7 +34,7 @@ static void read_attr(struct reader *r, const char *rel, char *dst, size_t cap)
 	dst[0] = '\0';
 	if (r->err)
 		return;
-	snprintf(path, sizeof path, "%s/%s", r->dir, rel);
+	strf(path, sizeof path, "%s/%s", r->dir, rel);
 	ssize_t n = scrape_read_small(r->s, path, dst, cap);
 	if (n >= 0 || n == -ENOENT) {
 		if (n < 0)
@@ -42,7 +42,7 @@ static void read_attr(struct reader *r, const char *rel, char *dst, size_t cap)
 		return;
 	}
 	r->err = (int)-n;
-	snprintf(r->errpath, sizeof r->errpath, "%s", path);
+	strf(r->errpath, sizeof r->errpath, "%s", path);
 	dst[0] = '\0';
 }
 
@@ -63,12 +63,12 @@ static int list_dir(struct reader *r, const char *rel, bool dirs_only, char (*na
 {
 	char path[4700];
 	*n = 0;
-	snprintf(path, sizeof path, "%s/%s", r->dir, rel);
+	strf(path, sizeof path, "%s/%s", r->dir, rel);
 	DIR *d = opendir(path);
 	if (!d) {
 		if (!r->err) {
 			r->err = errno;
-			snprintf(r->errpath, sizeof r->errpath, "%s", path);
+			strf(r->errpath, sizeof r->errpath, "%s", path);
 		}
 		return -1;
 	}
@@ -87,7 +87,7 @@ static int list_dir(struct reader *r, const char *rel, bool dirs_only, char (*na
 				continue;
 		}
 		if (*n < max && strlen(de->d_name) < 256)
-			snprintf(names[(*n)++], 256, "%s", de->d_name);
+			strf(names[(*n)++], 256, "%s", de->d_name);
 	}
 	closedir(d);
 	return 0;
@@ -116,13 +116,13 @@ static double layout_ratio(const char *mode, size_t devs)
 static int read_commit_stats(struct reader *r, uint64_t v[4])
 {
 	char path[4700], text[1024];
-	snprintf(path, sizeof path, "%s/commit_stats", r->dir);
+	strf(path, sizeof path, "%s/commit_stats", r->dir);
 	ssize_t n = scrape_read_small(r->s, path, text, sizeof text);
 	if (n == -ENOENT) /* kernels before 6.0 */
 		return 0;
 	if (n < 0) {
 		r->err = (int)-n;
-		snprintf(r->errpath, sizeof r->errpath, "%s", path);
+		strf(r->errpath, sizeof r->errpath, "%s", path);
 		return -1;
 	}
 	static const char *const keys[] = { "commits", "last_commit_ms", "max_commit_ms",
@@ -133,7 +133,7 @@ static int read_commit_stats(struct reader *r, uint64_t v[4])
 		uint64_t x;
 		if (split_fields(line, f, 3) != 2 || parse_u64(f[1], &x) < 0) {
 			r->err = EINVAL;
-			snprintf(r->errpath, sizeof r->errpath, "%s", path);
+			strf(r->errpath, sizeof r->errpath, "%s", path);
 			return -1;
 		}
 		for (int k = 0; k < 4; k++)
@@ -147,7 +147,7 @@ static int read_commit_stats(struct reader *r, uint64_t v[4])
 static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const char *base)
 {
 	struct reader r = { .s = s };
-	snprintf(r.dir, sizeof r.dir, "%s", dir);
+	strf(r.dir, sizeof r.dir, "%s", dir);
 	/* Device names, then layout names, in one allocation. */
 	char(*devs)[256] = malloc(2 * MAX_ENTRIES * sizeof *devs);
 	if (!devs)
@@ -158,14 +158,14 @@ static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const c
 	uint64_t sizes[MAX_ENTRIES];
 	for (size_t i = 0; i < ndev; i++) {
 		char rel[300];
-		snprintf(rel, sizeof rel, "devices/%s/size", devs[i]);
+		strf(rel, sizeof rel, "devices/%s/size", devs[i]);
 		sizes[i] = 512 * read_value(&r, rel);
 	}
 	char label[256], uuid[256];
 	read_attr(&r, "label", label, sizeof label);
 	read_attr(&r, "metadata_uuid", uuid, sizeof uuid);
 	if (!uuid[0])
-		snprintf(uuid, sizeof uuid, "%s", base);
+		strf(uuid, sizeof uuid, "%s", base);
 	uint64_t rsv = read_value(&r, "allocation/global_rsv_size");
 	uint64_t commit[4] = { 0 };
 
@@ -183,18 +183,18 @@ static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const c
 	}
 	for (int t = 0; t < 3 && !r.err; t++) {
 		char rel[300];
-		snprintf(rel, sizeof rel, "allocation/%s/bytes_reserved", types[t]);
+		strf(rel, sizeof rel, "allocation/%s/bytes_reserved", types[t]);
 		reserved[t] = read_value(&r, rel);
-		snprintf(rel, sizeof rel, "allocation/%s", types[t]);
+		strf(rel, sizeof rel, "allocation/%s", types[t]);
 		size_t nm = 0;
 		if (list_dir(&r, rel, true, names, MAX_ENTRIES, &nm) < 0)
 			break;
 		for (size_t i = 0; i < nm; i++) {
 			struct layout *l = &lay[t * MAX_ENTRIES + i];
-			snprintf(l->mode, sizeof l->mode, "%s", names[i]);
-			snprintf(rel, sizeof rel, "allocation/%s/%s/total_bytes", types[t], names[i]);
+			strf(l->mode, sizeof l->mode, "%s", names[i]);
+			strf(rel, sizeof rel, "allocation/%s/%s/total_bytes", types[t], names[i]);
 			l->total = read_value(&r, rel);
-			snprintf(rel, sizeof rel, "allocation/%s/%s/used_bytes", types[t], names[i]);
+			strf(rel, sizeof rel, "allocation/%s/%s/used_bytes", types[t], names[i]);
 			l->used = read_value(&r, rel);
 		}
 		nlay[t] = nm;
@@ -289,13 +289,13 @@ static int btrfs_collect(struct scrape *s, struct expo *e)
 			}
 			fs = p;
 		}
-		snprintf(fs[n++], 256, "%s", de->d_name);
+		strf(fs[n++], 256, "%s", de->d_name);
 	}
 	closedir(d);
 	int rc = COLLECT_OK;
 	for (size_t i = 0; i < n && rc == COLLECT_OK; i++) {
 		char path[4400];
-		snprintf(path, sizeof path, "%s/%s", dir, fs[i]);
+		strf(path, sizeof path, "%s/%s", dir, fs[i]);
 		rc = collect_fs(s, e, path, fs[i]);
 	}
 	free(fs);

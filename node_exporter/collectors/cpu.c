@@ -140,18 +140,18 @@ static int cpu_setup(struct cpu_state *st, char *err, size_t errlen)
 	}
 	char rxerr[300];
 	if (flags_include[0] && !(st->flags_rx = rx_compile(flags_include, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.cpu.info.flags-include: %s", rxerr);
+		strf(err, errlen, "invalid --collector.cpu.info.flags-include: %s", rxerr);
 		return -1;
 	}
 	if (bugs_include[0] && !(st->bugs_rx = rx_compile(bugs_include, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.cpu.info.bugs-include: %s", rxerr);
+		strf(err, errlen, "invalid --collector.cpu.info.bugs-include: %s", rxerr);
 		return -1;
 	}
 
 	/* Isolated CPUs are fixed at boot (isolcpus=), so upstream reads them once. */
 	char path[4096];
 	if (sys_path(path, sizeof path, "devices/system/cpu/isolated") < 0) {
-		snprintf(err, errlen, "path too long");
+		strf(err, errlen, "path too long");
 		return -1;
 	}
 	struct buf b;
@@ -160,13 +160,13 @@ static int cpu_setup(struct cpu_state *st, char *err, size_t errlen)
 	if (rc == -ENOENT) {
 		log_debug("couldn't open isolated file", "path", path, NULL);
 	} else if (rc < 0) {
-		snprintf(err, errlen, "unable to get isolated cpus: %s: %s", path, strerror(-rc));
+		strf(err, errlen, "unable to get isolated cpus: %s: %s", path, strerror(-rc));
 		buf_free(&b);
 		return -1;
 	} else {
 		long n = parse_cpu_list(b.data, &st->isolated);
 		if (n < 0) {
-			snprintf(err, errlen, "unable to get isolated cpus: invalid cpu list in %s", path);
+			strf(err, errlen, "unable to get isolated cpus: invalid cpu list in %s", path);
 			buf_free(&b);
 			return -1;
 		}
@@ -181,7 +181,7 @@ static int cpu_init(void **state, char *err, size_t errlen)
 {
 	struct cpu_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (cpu_setup(st, err, errlen) < 0) {
@@ -349,7 +349,7 @@ static int update_info(struct scrape *s, struct cpu_state *st, struct expo *e)
 	for (size_t i = 0; i < n; i++) {
 		const struct cpuinfo *c = &st->infos[i];
 		char num[24];
-		snprintf(num, sizeof num, "%lu", c->processor);
+		strf(num, sizeof num, "%lu", c->processor);
 		expo_sample(e, fi, 1, c->physical_id, c->core_id, num, c->vendor, c->family, c->model,
 			    c->model_name, c->microcode, c->stepping, c->cache_size);
 		if (ff)
@@ -395,7 +395,7 @@ static void merge_times(struct cpu_times *old, const double *now)
 {
 	if (old->v[IDLE] - now[IDLE] >= JUMP_BACK_SECONDS) {
 		char id[24];
-		snprintf(id, sizeof id, "%ld", old->id);
+		strf(id, sizeof id, "%ld", old->id);
 		log_debug("CPU Idle counter jumped backwards more than 3 seconds, possible hotplug event, resetting CPU stats",
 			  "cpu", id, NULL);
 		memset(old->v, 0, sizeof old->v);
@@ -463,7 +463,7 @@ static int update_stat(struct scrape *s, struct cpu_state *st, struct expo *e)
 			   : NULL;
 	for (size_t i = 0; i < st->ncpus; i++) {
 		char id[24];
-		snprintf(id, sizeof id, "%ld", st->cpus[i].id);
+		strf(id, sizeof id, "%ld", st->cpus[i].id);
 		for (int m = 0; m < 8; m++)
 			expo_sample(e, fs, st->cpus[i].v[m], id, modes[m]);
 		if (fg) {
@@ -527,24 +527,24 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 		if (!is_cpu_dir(cpu))
 			continue;
 		uint64_t pkg, core, count;
-		snprintf(path, sizeof path, "%s/%s/topology/physical_package_id", dir, cpu);
+		strf(path, sizeof path, "%s/%s/topology/physical_package_id", dir, cpu);
 		if (read_uint(s, path, &pkg) < 0)
 			continue;
-		snprintf(path, sizeof path, "%s/%s/topology/core_id", dir, cpu);
+		strf(path, sizeof path, "%s/%s/topology/core_id", dir, cpu);
 		if (read_uint(s, path, &core) < 0)
 			continue;
 		/* Core throttles first: some CPUs report those without package ones. */
 		bool seen = false;
 		for (size_t k = 0; k < ncores && !seen; k++)
 			seen = cores[k].package == pkg && cores[k].core == core;
-		snprintf(path, sizeof path, "%s/%s/thermal_throttle/core_throttle_count", dir, cpu);
+		strf(path, sizeof path, "%s/%s/thermal_throttle/core_throttle_count", dir, cpu);
 		if (!seen && read_uint(s, path, &count) == 0 &&
 		    add_throttle(&cores, &ncores, &corecap, (struct throttle){ pkg, core, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 		seen = false;
 		for (size_t k = 0; k < npkgs && !seen; k++)
 			seen = pkgs[k].package == pkg;
-		snprintf(path, sizeof path, "%s/%s/thermal_throttle/package_throttle_count", dir, cpu);
+		strf(path, sizeof path, "%s/%s/thermal_throttle/package_throttle_count", dir, cpu);
 		if (!seen && read_uint(s, path, &count) == 0 &&
 		    add_throttle(&pkgs, &npkgs, &pkgcap, (struct throttle){ pkg, 0, count }) < 0)
 			result = scrape_fail(s, "out of memory");
@@ -558,12 +558,12 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 						(const char *const[]){ "package", "core", NULL });
 		char a[24], b[24];
 		for (size_t k = 0; k < npkgs; k++) {
-			snprintf(a, sizeof a, "%llu", (unsigned long long)pkgs[k].package);
+			strf(a, sizeof a, "%llu", (unsigned long long)pkgs[k].package);
 			expo_sample(e, fp, (double)pkgs[k].count, a);
 		}
 		for (size_t k = 0; k < ncores; k++) {
-			snprintf(a, sizeof a, "%llu", (unsigned long long)cores[k].package);
-			snprintf(b, sizeof b, "%llu", (unsigned long long)cores[k].core);
+			strf(a, sizeof a, "%llu", (unsigned long long)cores[k].package);
+			strf(b, sizeof b, "%llu", (unsigned long long)cores[k].core);
 			expo_sample(e, fc, (double)cores[k].count, a, b);
 		}
 	}
@@ -576,7 +576,7 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 		first++;
 	if (result == COLLECT_OK && first < dl.n) {
 		char text[16];
-		snprintf(path, sizeof path, "%s/%s/online", dir, dl.names[first]);
+		strf(path, sizeof path, "%s/%s/online", dir, dl.names[first]);
 		if (scrape_read_small(s, path, text, sizeof text) != -ENOENT) {
 			struct family *fo = expo_family(e, "node_cpu_online", METRIC_GAUGE,
 							"Whether each CPU is online (1) or offline (0).",
@@ -584,7 +584,7 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 			for (size_t i = first; i < dl.n; i++) {
 				if (!is_cpu_dir(dl.names[i]))
 					continue;
-				snprintf(path, sizeof path, "%s/%s/online", dir, dl.names[i]);
+				strf(path, sizeof path, "%s/%s/online", dir, dl.names[i]);
 				bool on = scrape_read_small(s, path, text, sizeof text) >= 0 &&
 					  strcmp(text, "1") == 0;
 				expo_sample(e, fo, on ? 1 : 0, dl.names[i] + 3);
@@ -609,7 +609,7 @@ static int cpu_collect(struct scrape *s, struct expo *e)
 					       (const char *const[]){ "cpu", NULL });
 		for (size_t i = 0; i < st->nisolated; i++) {
 			char id[16];
-			snprintf(id, sizeof id, "%u", st->isolated[i]);
+			strf(id, sizeof id, "%u", st->isolated[i]);
 			expo_sample(e, f, 1, id);
 		}
 	}

@@ -79,7 +79,7 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 	else if (rc < 0)
 		return scrape_fail(s, "couldn't list %s: %s", dir, strerror(-rc));
 
-	snprintf(path, sizeof path, "%s/offline", dir);
+	strf(path, sizeof path, "%s/offline", dir);
 	ssize_t n = scrape_read_small(s, path, offline, sizeof offline);
 	if (n < 0) {
 		dirlist_free(&dl);
@@ -114,7 +114,7 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 				continue;
 		}
 		struct stat sb;
-		snprintf(path, sizeof path, "%s/%s/cpufreq", dir, name);
+		strf(path, sizeof path, "%s/%s/cpufreq", dir, name);
 		if (stat(path, &sb) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
 				continue;
@@ -124,7 +124,7 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 		for (size_t i = 0; i < NFREQ && result == COLLECT_OK; i++) {
 			char text[64];
 			uint64_t khz;
-			snprintf(path, sizeof path, "%s/%s/cpufreq/%s", dir, name, freqs[i].file);
+			strf(path, sizeof path, "%s/%s/cpufreq/%s", dir, name, freqs[i].file);
 			ssize_t r = scrape_read_small(s, path, text, sizeof text);
 			/* cpuinfo_cur_freq is readable by root only: skipped, as upstream does. */
 			if (r == -ENOENT || r == -EACCES || r == -EPERM)
@@ -146,7 +146,7 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 		char *dst[2] = { gov, avail };
 		size_t cap[2] = { sizeof gov, sizeof avail };
 		for (int k = 0; k < 2 && result == COLLECT_OK; k++) {
-			snprintf(path, sizeof path, "%s/%s/cpufreq/%s", dir, name, names[k]);
+			strf(path, sizeof path, "%s/%s/cpufreq/%s", dir, name, names[k]);
 			ssize_t r = scrape_read_small(s, path, dst[k], cap[k]);
 			if (r < 0)
 				result = scrape_fail(s, "couldn't read %s: %s", path, strerror((int)-r));

@@ -55,7 +55,7 @@ static int diskstats_setup(struct diskstats_state *st, char *err, size_t errlen)
 	bool exclude_set = diskstats_flags[0].set;
 	if (old_exclude_flag[0]) {
 		if (exclude_set) {
-			snprintf(err, errlen,
+			strf(err, errlen,
 				 "--collector.diskstats.ignored-devices and --collector.diskstats.device-exclude are mutually exclusive");
 			return -1;
 		}
@@ -65,18 +65,18 @@ static int diskstats_setup(struct diskstats_state *st, char *err, size_t errlen)
 	}
 	if (include_flag[0]) {
 		if (exclude_set && exclude[0]) {
-			snprintf(err, errlen, "device-exclude & device-include are mutually exclusive");
+			strf(err, errlen, "device-exclude & device-include are mutually exclusive");
 			return -1;
 		}
 		exclude = "";
 	}
 	char rxerr[300];
 	if (exclude[0] && !(st->exclude = rx_compile(exclude, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid device exclude regex: %s", rxerr);
+		strf(err, errlen, "invalid device exclude regex: %s", rxerr);
 		return -1;
 	}
 	if (include_flag[0] && !(st->include = rx_compile(include_flag, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.diskstats.device-include: %s", rxerr);
+		strf(err, errlen, "invalid --collector.diskstats.device-include: %s", rxerr);
 		return -1;
 	}
 	if (exclude[0])
@@ -99,7 +99,7 @@ static int diskstats_init(void **state, char *err, size_t errlen)
 {
 	struct diskstats_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (diskstats_setup(st, err, errlen) < 0) {
@@ -245,11 +245,11 @@ static int diskstats_collect(struct scrape *s, struct expo *e)
 		if (sys_path(rpath, sizeof rpath, "block/%s/queue/rotational", dev) == 0 &&
 		    scrape_read_small(s, rpath, rot, sizeof rot) >= 0 && parse_u64(trim(rot), &r) == 0 &&
 		    r == 1)
-			snprintf(rot, sizeof rot, "1");
+			strf(rot, sizeof rot, "1");
 		else
-			snprintf(rot, sizeof rot, "0");
-		snprintf(smaj, sizeof smaj, "%u", major);
-		snprintf(smin, sizeof smin, "%u", minor);
+			strf(rot, sizeof rot, "0");
+		strf(smaj, sizeof smaj, "%u", major);
+		strf(smin, sizeof smin, "%u", minor);
 		expo_sample(e, finfo, 1, dev, smaj, smin, prop(st, np, "ID_PATH"), prop(st, np, "ID_WWN"),
 			    prop(st, np, "ID_MODEL"), serial, prop(st, np, "ID_REVISION"), rot);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/parse.h"
 #include "../node.h"
 #include "../sysfs_util.h"
 
@@ -49,14 +50,14 @@ static int dmi_init(void **state, char *err, size_t errlen)
 {
 	struct dmi_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "dmi: out of memory");
+		strf(err, errlen, "dmi: out of memory");
 		return -1;
 	}
 	*state = st;
 
 	char dir[4096];
 	if (sys_path(dir, sizeof dir, "class/dmi/id") < 0) {
-		snprintf(st->err, sizeof st->err, "sysfs path too long");
+		strf(st->err, sizeof st->err, "sysfs path too long");
 		return 0;
 	}
 	struct sysfs_dir d;
@@ -64,7 +65,7 @@ static int dmi_init(void **state, char *err, size_t errlen)
 	if (rc == -ENOENT)
 		return 0; /* no DMI on this platform: every scrape reports no data */
 	if (rc < 0) {
-		snprintf(st->err, sizeof st->err, "couldn't list %.300s: %s", dir, strerror(-rc));
+		strf(st->err, sizeof st->err, "couldn't list %.300s: %s", dir, strerror(-rc));
 		return 0;
 	}
 	for (size_t i = 0; i < d.n; i++) {
@@ -76,7 +77,7 @@ static int dmi_init(void **state, char *err, size_t errlen)
 		if (n < 0 && sysfs_eperm(n))
 			continue; /* serial numbers and the UUID are root-only */
 		if (n < 0) {
-			snprintf(st->err, sizeof st->err, "couldn't read %.300s/%.100s: %s", dir, name, strerror((int)-n));
+			strf(st->err, sizeof st->err, "couldn't read %.300s/%.100s: %s", dir, name, strerror((int)-n));
 			st->n = 0;
 			break;
 		}

@@ -75,7 +75,7 @@ static void dimm_label(struct scrape *s, const char *csrow, const char *channel,
 	char path[4096], raw[256], a[512], b[512];
 	if (pathf(path, sizeof path, "%s/ch%s_dimm_label", csrow, channel) < 0 ||
 	    sysfs_file(s, path, raw, sizeof raw, true) < 0) {
-		snprintf(dst, cap, "unknown");
+		strf(dst, cap, "unknown");
 		return;
 	}
 	replace_all(raw, "#", "", a, sizeof a);
@@ -191,7 +191,7 @@ static int edac_collect(struct scrape *s, struct expo *e)
 					break;
 				}
 				expo_sample(e, fcce, (double)v, ctrl, rownum, channel, label);
-				snprintf(file, sizeof file, "ch%s_ue_count", channel);
+				strf(file, sizeof file, "ch%s_ue_count", channel);
 				/* A channel without an uncorrectable count is fine. */
 				if (read_count(s, row, file, &v) == 0)
 					expo_sample(e, fcue, (double)v, ctrl, rownum, channel, label);

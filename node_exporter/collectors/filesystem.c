@@ -23,6 +23,7 @@
 #include <sys/vfs.h>
 #include <time.h>
 
+#include "../../common/parse.h"
 #include "../../common/log.h"
 #include "../../common/rx.h"
 #include "../mountinfo.h"
@@ -206,7 +207,7 @@ static void *worker_main(void *arg)
 		job->started = now_mono();
 		job->slot = slot;
 		slot->job = job;
-		snprintf(slot->key, sizeof slot->key, "%s", job->label);
+		strf(slot->key, sizeof slot->key, "%s", job->label);
 		pthread_mutex_unlock(&p->mu);
 
 		const char *rel = slot->key;
@@ -437,7 +438,7 @@ static int make_filter(int fexcl, int fold, int fincl, const char *what, struct 
 	bool excl_set = filesystem_flags[fexcl].set;
 	if (old[0]) {
 		if (excl_set) {
-			snprintf(err, errlen, "--%s and --%s are mutually exclusive",
+			strf(err, errlen, "--%s and --%s are mutually exclusive",
 				 filesystem_flags[fold].name, filesystem_flags[fexcl].name);
 			return -1;
 		}
@@ -451,17 +452,17 @@ static int make_filter(int fexcl, int fold, int fincl, const char *what, struct 
 		excl = "";
 	}
 	if (excl[0] && incl[0]) {
-		snprintf(err, errlen, "--%s and --%s are mutually exclusive", filesystem_flags[fexcl].name,
+		strf(err, errlen, "--%s and --%s are mutually exclusive", filesystem_flags[fexcl].name,
 			 filesystem_flags[fincl].name);
 		return -1;
 	}
 	char rxerr[300];
 	if (excl[0] && !(*exclude = rx_compile(excl, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid %s exclude regex: %s", what, rxerr);
+		strf(err, errlen, "invalid %s exclude regex: %s", what, rxerr);
 		return -1;
 	}
 	if (incl[0] && !(*include = rx_compile(incl, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --%s: %s", filesystem_flags[fincl].name, rxerr);
+		strf(err, errlen, "invalid --%s: %s", filesystem_flags[fincl].name, rxerr);
 		return -1;
 	}
 	return 0;
@@ -471,7 +472,7 @@ static int filesystem_init(void **state, char *err, size_t errlen)
 {
 	struct filesystem_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (make_filter(F_MP_EXCLUDE, F_MP_OLD, F_MP_INCLUDE, "mount points", &st->mp_include,
@@ -482,14 +483,14 @@ static int filesystem_init(void **state, char *err, size_t errlen)
 		return -1;
 	}
 	if (!(mount_timeout_flag > 0)) {
-		snprintf(err, errlen, "--collector.filesystem.mount-timeout must be positive");
+		strf(err, errlen, "--collector.filesystem.mount-timeout must be positive");
 		filesystem_fini(st);
 		return -1;
 	}
 	st->timeout = mount_timeout_flag;
 	long workers = stat_workers_flag < 1 ? 1 : stat_workers_flag > 1024 ? 1024 : stat_workers_flag;
 	if (!(st->pool = pool_new((size_t)workers))) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		filesystem_fini(st);
 		return -1;
 	}
@@ -501,12 +502,12 @@ static int filesystem_init(void **state, char *err, size_t errlen)
 static void errno_text(int err, char *dst, size_t cap)
 {
 	if (err == ESTALE) {
-		snprintf(dst, cap, "stale NFS file handle");
+		strf(dst, cap, "stale NFS file handle");
 		return;
 	}
 	char buf[128];
 	const char *msg = strerror_r(err, buf, sizeof buf);
-	snprintf(dst, cap, "%s", msg);
+	strf(dst, cap, "%s", msg);
 	if (dst[0] >= 'A' && dst[0] <= 'Z' && !(dst[1] >= 'A' && dst[1] <= 'Z'))
 		dst[0] = (char)(dst[0] - 'A' + 'a');
 }
@@ -673,8 +674,8 @@ static int filesystem_collect(struct scrape *s, struct expo *e)
 		expo_sample(e, ffiles, mt->job.files, dev, mp, type, err);
 		expo_sample(e, ffilesfree, mt->job.files_free, dev, mp, type, err);
 		char maj[16], min[16];
-		snprintf(maj, sizeof maj, "%u", mt->m.major);
-		snprintf(min, sizeof min, "%u", mt->m.minor);
+		strf(maj, sizeof maj, "%u", mt->m.major);
+		strf(min, sizeof min, "%u", mt->m.minor);
 		expo_sample(e, finfo, 1, dev, maj, min, mp);
 	}
 	return COLLECT_OK;

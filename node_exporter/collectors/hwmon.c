@@ -76,7 +76,7 @@ static int compile(const char *pattern, const char *flag, struct rx **out, char 
 		return 0;
 	*out = rx_compile(pattern, msg, sizeof msg);
 	if (!*out) {
-		snprintf(err, errlen, "invalid --collector.hwmon.%s: %s", flag, msg);
+		strf(err, errlen, "invalid --collector.hwmon.%s: %s", flag, msg);
 		return -1;
 	}
 	return 0;
@@ -98,7 +98,7 @@ static int hw_init(void **state, char *err, size_t errlen)
 {
 	struct hw_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "hwmon: out of memory");
+		strf(err, errlen, "hwmon: out of memory");
 		return -1;
 	}
 	*state = st;
@@ -233,9 +233,9 @@ static int collect_dir(struct scrape *s, const char *dir, struct readings *rs)
 			sysfs_dir_free(&d);
 			return -ENOMEM;
 		}
-		snprintf(r->sensor, sizeof r->sensor, "%.100s%ld", type, num);
-		snprintf(r->prop, sizeof r->prop, "%s", prop);
-		snprintf(r->value, sizeof r->value, "%.*s", SYSFS_ATTR_MAX, v);
+		strf(r->sensor, sizeof r->sensor, "%.100s%ld", type, num);
+		strf(r->prop, sizeof r->prop, "%s", prop);
+		strf(r->value, sizeof r->value, "%.*s", SYSFS_ATTR_MAX, v);
 		r->seq = rs->seq++;
 	}
 	sysfs_dir_free(&d);
@@ -277,25 +277,25 @@ static void emit_property(struct expo *e, const char *chip, const char *type, co
 	char name[512], help[512], cel[NAME_MAX_LEN];
 	clean(el, cel, sizeof cel);
 	if (!strcmp(el, "input"))
-		snprintf(name, sizeof name, "node_hwmon_%s%s", type, has_plain ? "_input" : "");
+		strf(name, sizeof name, "node_hwmon_%s%s", type, has_plain ? "_input" : "");
 	else if (el[0])
-		snprintf(name, sizeof name, "node_hwmon_%s_%s", type, cel);
+		strf(name, sizeof name, "node_hwmon_%s_%s", type, cel);
 	else
-		snprintf(name, sizeof name, "node_hwmon_%s", type);
+		strf(name, sizeof name, "node_hwmon_%s", type);
 	double v;
 	if (parse_double(r->value, &v) < 0)
 		return;
 
 	const char *sensor = r->sensor;
 	if (!strcmp(el, "fault") || !strcmp(el, "alarm")) {
-		snprintf(help, sizeof help, "Hardware monitor %s status of the %s sensor.", el, type);
+		strf(help, sizeof help, "Hardware monitor %s status of the %s sensor.", el, type);
 		gauge(e, name, METRIC_GAUGE, help, v, chip, sensor);
 		return;
 	}
 	if (!strcmp(el, "beep")) {
 		char full[600];
-		snprintf(full, sizeof full, "%s_enabled", name);
-		snprintf(help, sizeof help, "1 if the %s sensor beeps on alarm.", type);
+		strf(full, sizeof full, "%s_enabled", name);
+		strf(help, sizeof help, "1 if the %s sensor beeps on alarm.", type);
 		gauge(e, full, METRIC_GAUGE, help, v, chip, sensor);
 		return;
 	}
@@ -326,18 +326,18 @@ static void emit_property(struct expo *e, const char *chip, const char *type, co
 		/* GPU clocks: the sensor label is the clock's cleaned label. */
 		if (label) {
 			char full[600], clabel[SYSFS_VAL];
-			snprintf(full, sizeof full, "%s_freq_mhz", name);
+			strf(full, sizeof full, "%s_freq_mhz", name);
 			clean(label, clabel, sizeof clabel);
 			gauge(e, full, METRIC_GAUGE, "Hardware monitor frequency, in MHz.", v / 1e6, chip, clabel);
 		}
 		return;
 	}
 	char full[600];
-	snprintf(full, sizeof full, "%s%s", name, suffix);
+	strf(full, sizeof full, "%s%s", name, suffix);
 	if (what) {
-		snprintf(help, sizeof help, "Hardware monitor %s (%s)%s.", what, shown, unit);
+		strf(help, sizeof help, "Hardware monitor %s (%s)%s.", what, shown, unit);
 	} else {
-		snprintf(help, sizeof help, "Hardware monitor %s sensor property %s, as read.", type, shown);
+		strf(help, sizeof help, "Hardware monitor %s sensor property %s, as read.", type, shown);
 	}
 	gauge(e, full, mt, help, v * scale / div, chip, sensor);
 }
@@ -386,7 +386,7 @@ static int update_chip(struct scrape *s, struct expo *e, const struct hw_state *
 		i = j;
 		const char *sensor = grp[0].sensor;
 		char key[sizeof c->label + NAME_MAX_LEN + 2];
-		snprintf(key, sizeof key, "%s;%s", c->label, sensor);
+		strf(key, sizeof key, "%s;%s", c->label, sensor);
 		if (rx_ignored(st->sensor_in, st->sensor_ex, key))
 			continue;
 		char type[NAME_MAX_LEN];
@@ -448,11 +448,11 @@ static bool chip_base(const struct chip *c, char *dst, size_t cap)
 			clean(pslash ? pslash + 1 : real, ctype, sizeof ctype);
 		}
 		if (ctype[0] && cname[0]) {
-			snprintf(dst, cap, "%.60s_%.60s", ctype, cname);
+			strf(dst, cap, "%.60s_%.60s", ctype, cname);
 			return true;
 		}
 		if (cname[0]) {
-			snprintf(dst, cap, "%s", cname);
+			strf(dst, cap, "%s", cname);
 			return true;
 		}
 	}
@@ -531,9 +531,9 @@ static int hwmon_collect(struct scrape *s, struct expo *e)
 				const char *slash = strrchr(c->dir, '/');
 				clean(slash ? slash + 1 : c->dir, suffix, sizeof suffix);
 			}
-			snprintf(c->label, sizeof c->label, "%s_%s", c->base, suffix);
+			strf(c->label, sizeof c->label, "%s_%s", c->base, suffix);
 		} else {
-			snprintf(c->label, sizeof c->label, "%s", c->base);
+			strf(c->label, sizeof c->label, "%s", c->base);
 		}
 		if (rx_ignored(st->chip_in, st->chip_ex, c->label))
 			continue;

@@ -178,7 +178,7 @@ static int ib_init(void **state, char *err, size_t errlen)
 {
 	struct ib_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "infiniband: out of memory");
+		strf(err, errlen, "infiniband: out of memory");
 		return -1;
 	}
 	*state = st;
@@ -189,7 +189,7 @@ static int ib_init(void **state, char *err, size_t errlen)
 	else if (ib_exclude[0] && !(st->exclude = rx_compile(ib_exclude, msg, sizeof msg)))
 		bad = "exclude";
 	if (bad) {
-		snprintf(err, errlen, "invalid --collector.infiniband.device-%s: %s", bad, msg);
+		strf(err, errlen, "invalid --collector.infiniband.device-%s: %s", bad, msg);
 		ib_fini(st);
 		*state = NULL;
 		return -1;
@@ -294,7 +294,7 @@ static int ib_read_port(struct scrape *s, const char *devdir, const char *num, s
 	uint64_t pn;
 	if (parse_u64(num, &pn) < 0 || pn > UINT32_MAX)
 		return scrape_fail(s, "invalid port %s in %s/ports", num, devdir);
-	snprintf(p->num, sizeof p->num, "%llu", (unsigned long long)pn);
+	strf(p->num, sizeof p->num, "%llu", (unsigned long long)pn);
 	if (pathf(portdir, sizeof portdir, "%s/ports/%s", devdir, num) < 0)
 		return scrape_fail(s, "path too long");
 	static const char *const files[] = { "link_layer", "state", "phys_state", "rate" };
@@ -402,7 +402,7 @@ static int infiniband_collect(struct scrape *s, struct expo *e)
 	struct family *fc[IB_NCOUNTERS];
 	for (size_t k = 0; k < IB_NCOUNTERS; k++) {
 		char name[128];
-		snprintf(name, sizeof name, "node_infiniband_%s", ib_counters[k].metric);
+		strf(name, sizeof name, "node_infiniband_%s", ib_counters[k].metric);
 		fc[k] = expo_family(e, name, is_lifespan(k) ? METRIC_GAUGE : METRIC_COUNTER, ib_counters[k].help,
 				    l_port);
 	}

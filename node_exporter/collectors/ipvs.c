@@ -46,7 +46,7 @@ static int ipvs_init(void **state, char *err, size_t errlen)
 			if (strlen(all_labels[i]) == n && !strncmp(p, all_labels[i], n))
 				want[i] = found = true;
 		if (!found) {
-			int w = snprintf(unknown + ulen, sizeof unknown - ulen, "%s%.*s", ulen ? ", " : "",
+			int w = strf(unknown + ulen, sizeof unknown - ulen, "%s%.*s", ulen ? ", " : "",
 					 (int)n, p);
 			if (w > 0 && (size_t)w < sizeof unknown - ulen)
 				ulen += (size_t)w;
@@ -56,12 +56,12 @@ static int ipvs_init(void **state, char *err, size_t errlen)
 			p++;
 	}
 	if (ulen) {
-		snprintf(err, errlen, "unknown IPVS backend labels: \"%s\"", unknown);
+		strf(err, errlen, "unknown IPVS backend labels: \"%s\"", unknown);
 		return -1;
 	}
 	struct ipvs_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (unsigned i = 0; i < NLABELS; i++)
@@ -96,7 +96,7 @@ static void format_ipv6(const unsigned char a[16], char *dst, size_t cap)
 {
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	if (!memcmp(a, mapped, 12)) {
-		snprintf(dst, cap, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+		strf(dst, cap, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
 		return;
 	}
 	unsigned g[8];
@@ -119,14 +119,14 @@ static void format_ipv6(const unsigned char a[16], char *dst, size_t cap)
 	size_t o = 0;
 	for (int i = 0; i < 8 && o < cap; i++) {
 		if (i == best) {
-			o += (size_t)snprintf(dst + o, cap - o, "::");
+			o += (size_t)strf(dst + o, cap - o, "::");
 			i += best_len - 1;
 			continue;
 		}
 		if (i && i != best + best_len)
-			o += (size_t)snprintf(dst + o, cap - o, ":");
+			o += (size_t)strf(dst + o, cap - o, ":");
 		if (o < cap)
-			o += (size_t)snprintf(dst + o, cap - o, "%x", g[i]);
+			o += (size_t)strf(dst + o, cap - o, "%x", g[i]);
 	}
 	if (o >= cap && cap)
 		dst[cap - 1] = '\0';
@@ -140,7 +140,7 @@ static int parse_ip_port(const char *s, char *addr, size_t cap, unsigned *port)
 		uint64_t ip;
 		if (parse_hex(s, 8, &ip) < 0)
 			return -1;
-		snprintf(addr, cap, "%u.%u.%u.%u", (unsigned)(ip >> 24) & 255,
+		strf(addr, cap, "%u.%u.%u.%u", (unsigned)(ip >> 24) & 255,
 			 (unsigned)(ip >> 16) & 255, (unsigned)(ip >> 8) & 255, (unsigned)ip & 255);
 	} else if (n == 46) {
 		char tmp[40];
@@ -241,18 +241,18 @@ static int ipvs_collect(struct scrape *s, struct expo *e)
 			continue;
 		if (!strcmp(t[0], "TCP") || !strcmp(t[0], "UDP")) {
 			unsigned port;
-			snprintf(proto, sizeof proto, "%s", t[0]);
+			strf(proto, sizeof proto, "%s", t[0]);
 			mark[0] = '\0';
 			if (parse_ip_port(t[1], local_addr, sizeof local_addr, &port) < 0) {
 				rc = scrape_fail(s, "invalid address '%s' in %s", t[1], path);
 				break;
 			}
-			snprintf(local_port, sizeof local_port, "%u", port);
+			strf(local_port, sizeof local_port, "%u", port);
 		} else if (!strcmp(t[0], "FWM")) {
-			snprintf(proto, sizeof proto, "FWM");
-			snprintf(mark, sizeof mark, "%s", t[1]);
+			strf(proto, sizeof proto, "FWM");
+			strf(mark, sizeof mark, "%s", t[1]);
 			local_addr[0] = '\0';
-			snprintf(local_port, sizeof local_port, "0");
+			strf(local_port, sizeof local_port, "0");
 		} else if (!strcmp(t[0], "->") && nt >= 6) {
 			char raddr[64], rport[8];
 			unsigned port;
@@ -263,7 +263,7 @@ static int ipvs_collect(struct scrape *s, struct expo *e)
 				rc = scrape_fail(s, "invalid backend line in %s", path);
 				break;
 			}
-			snprintf(rport, sizeof rport, "%u", port);
+			strf(rport, sizeof rport, "%u", port);
 			const char *all[NLABELS] = { local_addr, local_port, raddr, rport, proto, mark };
 			if (nbk == cap) {
 				size_t ncap = cap ? cap * 2 : 32;

@@ -196,7 +196,7 @@ static int parse_mdstat(char *text, struct md_list *out, char *why, size_t whyle
 		nlines += *p == '\n';
 	char **lines = malloc(nlines * sizeof *lines);
 	if (!lines)
-		return snprintf(why, whylen, "out of memory"), -1;
+		return strf(why, whylen, "out of memory"), -1;
 	size_t k = 0;
 	for (char *p = text;;) {
 		lines[k++] = p;
@@ -217,29 +217,29 @@ static int parse_mdstat(char *text, struct md_list *out, char *why, size_t whyle
 			continue;
 		if (ntypes == 0 && has_prefix(line, "Personalities : ")) {
 			char buf[1024], *f[64];
-			snprintf(buf, sizeof buf, "%s", line + 16);
+			strf(buf, sizeof buf, "%s", line + 16);
 			size_t nf = split_fields(buf, f, 64);
 			for (size_t j = 0; j < nf && j < 64 && ntypes < 64; j++) {
 				size_t l = strlen(f[j]);
 				if (l >= 2)
-					snprintf(types[ntypes++], sizeof types[0], "%.*s", (int)(l - 2), f[j] + 1);
+					strf(types[ntypes++], sizeof types[0], "%.*s", (int)(l - 2), f[j] + 1);
 			}
 			continue;
 		}
 		/* The device line keeps its text for the substring checks below. */
 		char copy[4096], *f[256];
-		snprintf(copy, sizeof copy, "%s", line);
+		strf(copy, sizeof copy, "%s", line);
 		size_t nf = split_fields(copy, f, 256);
 		if (nf < 3) {
-			snprintf(why, whylen, "expected 3+ fields in line '%s'", line);
+			strf(why, whylen, "expected 3+ fields in line '%s'", line);
 			rc = -1;
 			break;
 		}
 		if (nf > 256)
 			nf = 256;
 		struct md md = { 0 };
-		snprintf(md.name, sizeof md.name, "%s", f[0]);
-		snprintf(md.state, sizeof md.state, "%s", f[2]);
+		strf(md.name, sizeof md.name, "%s", f[0]);
+		strf(md.state, sizeof md.state, "%s", f[2]);
 		size_t start = 0;
 		for (size_t t = 3; t <= 4 && t < nf && !start; t++) {
 			bool known = false;
@@ -249,14 +249,14 @@ static int parse_mdstat(char *text, struct md_list *out, char *why, size_t whyle
 				start = t + 1;
 		}
 		if (nlines <= i + 3) {
-			snprintf(why, whylen, "too few lines for md device %s", f[0]);
+			strf(why, whylen, "too few lines for md device %s", f[0]);
 			rc = -1;
 			break;
 		}
 		md.failed = (int64_t)count_str(line, "(F)");
 		md.spare = (int64_t)count_str(line, "(S)");
 		if (eval_status(line, lines[i + 1], &md) < 0) {
-			snprintf(why, whylen, "unexpected status line '%s'", lines[i + 1]);
+			strf(why, whylen, "unexpected status line '%s'", lines[i + 1]);
 			rc = -1;
 			break;
 		}
@@ -268,18 +268,18 @@ static int parse_mdstat(char *text, struct md_list *out, char *why, size_t whyle
 		bool recovering = strstr(sl, "recovery"), reshaping = strstr(sl, "reshape"),
 		     resyncing = strstr(sl, "resync"), checking = strstr(sl, "check");
 		if (recovering || reshaping || resyncing || checking) {
-			snprintf(md.state, sizeof md.state, "%s",
+			strf(md.state, sizeof md.state, "%s",
 				 recovering ? "recovering" : reshaping ? "reshaping" : checking ? "checking" : "resyncing");
 			if (strstr(sl, "PENDING") || strstr(sl, "DELAYED")) {
 				md.synced = 0;
 			} else if (eval_recovery(sl, &md.synced) < 0) {
-				snprintf(why, whylen, "cannot parse sync line of %s", md.name);
+				strf(why, whylen, "cannot parse sync line of %s", md.name);
 				rc = -1;
 				break;
 			}
 		}
 		if (check_components(f + start, nf - start) < 0) {
-			snprintf(why, whylen, "invalid component of %s", md.name);
+			strf(why, whylen, "invalid component of %s", md.name);
 			rc = -1;
 			break;
 		}
@@ -287,7 +287,7 @@ static int parse_mdstat(char *text, struct md_list *out, char *why, size_t whyle
 			size_t cap = out->cap ? out->cap * 2 : 16;
 			struct md *v = realloc(out->v, cap * sizeof *v);
 			if (!v) {
-				snprintf(why, whylen, "out of memory");
+				strf(why, whylen, "out of memory");
 				rc = -1;
 				break;
 			}
@@ -354,7 +354,7 @@ static int read_mdraid(struct scrape *s, const char *dev, const char *dir, struc
 	char level[256], v[4096];
 	int rc;
 	memset(m, 0, sizeof *m);
-	snprintf(m->device, sizeof m->device, "%s", dev);
+	strf(m->device, sizeof m->device, "%s", dev);
 #define ATTR(name, dst)                                                                    \
 	do {                                                                               \
 		rc = read_attr(s, dir, name, dst, sizeof dst);                             \

@@ -56,8 +56,8 @@ static int meminfo_collect(struct scrape *s, struct expo *e)
 		key[k] = '\0';
 
 		char name[192], help[192];
-		snprintf(name, sizeof name, "node_memory_%s%s", key, bytes ? "_bytes" : "");
-		snprintf(help, sizeof help, "Field %s of /proc/meminfo%s.", f[0], bytes ? ", in bytes" : "");
+		strf(name, sizeof name, "node_memory_%s%s", key, bytes ? "_bytes" : "");
+		strf(help, sizeof help, "Field %s of /proc/meminfo%s.", f[0], bytes ? ", in bytes" : "");
 		expo_single(e, name, METRIC_GAUGE, help, value);
 		found++;
 	}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/parse.h"
 #include "../../common/rx.h"
 #include "../node.h"
 #include "../sysfs_util.h"
@@ -77,7 +78,7 @@ static int nc_init(void **state, char *err, size_t errlen)
 	char msg[300];
 	struct rx *rx = rx_compile(nc_ignored, msg, sizeof msg);
 	if (!rx) {
-		snprintf(err, errlen, "invalid --collector.netclass.ignored-devices: %s", msg);
+		strf(err, errlen, "invalid --collector.netclass.ignored-devices: %s", msg);
 		return -1;
 	}
 	*state = rx;

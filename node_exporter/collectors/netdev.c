@@ -61,7 +61,7 @@ static int netdev_setup(struct netdev_state *st, char *err, size_t errlen)
 	const char *incl = include_flag, *excl = exclude_flag;
 	if (old_include_flag[0]) {
 		if (incl[0]) {
-			snprintf(err, errlen,
+			strf(err, errlen,
 				 "--collector.netdev.device-whitelist and --collector.netdev.device-include are mutually exclusive");
 			return -1;
 		}
@@ -71,7 +71,7 @@ static int netdev_setup(struct netdev_state *st, char *err, size_t errlen)
 	}
 	if (old_exclude_flag[0]) {
 		if (excl[0]) {
-			snprintf(err, errlen,
+			strf(err, errlen,
 				 "--collector.netdev.device-blacklist and --collector.netdev.device-exclude are mutually exclusive");
 			return -1;
 		}
@@ -80,16 +80,16 @@ static int netdev_setup(struct netdev_state *st, char *err, size_t errlen)
 		excl = old_exclude_flag;
 	}
 	if (incl[0] && excl[0]) {
-		snprintf(err, errlen, "device-exclude & device-include are mutually exclusive");
+		strf(err, errlen, "device-exclude & device-include are mutually exclusive");
 		return -1;
 	}
 	char rxerr[300];
 	if (incl[0] && !(st->include = rx_compile(incl, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.netdev.device-include: %s", rxerr);
+		strf(err, errlen, "invalid --collector.netdev.device-include: %s", rxerr);
 		return -1;
 	}
 	if (excl[0] && !(st->exclude = rx_compile(excl, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.netdev.device-exclude: %s", rxerr);
+		strf(err, errlen, "invalid --collector.netdev.device-exclude: %s", rxerr);
 		return -1;
 	}
 	if (excl[0])
@@ -103,7 +103,7 @@ static int netdev_init(void **state, char *err, size_t errlen)
 {
 	struct netdev_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (netdev_setup(st, err, errlen) < 0) {
@@ -194,7 +194,7 @@ static const char *help_for(const char *name, char *buf, size_t cap)
 {
 	size_t n = strlen(name);
 	/* "node_network_receive_bytes_total" -> "Network device statistic receive_bytes." */
-	snprintf(buf, cap, "Interface counter %.*s, from the kernel's link statistics.",
+	strf(buf, cap, "Interface counter %.*s, from the kernel's link statistics.",
 		 (int)(n - strlen("node_network_") - strlen("_total")), name + strlen("node_network_"));
 	return buf;
 }
@@ -233,12 +233,12 @@ static int on_link(const struct nlmsghdr *h, void *arg)
 	char name[64] = "", alias[512] = "";
 	if (tb[IFLA_IFNAME]) {
 		size_t len = nl_attr_len(tb[IFLA_IFNAME]);
-		snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
+		strf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
 			 (const char *)nl_attr_data(tb[IFLA_IFNAME]));
 	}
 	if (tb[IFLA_IFALIAS]) {
 		size_t len = nl_attr_len(tb[IFLA_IFALIAS]);
-		snprintf(alias, sizeof alias, "%.*s", (int)(len < sizeof alias ? len : sizeof alias - 1),
+		strf(alias, sizeof alias, "%.*s", (int)(len < sizeof alias ? len : sizeof alias - 1),
 			 (const char *)nl_attr_data(tb[IFLA_IFALIAS]));
 	}
 	if (rx_ignored(c->st->include, c->st->exclude, name))
@@ -306,7 +306,7 @@ static int collect_proc(struct scrape *s, struct netdev_state *st, struct expo *
 		char alias[512] = "";
 		if (ifalias_flag) {
 			char apath[4200];
-			snprintf(apath, sizeof apath, "%s/class/net/%s/ifalias", node_sysfs, name);
+			strf(apath, sizeof apath, "%s/class/net/%s/ifalias", node_sysfs, name);
 			if (scrape_read_small(s, apath, alias, sizeof alias) < 0)
 				alias[0] = '\0';
 		}
@@ -399,7 +399,7 @@ static int collect_addresses(struct scrape *s, struct netdev_state *st, struct e
 		char addr[INET6_ADDRSTRLEN], mask[16];
 		if (!inet_ntop(fam, bytes, addr, sizeof addr))
 			continue;
-		snprintf(mask, sizeof mask, "%d", prefix_len(a->ifa_netmask));
+		strf(mask, sizeof mask, "%d", prefix_len(a->ifa_netmask));
 		expo_sample(e, f, 1, a->ifa_name, addr, mask, ip_scope(fam, bytes));
 	}
 	freeifaddrs(list);

@@ -49,12 +49,12 @@ static int netstat_init(void **state, char *err, size_t errlen)
 {
 	struct netstat_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	char rxerr[300];
 	if (!(st->fields = rx_compile(fields_flag, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.netstat.fields: %s", rxerr);
+		strf(err, errlen, "invalid --collector.netstat.fields: %s", rxerr);
 		free(st);
 		return -1;
 	}
@@ -76,7 +76,7 @@ static bool wanted(struct netstat_state *st, size_t i, const char *proto, size_t
 	if (i < st->ncache && cached_is(&st->cache[i], proto, plen, field))
 		return st->cache[i].match;
 	char key[192];
-	snprintf(key, sizeof key, "%.*s_%s", (int)plen, proto, field);
+	strf(key, sizeof key, "%.*s_%s", (int)plen, proto, field);
 	bool match = rx_match(st->fields, key);
 	size_t len = strlen(key);
 	if (len >= sizeof st->cache[0].name)
@@ -119,8 +119,8 @@ static int emit(struct netstat_state *st, struct expo *e, size_t *pos, const cha
 	if (!wanted(st, (*pos)++, proto, plen, field))
 		return 0;
 	char name[224], help[240];
-	snprintf(name, sizeof name, "node_netstat_%.*s_%s", (int)plen, proto, field);
-	snprintf(help, sizeof help, "Protocol counter %.*s %s from /proc/net.", (int)plen, proto, field);
+	strf(name, sizeof name, "node_netstat_%.*s_%s", (int)plen, proto, field);
+	strf(help, sizeof help, "Protocol counter %.*s %s from /proc/net.", (int)plen, proto, field);
 	expo_single(e, name, METRIC_UNTYPED, help, v);
 	return 0;
 }

@@ -64,18 +64,18 @@ static int parse_nfs(char *text, struct nfs_stats *st, char *why, size_t whylen)
 		char *f[MAXV + 1];
 		size_t nf = split_fields(line, f, MAXV + 1);
 		if (nf < 2) {
-			snprintf(why, whylen, "invalid line '%s'", nf ? f[0] : "");
+			strf(why, whylen, "invalid line '%s'", nf ? f[0] : "");
 			return -1;
 		}
 		uint64_t v[MAXV];
 		size_t n = nf - 1;
 		for (size_t i = 0; i < n && i < MAXV; i++)
 			if (parse_u64(f[i + 1], &v[i]) < 0) {
-				snprintf(why, whylen, "invalid value '%s' on line %s", f[i + 1], f[0]);
+				strf(why, whylen, "invalid value '%s' on line %s", f[i + 1], f[0]);
 				return -1;
 			}
 		if (n > MAXV) {
-			snprintf(why, whylen, "too many values on line %s", f[0]);
+			strf(why, whylen, "too many values on line %s", f[0]);
 			return -1;
 		}
 		int bad;
@@ -90,11 +90,11 @@ static int parse_nfs(char *text, struct nfs_stats *st, char *why, size_t whylen)
 		else if (!strcmp(f[0], "proc4"))
 			bad = proc_line(v, n, 0, st->v4, N(v4_methods)); /* old kernels: fewer, zero-padded */
 		else {
-			snprintf(why, whylen, "unknown line '%s'", f[0]);
+			strf(why, whylen, "unknown line '%s'", f[0]);
 			return -1;
 		}
 		if (bad) {
-			snprintf(why, whylen, "wrong number of values on line %s", f[0]);
+			strf(why, whylen, "wrong number of values on line %s", f[0]);
 			return -1;
 		}
 	}

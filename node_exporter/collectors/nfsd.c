@@ -78,24 +78,24 @@ static int parse_nfsd(char *text, struct nfsd_stats *st, char *why, size_t whyle
 		char *f[MAXV + 1];
 		size_t nf = split_fields(line, f, MAXV + 1);
 		if (nf < 2) {
-			snprintf(why, whylen, "invalid line '%s'", nf ? f[0] : "");
+			strf(why, whylen, "invalid line '%s'", nf ? f[0] : "");
 			return -1;
 		}
 		if (nf > MAXV + 1) {
-			snprintf(why, whylen, "too many values on line %s", f[0]);
+			strf(why, whylen, "too many values on line %s", f[0]);
 			return -1;
 		}
 		/* "th" has the thread count and a counter, then legacy histogram floats. */
 		bool th = !strcmp(f[0], "th");
 		if (th && nf < 3) {
-			snprintf(why, whylen, "invalid th line");
+			strf(why, whylen, "invalid th line");
 			return -1;
 		}
 		size_t n = th ? 2 : nf - 1;
 		uint64_t v[MAXV];
 		for (size_t i = 0; i < n; i++)
 			if (parse_u64(f[i + 1], &v[i]) < 0) {
-				snprintf(why, whylen, "invalid value '%s' on line %s", f[i + 1], f[0]);
+				strf(why, whylen, "invalid value '%s' on line %s", f[i + 1], f[0]);
 				return -1;
 			}
 		int bad = 0;
@@ -125,11 +125,11 @@ static int parse_nfsd(char *text, struct nfsd_stats *st, char *why, size_t whyle
 		else if (!strcmp(f[0], "wdeleg_getattr"))
 			st->wdeleg_getattr = v[0];
 		else {
-			snprintf(why, whylen, "unknown line '%s'", f[0]);
+			strf(why, whylen, "unknown line '%s'", f[0]);
 			return -1;
 		}
 		if (bad) {
-			snprintf(why, whylen, "wrong number of values on line %s", f[0]);
+			strf(why, whylen, "wrong number of values on line %s", f[0]);
 			return -1;
 		}
 	}

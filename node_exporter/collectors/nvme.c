@@ -83,7 +83,7 @@ static int nvme_read(struct scrape *s, const char *dir, struct nvme_dev *dev)
 			break;
 		}
 		memcpy(ns->id, id, sizeof id);
-		snprintf(ns->ana, sizeof ns->ana, "unknown");
+		strf(ns->ana, sizeof ns->ana, "unknown");
 		static const char *const files[] = { "nuse", "size", "queue/logical_block_size" };
 		uint64_t *dst[] = { &ns->used, &ns->size, &ns->lbs };
 		for (size_t k = 0; k < 3; k++) {

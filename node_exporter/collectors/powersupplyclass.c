@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/parse.h"
 #include "../../common/rx.h"
 #include "../node.h"
 #include "../sysfs_util.h"
@@ -105,7 +106,7 @@ static int ps_init(void **state, char *err, size_t errlen)
 	char msg[300];
 	struct rx *rx = rx_compile(ps_ignored, msg, sizeof msg);
 	if (!rx) {
-		snprintf(err, errlen, "invalid --collector.powersupply.ignored-supplies: %s", msg);
+		strf(err, errlen, "invalid --collector.powersupply.ignored-supplies: %s", msg);
 		return -1;
 	}
 	*state = rx;
@@ -203,8 +204,8 @@ static int powersupplyclass_collect(struct scrape *s, struct expo *e)
 		if (!ps_nums[k].metric)
 			continue;
 		char name[128], help[192];
-		snprintf(name, sizeof name, "node_power_supply_%s", ps_nums[k].metric);
-		snprintf(help, sizeof help, "Power supply attribute %s%s.", ps_nums[k].file,
+		strf(name, sizeof name, "node_power_supply_%s", ps_nums[k].metric);
+		strf(help, sizeof help, "Power supply attribute %s%s.", ps_nums[k].file,
 			 ps_nums[k].div == 1e6 ? ", in base units (A, V, W, Wh, Ah)"
 			 : ps_nums[k].div == 10 ? ", in degrees Celsius"
 						: "");

@@ -56,7 +56,7 @@ static int pressure_collect(struct scrape *s, struct expo *e)
 		if (n == -ENOENT)
 			continue;
 		if (n == -EOPNOTSUPP) {
-			snprintf(s->err, sizeof s->err, "pressure information is disabled (psi=0)");
+			strf(s->err, sizeof s->err, "pressure information is disabled (psi=0)");
 			return COLLECT_NODATA;
 		}
 		if (n < 0)
@@ -82,7 +82,7 @@ static int pressure_collect(struct scrape *s, struct expo *e)
 		}
 		/* IRQ pressure has only a "full" line; CPU may lack it. */
 		if ((res[r].some_name && !have_some) || (res[r].full_name && !have_full)) {
-			snprintf(s->err, sizeof s->err, "%.300s has no %s line", path,
+			strf(s->err, sizeof s->err, "%.300s has no %s line", path,
 				 res[r].some_name && !have_some ? "some" : "full");
 			return COLLECT_NODATA;
 		}
@@ -95,7 +95,7 @@ static int pressure_collect(struct scrape *s, struct expo *e)
 		found++;
 	}
 	if (!found) {
-		snprintf(s->err, sizeof s->err,
+		strf(s->err, sizeof s->err,
 			 "pressure information is unavailable (needs Linux >= 4.20 with CONFIG_PSI)");
 		return COLLECT_NODATA;
 	}

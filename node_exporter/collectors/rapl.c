@@ -82,7 +82,7 @@ static int rapl_collect(struct scrape *s, struct expo *e)
 			*dash = '\0';
 			index = (long)idx;
 		}
-		snprintf(z->name, sizeof z->name, "%.*s", SYSFS_ATTR_MAX, raw);
+		strf(z->name, sizeof z->name, "%.*s", SYSFS_ATTR_MAX, raw);
 		struct name_count *c = NULL;
 		for (size_t k = 0; k < nc; k++)
 			if (strcmp(counts[k].name, z->name) == 0)
@@ -94,7 +94,7 @@ static int rapl_collect(struct scrape *s, struct expo *e)
 			c->name = z->name;
 		}
 		c->count = index + 1;
-		snprintf(z->index, sizeof z->index, "%ld", index);
+		strf(z->index, sizeof z->index, "%ld", index);
 		if (pathf(z->path, sizeof z->path, "%s/%s", dir, d.ents[i].name) < 0 ||
 		    pathf(path, sizeof path, "%s/max_energy_range_uj", z->path) < 0) {
 			rc = scrape_fail(s, "path too long");
@@ -140,8 +140,8 @@ static int rapl_collect(struct scrape *s, struct expo *e)
 		} else {
 			char clean[SYSFS_VAL], name[256], help[256];
 			sysfs_sanitize_name(z->name, clean, sizeof clean);
-			snprintf(name, sizeof name, "node_rapl_%s_joules_total", clean);
-			snprintf(help, sizeof help, "Energy counter of the RAPL %s zone, in joules.", clean);
+			strf(name, sizeof name, "node_rapl_%s_joules_total", clean);
+			strf(help, sizeof help, "Energy counter of the RAPL %s zone, in joules.", clean);
 			struct family *f = expo_family(e, name, METRIC_COUNTER, help,
 						       (const char *const[]){ "index", "path", NULL });
 			expo_sample(e, f, joules, z->index, z->path);

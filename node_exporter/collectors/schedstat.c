@@ -45,7 +45,7 @@ static int schedstat_collect(struct scrape *s, struct expo *e)
 	struct buf *b = scrape_buf(s);
 	int rc = scrape_read(s, path, b);
 	if (rc == -ENOENT) {
-		snprintf(s->err, sizeof s->err, "%.300s does not exist", path);
+		strf(s->err, sizeof s->err, "%.300s does not exist", path);
 		return COLLECT_NODATA;
 	}
 	if (rc < 0)

@@ -41,7 +41,7 @@ static void find_selinuxfs(char *dst, size_t cap)
 {
 	dst[0] = '\0';
 	if (writable_selinuxfs("/sys/fs/selinux")) {
-		snprintf(dst, cap, "/sys/fs/selinux");
+		strf(dst, cap, "/sys/fs/selinux");
 		return;
 	}
 	struct buf b;
@@ -60,7 +60,7 @@ static void find_selinuxfs(char *dst, size_t cap)
 			if (split_on(line, ' ', f, 6) < 6)
 				continue;
 			if (writable_selinuxfs(f[4])) {
-				snprintf(dst, cap, "%s", f[4]);
+				strf(dst, cap, "%s", f[4]);
 				break;
 			}
 		}
@@ -72,7 +72,7 @@ static int selinux_init(void **state, char *err, size_t errlen)
 {
 	struct selinux_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	find_selinuxfs(st->mount, sizeof st->mount);
@@ -139,7 +139,7 @@ static int selinux_collect(struct scrape *s, struct expo *e)
 	/* The enforce file holds the bare number; anything else counts as -1. */
 	char path[4200], text[32];
 	int64_t mode = -1;
-	snprintf(path, sizeof path, "%s/enforce", st->mount);
+	strf(path, sizeof path, "%s/enforce", st->mount);
 	ssize_t n = scrape_read_small(s, path, text, sizeof text);
 	if (n >= 0 && parse_i64(text, &mode) < 0)
 		mode = -1;

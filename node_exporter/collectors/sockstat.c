@@ -29,7 +29,7 @@ static void add(struct ss_values *out, const char *proto, const char *field, dou
 	if (out->n == MAX_VALUES)
 		return;
 	struct ss_value *x = &out->v[out->n++];
-	snprintf(x->name, sizeof x->name, "%s_%s", proto, field);
+	strf(x->name, sizeof x->name, "%s_%s", proto, field);
 	x->v = v;
 }
 
@@ -97,11 +97,11 @@ static int sockstat_collect(struct scrape *s, struct expo *e)
 	for (size_t i = 0; i < vals.n; i++) {
 		char name[160], help[200];
 		const char *key = vals.v[i].name[0] == '_' ? vals.v[i].name + 1 : vals.v[i].name;
-		snprintf(name, sizeof name, "node_sockstat_%s", key);
+		strf(name, sizeof name, "node_sockstat_%s", key);
 		if (strcmp(key, "sockets_used") == 0)
-			snprintf(help, sizeof help, "IPv4 sockets in use, from /proc/net/sockstat.");
+			strf(help, sizeof help, "IPv4 sockets in use, from /proc/net/sockstat.");
 		else
-			snprintf(help, sizeof help, "Socket statistic %s from /proc/net/sockstat{,6}.", key);
+			strf(help, sizeof help, "Socket statistic %s from /proc/net/sockstat{,6}.", key);
 		expo_single(e, name, METRIC_GAUGE, help, vals.v[i].v);
 	}
 	return COLLECT_OK;

@@ -69,7 +69,7 @@ static int softnet_collect(struct scrape *s, struct expo *e)
 			index = v[12];
 		}
 		char cpu[16];
-		snprintf(cpu, sizeof cpu, "%u", index);
+		strf(cpu, sizeof cpu, "%u", index);
 		expo_sample(e, processed, (double)v[0], cpu);
 		expo_sample(e, dropped, (double)v[1], cpu);
 		expo_sample(e, squeezed, (double)v[2], cpu);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/parse.h"
 #include "../../common/rx.h"
 #include "../node.h"
 #include "../sysfs_util.h"
@@ -56,7 +57,7 @@ static int tape_init(void **state, char *err, size_t errlen)
 	char msg[300];
 	struct rx *rx = rx_compile(tape_ignored, msg, sizeof msg);
 	if (!rx) {
-		snprintf(err, errlen, "invalid --collector.tapestats.ignored-devices: %s", msg);
+		strf(err, errlen, "invalid --collector.tapestats.ignored-devices: %s", msg);
 		return -1;
 	}
 	*state = rx;

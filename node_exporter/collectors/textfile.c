@@ -330,13 +330,13 @@ static void perr(struct parser *p, const char *fmt, ...)
 	char m[200];
 	vsnprintf(m, sizeof m, fmt, ap);
 	va_end(ap);
-	snprintf(p->msg, sizeof p->msg, "text format parsing error in line %u: %s", p->line, m);
+	strf(p->msg, sizeof p->msg, "text format parsing error in line %u: %s", p->line, m);
 	p->err = P_ERR;
 }
 
 static void nomem(struct parser *p)
 {
-	snprintf(p->msg, sizeof p->msg, "out of memory");
+	strf(p->msg, sizeof p->msg, "out of memory");
 	p->err = P_ERR;
 }
 
@@ -1214,7 +1214,7 @@ static struct family *parse_text(struct parser *p, const char *text, size_t len,
 	if (p->err)
 		return NULL;
 	if (p->timestamps) {
-		snprintf(p->msg, sizeof p->msg,
+		strf(p->msg, sizeof p->msg,
 			 "textfile contains unsupported client-side timestamps, skipping entire file");
 		p->err = P_ERR;
 		return NULL;
@@ -1226,14 +1226,14 @@ static struct family *parse_text(struct parser *p, const char *text, size_t len,
 		if (!f->nmetrics)
 			continue;
 		if (f->type == T_GAUGE_HISTOGRAM) {
-			snprintf(p->msg, sizeof p->msg, "gauge histogram %s is not supported", f->name);
+			strf(p->msg, sizeof p->msg, "gauge histogram %s is not supported", f->name);
 			p->err = P_ERR;
 			return NULL;
 		}
 		for (size_t i = 0; i < f->nmetrics; i++)
 			for (size_t k = 0; k < f->metrics[i]->nlabels; k++)
 				if (!strncmp(f->metrics[i]->labels[k].name, "__", 2)) {
-					snprintf(p->msg, sizeof p->msg,
+					strf(p->msg, sizeof p->msg,
 						 "label name %s of %s is reserved (starts with __)",
 						 f->metrics[i]->labels[k].name, f->name);
 					p->err = P_ERR;
@@ -1289,7 +1289,7 @@ static void clean_path(const char *path, char *dst, size_t cap)
 		PUT('.');
 #undef PUT
 	out[w] = '\0';
-	snprintf(dst, cap, "%s", out);
+	strf(dst, cap, "%s", out);
 }
 
 static bool has_meta(const char *s)
@@ -1374,11 +1374,11 @@ static int go_glob(const char *pattern, struct pathlist *out, int depth)
 		return -1;
 	/* cleanGlobPath: "" is ".", "/" stays, otherwise drop the trailing slash. */
 	if (dlen == 0)
-		snprintf(dir, sizeof dir, ".");
+		strf(dir, sizeof dir, ".");
 	else if (dlen == 1)
-		snprintf(dir, sizeof dir, "/");
+		strf(dir, sizeof dir, "/");
 	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(dlen - 1), pattern);
+		strf(dir, sizeof dir, "%.*s", (int)(dlen - 1), pattern);
 	if (!has_meta(dir))
 		return glob_in(dir, file, out);
 	if (!strcmp(dir, pattern))
@@ -1509,7 +1509,7 @@ static int merge_file(struct scrape_ctx *c, struct family *fams)
 		if (m->help_seen && ((f->help && strcmp(m->help0, f->help) != 0) || m->help_conflict)) {
 			m->help_conflict = true;
 			char detail[600];
-			snprintf(detail, sizeof detail, "inconsistent metric help text: %s (first: \"%.200s\", new: \"%.200s\")",
+			strf(detail, sizeof detail, "inconsistent metric help text: %s (first: \"%.200s\", new: \"%.200s\")",
 				 f->name, m->help0, f->help ? f->help : "");
 			report(c, "inconsistent metric help text", "file", f->file, detail);
 			continue;
@@ -1578,11 +1578,11 @@ static void emit_merged(struct scrape_ctx *c, struct expo *e, struct merged *m)
 	int type = m->inst[0]->type;
 	char help[4096];
 	if (m->help_seen) {
-		snprintf(help, sizeof help, "%s", m->help0);
+		strf(help, sizeof help, "%s", m->help0);
 	} else {
-		size_t o = (size_t)snprintf(help, sizeof help, "Metric read from ");
+		size_t o = (size_t)strf(help, sizeof help, "Metric read from ");
 		for (size_t i = 0; i < m->nfiles && o < sizeof help; i++)
-			o += (size_t)snprintf(help + o, sizeof help - o, "%s%s", i ? ", " : "", m->files[i]);
+			o += (size_t)strf(help + o, sizeof help - o, "%s%s", i ? ", " : "", m->files[i]);
 	}
 	if (collides(c, m)) {
 		note(c, "textfile metric dropped", "metric", m->name,
@@ -1739,7 +1739,7 @@ static int textfile_init(void **state, char *err, size_t errlen)
 {
 	struct textfile_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	buf_init(&st->content, FILE_MAX);

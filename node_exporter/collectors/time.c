@@ -71,7 +71,7 @@ static int time_collect(struct scrape *s, struct expo *e)
 			break;
 		}
 		char device[16];
-		snprintf(device, sizeof device, "%u", index++);
+		strf(device, sizeof device, "%u", index++);
 		char *f[64];
 		size_t nf = split_fields(available, f, 64);
 		for (size_t k = 0; k < nf && k < 64; k++)

@@ -46,12 +46,12 @@ static int vmstat_init(void **state, char *err, size_t errlen)
 {
 	struct vmstat_state *st = calloc(1, sizeof *st);
 	if (!st) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	char rxerr[300];
 	if (!(st->fields = rx_compile(fields_flag, rxerr, sizeof rxerr))) {
-		snprintf(err, errlen, "invalid --collector.vmstat.fields: %s", rxerr);
+		strf(err, errlen, "invalid --collector.vmstat.fields: %s", rxerr);
 		free(st);
 		return -1;
 	}
@@ -111,8 +111,8 @@ static int vmstat_collect(struct scrape *s, struct expo *e)
 		if (!wanted(st, i++, f[0]))
 			continue;
 		char name[192], help[192];
-		snprintf(name, sizeof name, "node_vmstat_%s", f[0]);
-		snprintf(help, sizeof help, "Field %s of /proc/vmstat.", f[0]);
+		strf(name, sizeof name, "node_vmstat_%s", f[0]);
+		strf(help, sizeof help, "Field %s of /proc/vmstat.", f[0]);
 		expo_single(e, name, METRIC_UNTYPED, help, v);
 	}
 	return COLLECT_OK;

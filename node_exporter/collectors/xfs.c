@@ -132,7 +132,7 @@ static int parse_stats(char *text, uint32_t values[NKEPT][8], char *why, size_t 
 		for (; tok; tok = next_token(&rest)) {
 			uint64_t x;
 			if (parse_u64(tok, &x) < 0 || (!wide && x > UINT32_MAX)) {
-				snprintf(why, whylen, "invalid value '%s' on line %s", tok, name);
+				strf(why, whylen, "invalid value '%s' on line %s", tok, name);
 				return -1;
 			}
 			if (n < 16)
@@ -142,7 +142,7 @@ static int parse_stats(char *text, uint32_t values[NKEPT][8], char *why, size_t 
 		if (wide) {
 			unsigned want = !strcmp(name, "xpc") ? 3 : 1;
 			if (n != want) {
-				snprintf(why, whylen, "%u values on line %s", n, name);
+				strf(why, whylen, "%u values on line %s", n, name);
 				return -1;
 			}
 			continue;
@@ -151,7 +151,7 @@ static int parse_stats(char *text, uint32_t values[NKEPT][8], char *why, size_t 
 			if (strcmp(label, line_sizes[i].label) != 0)
 				continue;
 			if (n < line_sizes[i].min || n > line_sizes[i].max) {
-				snprintf(why, whylen, "%u values on line %s", n, label);
+				strf(why, whylen, "%u values on line %s", n, label);
 				return -1;
 			}
 			break;
@@ -176,7 +176,7 @@ static int xfs_collect(struct scrape *s, struct expo *e)
 	struct family *fam[NCOUNTERS];
 	for (size_t i = 0; i < NCOUNTERS; i++) {
 		char name[128];
-		snprintf(name, sizeof name, "node_xfs_%s", counters[i].name);
+		strf(name, sizeof name, "node_xfs_%s", counters[i].name);
 		fam[i] = expo_family(e, name, METRIC_COUNTER, counters[i].help,
 				     (const char *const[]){ "device", NULL });
 	}

@@ -40,7 +40,7 @@ static const char *const pool_states[] = { "online",  "degraded", "faulted",  "o
 static void metric_part(const char *kstat, char *dst, size_t cap)
 {
 	const char *dot = strrchr(kstat, '.');
-	snprintf(dst, cap, "%s", dot ? dot + 1 : kstat);
+	strf(dst, cap, "%s", dot ? dot + 1 : kstat);
 	for (char *p = dst; *p; p++)
 		if (*p == '-')
 			*p = '_';
@@ -50,7 +50,7 @@ static bool is_header(char *line)
 {
 	char *f[4];
 	char copy[256];
-	snprintf(copy, sizeof copy, "%s", line);
+	strf(copy, sizeof copy, "%s", line);
 	return split_fields(copy, f, 4) == 3 && !strcmp(f[0], "name") && !strcmp(f[1], "type") &&
 	       !strcmp(f[2], "data");
 }
@@ -91,8 +91,8 @@ static int global_kstat(struct scrape *s, struct expo *e, const char *dir, size_
 		}
 		char part[256], name[320], help[400];
 		metric_part(f[0], part, sizeof part);
-		snprintf(name, sizeof name, "node_%s_%s", kstats[k].subsystem, part);
-		snprintf(help, sizeof help, "ZFS kstat %s of %s.", f[0], kstats[k].file);
+		strf(name, sizeof name, "node_%s_%s", kstats[k].subsystem, part);
+		strf(help, sizeof help, "ZFS kstat %s of %s.", f[0], kstats[k].file);
 		expo_single(e, name, METRIC_UNTYPED, help, value);
 	}
 	if (!started)
@@ -129,8 +129,8 @@ static int pool_io(struct scrape *s, struct expo *e, const char *path, const cha
 			if (parse_u64(v[i], &u) < 0)
 				return scrape_fail(s, "invalid value for %s in %s", names[i], path);
 			char name[320], help[400];
-			snprintf(name, sizeof name, "node_zfs_zpool_%s", names[i]);
-			snprintf(help, sizeof help, "ZFS pool kstat %s of io.", names[i]);
+			strf(name, sizeof name, "node_zfs_zpool_%s", names[i]);
+			strf(help, sizeof help, "ZFS pool kstat %s of io.", names[i]);
 			struct family *f = expo_family(e, name, METRIC_UNTYPED, help,
 						       (const char *const[]){ "zpool", NULL });
 			expo_sample(e, f, (double)u, pool);
@@ -157,7 +157,7 @@ static int pool_objset(struct scrape *s, struct expo *e, const char *path, const
 		}
 		/* The dataset name may contain spaces: keep the raw line around. */
 		char raw[4096];
-		snprintf(raw, sizeof raw, "%s", line);
+		strf(raw, sizeof raw, "%s", line);
 		char *f[3];
 		if (split_fields(line, f, 3) < 3)
 			continue;
@@ -165,7 +165,7 @@ static int pool_objset(struct scrape *s, struct expo *e, const char *path, const
 			zpool = pool;
 			/* From the first occurrence of the third field to the end of the line. */
 			const char *at = strstr(raw, f[2]);
-			snprintf(dataset, sizeof dataset, "%s", at ? at : "");
+			strf(dataset, sizeof dataset, "%s", at ? at : "");
 			continue;
 		}
 		if (strcmp(f[1], "4") != 0)
@@ -175,8 +175,8 @@ static int pool_objset(struct scrape *s, struct expo *e, const char *path, const
 			return scrape_fail(s, "invalid value for %s in %s", f[0], path);
 		char part[256], name[320], help[400];
 		metric_part(f[0], part, sizeof part);
-		snprintf(name, sizeof name, "node_zfs_zpool_dataset_%s", part);
-		snprintf(help, sizeof help, "ZFS dataset kstat %s.", f[0]);
+		strf(name, sizeof name, "node_zfs_zpool_dataset_%s", part);
+		strf(help, sizeof help, "ZFS dataset kstat %s.", f[0]);
 		struct family *fam = expo_family(e, name, METRIC_UNTYPED, help,
 						 (const char *const[]){ "zpool", "dataset", NULL });
 		expo_sample(e, fam, (double)u, zpool, dataset);

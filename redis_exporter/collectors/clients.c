@@ -54,8 +54,8 @@ static bool client_line(struct expo *e, char *line, double now)
 		return false;
 	memcpy(host, v[F_ADDR], (size_t)(colon - v[F_ADDR]));
 	host[colon - v[F_ADDR]] = '\0';
-	snprintf(created, sizeof created, "%lld", (long long)((int64_t)now - age));
-	snprintf(since, sizeof since, "%lld", (long long)((int64_t)now - idle));
+	strf(created, sizeof created, "%lld", (long long)((int64_t)now - age));
+	strf(since, sizeof since, "%lld", (long long)((int64_t)now - idle));
 	const char *ns = redis_opts.ns;
 	if (redis_opts.export_client_port)
 		expo_sample(e, redis_family(e, ns, "connected_clients_details", METRIC_GAUGE,

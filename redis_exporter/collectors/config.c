@@ -66,12 +66,12 @@ static void one_setting(struct expo *e, const char *key, const char *val)
 		if (strcmp(key, gauges[i][0]) || parse_double(val, &v) < 0)
 			continue;
 		char help[96];
-		snprintf(help, sizeof help, "Configured %s.", key);
+		strf(help, sizeof help, "Configured %s.", key);
 		expo_value(e, redis_family(e, ns, gauges[i][1], METRIC_GAUGE, help, NULL), v);
 	}
 	if (!strcmp(key, "client-output-buffer-limit")) {
 		char copy[512];
-		snprintf(copy, sizeof copy, "%s", val);
+		strf(copy, sizeof copy, "%s", val);
 		client_output_limits(e, copy);
 	}
 }

@@ -18,7 +18,7 @@ static int keys_collect(struct scrape *s, struct expo *e)
 		if (!kr->has_size)
 			continue;
 		char db[32];
-		snprintf(db, sizeof db, "db%ld", kr->db);
+		strf(db, sizeof db, "db%ld", kr->db);
 		expo_sample(e, redis_family(e, ns, "key_size", METRIC_GAUGE,
 					    "Length or size of a checked key (0 if it does not exist).", lbl),
 			    kr->size, db, kr->key);
@@ -39,7 +39,7 @@ static int keys_collect(struct scrape *s, struct expo *e)
 		if (!k->counts[i].ok)
 			continue;
 		char db[32];
-		snprintf(db, sizeof db, "db%ld", k->counts[i].db);
+		strf(db, sizeof db, "db%ld", k->counts[i].db);
 		expo_sample(e, redis_family(e, ns, "keys_count", METRIC_GAUGE,
 					    "Number of keys matching a --count-keys pattern.", lbl),
 			    (double)k->counts[i].count, db, k->counts[i].pattern);

@@ -1,6 +1,7 @@
 // links:
 /* Go-compatible float rendering (expected strings taken from Go's strconv). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../common/fmtnum.h"
@@ -89,6 +90,73 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/*
+ * Oracle for the fast path: the fewest correctly rounded digits that read
+ * back (an exhaustive search from 1 to 17), laid out with Go's rules.
+ */
+static void reference(double v, char *out, size_t cap)
+{
+	char e[40];
+	int p;
+	for (p = 1; p <= 17; p++) {
+		snprintf(e, sizeof e, "%.*e", p - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	char digits[24];
+	int nd = 0;
+	const char *q = e[0] == '-' ? e + 1 : e;
+	for (; *q != 'e'; q++)
+		if (*q != '.')
+			digits[nd++] = *q;
+	int exp = (int)strtol(q + 1, NULL, 10);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	const char *sign = v < 0 ? "-" : "";
+	if (exp < -4 || exp >= 6) {
+		snprintf(out, cap, "%s%c%s%s%se%c%02d", sign, digits[0], nd > 1 ? "." : "", digits + 1, "",
+			 exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+	} else if (exp < 0) {
+		snprintf(out, cap, "%s0.%0*d%s", sign, -exp - 1, 0, digits);
+		if (exp == -1) /* "%0*d" with width 0 still prints one zero */
+			snprintf(out, cap, "%s0.%s", sign, digits);
+	} else {
+		char ip[24], fp[24];
+		int i;
+		for (i = 0; i <= exp; i++)
+			ip[i] = i < nd ? digits[i] : '0';
+		ip[i] = '\0';
+		snprintf(fp, sizeof fp, "%s", nd > exp + 1 ? digits + exp + 1 : "");
+		snprintf(out, cap, "%s%s%s%s", sign, ip, fp[0] ? "." : "", fp);
+	}
+}
+
+START_TEST(test_short_decimals_match_oracle)
+{
+	char got[FMT_NUM_MAX], want[64];
+	unsigned seed = 99;
+	for (int i = 0; i < 300000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		uint64_t n = seed >> 4;
+		seed = seed * 1103515245u + 12345u;
+		n = n * 65536 + (seed >> 16);
+		int k = (int)(seed % 13);
+		static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12 };
+		double v = (double)(n % 100000000000ull) / p10[k];
+		if (i % 7 == 0)
+			v = -v;
+		if (i % 5 == 0) /* arbitrary doubles in the fast path's range */
+			v = (double)n / 3.7e5;
+		fmt_float(got, v);
+		reference(v, want, sizeof want);
+		if (v == 0)
+			snprintf(want, sizeof want, "0");
+		ck_assert_msg(!strcmp(got, want), "%.17g: got %s want %s", v, got, want);
+	}
+}
+END_TEST
+
 START_TEST(test_u64)
 {
 	char out[FMT_NUM_MAX];
@@ -107,6 +175,7 @@ Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_text, 0, n);
 	tcase_add_loop_test(tc, test_openmetrics, 0, n);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_short_decimals_match_oracle);
 	tcase_add_test(tc, test_u64);
 	suite_add_tcase(s, tc);
 	return s;

@@ -2,7 +2,9 @@
 /* Strict number parsers, tokenizers, durations and regex filters. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "../../common/flags.h"
 #include "../../common/parse.h"
@@ -153,6 +155,37 @@ START_TEST(test_regex)
 }
 END_TEST
 
+/* Truncation at every size is the point here. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+START_TEST(test_strf_matches_snprintf)
+{
+	char a[64], b[64];
+	for (size_t cap = 0; cap < 40; cap += 7) {
+#define SAME(...) do { \
+		int na = strf(a, cap, __VA_ARGS__); \
+		int nb = snprintf(b, cap, __VA_ARGS__); \
+		ck_assert_int_eq(na, nb); \
+		if (cap) \
+			ck_assert_str_eq(a, b); \
+	} while (0)
+		SAME("plain text");
+		SAME("%s/%s/online", "/sys/devices/system/cpu", "cpu12");
+		SAME("node_netstat_%.*s_%s", 3, "TcpExt", "ListenDrops");
+		SAME("%.*s|", 10, "short");
+		SAME("%d %i %u %%", -2147483647 - 1, 42, 4294967295u);
+		SAME("%ld %lu %lld %llu", -5L, 18446744073709551615ul, -9223372036854775807LL - 1,
+		     18446744073709551615ull);
+		SAME("%zu %zd %c", (size_t)123456789, (ssize_t)-3, 'x');
+		SAME("fallback %5d %x %.2f", 7, 255, 1.5);
+#undef SAME
+	}
+	const char *none = NULL;
+	strf(a, sizeof a, "[%s]", none);
+	ck_assert_str_eq(a, "[(null)]");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -164,6 +197,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_lines_and_fields);
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_regex);
+	tcase_add_test(tc, test_strf_matches_snprintf);
 	suite_add_tcase(s, tc);
 	return s;
 }
