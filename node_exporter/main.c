@@ -5,10 +5,10 @@
 #include "node.h"
 
 static struct flag path_flags[] = {
-	{ "path.procfs", FLAG_STRING, &node_procfs, "/proc", "procfs mountpoint.", NULL, 0, false },
-	{ "path.sysfs", FLAG_STRING, &node_sysfs, "/sys", "sysfs mountpoint.", NULL, 0, false },
-	{ "path.rootfs", FLAG_STRING, &node_rootfs, "/", "rootfs mountpoint.", NULL, 0, false },
-	{ "path.udev.data", FLAG_STRING, &node_udev_data, "/run/udev/data", "udev data path.", NULL,
+	{ "path.procfs", FLAG_STRING, &node_procfs, "/proc", "Where procfs is mounted.", NULL, 0, false },
+	{ "path.sysfs", FLAG_STRING, &node_sysfs, "/sys", "Where sysfs is mounted.", NULL, 0, false },
+	{ "path.rootfs", FLAG_STRING, &node_rootfs, "/", "Where the host's root filesystem is mounted (for os-release and filesystem sizes; mount points are reported without this prefix).", NULL, 0, false },
+	{ "path.udev.data", FLAG_STRING, &node_udev_data, "/run/udev/data", "Directory of the udev database (disk information).", NULL,
 	  0, false },
 };
 
