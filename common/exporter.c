@@ -389,12 +389,16 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 			if (!x->inst[i].enable_flag.set)
 				x->inst[i].enabled = false;
 
-	if (x->setup && x->setup(err, sizeof err) < 0)
-		flags_fail(&fs, "%s", err);
-
-	raise_fd_limit();
+	/*
+	 * The exporter and its collectors validate their configuration here.
+	 * Lines they log are held back, so that an error leaves one line.
+	 */
+	log_hold();
 	log_info("starting", "exporter", x->name, "version", suite_version, "revision",
 		 suite_revision, NULL);
+	if (x->setup && x->setup(err, sizeof err) < 0)
+		flags_fail(&fs, "%s", err);
+	raise_fd_limit();
 	for (size_t i = 0; i < x->ninst; i++) {
 		struct collector *c = &x->inst[i];
 		pthread_mutex_init(&c->lock, NULL);
@@ -405,8 +409,11 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		err[0] = '\0';
 		if (c->def->init && c->def->init(&c->state, err, sizeof err) < 0)
 			flags_fail(&fs, "collector %s: %s", c->def->name, err);
-		log_info("collector enabled", "name", c->def->name, NULL);
 	}
+	log_release();
+	for (size_t i = 0; i < x->ninst; i++)
+		if (x->inst[i].enabled)
+			log_info("collector enabled", "name", x->inst[i].def->name, NULL);
 
 	/* Signals are taken synchronously below; block them before threads start. */
 	sigset_t sigs;

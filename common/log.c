@@ -8,6 +8,10 @@
 
 static enum log_level min_level = LOG_INFO;
 static bool json_format;
+/* Start-up lines held back until the configuration is known to be valid. */
+static bool held;
+static char held_buf[65536];
+static size_t held_len;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -145,7 +149,30 @@ void log_msg(enum log_level lvl, const char *msg, ...)
 		puts_(&l, "}");
 	l.buf[l.len++] = '\n';
 
+	if (held) {
+		if (held_len + l.len <= sizeof held_buf) {
+			memcpy(held_buf + held_len, l.buf, l.len);
+			held_len += l.len;
+		}
+		return;
+	}
 	/* A short write to stderr has nowhere to be reported. */
 	ssize_t w = write(STDERR_FILENO, l.buf, l.len);
 	(void)w;
+}
+
+void log_hold(void)
+{
+	held = true;
+	held_len = 0;
+}
+
+void log_release(void)
+{
+	held = false;
+	if (held_len) {
+		ssize_t w = write(STDERR_FILENO, held_buf, held_len);
+		(void)w;
+	}
+	held_len = 0;
 }

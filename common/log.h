@@ -23,6 +23,14 @@ bool log_enabled(enum log_level lvl);
  */
 void log_msg(enum log_level lvl, const char *msg, ...) __attribute__((sentinel));
 
+/*
+ * Keep the lines logged from now on in memory (start-up only, one thread):
+ * a configuration error then leaves one line on stderr, not the lines
+ * logged before it. log_release() writes them out and logs directly again.
+ */
+void log_hold(void);
+void log_release(void);
+
 #define log_debug(...) do { if (log_enabled(LOG_DEBUG)) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

@@ -123,7 +123,8 @@ def run(args):
 
 def test_bad_flags_exit_2_with_one_line():
     for args in (["--no-such-flag"], ["--web.max-requests=lots"], ["--log.level=loud"],
-                 ["--web.listen-address=nonsense"]):
+                 ["--web.listen-address=nonsense"], ["--collector.netstat.fields=("],
+                 ["--collector.filesystem.mount-points-include=/a", "--collector.filesystem.mount-points-exclude=/b"]):
         r = run(args)
         assert r.returncode == 2, (args, r.returncode, r.stderr)
         lines = [l for l in r.stderr.splitlines() if l.strip()]
@@ -246,3 +247,41 @@ def test_keep_alive_reuses_the_connection():
         r.read()
         assert r.status == 200 and conn.sock is sock
         conn.close()
+
+
+def test_ipv6_and_several_listen_addresses():
+    from harness import free_port
+    import socket
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.bind(("::1", 0))
+        s.close()
+    except OSError:
+        from harness import Skip
+        raise Skip("no IPv6 loopback here")
+    p6 = free_port()
+    with Exporter("node_exporter", FIXTURE_ARGS + [f"--web.listen-address=[::1]:{p6}"]) as e:
+        assert e.get("/metrics").status == 200
+        assert http_get(p6, "/metrics", host="::1").status == 200
+
+
+def test_disable_defaults_and_explicit_collectors():
+    args = [f"--path.procfs={FIX}/proc", "--collector.disable-defaults", "--collector.loadavg"]
+    with Exporter("node_exporter", args) as e:
+        m = e.scrape()
+        collectors = {l["collector"] for _, l, _ in m["node_scrape_collector_success"].samples}
+        assert collectors == {"loadavg"}
+
+
+def test_regex_flags_take_upstream_syntax():
+    # RE2/Perl classes such as \d must work as upstream's values do.
+    args = [f"--path.procfs={FIX}/proc", f"--path.sysfs={FIX}/sys", f"--path.udev.data={FIX}/udev/data",
+            "--collector.disable-defaults", "--collector.diskstats",
+            r"--collector.diskstats.device-exclude=^(sd[a-z]|nvme\d+n\d+)$"]
+    with Exporter("node_exporter", args) as e:
+        devices = {l["device"] for _, l, _ in e.scrape()["node_disk_reads_completed_total"].samples}
+        assert devices and not any(d.startswith("sd") and len(d) == 3 for d in devices), devices
+        assert "nvme0n1" not in devices and "sda" not in devices
+    r = run([r"--collector.diskstats.device-exclude=(\d"])
+    assert r.returncode == 2 and "diskstats" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
