@@ -170,11 +170,15 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 		if (selected ? !selected[i] : !c->enabled)
 			continue;
 		struct scrape s = { .rq = rq, .collector = c, .target = target };
-		pthread_mutex_lock(&c->lock);
+		/* A slow target must not hold up another target's scrape of a concurrent collector. */
+		if (!c->def->concurrent)
+			pthread_mutex_lock(&c->lock);
 		s.state = c->state;
 		double t0 = mono_now();
 		int rc = c->def->collect(&s, e);
 		double dt = mono_now() - t0;
+		if (c->def->concurrent)
+			pthread_mutex_lock(&c->lock);
 		fdcache_sweep(c->fds);
 		if (rc == COLLECT_OK && expo_status(e)) {
 			rc = COLLECT_ERROR;
