@@ -14,17 +14,6 @@
 #include "collectors.h"
 #include "pg.h"
 
-bool pg_disable_default_metrics;
-bool pg_auto_discover;
-const char *pg_metric_prefix;
-double pg_collection_timeout;
-struct namelist pg_exclude_databases;
-struct namelist pg_include_databases;
-struct namelist pg_const_label_names;
-struct namelist pg_const_label_values;
-struct pgconfig pg_config;
-bool pg_config_ok;
-double pg_config_loaded_at;
 
 static const char *config_file;
 static bool systemd_socket;

@@ -11,8 +11,14 @@
 #include "../../common/parse.h"
 #include "../pg.h"
 
+/*
+ * The exporter sets statement_timeout and lock_timeout in its own session;
+ * report what the session would reset to (server, database or role
+ * setting), which is what upstream's fresh connection sees.
+ */
 static const char settings_sql[] =
-	"SELECT name, setting, COALESCE(unit, ''), vartype FROM pg_settings "
+	"SELECT name, CASE WHEN name IN ('statement_timeout', 'lock_timeout') THEN reset_val "
+	"ELSE setting END, COALESCE(unit, ''), vartype FROM pg_settings "
 	"WHERE vartype IN ('bool', 'integer', 'real') "
 	"AND name NOT IN ('sync_commit_cancel_wait', 'google_dataplex.max_messages')";
 

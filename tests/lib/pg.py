@@ -46,7 +46,7 @@ def _demote(ids):
 class PgServer:
     """One PostgreSQL cluster. Use start()/stop(), or as a context manager."""
 
-    def __init__(self, settings=None, hba_extra=()):
+    def __init__(self, settings=None, hba_extra=(), primary=None, slot=None):
         if not os.path.exists(os.path.join(PGBIN, "postgres")):
             raise Skip(f"PostgreSQL is not installed in {PGBIN}")
         self.ids = _pg_user()
@@ -74,7 +74,26 @@ class PgServer:
         self.settings.update(settings or {})
         self.hba_extra = list(hba_extra)
         self.frozen = False
-        self._initdb()
+        if primary:
+            self._basebackup(primary, slot)
+        else:
+            self._initdb()
+
+    @classmethod
+    def standby(cls, primary, slot):
+        """A streaming replica of primary (pg_basebackup -R) using the physical slot."""
+        return cls(primary=primary, slot=slot)
+
+    def _basebackup(self, primary, slot):
+        if self.ids:
+            os.chown(self.tmp, *self.ids)
+        os.chmod(self.tmp, 0o700)
+        self._run([os.path.join(PGBIN, "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port),
+                   "-U", "postgres", "-D", self.data, "-R", "-S", slot, "-X", "stream", "-c", "fast", "--no-sync"],
+                  timeout=120)
+        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
+            f.write(f"unix_socket_directories = '{self.tmp}'\ncluster_name = 'standby'\n")
+        self._roles_done = True
 
     # ---- lifecycle ----
 
@@ -179,9 +198,11 @@ class PgServer:
         return [os.path.join(PGBIN, "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
                 "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", db]
 
-    def sql(self, text, db="postgres", user="postgres", check=True):
+    def sql(self, text, db="postgres", user="postgres", check=True, password=None):
         """Run SQL with psql; returns stdout (unaligned, tuples only, '|' separated)."""
         env = dict(os.environ, PGCONNECT_TIMEOUT="10")
+        if password is not None:
+            env["PGPASSWORD"] = password
         r = subprocess.run(self.psql_argv(db, user), input=text, capture_output=True, text=True, env=env,
                            timeout=120)
         if check and r.returncode != 0:
