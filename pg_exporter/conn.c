@@ -365,30 +365,36 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 	}
 	c->version = PQserverVersion(c->pg);
 
-	/* One round trip sets the session up and reads what pg_static needs. */
+	/*
+	 * One round trip sets the session up and reads what pg_static needs.
+	 * extra_float_digits is what upstream's driver (lib/pq) sets, so
+	 * pg_settings_extra_float_digits reads the same and floats keep all
+	 * their digits on servers before 12.
+	 */
 	long st = timeout_for(deadline);
-	char setup[256];
+	char setup[320];
 	snprintf(setup, sizeof setup,
-		 "SET statement_timeout = %ld; SET lock_timeout = %d; SELECT version(), current_database()",
+		 "SET statement_timeout = %ld; SET lock_timeout = %d; SET extra_float_digits = 2; "
+		 "SELECT version(), current_database()",
 		 st, st < LOCK_TIMEOUT_MS ? (int)st : LOCK_TIMEOUT_MS);
 	if (!PQsendQuery(c->pg, setup)) {
 		copy_msg(err, errlen, "", PQerrorMessage(c->pg), secret);
 		goto fail;
 	}
-	PGresult *res[3];
+	PGresult *res[4];
 	int nres = 0;
-	if (read_results(c, deadline, res, 3, &nres, err, errlen) != PGQ_OK)
+	if (read_results(c, deadline, res, 4, &nres, err, errlen) != PGQ_OK)
 		goto fail;
 	enum pgq_status cs = PGQ_OK;
 	for (int i = 0; i < nres && cs == PGQ_OK; i++)
-		cs = check_result(c, res[i], i < 2 ? PGRES_COMMAND_OK : PGRES_TUPLES_OK, err, errlen);
-	if (cs == PGQ_OK && (nres != 3 || PQntuples(res[2]) != 1 || PQnfields(res[2]) != 2)) {
+		cs = check_result(c, res[i], i < 3 ? PGRES_COMMAND_OK : PGRES_TUPLES_OK, err, errlen);
+	if (cs == PGQ_OK && (nres != 4 || PQntuples(res[3]) != 1 || PQnfields(res[3]) != 2)) {
 		snprintf(err, errlen, "unexpected answer to the session setup");
 		cs = PGQ_SQLERR;
 	}
 	if (cs == PGQ_OK) {
-		c->version_str = strdup(PQgetvalue(res[2], 0, 0));
-		c->dbname = strdup(PQgetvalue(res[2], 0, 1));
+		c->version_str = strdup(PQgetvalue(res[3], 0, 0));
+		c->dbname = strdup(PQgetvalue(res[3], 0, 1));
 		if (!c->version_str || !c->dbname) {
 			snprintf(err, errlen, "out of memory");
 			cs = PGQ_SQLERR;

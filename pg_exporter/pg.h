@@ -205,6 +205,7 @@ struct dbconn {
 	double next_attempt; /* backoff after a failed connect */
 	double backoff;
 	bool seen; /* discovered in the current scrape */
+	char last_err[512]; /* why the last connection attempt failed */
 };
 
 struct pgtarget {

@@ -345,8 +345,9 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 	}
 	if (!d->conn) {
 		double now = mono_now();
+		/* The same message while backing off, so the failure is logged once. */
 		if (now < d->next_attempt)
-			return scrape_fail(s, "database %s: waiting before reconnecting", datname);
+			return scrape_fail(s, "database %s: %s", datname, d->last_err);
 		d->conn = pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, ps->deadline), err,
 				      sizeof err);
 		if (!d->conn) {
@@ -356,7 +357,8 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 			}
 			d->backoff = d->backoff > 0 ? fmin(d->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
 			d->next_attempt = mono_now() + d->backoff;
-			return scrape_fail(s, "database %s: %s", datname, err);
+			snprintf(d->last_err, sizeof d->last_err, "%s", err);
+			return scrape_fail(s, "database %s: %s", datname, d->last_err);
 		}
 		d->backoff = 0;
 		d->next_attempt = 0;
