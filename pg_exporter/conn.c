@@ -30,6 +30,14 @@ struct prepared {
 	uint64_t hash;
 };
 
+struct planned {
+	char *name;
+	uint64_t hash;
+	PGresult *res; /* prefetched, not yet taken */
+	bool fetched;
+	bool failed; /* the server answered it with an error */
+};
+
 static atomic_int cancels_running;
 
 static uint64_t fnv1a(const char *s)
@@ -417,6 +425,15 @@ fail:
 	return NULL;
 }
 
+static void free_plan(struct planned *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(p[i].name);
+		PQclear(p[i].res);
+	}
+	free(p);
+}
+
 void pgconn_close(struct pgconn *c)
 {
 	if (!c)
@@ -426,6 +443,12 @@ void pgconn_close(struct pgconn *c)
 	for (size_t i = 0; i < c->nprep; i++)
 		free(c->prep[i].name);
 	free(c->prep);
+	free_plan(c->plan, c->nplan);
+	free_plan(c->rec, c->nrec);
+	free(c->cache_name);
+	free(c->cache_key);
+	if (c->cache_val)
+		c->cache_free(c->cache_val);
 	free(c->version_str);
 	free(c->dbname);
 	free(c);
@@ -485,11 +508,66 @@ static enum pgq_status run_one(struct pgconn *c, ExecStatusType want, double dea
 	return st;
 }
 
+/* Remember that this scrape ran the prepared statement name. */
+static void record(struct pgconn *c, const char *name, uint64_t h, bool failed)
+{
+	if (c->nrec == c->caprec) {
+		size_t cap = c->caprec ? c->caprec * 2 : 16;
+		struct planned *r = realloc(c->rec, cap * sizeof *r);
+		if (!r)
+			return; /* only an optimisation lost */
+		c->rec = r;
+		c->caprec = cap;
+	}
+	char *nm = strdup(name);
+	if (nm)
+		c->rec[c->nrec++] = (struct planned){ nm, h, NULL, false, failed };
+}
+
+/* A prefetched result of name, if the pipeline ran it: PGQ_OK/SQLERR, or -1 if none. */
+static int take_prefetched(struct pgconn *c, const char *name, uint64_t h, PGresult **out,
+			   char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->nplan; i++) {
+		struct planned *p = &c->plan[i];
+		if (!p->fetched || p->hash != h || strcmp(p->name, name) != 0)
+			continue;
+		p->fetched = false;
+		PGresult *r = p->res;
+		p->res = NULL;
+		if (!r) {
+			snprintf(err, errlen, "no result from the server");
+			return PGQ_SQLERR;
+		}
+		enum pgq_status st = check_result(c, r, PGRES_TUPLES_OK, err, errlen);
+		if (st == PGQ_OK)
+			*out = r;
+		else
+			PQclear(r);
+		return st;
+	}
+	return -1;
+}
+
 enum pgq_status pgconn_query(struct pgconn *c, const char *name, const char *sql, double deadline,
 			     PGresult **out, char *err, size_t errlen)
 {
+	return pgconn_query_ex(c, name, sql, deadline, true, out, err, errlen);
+}
+
+enum pgq_status pgconn_query_ex(struct pgconn *c, const char *name, const char *sql,
+				double deadline, bool rec, PGresult **out, char *err, size_t errlen)
+{
 	*out = NULL;
 	uint64_t h = fnv1a(sql);
+	if (name) {
+		int st = take_prefetched(c, name, h, out, err, errlen);
+		if (st >= 0) {
+			if (rec)
+				record(c, name, h, st != PGQ_OK);
+			return (enum pgq_status)st;
+		}
+	}
 	struct prepared *p = name ? find_prepared(c, name) : NULL;
 	bool unnamed = !name || (p && p->hash != h);
 	if (!unnamed && !p) {
@@ -517,7 +595,124 @@ enum pgq_status pgconn_query(struct pgconn *c, const char *name, const char *sql
 		copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
 		return PGQ_CONNERR;
 	}
-	return run_one(c, PGRES_TUPLES_OK, deadline, out, err, errlen);
+	enum pgq_status st = run_one(c, PGRES_TUPLES_OK, deadline, out, err, errlen);
+	if (st != PGQ_CONNERR && !unnamed && rec)
+		record(c, name, h, st != PGQ_OK);
+	return st;
+}
+
+/* Wait until libpq has a complete result to hand out. */
+static enum pgq_status wait_ready(struct pgconn *c, double deadline, char *err, size_t errlen)
+{
+	while (PQisBusy(c->pg)) {
+		int w = wait_socket(c->pg, true, false, deadline);
+		if (w == 0) {
+			snprintf(err, errlen, "query timed out (scrape deadline)");
+			cancel_in_background(c->pg);
+			return PGQ_CONNERR;
+		}
+		if (w < 0 || !PQconsumeInput(c->pg)) {
+			copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
+			return PGQ_CONNERR;
+		}
+	}
+	return PGQ_OK;
+}
+
+/* Send one planned statement in the pipeline. */
+static bool send_planned(struct pgconn *c, struct planned *p)
+{
+	return PQsendQueryPrepared(c->pg, p->name, 0, NULL, NULL, NULL, 0) != 0;
+}
+
+enum pgq_status pgconn_prefetch(struct pgconn *c, double deadline, char *err, size_t errlen)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nplan; i++) {
+		struct prepared *p = find_prepared(c, c->plan[i].name);
+		c->plan[i].fetched = p && p->hash == c->plan[i].hash;
+		n += c->plan[i].fetched;
+	}
+	if (n == 0 || !PQenterPipelineMode(c->pg)) {
+		for (size_t i = 0; i < c->nplan; i++)
+			c->plan[i].fetched = false;
+		return PGQ_OK;
+	}
+	/*
+	 * One sync at the end (libpq before 17 sends a packet per sync): an
+	 * error aborts the statements after it, which then run on their own.
+	 * Statements that failed last time go last, so a persistent error
+	 * (a missing privilege) does not take the others down with it.
+	 */
+	size_t *order = malloc(c->nplan * sizeof *order);
+	if (!order) {
+		PQexitPipelineMode(c->pg);
+		for (size_t i = 0; i < c->nplan; i++)
+			c->plan[i].fetched = false;
+		return PGQ_OK;
+	}
+	size_t k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < c->nplan; i++)
+			if (c->plan[i].fetched && c->plan[i].failed == (pass == 1))
+				order[k++] = i;
+	enum pgq_status st = PGQ_OK;
+	for (size_t j = 0; j < k && st == PGQ_OK; j++)
+		if (!send_planned(c, &c->plan[order[j]])) {
+			copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
+			st = PGQ_CONNERR;
+		}
+	if (st == PGQ_OK && !PQpipelineSync(c->pg)) {
+		copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
+		st = PGQ_CONNERR;
+	}
+	if (st == PGQ_OK)
+		st = flush_out(c, deadline, err, errlen);
+	for (size_t j = 0; j < k && st == PGQ_OK; j++) {
+		struct planned *p = &c->plan[order[j]];
+		for (;;) {
+			if ((st = wait_ready(c, deadline, err, errlen)) != PGQ_OK)
+				break;
+			PGresult *r = PQgetResult(c->pg);
+			if (!r)
+				break;
+			if (!p->res && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				p->res = r;
+			else
+				PQclear(r);
+		}
+		if (!p->res)
+			p->fetched = false; /* aborted: the collector runs it itself */
+	}
+	if (st == PGQ_OK && (st = wait_ready(c, deadline, err, errlen)) == PGQ_OK) {
+		PGresult *sync = PQgetResult(c->pg);
+		if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+			snprintf(err, errlen, "unexpected answer in a pipeline");
+			st = PGQ_CONNERR;
+		}
+		PQclear(sync);
+	}
+	free(order);
+	if (st == PGQ_OK && !PQexitPipelineMode(c->pg)) {
+		copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
+		st = PGQ_CONNERR;
+	}
+	if (st != PGQ_OK)
+		for (size_t i = 0; i < c->nplan; i++) {
+			PQclear(c->plan[i].res);
+			c->plan[i].res = NULL;
+			c->plan[i].fetched = false;
+		}
+	return st;
+}
+
+void pgconn_end_scrape(struct pgconn *c)
+{
+	free_plan(c->plan, c->nplan);
+	c->plan = c->rec;
+	c->nplan = c->nrec;
+	c->rec = NULL;
+	c->nrec = c->caprec = 0;
 }
 
 /* Run a one-parameter query unprepared (rare lookups). */

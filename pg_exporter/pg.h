@@ -143,6 +143,7 @@ enum pgq_status {
 };
 
 struct prepared;
+struct planned;
 
 /* One open connection to one database. */
 struct pgconn {
@@ -154,6 +155,21 @@ struct pgconn {
 	struct prepared *prep;
 	size_t nprep;
 	const char *secret; /* password, for redacting error messages (not owned) */
+	/*
+	 * The prepared statements the last scrape ran, in order: the next
+	 * scrape sends them all at once (libpq pipeline mode) and the
+	 * collectors pick their results up, one round trip instead of one
+	 * per query.
+	 */
+	struct planned *plan;
+	size_t nplan;
+	struct planned *rec; /* this scrape's, becoming the next plan */
+	size_t nrec, caprec;
+	/* One value kept across scrapes under a key (pg_settings). */
+	char *cache_name;
+	char *cache_key;
+	void *cache_val;
+	void (*cache_free)(void *);
 };
 
 /*
@@ -175,6 +191,24 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
  */
 enum pgq_status pgconn_query(struct pgconn *c, const char *name, const char *sql,
 			     double deadline, PGresult **out, char *err, size_t errlen);
+
+/*
+ * As pgconn_query; record false keeps the query out of the next scrape's
+ * pipeline (for queries a scrape runs only sometimes).
+ */
+enum pgq_status pgconn_query_ex(struct pgconn *c, const char *name, const char *sql,
+				double deadline, bool record, PGresult **out, char *err,
+				size_t errlen);
+
+/*
+ * Send the statements the previous scrape ran, pipelined, and keep their
+ * results for pgconn_query. Returns PGQ_OK (also when there is nothing to
+ * send) or PGQ_CONNERR.
+ */
+enum pgq_status pgconn_prefetch(struct pgconn *c, double deadline, char *err, size_t errlen);
+
+/* End of a scrape: what ran becomes the next plan; unused results are dropped. */
+void pgconn_end_scrape(struct pgconn *c);
 
 /* Run a one-parameter query, unprepared. Same returns as pgconn_query. */
 enum pgq_status pgconn_query1(struct pgconn *c, const char *sql, const char *param,
@@ -205,6 +239,7 @@ struct dbconn {
 	double next_attempt; /* backoff after a failed connect */
 	double backoff;
 	bool seen; /* discovered in the current scrape */
+	uint64_t prefetched; /* scrape number of the last pipelined prefetch */
 	char last_err[512]; /* why the last connection attempt failed */
 };
 
@@ -275,6 +310,18 @@ struct pgscrape {
  * prepared statement and must be stable for a given sql.
  */
 int pg_query(struct scrape *s, const char *name, const char *sql, PGresult **out);
+
+/* As pg_query, for a query this collector runs only on some scrapes (not pipelined). */
+int pg_query_once(struct scrape *s, const char *name, const char *sql, PGresult **out);
+
+/*
+ * A value kept on the main connection across scrapes under key (dropped
+ * with the connection): pg_cache_get returns it (borrowed) if name and key
+ * match, pg_cache_put takes ownership of val (freed with free_fn).
+ */
+void *pg_cache_get(struct scrape *s, const char *name, const char *key);
+void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val,
+		  void (*free_fn)(void *));
 
 /*
  * The databases whose table statistics are collected: the connected one,

@@ -172,7 +172,7 @@ static bool ready_main(struct pgscrape *ps, char *err, size_t errlen)
 
 /* Run one query on the main connection, reconnecting once if a reused one turns out dead. */
 static enum pgq_status main_query(struct pgscrape *ps, const char *name, const char *sql,
-				  const char *param, PGresult **out, char *err, size_t errlen)
+				  const char *param, bool record, PGresult **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	for (;;) {
@@ -182,7 +182,7 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 		}
 		enum pgq_status st =
 			param ? pgconn_query1(ps->t->conn, sql, param, ps->deadline, out, err, errlen)
-			      : pgconn_query(ps->t->conn, name, sql, ps->deadline, out, err, errlen);
+			      : pgconn_query_ex(ps->t->conn, name, sql, ps->deadline, record, out, err, errlen);
 		if (st != PGQ_CONNERR) {
 			ps->answered++;
 			return st;
@@ -210,7 +210,7 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 	}
 }
 
-int pg_query(struct scrape *s, const char *name, const char *sql, PGresult **out)
+static int query_main(struct scrape *s, const char *name, const char *sql, bool record, PGresult **out)
 {
 	struct pgscrape *ps = s->target;
 	*out = NULL;
@@ -219,10 +219,51 @@ int pg_query(struct scrape *s, const char *name, const char *sql, PGresult **out
 		return *out ? 0 : scrape_fail(s, "%s: no recorded result", name);
 	}
 	char err[512];
-	enum pgq_status st = main_query(ps, name, sql, NULL, out, err, sizeof err);
+	enum pgq_status st = main_query(ps, name, sql, NULL, record, out, err, sizeof err);
 	if (st != PGQ_OK)
 		return scrape_fail(s, "%s", err);
 	return 0;
+}
+
+int pg_query(struct scrape *s, const char *name, const char *sql, PGresult **out)
+{
+	return query_main(s, name, sql, true, out);
+}
+
+int pg_query_once(struct scrape *s, const char *name, const char *sql, PGresult **out)
+{
+	return query_main(s, name, sql, false, out);
+}
+
+void *pg_cache_get(struct scrape *s, const char *name, const char *key)
+{
+	struct pgscrape *ps = s->target;
+	struct pgconn *c = ps->replay ? NULL : ps->t->conn;
+	if (!c || !c->cache_val || strcmp(c->cache_name, name) != 0 || strcmp(c->cache_key, key) != 0)
+		return NULL;
+	return c->cache_val;
+}
+
+void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val,
+		  void (*free_fn)(void *))
+{
+	struct pgscrape *ps = s->target;
+	struct pgconn *c = ps->replay ? NULL : ps->t->conn;
+	char *n = c ? strdup(name) : NULL, *k = c ? strdup(key) : NULL;
+	if (!c || !n || !k) {
+		free(n);
+		free(k);
+		free_fn(val);
+		return;
+	}
+	free(c->cache_name);
+	free(c->cache_key);
+	if (c->cache_val)
+		c->cache_free(c->cache_val);
+	c->cache_name = n;
+	c->cache_key = k;
+	c->cache_val = val;
+	c->cache_free = free_fn;
 }
 
 int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGresult **out,
@@ -234,7 +275,7 @@ int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGre
 			snprintf(err, errlen, "%s: no recorded result", name);
 		return *out ? 0 : -1;
 	}
-	return main_query(ps, name, sql, NULL, out, err, errlen) == PGQ_OK ? 0 : -1;
+	return main_query(ps, name, sql, NULL, true, out, err, errlen) == PGQ_OK ? 0 : -1;
 }
 
 /* ---- databases (auto discovery) ---- */
@@ -314,8 +355,8 @@ static int db_exists(struct pgscrape *ps, const char *datname)
 {
 	PGresult *r;
 	char err[512];
-	if (main_query(ps, NULL, "SELECT 1 FROM pg_database WHERE datname = $1", datname, &r, err,
-		       sizeof err) != PGQ_OK)
+	if (main_query(ps, NULL, "SELECT 1 FROM pg_database WHERE datname = $1", datname, false, &r,
+		       err, sizeof err) != PGQ_OK)
 		return -1;
 	int n = PQntuples(r);
 	PQclear(r);
@@ -372,7 +413,13 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 		d->conn = NULL;
 		return scrape_fail(s, "database %s: %s", datname, err);
 	}
-	enum pgq_status st = pgconn_query(d->conn, name, sql, ps->deadline, out, err, sizeof err);
+	enum pgq_status st = PGQ_OK;
+	if (d->prefetched != t->scrapes) {
+		d->prefetched = t->scrapes;
+		st = pgconn_prefetch(d->conn, ps->deadline, err, sizeof err);
+	}
+	if (st == PGQ_OK)
+		st = pgconn_query(d->conn, name, sql, ps->deadline, out, err, sizeof err);
 	if (st == PGQ_OK)
 		return 0;
 	if (st == PGQ_CONNERR) {
@@ -388,6 +435,9 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 static void prune_dbs(struct pgscrape *ps)
 {
 	struct pgtarget *t = ps->t;
+	for (size_t i = 0; i < t->ndbs; i++)
+		if (t->dbs[i].conn)
+			pgconn_end_scrape(t->dbs[i].conn);
 	if (!ps->dbs_listed || ps->replay)
 		return;
 	for (size_t i = 0; i < t->ndbs;) {
@@ -444,8 +494,23 @@ void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo 
 	char err[512] = "";
 	bool ready = ready_main(&ps, err, sizeof err);
 	bool legacy_failed = false;
-	if (ready) {
+	if (ready && pgconn_prefetch(t->conn, ps.deadline, err, sizeof err) != PGQ_OK) {
+		/* As for a single query: a reused connection gets one fresh attempt. */
+		bool retry = ps.reused && mono_now() < ps.deadline;
+		pgconn_close(t->conn);
+		t->conn = NULL;
+		ps.retried = true;
+		ready = retry && open_main(&ps, err, sizeof err) &&
+			pgconn_set_timeout(t->conn, ps.deadline, err, sizeof err) == PGQ_OK;
+		if (!ready) {
+			pgconn_close(t->conn);
+			t->conn = NULL;
+			note_conn_error(t, "lost the connection to PostgreSQL", err);
+		}
+	}
+	if (ready)
 		ps.version = t->conn->version;
+	if (ready) {
 		if (!pg_disable_default_metrics) {
 			char lerr[512];
 			if (pg_legacy_collect(&ps, e, lerr, sizeof lerr) < 0) {
@@ -463,6 +528,8 @@ void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo 
 				ps.answered++;
 		}
 	}
+	if (t->conn)
+		pgconn_end_scrape(t->conn);
 	prune_dbs(&ps);
 	PQclear(ps.dbres);
 	free(ps.dbnames);

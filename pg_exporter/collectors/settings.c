@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../common/log.h"
@@ -126,14 +127,42 @@ int pg_setting_metric(const char *name, const char *setting, const char *unit, c
 	return 0;
 }
 
-static int settings_collect(struct scrape *s, struct expo *e)
+/* The settings as families, computed once per answer of the server. */
+struct setting {
+	char *metric;
+	char *help;
+	double value;
+};
+
+struct settings_list {
+	size_t n;
+	struct setting *items;
+};
+
+static void settings_list_free(void *p)
 {
-	PGresult *r;
-	int rc = pg_query(s, "settings", settings_sql, &r);
-	if (rc)
-		return rc;
-	rc = pg_expect_cols(s, r, 4, "settings");
-	for (int row = 0; rc == 0 && row < PQntuples(r); row++) {
+	struct settings_list *l = p;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].metric);
+		free(l->items[i].help);
+	}
+	free(l->items);
+	free(l);
+}
+
+static struct settings_list *settings_list_make(struct scrape *s, const PGresult *r)
+{
+	if (pg_expect_cols(s, r, 4, "settings"))
+		return NULL;
+	struct settings_list *l = calloc(1, sizeof *l);
+	if (l && PQntuples(r) > 0)
+		l->items = calloc((size_t)PQntuples(r), sizeof *l->items);
+	if (!l || (PQntuples(r) > 0 && !l->items)) {
+		free(l);
+		scrape_fail(s, "out of memory");
+		return NULL;
+	}
+	for (int row = 0; row < PQntuples(r); row++) {
 		char metric[320], help[320], err[256];
 		double v;
 		const char *name = pg_get_str(r, row, 0);
@@ -143,9 +172,61 @@ static int settings_collect(struct scrape *s, struct expo *e)
 			log_debug("skipping a setting", "setting", name, "err", err, NULL);
 			continue;
 		}
-		expo_add(e, expo_family(e, metric, METRIC_GAUGE, help, NULL), v, NULL);
+		struct setting *it = &l->items[l->n];
+		it->metric = strdup(metric);
+		it->help = strdup(help);
+		it->value = v;
+		if (!it->metric || !it->help) {
+			free(it->metric);
+			free(it->help);
+			settings_list_free(l);
+			scrape_fail(s, "out of memory");
+			return NULL;
+		}
+		l->n++;
 	}
-	PQclear(r);
+	return l;
+}
+
+/*
+ * What the values of pg_settings depend on, for our session: the
+ * configuration file (reloaded at pg_conf_load_time()) and, for
+ * in_hot_standby, recovery. Settings of the role, the database and the
+ * connection are fixed for the session, and the session's own SETs are
+ * read through reset_val.
+ */
+static const char settings_key_sql[] =
+	"SELECT pg_conf_load_time()::text || ' ' || pg_is_in_recovery()::text";
+
+static int settings_collect(struct scrape *s, struct expo *e)
+{
+	PGresult *k;
+	int rc = pg_query(s, "settings_key", settings_key_sql, &k);
+	if (rc)
+		return rc;
+	if (PQntuples(k) != 1 || PQnfields(k) != 1) {
+		PQclear(k);
+		return scrape_fail(s, "settings: unexpected answer to the configuration load time query");
+	}
+	/* The same key: the server would answer as last time; reuse that answer. */
+	struct settings_list *l = pg_cache_get(s, "settings", PQgetvalue(k, 0, 0));
+	bool fresh = false;
+	if (!l) {
+		PGresult *r;
+		rc = pg_query_once(s, "settings", settings_sql, &r);
+		if (rc == 0) {
+			l = settings_list_make(s, r);
+			PQclear(r);
+			rc = l ? COLLECT_OK : COLLECT_ERROR;
+			fresh = l != NULL;
+		}
+	}
+	for (size_t i = 0; l && i < l->n; i++)
+		expo_add(e, expo_family(e, l->items[i].metric, METRIC_GAUGE, l->items[i].help, NULL),
+			 l->items[i].value, NULL);
+	if (fresh)
+		pg_cache_put(s, "settings", PQgetvalue(k, 0, 0), l, settings_list_free);
+	PQclear(k);
 	return rc;
 }
 

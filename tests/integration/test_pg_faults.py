@@ -221,3 +221,40 @@ def test_unreachable_host_and_bad_port():
         assert up(m) == 0 and dt < 1.0
         r = http_get(e.port, "/metrics")
         assert r.status == 200
+
+
+def test_failing_query_does_not_take_the_pipeline_down():
+    """From the second scrape on the queries are pipelined; one failing (here: a revoked
+    privilege) must not make the others fail, and its recovery is seen."""
+    with exporter() as e:
+        srv.sql("REVOKE EXECUTE ON FUNCTION pg_ls_waldir() FROM pg_monitor")
+        try:
+            for _ in range(3):
+                m, _ = scrape(e)
+                assert up(m) == 1
+                assert m["pg_scrape_collector_success"].value(collector="wal") == 0
+                for c in ("settings", "stat_database", "stat_user_tables", "locks", "replication"):
+                    assert m["pg_scrape_collector_success"].value(collector=c) == 1, (c, e.log)
+                assert m["pg_settings_max_connections"].value() == 12
+            assert "permission denied for function pg_ls_waldir" in e.log
+        finally:
+            srv.sql("GRANT EXECUTE ON FUNCTION pg_ls_waldir() TO pg_monitor")
+        for _ in range(2):
+            m, _ = scrape(e)
+            assert m["pg_scrape_collector_success"].value(collector="wal") == 1
+            assert m["pg_wal_segments"].value() >= 1
+
+
+def test_settings_follow_a_configuration_reload():
+    """pg_settings is read again when the server reloads its configuration."""
+    with exporter() as e:
+        assert scrape(e)[0]["pg_settings_work_mem_bytes"].value() == 4 * 1024 * 1024
+        scrape(e)
+        srv.sql("ALTER SYSTEM SET work_mem = '8MB'; SELECT pg_reload_conf();")
+        try:
+            wait_for(lambda: scrape(e)[0]["pg_settings_work_mem_bytes"].value() == 8 * 1024 * 1024, 10,
+                     interval=0.2, what="the reloaded work_mem")
+        finally:
+            srv.sql("ALTER SYSTEM RESET work_mem; SELECT pg_reload_conf();")
+        wait_for(lambda: scrape(e)[0]["pg_settings_work_mem_bytes"].value() == 4 * 1024 * 1024, 10,
+                 interval=0.2, what="work_mem back")

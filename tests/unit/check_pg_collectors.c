@@ -361,7 +361,7 @@ END_TEST
 
 START_TEST(test_settings_collector_skips_bad_rows)
 {
-	struct run_result r = RUN(collector_settings, 150000,
+	struct run_result r = RUN(collector_settings, 150000, { "settings_key", NULL, "key\n2024-01-01 f\n" },
 				  { "settings", NULL,
 				    "name\tsetting\tunit\tvartype\nmax_connections\t30\t\tinteger\n"
 				    "weird\t1\tparsecs\tinteger\nshared_buffers\t2048\t8kB\tinteger\n" });
@@ -445,7 +445,7 @@ static const struct {
 	{ &collector_stat_progress_vacuum, "stat_progress_vacuum", "d\tr\tp1\npg\tt\t1\n" },
 	{ &collector_replication_slots, "replication_slots", "slot_name\tdatabase\tactive\tdiff\tslot_type\tcurrent\tflush\tsafe\tstatus\ns\t\\N\tmaybe\t1\tphysical\t1\t1\t1\treserved\n" },
 	{ &collector_stat_replication, "stat_replication", "a\tb\tc\td\te\tf\nx\ty\tz\tw\t1\tNaNa\n" },
-	{ &collector_settings, "settings", "name\tsetting\n" },
+	{ &collector_settings, "settings_key", "a\tb\n1\t2\n" },
 	{ &collector_database_wraparound, "database_wraparound", "d\tx\tm\npg\told\t1\n" },
 	{ &collector_long_running_transactions, "long_running_transactions", "n\tage\n-\t1\n" },
 	{ &collector_postmaster, "postmaster", "t\nnever\n" },
@@ -456,7 +456,7 @@ static const struct {
 	{ &collector_stat_statements, "stat_statements", "u\td\tq\tcalls\tsec\trows\tr\tw\nu\td\t1\t1\tslow\t1\t1\t1\n" },
 	/* A failed query (table NULL). */
 	{ &collector_stat_database, "stat_database", NULL },
-	{ &collector_settings, "settings", NULL },
+	{ &collector_settings, "settings_key", NULL },
 	{ &collector_stat_user_tables, "stat_user_tables", NULL },
 };
 
