@@ -22,10 +22,17 @@ Then the same with 1,000 and 10,000 tables in the database, fewer scrapes.
 table statistics among others); "ours/0.11-set" runs only the collectors
 matching 0.11.1's families, which is the like-for-like comparison. The ratio
 columns are upstream / ours. Absolute times depend on the machine; the
-ratios are the result.
+ratios are the result. Ratio columns are upstream / ours (above 1: ours
+does less).
+
+With --upstream-020 PATH a postgres_exporter 0.20 built from source joins
+as a fourth column (Debian has only 0.11.1); build it with
+    git -C <postgres_exporter clone> archive v0.20.1 | tar -x -C /tmp/pe020
+    cd /tmp/pe020 && go build -o postgres_exporter ./cmd/postgres_exporter
 
 Usage: bench/pg_bench.py [--rounds 5] [--per-round 60] [--tables 1000,10000]
                          [--table-scrapes 10] [--upstream PATH] [--ours PATH]
+                         [--upstream-020 PATH]
 """
 
 import argparse
@@ -163,14 +170,20 @@ def ratio(a, b):
     return f"{a / b:.1f}x" if b > 0 else "n/a"
 
 
+# Ratio columns: (numerator, denominator) by target name.
+RATIOS = [("upstream 0.11.1", "ours"), ("upstream 0.11.1", "ours/0.11-set"), ("upstream 0.20", "ours")]
+
+
 def table(rows, targets):
-    names = [t.name for t in targets]
-    head = ["", *names, *(f"{targets[0].name}/{n}" for n in names[1:])]
+    by = {t.name: t for t in targets}
+    ratios = [(a, b) for a, b in RATIOS if a in by and b in by]
+    head = ["", *(t.name for t in targets), *(f"{a} / {b}" for a, b in ratios)]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for label, getter, show in rows:
-        vals = [getter(t) for t in targets]
-        print("| " + " | ".join([label, *(show(v) for v in vals), *(ratio(vals[0], v) for v in vals[1:])]) + " |")
+        vals = {t.name: getter(t) for t in targets}
+        print("| " + " | ".join([label, *(show(vals[t.name]) for t in targets),
+                                 *(ratio(vals[a], vals[b]) for a, b in ratios)]) + " |")
 
 
 def create_tables(srv, have, want):
@@ -190,6 +203,7 @@ def main():
     ap.add_argument("--table-scrapes", type=int, default=10)
     ap.add_argument("--upstream", default="/usr/bin/prometheus-postgres-exporter")
     ap.add_argument("--ours", default=os.path.join(ROOT, "bin", "pg_exporter"))
+    ap.add_argument("--upstream-020", default="")
     args = ap.parse_args()
     for p in (args.upstream, args.ours):
         if not os.path.exists(p):
@@ -199,14 +213,17 @@ def main():
     targets = []
     try:
         pm = srv.postmaster_pid()
-        env = {"DATA_SOURCE_NAME": srv.dsn_uri()}
-        # upstream's driver sets no application_name; ours gets one per instance to tell them apart
+        def env(app):
+            # each exporter's backends carry their own application_name, to tell them apart
+            return {"DATA_SOURCE_NAME": srv.dsn_uri(extra=f"sslmode=disable&application_name={app}")}
         targets = [
-            Target("upstream 0.11.1", [args.upstream], env, ""),
-            Target("ours", [args.ours], dict(env, DATA_SOURCE_NAME=srv.dsn_uri(extra="sslmode=disable&application_name=pgx_default")), "pgx_default"),
-            Target("ours/0.11-set", [args.ours, "--collector.disable-defaults"] + [f"--collector.{c}" for c in UPSTREAM_SET],
-                   dict(env, DATA_SOURCE_NAME=srv.dsn_uri(extra="sslmode=disable&application_name=pgx_set")), "pgx_set"),
+            Target("upstream 0.11.1", [args.upstream], env("up011"), "up011"),
+            Target("ours", [args.ours], env("pgx_default"), "pgx_default"),
+            Target("ours/0.11-set", [args.ours, "--collector.disable-defaults"] +
+                   [f"--collector.{c}" for c in UPSTREAM_SET], env("pgx_set"), "pgx_set"),
         ]
+        if args.upstream_020:
+            targets.append(Target("upstream 0.20", [args.upstream_020], env("up020"), "up020"))
         for t in targets:  # warm up: connections, prepared statements, caches
             for _ in range(5):
                 t.fetch()
@@ -221,6 +238,10 @@ def main():
             ("server CPU per scrape (cluster)", lambda t: t.server / t.n, fmt_ms),
             ("server CPU per scrape (its backends)", lambda t: t.backend / t.n, fmt_ms),
             ("RSS after run", lambda t: mem_kb(t.proc.pid, "VmRSS") / 1024, lambda v: f"{v:.1f} MiB"),
+            ("  of which anonymous (heap, stacks)", lambda t: mem_kb(t.proc.pid, "RssAnon") / 1024,
+             lambda v: f"{v:.1f} MiB"),
+            ("  of which file-backed (code of the binary and libraries)",
+             lambda t: mem_kb(t.proc.pid, "RssFile") / 1024, lambda v: f"{v:.1f} MiB"),
             ("peak RSS", lambda t: mem_kb(t.proc.pid, "VmHWM") / 1024, lambda v: f"{v:.1f} MiB"),
             ("scrape time (median)", lambda t: statistics.median(t.lat), fmt_ms),
             ("page size", lambda t: t.size / 1024, lambda v: f"{v:.0f} KiB"),
@@ -242,6 +263,7 @@ def main():
                 ("exporter CPU per scrape", lambda t: t.cpu / t.n, fmt_ms),
                 ("server CPU per scrape (cluster)", lambda t: t.server / t.n, fmt_ms),
                 ("peak RSS", lambda t: mem_kb(t.proc.pid, "VmHWM") / 1024, lambda v: f"{v:.1f} MiB"),
+                ("anonymous RSS", lambda t: mem_kb(t.proc.pid, "RssAnon") / 1024, lambda v: f"{v:.1f} MiB"),
                 ("page size", lambda t: t.size / 1024, lambda v: f"{v:.0f} KiB"),
             ], targets)
     finally:
