@@ -555,6 +555,15 @@ enum pgq_status pgconn_query(struct pgconn *c, const char *name, const char *sql
 	return pgconn_query_ex(c, name, sql, deadline, true, out, err, errlen);
 }
 
+/* Nothing is sent once the scrape is over: the connection stays usable. */
+static bool too_late(double deadline, char *err, size_t errlen)
+{
+	if (mono_now() < deadline)
+		return false;
+	snprintf(err, errlen, "the scrape deadline passed before the query was sent");
+	return true;
+}
+
 enum pgq_status pgconn_query_ex(struct pgconn *c, const char *name, const char *sql,
 				double deadline, bool rec, PGresult **out, char *err, size_t errlen)
 {
@@ -568,6 +577,8 @@ enum pgq_status pgconn_query_ex(struct pgconn *c, const char *name, const char *
 			return (enum pgq_status)st;
 		}
 	}
+	if (too_late(deadline, err, errlen))
+		return PGQ_LATE;
 	struct prepared *p = name ? find_prepared(c, name) : NULL;
 	bool unnamed = !name || (p && p->hash != h);
 	if (!unnamed && !p) {
@@ -720,6 +731,8 @@ enum pgq_status pgconn_query1(struct pgconn *c, const char *sql, const char *par
 			      PGresult **out, char *err, size_t errlen)
 {
 	*out = NULL;
+	if (too_late(deadline, err, errlen))
+		return PGQ_LATE;
 	if (!PQsendQueryParams(c->pg, sql, 1, NULL, &param, NULL, NULL, 0)) {
 		copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
 		return PGQ_CONNERR;
@@ -729,6 +742,8 @@ enum pgq_status pgconn_query1(struct pgconn *c, const char *sql, const char *par
 
 enum pgq_status pgconn_ping(struct pgconn *c, double deadline, char *err, size_t errlen)
 {
+	if (too_late(deadline, err, errlen))
+		return PGQ_LATE;
 	if (!PQsendQuery(c->pg, "")) {
 		copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);
 		return PGQ_CONNERR;
@@ -741,6 +756,8 @@ enum pgq_status pgconn_set_timeout(struct pgconn *c, double deadline, char *err,
 	long st = timeout_for(deadline);
 	if (st == c->stmt_timeout_ms)
 		return PGQ_OK;
+	if (too_late(deadline, err, errlen))
+		return PGQ_LATE;
 	char sql[128];
 	snprintf(sql, sizeof sql, "SET statement_timeout = %ld; SET lock_timeout = %d", st,
 		 st < LOCK_TIMEOUT_MS ? (int)st : LOCK_TIMEOUT_MS);

@@ -140,6 +140,7 @@ enum pgq_status {
 	PGQ_OK = 0,
 	PGQ_SQLERR = 1, /* the server answered with an error; the connection is fine */
 	PGQ_CONNERR = 2, /* connection broken or deadline passed: close it */
+	PGQ_LATE = 3, /* the deadline passed before anything was sent; the connection is fine */
 };
 
 struct prepared;

@@ -155,6 +155,8 @@ static bool ready_main(struct pgscrape *ps, char *err, size_t errlen)
 		enum pgq_status st = pgconn_set_timeout(t->conn, ps->deadline, err, errlen);
 		if (st == PGQ_OK)
 			return true;
+		if (st == PGQ_LATE)
+			return false;
 		if (st == PGQ_SQLERR) {
 			note_conn_error(t, "could not set statement_timeout", err);
 			return false;
@@ -183,6 +185,8 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 		enum pgq_status st =
 			param ? pgconn_query1(ps->t->conn, sql, param, ps->deadline, out, err, errlen)
 			      : pgconn_query_ex(ps->t->conn, name, sql, ps->deadline, record, out, err, errlen);
+		if (st == PGQ_LATE)
+			return st;
 		if (st != PGQ_CONNERR) {
 			ps->answered++;
 			return st;
@@ -392,7 +396,7 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 		d->conn = pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, ps->deadline), err,
 				      sizeof err);
 		if (!d->conn) {
-			if (db_exists(ps, datname) == 0) {
+			if (mono_now() < ps->deadline && db_exists(ps, datname) == 0) {
 				log_debug("database dropped since discovery", "datname", datname, NULL);
 				return COLLECT_NODATA;
 			}
@@ -403,14 +407,13 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 		}
 		d->backoff = 0;
 		d->next_attempt = 0;
-		if (pgconn_set_timeout(d->conn, ps->deadline, err, sizeof err) != PGQ_OK) {
+	}
+	enum pgq_status ts = pgconn_set_timeout(d->conn, ps->deadline, err, sizeof err);
+	if (ts != PGQ_OK) {
+		if (ts != PGQ_LATE) {
 			pgconn_close(d->conn);
 			d->conn = NULL;
-			return scrape_fail(s, "database %s: %s", datname, err);
 		}
-	} else if (pgconn_set_timeout(d->conn, ps->deadline, err, sizeof err) != PGQ_OK) {
-		pgconn_close(d->conn);
-		d->conn = NULL;
 		return scrape_fail(s, "database %s: %s", datname, err);
 	}
 	enum pgq_status st = PGQ_OK;
@@ -524,7 +527,7 @@ void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo 
 			enum pgq_status st = pgconn_ping(t->conn, ps.deadline, err, sizeof err);
 			if (st == PGQ_CONNERR)
 				drop_main(&ps, err);
-			else
+			else if (st != PGQ_LATE)
 				ps.answered++;
 		}
 	}
