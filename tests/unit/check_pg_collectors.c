@@ -6,6 +6,7 @@
  * missing columns, failed queries) that must fail the collector cleanly.
  * The test server is PostgreSQL 15; these cover the other versions.
  */
+#include "../../pg_exporter/collectors.h"
 #include "pg_test.h"
 #include "unit.h"
 
@@ -471,6 +472,38 @@ START_TEST(test_broken_replies)
 }
 END_TEST
 
+START_TEST(test_settings_reply_too_short)
+{
+	struct run_result r = RUN(collector_settings, 150000, { "settings_key", NULL, "k\n1 f\n" },
+				  { "settings", NULL, "name\tsetting\nmax_connections\t1\n" });
+	ck_assert_int_eq(r.rc, COLLECT_ERROR);
+	ck_assert_ptr_nonnull(strstr(r.err, "columns"));
+	ck_assert_int_eq(count_samples(r.text, "pg_settings_"), 0);
+	free(r.text);
+}
+END_TEST
+
+/* Every collector: a server that answers nothing fails it cleanly (or, when the
+ * server version rules the query out, it asks nothing and succeeds). */
+START_TEST(test_every_collector_without_answers)
+{
+	for (size_t i = 0; i < pg_ncollectors; i++) {
+		const struct collector_def *def = pg_collectors[i];
+		struct replay rp = { NULL, 0, { { 0 } }, { { 0 } }, 0 };
+		struct run_result r = run_pg_collector(def, 150000, &rp, NULL);
+		if (rp.nasked == 0) {
+			ck_assert_msg(r.rc == COLLECT_OK, "%s: rc %d without a query", def->name, r.rc);
+			ck_assert_msg(count_samples(r.text, "pg_") == 0, "%s: samples without a query", def->name);
+		} else {
+			ck_assert_msg(r.rc == COLLECT_ERROR, "%s: rc %d", def->name, r.rc);
+			ck_assert_msg(strstr(r.err, "no recorded result") != NULL, "%s: %s", def->name, r.err);
+		}
+		free(r.text);
+	}
+	ck_assert_uint_eq(pg_ncollectors, 26);
+}
+END_TEST
+
 START_TEST(test_per_database_tables)
 {
 	static const struct canned answers[] = {
@@ -571,6 +604,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_per_database_tables);
 	tcase_add_test(tc, test_short_version);
 	tcase_add_test(tc, test_legacy_conflicts);
+	tcase_add_test(tc, test_settings_reply_too_short);
+	tcase_add_test(tc, test_every_collector_without_answers);
 	tcase_add_loop_test(tc, test_broken_replies, 0, (int)(sizeof broken / sizeof broken[0]));
 	suite_add_tcase(s, tc);
 	return s;
