@@ -173,6 +173,9 @@ def test_max_connections_exhausted():
 def test_database_dropped_while_discovered():
     srv.sql("CREATE DATABASE doomed")
     srv.sql("CREATE TABLE victim(a int); INSERT INTO victim VALUES (1);", db="doomed")
+    # the inserting backend flushes its statistics as it exits, a moment after psql
+    wait_for(lambda: srv.sql("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'victim'",
+                             db="doomed").strip() == "1", 10, what="victim's statistics")
     with exporter(["--auto-discover-databases"]) as e:
         m, _ = scrape(e)
         assert m["pg_stat_user_tables_n_tup_ins"].value(datname="doomed", relname="victim") == 1

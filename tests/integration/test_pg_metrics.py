@@ -65,6 +65,11 @@ def _setup():
     vacuumer.send("SET vacuum_cost_delay = 100; SET vacuum_cost_limit = 1; VACUUM vac_t;")
     wait_for(lambda: srv.sql("SELECT count(*) FROM pg_stat_progress_vacuum").strip() == "1", 20,
              what="VACUUM to show in pg_stat_progress_vacuum")
+    # Backends flush their table statistics when they exit, a moment after psql did.
+    wait_for(lambda: srv.sql("SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 't1'").strip() == "1000"
+             and srv.sql("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'orders'").strip() == "50"
+             and srv.sql("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'other'", db="db2").strip() == "2",
+             10, what="the table statistics of the setup")
     wait_for(lambda: srv.sql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").strip() == "1",
              30, what="the standby to stream")
     wait_for(lambda: srv.sql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' "
