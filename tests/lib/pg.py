@@ -74,10 +74,14 @@ class PgServer:
         self.settings.update(settings or {})
         self.hba_extra = list(hba_extra)
         self.frozen = False
-        if primary:
-            self._basebackup(primary, slot)
-        else:
-            self._initdb()
+        try:
+            if primary:
+                self._basebackup(primary, slot)
+            else:
+                self._initdb()
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
 
     @classmethod
     def standby(cls, primary, slot):
