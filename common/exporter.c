@@ -182,12 +182,16 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 		if (selected ? !selected[i] : !c->enabled)
 			continue;
 		struct scrape s = { .rq = rq, .collector = c, .target = target };
-		pthread_mutex_lock(&c->lock);
+		/* A slow target must not hold up another target's scrape of a concurrent collector. */
+		if (!c->def->concurrent)
+			pthread_mutex_lock(&c->lock);
 		s.state = c->state;
 		uint64_t t0 = mono_ns();
 		int rc = c->def->collect(&s, e);
 		/* From whole nanoseconds, as Go's Duration.Seconds(): a short decimal. */
 		double dt = (double)(mono_ns() - t0) / 1e9;
+		if (c->def->concurrent)
+			pthread_mutex_lock(&c->lock);
 		fdcache_sweep(c->fds);
 		if (rc == COLLECT_OK && expo_status(e)) {
 			rc = COLLECT_ERROR;

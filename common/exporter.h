@@ -53,6 +53,13 @@ struct collector_def {
 	/* Append this scrape's families to e; returns COLLECT_*. */
 	int (*collect)(struct scrape *s, struct expo *e);
 	void (*fini)(void *state);
+	/*
+	 * collect() may run for several scrapes at once (different targets of a
+	 * multi-target exporter): the framework then holds the instance's mutex
+	 * only for its bookkeeping, not during collect(). Such a collector must
+	 * not modify its state nor use scrape_buf()/scrape_read().
+	 */
+	bool concurrent;
 };
 
 /* Per-instance bookkeeping, owned by the framework. */

@@ -1,0 +1,456 @@
+/*
+ * pg_exporter: shared declarations of the connection layer, the data source
+ * handling and the helpers collectors use to run queries.
+ *
+ * A target is one PostgreSQL server the exporter scrapes: the default one
+ * from DATA_SOURCE_NAME (or DATA_SOURCE_URI/USER/PASS), or one named by
+ * /probe?target=. Each target keeps one persistent connection, reused across
+ * scrapes, plus one per other database when --auto-discover-databases asks for
+ * table statistics of every database. A target's mutex is held for its whole
+ * scrape; different targets are scraped concurrently.
+ */
+#ifndef PG_EXPORTER_PG_H
+#define PG_EXPORTER_PG_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/exporter.h"
+#include "../common/expo.h"
+
+/* ---- flags shared with the collectors (written only at start-up) ---- */
+
+extern bool pg_disable_default_metrics;
+extern bool pg_auto_discover;
+extern const char *pg_metric_prefix;
+extern double pg_collection_timeout;
+
+/* Comma-separated list flags, split at start-up. */
+struct namelist {
+	size_t n;
+	char **names;
+};
+
+extern struct namelist pg_exclude_databases;
+extern struct namelist pg_include_databases;
+
+/* Split s on commas into l (empty items kept, as Go's strings.Split). */
+int namelist_split(struct namelist *l, const char *s, bool trim_and_drop_empty);
+bool namelist_has(const struct namelist *l, const char *name);
+void namelist_free(struct namelist *l);
+
+/* ---- data source names (dsn.c) ---- */
+
+/*
+ * A parsed connection string: libpq keyword/value pairs (from
+ * PQconninfoParse) plus the pieces we log. The password lives only in the
+ * values array and is never printed.
+ */
+struct pgdsn {
+	size_t n;
+	char **keys;
+	char **vals;
+	char *safe; /* "host:port/dbname" for logs, no credentials */
+	char *fingerprint; /* upstream's `server` label: host:port */
+};
+
+/*
+ * Parse a DSN (URI "postgresql://..." or "key=value ..."). Returns 0, or -1
+ * with a message in err that never contains any part of the input (libpq's
+ * own messages may quote the password).
+ */
+int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen);
+
+/*
+ * Parse a /probe target as upstream does: a URI, else key=value pairs, else
+ * "host:port/db?params" with postgresql:// prepended.
+ */
+int pgdsn_parse_target(struct pgdsn *d, const char *target, char *err, size_t errlen);
+
+/* Set (or replace) a keyword. Returns 0 or -1 on allocation failure. */
+int pgdsn_set(struct pgdsn *d, const char *key, const char *val);
+
+/* Value of a keyword, or NULL. */
+const char *pgdsn_get(const struct pgdsn *d, const char *key);
+
+/* Deep copy. Returns 0 or -1. */
+int pgdsn_copy(struct pgdsn *dst, const struct pgdsn *src);
+
+/* Recompute safe and fingerprint after keywords changed. Returns 0 or -1. */
+int pgdsn_describe(struct pgdsn *d);
+
+void pgdsn_free(struct pgdsn *d);
+
+/*
+ * The default data source from the environment, as upstream reads it:
+ * DATA_SOURCE_NAME (first of a comma-separated list) wins; else
+ * DATA_SOURCE_URI[_FILE] with DATA_SOURCE_USER[_FILE] and
+ * DATA_SOURCE_PASS[_FILE] (file contents trimmed). Returns 1 with *d filled,
+ * 0 when no data source is configured, -1 with err on failure.
+ */
+int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen);
+
+/*
+ * Replace every occurrence of secret in msg (and its percent-encoded form)
+ * by "******". Safe with secret NULL or empty.
+ */
+void pg_redact(char *msg, const char *secret);
+
+/* ---- configuration file (config.c) ---- */
+
+struct auth_module {
+	char *name;
+	char *type;
+	char *username;
+	char *password;
+	size_t noptions;
+	char **opt_keys;
+	char **opt_vals;
+};
+
+struct pgconfig {
+	size_t nmodules;
+	struct auth_module *modules;
+};
+
+/*
+ * Load --config.file. Returns 0, -ENOENT when the file does not exist, or
+ * -1 with a one-line message in err (syntax error, unknown key, bad type).
+ */
+int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen);
+
+/* Parse YAML text (for tests and pgconfig_load). Same returns. */
+int pgconfig_parse(struct pgconfig *c, const char *text, size_t len, char *err, size_t errlen);
+
+const struct auth_module *pgconfig_module(const struct pgconfig *c, const char *name);
+void pgconfig_free(struct pgconfig *c);
+
+/*
+ * Apply an auth module to a DSN as upstream's ConfigureTarget: userpass
+ * username/password replace the target's, options become keywords.
+ */
+int auth_module_apply(const struct auth_module *m, struct pgdsn *d);
+
+/* ---- connections (conn.c) ---- */
+
+enum pgq_status {
+	PGQ_OK = 0,
+	PGQ_SQLERR = 1, /* the server answered with an error; the connection is fine */
+	PGQ_CONNERR = 2, /* connection broken or deadline passed: close it */
+	PGQ_LATE = 3, /* the deadline passed before anything was sent; the connection is fine */
+};
+
+struct prepared;
+struct planned;
+
+/* One open connection to one database. */
+struct pgconn {
+	PGconn *pg;
+	int version; /* server_version_num */
+	char *version_str; /* SELECT version(), for pg_static */
+	char *dbname; /* current_database() */
+	long stmt_timeout_ms; /* statement_timeout currently set in the session */
+	struct prepared *prep;
+	size_t nprep;
+	const char *secret; /* password, for redacting error messages (not owned) */
+	/*
+	 * The prepared statements the last scrape ran, in order: the next
+	 * scrape sends them all at once (libpq pipeline mode) and the
+	 * collectors pick their results up, one round trip instead of one
+	 * per query.
+	 */
+	struct planned *plan;
+	size_t nplan;
+	struct planned *rec; /* this scrape's, becoming the next plan */
+	size_t nrec, caprec;
+	/* One value kept across scrapes under a key (pg_settings). */
+	char *cache_name;
+	char *cache_key;
+	void *cache_val;
+	void (*cache_free)(void *);
+};
+
+/*
+ * Connect to d (dbname replaced by dbname when not NULL) before the
+ * monotonic deadline, without blocking past it. Sets application_name
+ * (unless the DSN has one), statement and lock timeouts, and reads the
+ * server version. Returns a connection, or NULL with a redacted message in
+ * err.
+ */
+struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double deadline,
+			   char *err, size_t errlen);
+
+/*
+ * Run sql (a statement prepared once per connection under name) and wait
+ * for its result until deadline. Returns PGQ_OK with *out (caller frees with
+ * PQclear), PGQ_SQLERR with a message, or PGQ_CONNERR (the caller must
+ * close the connection). On a timeout the query is cancelled in the
+ * background.
+ */
+enum pgq_status pgconn_query(struct pgconn *c, const char *name, const char *sql,
+			     double deadline, PGresult **out, char *err, size_t errlen);
+
+/*
+ * As pgconn_query; record false keeps the query out of the next scrape's
+ * pipeline (for queries a scrape runs only sometimes).
+ */
+enum pgq_status pgconn_query_ex(struct pgconn *c, const char *name, const char *sql,
+				double deadline, bool record, PGresult **out, char *err,
+				size_t errlen);
+
+/*
+ * Send the statements the previous scrape ran, pipelined, and keep their
+ * results for pgconn_query. Returns PGQ_OK (also when there is nothing to
+ * send) or PGQ_CONNERR.
+ */
+enum pgq_status pgconn_prefetch(struct pgconn *c, double deadline, char *err, size_t errlen);
+
+/* End of a scrape: what ran becomes the next plan; unused results are dropped. */
+void pgconn_end_scrape(struct pgconn *c);
+
+/* Run a one-parameter query, unprepared. Same returns as pgconn_query. */
+enum pgq_status pgconn_query1(struct pgconn *c, const char *sql, const char *param,
+			      double deadline, PGresult **out, char *err, size_t errlen);
+
+/* An empty query: proves the server answers. */
+enum pgq_status pgconn_ping(struct pgconn *c, double deadline, char *err, size_t errlen);
+
+/* Keep statement_timeout in step with the time a scrape has left. */
+enum pgq_status pgconn_set_timeout(struct pgconn *c, double deadline, char *err, size_t errlen);
+
+/*
+ * True if an idle connection is known to be dead (the server closed it, e.g.
+ * on restart): checked without a round trip.
+ */
+bool pgconn_dead(struct pgconn *c);
+
+void pgconn_close(struct pgconn *c);
+
+/* Wait (briefly) for background cancel requests at shutdown. */
+void pgconn_shutdown(void);
+
+/* ---- targets (target.c) ---- */
+
+struct dbconn {
+	char *datname;
+	struct pgconn *conn;
+	double next_attempt; /* backoff after a failed connect */
+	double backoff;
+	bool seen; /* discovered in the current scrape */
+	uint64_t prefetched; /* scrape number of the last pipelined prefetch */
+	char last_err[512]; /* why the last connection attempt failed */
+};
+
+struct pgtarget {
+	pthread_mutex_t lock; /* held for a whole scrape of this target */
+	struct pgdsn dsn;
+	char *key; /* registry key for probe targets */
+	struct pgconn *conn;
+	double next_attempt; /* no new connection attempt before this (backoff) */
+	double backoff;
+	char last_err[512];
+	bool was_up;
+	/* legacy exporter metrics of this target */
+	uint64_t scrapes;
+	double last_duration;
+	bool last_error;
+	/* per-database connections (auto discovery) */
+	struct dbconn *dbs;
+	size_t ndbs;
+	double last_used; /* monotonic, for evicting idle probe targets */
+	int users; /* scrapes holding a reference (registry lock) */
+};
+
+/* Make a target for d (copied). Returns NULL on allocation failure. */
+struct pgtarget *pgtarget_new(const struct pgdsn *d, const char *key);
+void pgtarget_free(struct pgtarget *t);
+
+/*
+ * The probe target registry: find or create the target for key, taking a
+ * reference. Returns NULL on allocation failure.
+ */
+struct pgtarget *probe_target_get(const char *key, const struct pgdsn *d);
+void probe_target_put(struct pgtarget *t);
+void probe_targets_free(void);
+
+/* ---- one scrape (scrape.c) ---- */
+
+/*
+ * Replays recorded results instead of querying a server (unit tests):
+ * returns a result for the named query, or NULL for "query failed".
+ */
+typedef PGresult *(*pg_replay_fn)(void *ctx, const char *datname, const char *name,
+				  const char *sql);
+
+/* What collectors get in s->target. */
+struct pgscrape {
+	struct pgtarget *t;
+	const struct request *rq;
+	double deadline; /* monotonic seconds */
+	int version; /* server_version_num of the main connection */
+	bool conn_lost; /* a connection failed or timed out during this scrape */
+	bool reused; /* the main connection was opened by an earlier scrape */
+	bool retried; /* already reconnected once in this scrape */
+	int answered; /* queries the server answered (success or SQL error) */
+	/* databases listed by pg_databases() for this scrape */
+	bool dbs_listed;
+	const char **dbnames;
+	size_t ndbnames;
+	PGresult *dbres;
+	pg_replay_fn replay;
+	void *replay_ctx;
+	const char *replay_dbname;
+};
+
+/*
+ * Run a query on the target's main connection. Returns 0 with *out (free
+ * with PQclear) or COLLECT_ERROR with s->err set. name identifies the
+ * prepared statement and must be stable for a given sql.
+ */
+int pg_query(struct scrape *s, const char *name, const char *sql, PGresult **out);
+
+/* As pg_query, for a query this collector runs only on some scrapes (not pipelined). */
+int pg_query_once(struct scrape *s, const char *name, const char *sql, PGresult **out);
+
+/*
+ * A value kept on the main connection across scrapes under key (dropped
+ * with the connection): pg_cache_get returns it (borrowed) if name and key
+ * match, pg_cache_put takes ownership of val (freed with free_fn).
+ */
+void *pg_cache_get(struct scrape *s, const char *name, const char *key);
+void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val,
+		  void (*free_fn)(void *));
+
+/*
+ * The databases whose table statistics are collected: the connected one,
+ * plus with --auto-discover-databases every other database that accepts
+ * connections, filtered by --include-databases/--exclude-databases.
+ * *n is set to the count; names stay valid for the scrape.
+ */
+int pg_databases(struct scrape *s, const char *const **names, size_t *n);
+
+/*
+ * Run a query in database datname (the main connection when it is the
+ * connected database, else a persistent per-database connection). Returns
+ * 0 with *out, COLLECT_NODATA if the database has gone (dropped since
+ * discovery), or COLLECT_ERROR with s->err.
+ */
+int pg_query_db(struct scrape *s, const char *datname, const char *name, const char *sql,
+		PGresult **out);
+
+/* The main connection's server_version_num (0 if unknown). */
+int pg_version(const struct scrape *s);
+
+/* The connected database's name. */
+const char *pg_dbname(const struct scrape *s);
+
+/*
+ * Value accessors for text-format results. pg_get_double returns 0 with
+ * *out, 1 when the value is NULL (out untouched), -1 when it is not a
+ * number (booleans t/f read as 1/0).
+ */
+int pg_get_double(const PGresult *r, int row, int col, double *out);
+/* The string at (row, col), "" when NULL. */
+const char *pg_get_str(const PGresult *r, int row, int col);
+bool pg_is_null(const PGresult *r, int row, int col);
+
+/*
+ * Check the result has at least ncols columns; otherwise fail the scrape
+ * with a message naming the query. Returns 0 or COLLECT_ERROR.
+ */
+int pg_expect_cols(struct scrape *s, const PGresult *r, int ncols, const char *what);
+
+/* Fail with a message about a non-numeric value in column col. */
+int pg_bad_value(struct scrape *s, const PGresult *r, int row, int col);
+
+/* How a NULL value is exported. */
+enum pg_null {
+	PGN_ZERO, /* as 0 (upstream's sql.Null* zero values) */
+	PGN_SKIP, /* the series is left out */
+};
+
+/* One value column of a result and the family it feeds. */
+struct pg_col {
+	const char *name; /* full metric name */
+	enum metric_type type;
+	const char *help;
+	double scale; /* multiply by this; negative: divide by -scale (0 means 1) */
+	enum pg_null null;
+};
+
+/*
+ * Emit a result set: the first nlabels columns (nlabels = length of the
+ * NULL-terminated labels) are label values (NULL becomes null_label), the
+ * next ncols columns are values for cols[]. Returns 0, or COLLECT_ERROR
+ * when the result has too few columns or a value is not a number.
+ */
+int pg_emit_table(struct scrape *s, struct expo *e, const PGresult *r, const char *const *labels,
+		  const char *null_label, const struct pg_col *cols, size_t ncols);
+
+/*
+ * Run a per-table query (labels datname, schemaname, relname first) in
+ * every database pg_databases() lists. A database dropped since discovery
+ * is skipped; any other failure fails the collector after the remaining
+ * databases were collected.
+ */
+int pg_collect_per_database(struct scrape *s, struct expo *e, const char *name, const char *sql,
+			    const struct pg_col *cols, size_t ncols);
+
+/* v scaled as pg_col.scale says (division keeps upstream's exact results). */
+double pg_scale(double v, double scale);
+
+/* Query then pg_emit_table; the result is freed. */
+int pg_query_emit(struct scrape *s, struct expo *e, const char *name, const char *sql,
+		  const char *const *labels, const char *null_label, const struct pg_col *cols,
+		  size_t ncols);
+
+/*
+ * Append s as an SQL string literal (quotes doubled; the server runs with
+ * standard_conforming_strings, the default since 9.1). Returns 0 or -1.
+ */
+int pg_append_literal(struct buf *b, const char *s);
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* upstream's short_version from version(): "15.4.0". Returns 0 or -1. */
+int pg_short_version(const char *version, char *out, size_t outlen);
+
+/* The metrics handler for the telemetry path and the /probe handler. */
+int pg_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+
+/* Set up the default target and the configuration; see main.c. */
+int pg_setup(char *err, size_t errlen);
+void pg_teardown(void);
+
+/* The loaded --config.file (never NULL after pg_setup). */
+extern struct pgconfig pg_config;
+extern bool pg_config_ok;
+extern double pg_config_loaded_at;
+
+/* Constant labels from --constantLabels. */
+extern struct namelist pg_const_label_names;
+extern struct namelist pg_const_label_values;
+
+/* The legacy exporter part: pg_static and pg_stat_database_conflicts. */
+int pg_legacy_collect(struct pgscrape *ps, struct expo *e, char *err, size_t errlen);
+
+/* A query of the legacy part on the main connection. Returns 0 or -1 with err. */
+int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGresult **out,
+		    char *err, size_t errlen);
+
+/*
+ * Label names and values: base ones followed by --constantLabels. names is
+ * NULL-terminated; returns the number of labels. cap counts the NULL.
+ */
+size_t pg_const_labels(const char **names, const char **values, size_t cap,
+		       const char *const *base_names, const char *const *base_values);
+
+/* Run a whole scrape of target t into e (used by both handlers). */
+void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo *e,
+		      bool self_metrics);
+
+#endif

@@ -1,0 +1,144 @@
+"""pg_exporter's command line: --help agrees with man/pg_exporter.1, bad
+flags/environment/configuration exit 2 with one line, and the exporter runs
+without any data source. No PostgreSQL needed."""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from harness import BINDIR, ROOT, Exporter, Skip  # noqa: E402
+
+PG = os.path.join(BINDIR, "pg_exporter")
+MAN = os.path.join(ROOT, "man", "pg_exporter.1")
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("DATA_SOURCE_", "PG_EXPORTER_"))}
+
+
+def run(args, env=None, timeout=20):
+    if not os.path.exists(PG):
+        raise Skip("pg_exporter is not built")
+    full = dict(CLEAN_ENV)
+    full.update(env or {})
+    return subprocess.run([PG, *args], capture_output=True, text=True, env=full, timeout=timeout,
+                          cwd=tempfile.gettempdir())
+
+
+def man_text():
+    with open(MAN) as f:
+        return f.read().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "").replace("\\fI", "")
+
+
+def test_help_flags_are_in_the_man_page():
+    r = run(["--help"])
+    assert r.returncode == 0
+    flags = re.findall(r"--(?:\[no-\])?([a-zA-Z][\w.-]*\w)", r.stdout)
+    assert len(flags) > 40, r.stdout
+    man = man_text()
+    missing = []
+    for f in flags:
+        if f.startswith("collector.") and f.count(".") == 1 and f != "collector.disable-defaults":
+            # per-collector switches: documented as --[no-]collector.NAME plus the name in COLLECTORS
+            if not re.search(r"\b%s\b" % re.escape(f.split(".", 1)[1]), man):
+                missing.append(f)
+        elif f not in man:
+            missing.append(f)
+    assert not missing, f"flags in --help but not in {MAN}: {missing}"
+    # and the other way round: every flag the man page documents exists
+    for f in re.findall(r"^\.B(?:I)? (?:-h, )?--(?:\[no-\])?([a-z][\w.-]*)", man, re.M):
+        if f != "collector.NAME":
+            assert f in flags or f in ("help", "version"), f"man page documents --{f}, --help does not"
+
+
+def test_help_lists_upstream_flags_and_env():
+    out = run(["--help"]).stdout
+    for flag, env in [("disable-default-metrics", "PG_EXPORTER_DISABLE_DEFAULT_METRICS"),
+                      ("auto-discover-databases", "PG_EXPORTER_AUTO_DISCOVER_DATABASES"),
+                      ("constantLabels", "PG_EXPORTER_CONSTANT_LABELS"),
+                      ("exclude-databases", "PG_EXPORTER_EXCLUDE_DATABASES"),
+                      ("include-databases", "PG_EXPORTER_INCLUDE_DATABASES"),
+                      ("metric-prefix", "PG_EXPORTER_METRIC_PREFIX"),
+                      ("collection-timeout", "PG_EXPORTER_COLLECTION_TIMEOUT"),
+                      ("extend.query-path", "PG_EXPORTER_EXTEND_QUERY_PATH")]:
+        line = next(l for l in out.splitlines() if f"{flag}" in l)
+        assert env in line, line
+    assert '(default: ":9187")' in out
+    assert "PG_EXPORTER_WEB_TELEMETRY_PATH" in out
+    assert "DATA_SOURCE_PASS_FILE" in out
+
+
+def test_help_never_shows_the_password():
+    r = run(["--help"], env={"DATA_SOURCE_PASS": "Hunter2-secret", "DATA_SOURCE_USER": "u",
+                             "DATA_SOURCE_URI": "h:1/db",
+                             "DATA_SOURCE_NAME": "postgresql://u:Hunter2-secret@h/db"})
+    assert r.returncode == 0
+    assert "Hunter2" not in r.stdout + r.stderr
+
+
+def test_version_and_dumpmaps():
+    r = run(["--version"])
+    assert r.returncode == 0 and r.stdout.startswith("pg_exporter, version ")
+    r = run(["--dumpmaps"])
+    assert r.returncode == 0
+    assert "pg_stat_database_conflicts" in r.stdout and "confl_deadlock" in r.stdout
+
+
+def test_bad_settings_exit_2_with_one_line():
+    bad_yaml = tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False)
+    bad_yaml.write("auth_modules:\n  m:\n    tpye: userpass\n")
+    bad_yaml.close()
+    cases = [
+        (["--collection-timeout=0s"], {}, "collection-timeout"),
+        (["--collection-timeout=soon"], {}, "collection-timeout"),
+        (["--no-such-flag"], {}, "no-such-flag"),
+        (["--web.systemd-socket"], {}, "systemd"),
+        (["--extend.query-path=/tmp/q.yaml"], {}, "extend.query-path"),
+        (["--config.file=/nonexistent/pg.yml"], {}, "/nonexistent/pg.yml"),
+        ([f"--config.file={bad_yaml.name}"], {}, "tpye"),
+        (["--constantLabels=bad-name=1"], {}, "constantLabels"),
+        (["--metric-prefix=1x"], {}, "metric-prefix"),
+        ([], {"DATA_SOURCE_NAME": "host=h password=Hunter2-secret nonsense=1"}, "DATA_SOURCE_NAME"),
+        ([], {"DATA_SOURCE_URI": "h/db", "DATA_SOURCE_PASS_FILE": "/nonexistent/pass"}, "/nonexistent/pass"),
+        ([], {"PG_EXPORTER_COLLECTION_TIMEOUT": "never"}, "PG_EXPORTER_COLLECTION_TIMEOUT"),
+        ([], {"PG_EXPORTER_DISABLE_DEFAULT_METRICS": "maybe"}, "PG_EXPORTER_DISABLE_DEFAULT_METRICS"),
+    ]
+    try:
+        for args, env, needle in cases:
+            r = run(args + ["--web.listen-address=127.0.0.1:0"], env=env)
+            assert r.returncode == 2, f"{args} {env}: exit {r.returncode}\n{r.stderr}"
+            lines = [l for l in r.stderr.splitlines() if l.strip()]
+            err = [l for l in lines if l.startswith("pg_exporter: error: ")]
+            assert len(err) == 1, f"{args}: {r.stderr}"
+            assert needle in err[0], f"{args}: {err[0]}"
+            assert "Hunter2" not in r.stderr
+    finally:
+        os.unlink(bad_yaml.name)
+
+
+def test_no_data_source_serves_pg_up_0_and_probe_needs_target():
+    with Exporter("pg_exporter", env={"DATA_SOURCE_NAME": "", "DATA_SOURCE_URI": ""}) as e:
+        m = e.scrape()
+        assert m["pg_up"].value() == 0
+        assert m["pg_exporter_scrapes_total"].type == "counter"
+        assert "process_resident_memory_bytes" in m
+        assert "postgres_exporter_build_info" in m
+        assert m["postgres_exporter_config_last_reload_successful"].value() == 0
+        assert e.scrape()["pg_exporter_scrapes_total"].value() == 2
+        r = e.get("/probe")
+        assert r.status == 400 and "target is required" in r.text
+        r = e.get("/probe?target=127.0.0.1:1/x&auth_module=none")
+        assert r.status == 400 and "auth_module none not found" in r.text
+        r = e.get("/")
+        assert r.status == 200 and "/probe" in r.text
+        assert "Error loading config" in e.log  # the default file is optional, as upstream
+
+
+def test_telemetry_path_from_environment():
+    with Exporter("pg_exporter", env={"PG_EXPORTER_WEB_TELEMETRY_PATH": "/pgm"}, ready_path="/pgm") as e:
+        assert e.get("/pgm").status == 200
+        assert e.get("/metrics").status == 404
+    with Exporter("pg_exporter", ["--web.telemetry-path=/explicit"],
+                  env={"PG_EXPORTER_WEB_TELEMETRY_PATH": "/pgm"}) as e:
+        assert e.get("/explicit").status == 200
+        assert e.get("/pgm").status == 404

@@ -1,0 +1,172 @@
+/*
+ * Running one pg_exporter collector in a unit test without a server: the
+ * queries are answered from result sets written as text (a header line of
+ * tab-separated column names, then rows; \N is NULL), built into real
+ * PGresults with libpq's result construction API. The SQL each query was
+ * asked with is kept so tests can check the variant chosen per version.
+ */
+#ifndef TESTS_PG_TEST_H
+#define TESTS_PG_TEST_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../common/expo.h"
+#include "../../common/exporter.h"
+#include "../../common/flags.h"
+#include "../../pg_exporter/pg.h"
+
+/* A canned answer: for query `name` (and database, NULL for any). */
+struct canned {
+	const char *name;
+	const char *datname;
+	const char *table; /* NULL: the query fails */
+};
+
+struct replay {
+	const struct canned *answers;
+	size_t n;
+	char sql[16][8192]; /* the SQL of each query asked, in order */
+	char names[16][64];
+	int nasked;
+};
+
+/* Build a PGresult from "col1\tcol2\nv1\t\\N\n...". */
+static inline PGresult *make_result(const char *table)
+{
+	PGresult *r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+	ck_assert_ptr_nonnull(r);
+	char *copy = strdup(table);
+	char *save = NULL, *line = strtok_r(copy, "\n", &save);
+	ck_assert_ptr_nonnull(line);
+	PGresAttDesc attrs[64];
+	char *names[64];
+	int ncols = 0;
+	for (char *f = line, *tab; f && ncols < 64; f = tab ? tab + 1 : NULL) {
+		tab = strchr(f, '\t');
+		if (tab)
+			*tab = '\0';
+		names[ncols] = f;
+		attrs[ncols] = (PGresAttDesc){ .name = names[ncols], .format = 0, .typlen = -1,
+					       .typid = 25, .atttypmod = -1 };
+		ncols++;
+	}
+	ck_assert(PQsetResultAttrs(r, ncols, attrs));
+	int row = 0;
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		int col = 0;
+		for (char *f = line, *tab; f && col < ncols; f = tab ? tab + 1 : NULL, col++) {
+			tab = strchr(f, '\t');
+			if (tab)
+				*tab = '\0';
+			if (!strcmp(f, "\\N"))
+				ck_assert(PQsetvalue(r, row, col, NULL, -1));
+			else
+				ck_assert(PQsetvalue(r, row, col, f, (int)strlen(f)));
+		}
+		/* Short rows keep their missing cells NULL. */
+		for (; col < ncols; col++)
+			ck_assert(PQsetvalue(r, row, col, NULL, -1));
+		row++;
+	}
+	free(copy);
+	return r;
+}
+
+static PGresult *replay_answer(void *ctx, const char *datname, const char *name, const char *sql)
+{
+	struct replay *rp = ctx;
+	if (rp->nasked < 16) {
+		snprintf(rp->sql[rp->nasked], sizeof rp->sql[0], "%s", sql);
+		snprintf(rp->names[rp->nasked], sizeof rp->names[0], "%s", name);
+		rp->nasked++;
+	}
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct canned *c = &rp->answers[i];
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (c->datname && datname && strcmp(c->datname, datname) != 0)
+			continue;
+		return c->table ? make_result(c->table) : NULL;
+	}
+	return NULL;
+}
+
+struct run_result {
+	int rc;
+	char err[512];
+	char *text; /* rendered text 0.0.4, malloc'd */
+};
+
+/*
+ * Run def against a server of version (server_version_num), answering from
+ * rp. argv holds option flags, NULL-terminated (may be NULL).
+ */
+static inline struct run_result run_pg_collector(const struct collector_def *def, int version,
+						 struct replay *rp, const char *const *argv)
+{
+	struct flagset fs = { .prog = "test", .version_line = "test" };
+	if (def->flags)
+		flags_add_table(&fs, def->flags, def->nflags);
+	char *args[64] = { "test" };
+	int argc = 1;
+	for (; argv && argv[argc - 1] && argc < 63; argc++)
+		args[argc] = (char *)(uintptr_t)argv[argc - 1];
+	flags_parse(&fs, argc, args);
+
+	struct exporter x = { .name = "pg_exporter", .prefix = "pg" };
+	struct request rq = { .x = &x };
+	clock_gettime(CLOCK_MONOTONIC, &rq.start);
+	rq.deadline = rq.start;
+	rq.deadline.tv_sec += 10;
+	struct collector c = { .def = def, .enabled = true };
+	struct run_result r = { 0 };
+	if (def->init && def->init(&c.state, r.err, sizeof r.err) < 0) {
+		r.rc = -2;
+	} else {
+		struct pgscrape ps = { .rq = &rq, .version = version, .replay = replay_answer,
+				       .replay_ctx = rp, .replay_dbname = "postgres" };
+		struct expo *e = expo_new(64u << 20);
+		struct scrape s = { .rq = &rq, .collector = &c, .state = c.state, .target = &ps };
+		r.rc = def->collect(&s, e);
+		snprintf(r.err, sizeof r.err, "%s", s.err);
+		PQclear(ps.dbres);
+		free(ps.dbnames);
+		struct buf b;
+		buf_init(&b, 64u << 20);
+		ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
+		r.text = buf_detach(&b, NULL);
+		expo_free(e);
+		if (def->fini)
+			def->fini(c.state);
+	}
+	flags_free(&fs);
+	if (!r.text)
+		r.text = calloc(1, 1);
+	return r;
+}
+
+/* True if the rendered text has this exact line. */
+static inline int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Number of sample lines (not comments) starting with prefix. */
+static inline int count_samples(const char *text, const char *prefix)
+{
+	int n = 0;
+	size_t len = strlen(prefix);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (*p != '#' && !strncmp(p, prefix, len))
+			n++;
+	return n;
+}
+
+#endif
