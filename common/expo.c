@@ -459,57 +459,59 @@ static struct dist *new_dist(struct expo *e, uint64_t count, double sum, size_t 
 	return d;
 }
 
+/*
+ * A summary or histogram series: the label values, count, sum and n bounds
+ * copied, plus room for n per-bound values of elem bytes copied from
+ * points. Returns the series' dist, or NULL (sample dropped).
+ */
+static struct dist *add_dist(struct expo *e, struct family *f, enum metric_type type,
+			     const char *const *values, uint64_t count, double sum, size_t n,
+			     const double *bounds, const void *points, size_t elem, void **copy)
+{
+	if (f->type != type) {
+		e->dropped++;
+		return NULL;
+	}
+	struct series *s = new_series(e, f, values);
+	if (!s)
+		return NULL;
+	struct dist *d = new_dist(e, count, sum, n);
+	void *p = n ? arena_alloc(e, n * elem) : NULL;
+	if (!d || (n && !p)) {
+		f->nseries--;
+		e->dropped++;
+		return NULL;
+	}
+	/* No bounds is valid; memcpy must not see the NULL arrays. */
+	if (n) {
+		memcpy(d->bounds, bounds, n * sizeof *bounds);
+		memcpy(p, points, n * elem);
+	}
+	*copy = p;
+	s->dist = d;
+	return d;
+}
+
 void expo_add_summary(struct expo *e, struct family *f, const char *const *values,
 		      uint64_t count, double sum, size_t n, const double *quantiles,
 		      const double *qvalues)
 {
-	if (f->type != METRIC_SUMMARY) {
-		e->dropped++;
-		return;
-	}
-	struct series *s = new_series(e, f, values);
-	if (!s)
-		return;
-	struct dist *d = new_dist(e, count, sum, n);
-	double *qv = n ? arena_alloc(e, n * sizeof *qv) : NULL;
-	if (!d || (n && !qv)) {
-		f->nseries--;
-		e->dropped++;
-		return;
-	}
-	/* A summary without quantiles is valid; memcpy must not see its NULL arrays. */
-	if (n) {
-		memcpy(d->bounds, quantiles, n * sizeof *quantiles);
-		memcpy(qv, qvalues, n * sizeof *qvalues);
-	}
-	d->qvalues = qv;
-	s->dist = d;
+	void *copy;
+	struct dist *d = add_dist(e, f, METRIC_SUMMARY, values, count, sum, n, quantiles, qvalues,
+				  sizeof *qvalues, &copy);
+	if (d)
+		d->qvalues = copy;
 }
 
 void expo_add_histogram(struct expo *e, struct family *f, const char *const *values,
 			uint64_t count, double sum, size_t n, const double *bounds,
 			const uint64_t *cumulative)
 {
-	if (f->type != METRIC_HISTOGRAM) {
-		e->dropped++;
-		return;
-	}
-	struct series *s = new_series(e, f, values);
-	if (!s)
-		return;
-	struct dist *d = new_dist(e, count, sum, n);
-	uint64_t *c = n ? arena_alloc(e, n * sizeof *c) : NULL;
-	if (!d || (n && !c)) {
-		f->nseries--;
-		e->dropped++;
-		return;
-	}
-	if (n) {
-		memcpy(d->bounds, bounds, n * sizeof *bounds);
-		memcpy(c, cumulative, n * sizeof *cumulative);
-	}
-	d->counts = c;
-	s->dist = d;
+	void *copy;
+	struct dist *d = add_dist(e, f, METRIC_HISTOGRAM, values, count, sum, n, bounds, cumulative,
+				  sizeof *cumulative, &copy);
+	if (d)
+		d->counts = copy;
 }
 
 static int cmp_family(const void *a, const void *b)

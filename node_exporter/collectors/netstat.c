@@ -14,6 +14,7 @@
 
 #include "../../common/parse.h"
 #include "../../common/rx.h"
+#include "../fieldfilter.h"
 #include "../node.h"
 
 static const char *fields_flag;
@@ -24,78 +25,26 @@ static struct flag netstat_flags[] = {
 	  "Regexp of fields to return for netstat collector.", NULL, 0, false },
 };
 
-struct verdict {
-	char name[64];
-	bool match;
-};
-
-struct netstat_state {
-	struct rx *fields;
-	struct verdict *cache;
-	size_t ncache, cap;
-};
-
 static void netstat_fini(void *state)
 {
-	struct netstat_state *st = state;
-	if (!st)
-		return;
-	rx_free(st->fields);
-	free(st->cache);
-	free(st);
+	if (state)
+		field_filter_free(state);
+	free(state);
 }
 
 static int netstat_init(void **state, char *err, size_t errlen)
 {
-	struct netstat_state *st = calloc(1, sizeof *st);
-	if (!st) {
+	struct field_filter *ff = calloc(1, sizeof *ff);
+	if (!ff) {
 		strf(err, errlen, "out of memory");
 		return -1;
 	}
-	char rxerr[300];
-	if (!(st->fields = rx_compile(fields_flag, rxerr, sizeof rxerr))) {
-		strf(err, errlen, "invalid --collector.netstat.fields: %s", rxerr);
-		free(st);
+	if (field_filter_init(ff, "collector.netstat.fields", fields_flag, err, errlen) < 0) {
+		free(ff);
 		return -1;
 	}
-	*state = st;
+	*state = ff;
 	return 0;
-}
-
-/* Whether the cached entry is proto_field, compared without building the key. */
-static bool cached_is(const struct verdict *v, const char *proto, size_t plen, const char *field)
-{
-	return strncmp(v->name, proto, plen) == 0 && v->name[plen] == '_' &&
-	       strcmp(v->name + plen + 1, field) == 0;
-}
-
-/* Whether the field at position i, proto_field, is wanted. */
-static bool wanted(struct netstat_state *st, size_t i, const char *proto, size_t plen,
-		   const char *field)
-{
-	if (i < st->ncache && cached_is(&st->cache[i], proto, plen, field))
-		return st->cache[i].match;
-	char key[192];
-	strf(key, sizeof key, "%.*s_%s", (int)plen, proto, field);
-	bool match = rx_match(st->fields, key);
-	size_t len = strlen(key);
-	if (len >= sizeof st->cache[0].name)
-		return match;
-	if (i >= st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 512;
-		while (cap <= i)
-			cap *= 2;
-		struct verdict *p = realloc(st->cache, cap * sizeof *p);
-		if (!p)
-			return match;
-		st->cache = p;
-		st->cap = cap;
-	}
-	while (st->ncache <= i)
-		st->cache[st->ncache++].name[0] = '\0';
-	memcpy(st->cache[i].name, key, len + 1);
-	st->cache[i].match = match;
-	return match;
 }
 
 /* A number as strconv.ParseFloat takes it; integers (nearly all) take the fast path. */
@@ -110,13 +59,13 @@ static int parse_value(const char *s, double *v)
 }
 
 /* Emit proto_field = value if wanted; returns -1 if value is not a number. */
-static int emit(struct netstat_state *st, struct expo *e, size_t *pos, const char *proto,
+static int emit(struct field_filter *ff, struct expo *e, size_t *pos, const char *proto,
 		size_t plen, const char *field, const char *value)
 {
 	double v;
 	if (parse_value(value, &v) < 0)
 		return -1;
-	if (!wanted(st, (*pos)++, proto, plen, field))
+	if (!field_filter_wants(ff, (*pos)++, proto, plen, field))
 		return 0;
 	char name[224], help[240];
 	strf(name, sizeof name, "node_netstat_%.*s_%s", (int)plen, proto, field);
@@ -128,7 +77,7 @@ static int emit(struct netstat_state *st, struct expo *e, size_t *pos, const cha
 #define MAX_COLUMNS 512
 
 /* netstat/snmp: "Proto: A B C" then "Proto: 1 2 3". */
-static int parse_pairs(struct scrape *s, struct netstat_state *st, struct expo *e, size_t *pos,
+static int parse_pairs(struct scrape *s, struct field_filter *ff, struct expo *e, size_t *pos,
 		       char *text, const char *path)
 {
 	char *names[MAX_COLUMNS], *values[MAX_COLUMNS];
@@ -147,14 +96,14 @@ static int parse_pairs(struct scrape *s, struct netstat_state *st, struct expo *
 			return scrape_fail(s, "too many fields in %s for %.*s", path, (int)plen - 1,
 					   names[0]);
 		for (size_t i = 1; i < nn; i++)
-			if (emit(st, e, pos, names[0], plen - 1, names[i], values[i]) < 0)
+			if (emit(ff, e, pos, names[0], plen - 1, names[i], values[i]) < 0)
 				return scrape_fail(s, "invalid value %s in %s", values[i], path);
 	}
 	return COLLECT_OK;
 }
 
 /* snmp6: "Ip6InReceives  7"; the protocol ends at the first '6'. */
-static int parse_snmp6(struct scrape *s, struct netstat_state *st, struct expo *e, size_t *pos,
+static int parse_snmp6(struct scrape *s, struct field_filter *ff, struct expo *e, size_t *pos,
 		       char *text, const char *path)
 {
 	char *cur = text, *line;
@@ -165,7 +114,7 @@ static int parse_snmp6(struct scrape *s, struct netstat_state *st, struct expo *
 		char *six = strchr(f[0], '6');
 		if (!six)
 			continue;
-		if (emit(st, e, pos, f[0], (size_t)(six - f[0]) + 1, six + 1, f[1]) < 0)
+		if (emit(ff, e, pos, f[0], (size_t)(six - f[0]) + 1, six + 1, f[1]) < 0)
 			return scrape_fail(s, "invalid value %s in %s", f[1], path);
 	}
 	return COLLECT_OK;
@@ -173,7 +122,7 @@ static int parse_snmp6(struct scrape *s, struct netstat_state *st, struct expo *
 
 static int netstat_collect(struct scrape *s, struct expo *e)
 {
-	struct netstat_state *st = s->state;
+	struct field_filter *ff = s->state;
 	static const char *const files[] = { "net/netstat", "net/snmp", "net/snmp6" };
 	size_t pos = 0;
 	for (int i = 0; i < 3; i++) {
@@ -187,8 +136,8 @@ static int netstat_collect(struct scrape *s, struct expo *e)
 		if (rc < 0)
 			return scrape_fail(s, "couldn't get %s stats: %s: %s", i ? "SNMP" : "netstat", path,
 					   strerror(-rc));
-		rc = i < 2 ? parse_pairs(s, st, e, &pos, b->data, path)
-			   : parse_snmp6(s, st, e, &pos, b->data, path);
+		rc = i < 2 ? parse_pairs(s, ff, e, &pos, b->data, path)
+			   : parse_snmp6(s, ff, e, &pos, b->data, path);
 		if (rc != COLLECT_OK)
 			return rc;
 	}

@@ -12,6 +12,7 @@
 
 #include "../../common/parse.h"
 #include "../../common/rx.h"
+#include "../fieldfilter.h"
 #include "../node.h"
 
 static const char *fields_flag;
@@ -21,73 +22,31 @@ static struct flag vmstat_flags[] = {
 	  "Regexp of fields to return for vmstat collector.", NULL, 0, false },
 };
 
-struct verdict {
-	char name[64];
-	bool match;
-};
-
-struct vmstat_state {
-	struct rx *fields;
-	struct verdict *cache;
-	size_t ncache, cap;
-};
-
 static void vmstat_fini(void *state)
 {
-	struct vmstat_state *st = state;
-	if (!st)
-		return;
-	rx_free(st->fields);
-	free(st->cache);
-	free(st);
+	if (state)
+		field_filter_free(state);
+	free(state);
 }
 
 static int vmstat_init(void **state, char *err, size_t errlen)
 {
-	struct vmstat_state *st = calloc(1, sizeof *st);
-	if (!st) {
+	struct field_filter *ff = calloc(1, sizeof *ff);
+	if (!ff) {
 		strf(err, errlen, "out of memory");
 		return -1;
 	}
-	char rxerr[300];
-	if (!(st->fields = rx_compile(fields_flag, rxerr, sizeof rxerr))) {
-		strf(err, errlen, "invalid --collector.vmstat.fields: %s", rxerr);
-		free(st);
+	if (field_filter_init(ff, "collector.vmstat.fields", fields_flag, err, errlen) < 0) {
+		free(ff);
 		return -1;
 	}
-	*state = st;
+	*state = ff;
 	return 0;
-}
-
-/* Whether field number i, called name, is wanted. */
-static bool wanted(struct vmstat_state *st, size_t i, const char *name)
-{
-	size_t len = strlen(name);
-	if (i < st->ncache && strcmp(st->cache[i].name, name) == 0)
-		return st->cache[i].match;
-	bool match = rx_match(st->fields, name);
-	if (len >= sizeof st->cache[0].name)
-		return match;
-	if (i >= st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 256;
-		while (cap <= i)
-			cap *= 2;
-		struct verdict *p = realloc(st->cache, cap * sizeof *p);
-		if (!p)
-			return match;
-		st->cache = p;
-		st->cap = cap;
-	}
-	while (st->ncache <= i)
-		st->cache[st->ncache++].name[0] = '\0';
-	memcpy(st->cache[i].name, name, len + 1);
-	st->cache[i].match = match;
-	return match;
 }
 
 static int vmstat_collect(struct scrape *s, struct expo *e)
 {
-	struct vmstat_state *st = s->state;
+	struct field_filter *ff = s->state;
 	char path[4096];
 	if (proc_path(path, sizeof path, "vmstat") < 0)
 		return scrape_fail(s, "path too long");
@@ -108,7 +67,7 @@ static int vmstat_collect(struct scrape *s, struct expo *e)
 			v = (double)iv;
 		else if (parse_double(f[1], &v) < 0)
 			return scrape_fail(s, "invalid value '%s' for %s in %s", f[1], f[0], path);
-		if (!wanted(st, i++, f[0]))
+		if (!field_filter_wants(ff, i++, NULL, 0, f[0]))
 			continue;
 		char name[192], help[192];
 		strf(name, sizeof name, "node_vmstat_%s", f[0]);
