@@ -8,8 +8,14 @@ keep-alive connections, so both see the same machine load. Reported per
 exporter: CPU time of the exporter process per scrape (user+system, from
 /proc/<pid>/stat), resident memory after the run (VmRSS) and its peak (VmHWM),
 client-observed latency p50/p99 of sequential scrapes, and response size
-(plain and gzip). The last column is the ratio upstream/ours. Absolute times
-depend on the machine; the ratios are the result.
+(plain and gzip). CPU is split into user time and system time: the system
+time is mostly the kernel generating the procfs/sysfs files both exporters
+read (the floor no exporter can go below), the user time is the exporter's
+own work. Resident memory is split too: the anonymous part is the
+exporter's own heap and stacks, the rest is shared-library code (for ours
+mostly libc and the TLS stack libmicrohttpd links). The last column is the
+ratio upstream/ours. Absolute times depend on the machine; the ratios are
+the result.
 
 Usage: bench/node_bench.py [--rounds 10] [--per-round 200] [--upstream PATH] [--ours PATH]
        [--collectors-of-upstream-only]  (pass ours only the collectors upstream has)
@@ -33,10 +39,11 @@ from harness import free_port  # noqa: E402
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid):
+def cpu_times(pid):
+    """User and system CPU seconds of the whole process (all threads)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
 
 
 def mem_kb(pid, key):
@@ -65,7 +72,8 @@ class Target:
                     raise SystemExit(f"{name} did not start")
                 time.sleep(0.1)
         self.latencies = []
-        self.cpu = 0.0
+        self.user = 0.0
+        self.sys = 0.0
         self.scrapes = 0
         self.body = b""
 
@@ -79,12 +87,14 @@ class Target:
         return body
 
     def round(self, n):
-        c0 = cpu_seconds(self.proc.pid)
+        u0, s0 = cpu_times(self.proc.pid)
         for _ in range(n):
             t0 = time.perf_counter()
             self.body = self.fetch()
             self.latencies.append(time.perf_counter() - t0)
-        self.cpu += cpu_seconds(self.proc.pid) - c0
+        u1, s1 = cpu_times(self.proc.pid)
+        self.user += u1 - u0
+        self.sys += s1 - s0
         self.scrapes += n
 
     def stop(self):
@@ -126,7 +136,10 @@ def main():
         rows = []
         for t in (up, ours):
             rows.append({
-                "cpu_ms": 1000.0 * t.cpu / t.scrapes,
+                "cpu_ms": 1000.0 * (t.user + t.sys) / t.scrapes,
+                "user_ms": 1000.0 * t.user / t.scrapes,
+                "sys_ms": 1000.0 * t.sys / t.scrapes,
+                "anon_kb": mem_kb(t.proc.pid, "RssAnon"),
                 "rss_kb": mem_kb(t.proc.pid, "VmRSS"),
                 "hwm_kb": mem_kb(t.proc.pid, "VmHWM"),
                 "p50_ms": 1000.0 * statistics.median(t.latencies),
@@ -143,7 +156,8 @@ def main():
     u, o = rows
     print(f"node_exporter benchmark: {up.scrapes} sequential scrapes each, {args.rounds} interleaved rounds")
     print(f"{'':28}{'upstream':>14}{'ours':>14}{'ratio':>10}")
-    for key, label in (("cpu_ms", "CPU per scrape (ms)"), ("rss_kb", "resident memory (KiB)"),
+    for key, label in (("cpu_ms", "CPU per scrape (ms)"), ("user_ms", "  user (ms)"), ("sys_ms", "  system (ms)"),
+                       ("rss_kb", "resident memory (KiB)"), ("anon_kb", "  anonymous (KiB)"),
                        ("hwm_kb", "peak resident (KiB)"), ("p50_ms", "latency p50 (ms)"),
                        ("p99_ms", "latency p99 (ms)"), ("bytes", "response (bytes)"),
                        ("gzip_bytes", "response gzip (bytes)"), ("families", "families"),
