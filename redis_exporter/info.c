@@ -2,6 +2,7 @@
 #include "info.h"
 
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,15 +276,67 @@ static const struct info_map info_maps[] = {
 	{ "watching_clients", "watching_clients", METRIC_GAUGE },
 };
 
-static int cmp_map(const void *key, const void *elem)
+/* INFO fields remembered for redis_instance_info and redis_slave_info. */
+enum kept {
+	K_ROLE, K_VERSION, K_BUILD_ID, K_MODE, K_OS, K_POLICY, K_TCP_PORT, K_RUN_ID, K_PID,
+	K_MASTER_HOST, K_MASTER_PORT, K_READ_ONLY, K_N
+};
+static const char *const kept_names[K_N] = {
+	"role", "redis_version", "redis_build_id", "redis_mode", "os", "maxmemory_policy",
+	"tcp_port", "run_id", "process_id", "master_host", "master_port", "slave_read_only",
+};
+
+/*
+ * INFO field -> mapping, looked up for every field of every scrape: an
+ * open-addressing index built once (read-only afterwards), one string
+ * comparison per lookup instead of a binary search's eight.
+ */
+#define MAP_SLOTS 1024
+static const struct info_map *map_index[MAP_SLOTS];
+static signed char kept_index[MAP_SLOTS]; /* kept field + 1; 0: empty */
+static pthread_once_t map_once = PTHREAD_ONCE_INIT;
+
+static size_t field_hash(const char *s)
 {
-	return strcmp(key, ((const struct info_map *)elem)->field);
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h & (MAP_SLOTS - 1);
+}
+
+static void build_map_index(void)
+{
+	for (size_t i = 0; i < sizeof info_maps / sizeof info_maps[0]; i++) {
+		size_t k = field_hash(info_maps[i].field);
+		while (map_index[k])
+			k = (k + 1) & (MAP_SLOTS - 1);
+		map_index[k] = &info_maps[i];
+	}
+	for (int i = 0; i < K_N; i++) {
+		size_t k = field_hash(kept_names[i]);
+		while (kept_index[k])
+			k = (k + 1) & (MAP_SLOTS - 1);
+		kept_index[k] = (signed char)(i + 1);
+	}
+}
+
+/* Which of the kept fields key is, or -1. */
+static int find_kept(const char *key)
+{
+	pthread_once(&map_once, build_map_index);
+	for (size_t k = field_hash(key); kept_index[k]; k = (k + 1) & (MAP_SLOTS - 1))
+		if (!strcmp(kept_names[kept_index[k] - 1], key))
+			return kept_index[k] - 1;
+	return -1;
 }
 
 static const struct info_map *find_map(const char *field)
 {
-	return bsearch(field, info_maps, sizeof info_maps / sizeof info_maps[0], sizeof info_maps[0],
-		       cmp_map);
+	pthread_once(&map_once, build_map_index);
+	for (size_t k = field_hash(field); map_index[k]; k = (k + 1) & (MAP_SLOTS - 1))
+		if (!strcmp(map_index[k]->field, field))
+			return map_index[k];
+	return NULL;
 }
 
 struct family *redis_family(struct expo *e, const char *ns, const char *name,
@@ -294,15 +347,6 @@ struct family *redis_family(struct expo *e, const char *ns, const char *name,
 	return expo_family(e, full, type, help, labels);
 }
 
-/* INFO fields remembered for redis_instance_info and redis_slave_info. */
-enum kept {
-	K_ROLE, K_VERSION, K_BUILD_ID, K_MODE, K_OS, K_POLICY, K_TCP_PORT, K_RUN_ID, K_PID,
-	K_MASTER_HOST, K_MASTER_PORT, K_READ_ONLY, K_N
-};
-static const char *const kept_names[K_N] = {
-	"role", "redis_version", "redis_build_id", "redis_mode", "os", "maxmemory_policy",
-	"tcp_port", "run_id", "process_id", "master_host", "master_port", "slave_read_only",
-};
 
 #define MAX_PERCENTILES 16
 
@@ -741,13 +785,20 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 		c.dbseen = calloc((size_t)(dbcount + 7) / 8, 1);
 		c.dbbits = c.dbseen ? dbcount : 0;
 	}
-	const char *section = "";
+	/* The section is known once per header line, not compared on every field. */
+	enum { S_OTHER, S_REPLICATION, S_SERVER, S_COMMANDSTATS, S_LATENCYSTATS, S_ERRORSTATS,
+	       S_KEYSPACE, S_SENTINEL } section = S_OTHER;
+	static const char *const section_names[] = { "", "Replication", "Server", "Commandstats",
+						      "Latencystats", "Errorstats", "Keyspace", "Sentinel" };
 	char *cursor = text, *line;
 	while ((line = next_line(&cursor))) {
 		line = trim(line);
 		if (line[0] == '#' && line[1] == ' ') {
-			section = line + 2;
-			if (!strcmp(section, "Sentinel"))
+			section = S_OTHER;
+			for (int i = 1; i < (int)(sizeof section_names / sizeof section_names[0]); i++)
+				if (!strcmp(line + 2, section_names[i]))
+					section = i;
+			if (section == S_SENTINEL)
 				res->sentinel = true;
 			continue;
 		}
@@ -755,9 +806,9 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 		if (!split_field(line, &key, &val))
 			continue;
 		res->fields++;
-		for (int k = 0; k < K_N; k++)
-			if (!strcmp(key, kept_names[k]))
-				c.kept[k] = val;
+		int kept = find_kept(key);
+		if (kept >= 0)
+			c.kept[kept] = val;
 		if (master_field(key, "host"))
 			c.master_host = val;
 		else if (master_field(key, "port"))
@@ -765,29 +816,29 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 		if (!strcmp(key, "cluster_enabled") && !strcmp(val, "1"))
 			res->cluster_enabled = true;
 
-		if (!strcmp(section, "Replication")) {
+		if (section == S_REPLICATION) {
 			if (replication(&c, key, val))
 				continue;
-		} else if (!strcmp(section, "Server")) {
+		} else if (section == S_SERVER) {
 			double up;
 			if (!strcmp(key, "uptime_in_seconds") && parse_double(val, &up) == 0)
 				expo_value(e,
 					   fam(&c, "start_time_seconds", METRIC_GAUGE,
 					       "Start time of the Redis server, seconds since the epoch.", NULL),
 					   (double)(int64_t)o->now - up);
-		} else if (!strcmp(section, "Commandstats")) {
+		} else if (section == S_COMMANDSTATS) {
 			commandstat(&c, key, val);
 			continue;
-		} else if (!strcmp(section, "Latencystats")) {
+		} else if (section == S_LATENCYSTATS) {
 			latencystat(&c, key, val);
 			continue;
-		} else if (!strcmp(section, "Errorstats")) {
+		} else if (section == S_ERRORSTATS) {
 			errorstat(&c, key, val);
 			continue;
-		} else if (!strcmp(section, "Keyspace")) {
+		} else if (section == S_KEYSPACE) {
 			if (keyspace(&c, key, val))
 				continue;
-		} else if (!strcmp(section, "Sentinel")) {
+		} else if (section == S_SENTINEL) {
 			sentinel(&c, key, val);
 		}
 		if (!has_prefix(key, "db") && !has_prefix(key, "cmdstat_"))
