@@ -15,6 +15,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "../common/parse.h"
 #include "pg.h"
 
 static void free_module(struct auth_module *m)
@@ -67,9 +68,9 @@ static int fail(struct walk *w, const yaml_node_t *n, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (n)
-		snprintf(w->err, w->errlen, "line %lu: %s", (unsigned long)n->start_mark.line + 1, msg);
+		strf(w->err, w->errlen, "line %lu: %s", (unsigned long)n->start_mark.line + 1, msg);
 	else
-		snprintf(w->err, w->errlen, "%s", msg);
+		strf(w->err, w->errlen, "%s", msg);
 	return -1;
 }
 
@@ -236,12 +237,12 @@ int pgconfig_parse(struct pgconfig *c, const char *text, size_t len, char *err, 
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "line %lu: %s", (unsigned long)parser.problem_mark.line + 1,
+		strf(err, errlen, "line %lu: %s", (unsigned long)parser.problem_mark.line + 1,
 			 parser.problem ? parser.problem : "syntax error");
 		yaml_parser_delete(&parser);
 		return -1;
@@ -261,7 +262,7 @@ int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		int e = errno;
-		snprintf(err, errlen, "error opening config file \"%s\": %s", path, strerror(e));
+		strf(err, errlen, "error opening config file \"%s\": %s", path, strerror(e));
 		return e == ENOENT ? -ENOENT : -1;
 	}
 	size_t cap = 1 << 20;
@@ -271,7 +272,7 @@ int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen
 	fclose(f);
 	if (bad || n > cap) {
 		free(buf);
-		snprintf(err, errlen, "error reading config file \"%s\": %s", path,
+		strf(err, errlen, "error reading config file \"%s\": %s", path,
 			 bad ? "read error" : "larger than 1 MiB");
 		return -1;
 	}
@@ -280,7 +281,7 @@ int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen
 	memset(buf, 0, n);
 	free(buf);
 	if (rc < 0)
-		snprintf(err, errlen, "error parsing config file \"%s\": %s", path, perr);
+		strf(err, errlen, "error parsing config file \"%s\": %s", path, perr);
 	return rc;
 }
 

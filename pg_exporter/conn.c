@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/parse.h"
 #include "../common/log.h"
 #include "pg.h"
 
@@ -54,7 +55,7 @@ static uint64_t fnv1a(const char *s)
 static void copy_msg(char *err, size_t errlen, const char *prefix, const char *msg, const char *secret)
 {
 	char line[512];
-	snprintf(line, sizeof line, "%s", msg && *msg ? msg : "unknown error");
+	strf(line, sizeof line, "%s", msg && *msg ? msg : "unknown error");
 	/* libpq separates multi-host attempts and DETAIL lines with newlines. */
 	char *nl;
 	while ((nl = strrchr(line, '\n')) && nl[1] == '\0')
@@ -63,7 +64,7 @@ static void copy_msg(char *err, size_t errlen, const char *prefix, const char *m
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
 	pg_redact(line, secret);
-	snprintf(err, errlen, "%s%s", prefix, line);
+	strf(err, errlen, "%s%s", prefix, line);
 }
 
 /*
@@ -142,7 +143,7 @@ static enum pgq_status flush_out(struct pgconn *c, double deadline, char *err, s
 	while ((f = PQflush(c->pg)) == 1) {
 		int w = wait_socket(c->pg, true, true, deadline);
 		if (w == 0) {
-			snprintf(err, errlen, "timed out sending a query (scrape deadline)");
+			strf(err, errlen, "timed out sending a query (scrape deadline)");
 			return PGQ_CONNERR;
 		}
 		if (w < 0 || !PQconsumeInput(c->pg)) {
@@ -173,7 +174,7 @@ static enum pgq_status read_results(struct pgconn *c, double deadline, PGresult 
 		while (PQisBusy(c->pg)) {
 			int w = wait_socket(c->pg, true, false, deadline);
 			if (w == 0) {
-				snprintf(err, errlen, "query timed out (scrape deadline)");
+				strf(err, errlen, "query timed out (scrape deadline)");
 				cancel_in_background(c->pg);
 				st = PGQ_CONNERR;
 				goto fail;
@@ -216,7 +217,7 @@ static enum pgq_status check_result(struct pgconn *c, PGresult *r, ExecStatusTyp
 		copy_msg(err, errlen, "", PQresultErrorMessage(r), c->secret);
 		return PQstatus(c->pg) == CONNECTION_BAD ? PGQ_CONNERR : PGQ_SQLERR;
 	}
-	snprintf(err, errlen, "unexpected result status %s", PQresStatus(s));
+	strf(err, errlen, "unexpected result status %s", PQresStatus(s));
 	return PGQ_SQLERR;
 }
 
@@ -335,7 +336,7 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 	char *options = NULL;
 	struct pgconn *c = calloc(1, sizeof *c);
 	if (!c || build_params(d, dbname, &keys, &vals, &options) < 0) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		free(c);
 		return NULL;
 	}
@@ -343,7 +344,7 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 	c->stmt_timeout_ms = -1;
 	c->pg = PQconnectStartParams(keys, vals, 0);
 	if (!c->pg) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		goto fail;
 	}
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
@@ -358,11 +359,11 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 		}
 		int w = wait_socket(c->pg, ps == PGRES_POLLING_READING, ps == PGRES_POLLING_WRITING, deadline);
 		if (w == 0) {
-			snprintf(err, errlen, "timed out connecting to %s (scrape deadline)", d->safe);
+			strf(err, errlen, "timed out connecting to %s (scrape deadline)", d->safe);
 			goto fail;
 		}
 		if (w < 0) {
-			snprintf(err, errlen, "connection to %s failed: %s", d->safe, strerror(errno));
+			strf(err, errlen, "connection to %s failed: %s", d->safe, strerror(errno));
 			goto fail;
 		}
 		ps = PQconnectPoll(c->pg);
@@ -381,7 +382,7 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 	 */
 	long st = timeout_for(deadline);
 	char setup[320];
-	snprintf(setup, sizeof setup,
+	strf(setup, sizeof setup,
 		 "SET statement_timeout = %ld; SET lock_timeout = %d; SET extra_float_digits = 2; "
 		 "SELECT version(), current_database()",
 		 st, st < LOCK_TIMEOUT_MS ? (int)st : LOCK_TIMEOUT_MS);
@@ -397,14 +398,14 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 	for (int i = 0; i < nres && cs == PGQ_OK; i++)
 		cs = check_result(c, res[i], i < 3 ? PGRES_COMMAND_OK : PGRES_TUPLES_OK, err, errlen);
 	if (cs == PGQ_OK && (nres != 4 || PQntuples(res[3]) != 1 || PQnfields(res[3]) != 2)) {
-		snprintf(err, errlen, "unexpected answer to the session setup");
+		strf(err, errlen, "unexpected answer to the session setup");
 		cs = PGQ_SQLERR;
 	}
 	if (cs == PGQ_OK) {
 		c->version_str = strdup(PQgetvalue(res[3], 0, 0));
 		c->dbname = strdup(PQgetvalue(res[3], 0, 1));
 		if (!c->version_str || !c->dbname) {
-			snprintf(err, errlen, "out of memory");
+			strf(err, errlen, "out of memory");
 			cs = PGQ_SQLERR;
 		}
 	}
@@ -497,7 +498,7 @@ static enum pgq_status run_one(struct pgconn *c, ExecStatusType want, double dea
 	if (st != PGQ_OK)
 		return st;
 	if (nres == 0) {
-		snprintf(err, errlen, "no result from the server");
+		strf(err, errlen, "no result from the server");
 		return PGQ_SQLERR;
 	}
 	st = check_result(c, res[0], want, err, errlen);
@@ -536,7 +537,7 @@ static int take_prefetched(struct pgconn *c, const char *name, uint64_t h, PGres
 		PGresult *r = p->res;
 		p->res = NULL;
 		if (!r) {
-			snprintf(err, errlen, "no result from the server");
+			strf(err, errlen, "no result from the server");
 			return PGQ_SQLERR;
 		}
 		enum pgq_status st = check_result(c, r, PGRES_TUPLES_OK, err, errlen);
@@ -560,7 +561,7 @@ static bool too_late(double deadline, char *err, size_t errlen)
 {
 	if (mono_now() < deadline)
 		return false;
-	snprintf(err, errlen, "the scrape deadline passed before the query was sent");
+	strf(err, errlen, "the scrape deadline passed before the query was sent");
 	return true;
 }
 
@@ -618,7 +619,7 @@ static enum pgq_status wait_ready(struct pgconn *c, double deadline, char *err, 
 	while (PQisBusy(c->pg)) {
 		int w = wait_socket(c->pg, true, false, deadline);
 		if (w == 0) {
-			snprintf(err, errlen, "query timed out (scrape deadline)");
+			strf(err, errlen, "query timed out (scrape deadline)");
 			cancel_in_background(c->pg);
 			return PGQ_CONNERR;
 		}
@@ -698,7 +699,7 @@ enum pgq_status pgconn_prefetch(struct pgconn *c, double deadline, char *err, si
 	if (st == PGQ_OK && (st = wait_ready(c, deadline, err, errlen)) == PGQ_OK) {
 		PGresult *sync = PQgetResult(c->pg);
 		if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
-			snprintf(err, errlen, "unexpected answer in a pipeline");
+			strf(err, errlen, "unexpected answer in a pipeline");
 			st = PGQ_CONNERR;
 		}
 		PQclear(sync);
@@ -759,7 +760,7 @@ enum pgq_status pgconn_set_timeout(struct pgconn *c, double deadline, char *err,
 	if (too_late(deadline, err, errlen))
 		return PGQ_LATE;
 	char sql[128];
-	snprintf(sql, sizeof sql, "SET statement_timeout = %ld; SET lock_timeout = %d", st,
+	strf(sql, sizeof sql, "SET statement_timeout = %ld; SET lock_timeout = %d", st,
 		 st < LOCK_TIMEOUT_MS ? (int)st : LOCK_TIMEOUT_MS);
 	if (!PQsendQuery(c->pg, sql)) {
 		copy_msg(err, errlen, "", PQerrorMessage(c->pg), c->secret);

@@ -101,8 +101,8 @@ int pgdsn_describe(struct pgdsn *d)
 		free(safe);
 		return -1;
 	}
-	snprintf(fp, n, "%s:%s", host, port);
-	snprintf(safe, n + (db ? strlen(db) : 0) + 1, "%s/%s", fp, db ? db : "");
+	strf(fp, n, "%s:%s", host, port);
+	strf(safe, n + (db ? strlen(db) : 0) + 1, "%s/%s", fp, db ? db : "");
 	free(d->fingerprint);
 	free(d->safe);
 	d->fingerprint = fp;
@@ -118,7 +118,7 @@ int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen)
 	if (!opts) {
 		/* libpq's message quotes the offending part, which may be the password. */
 		PQfreemem(perr);
-		snprintf(err, errlen, "could not parse the data source name (neither a valid URI nor key=value pairs)");
+		strf(err, errlen, "could not parse the data source name (neither a valid URI nor key=value pairs)");
 		return -1;
 	}
 	int rc = 0;
@@ -130,7 +130,7 @@ int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen)
 		rc = pgdsn_describe(d);
 	if (rc < 0) {
 		pgdsn_free(d);
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -163,15 +163,15 @@ int pgdsn_parse_target(struct pgdsn *d, const char *target, char *err, size_t er
 	size_t n = strlen(target) + sizeof "postgresql://";
 	char *uri = malloc(n);
 	if (!uri) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(uri, n, "postgresql://%s", target);
+	strf(uri, n, "postgresql://%s", target);
 	int rc = pgdsn_parse(d, uri, err, errlen);
 	memset(uri, 0, n);
 	free(uri);
 	if (rc < 0)
-		snprintf(err, errlen, "could not understand DSN");
+		strf(err, errlen, "could not understand DSN");
 	return rc;
 }
 
@@ -181,7 +181,7 @@ static char *read_trimmed(const char *var, const char *path, const char *what, c
 {
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		snprintf(err, errlen, "failed loading data source %s file %s (from %s): %s", what, path,
+		strf(err, errlen, "failed loading data source %s file %s (from %s): %s", what, path,
 			 var, strerror(errno));
 		return NULL;
 	}
@@ -191,7 +191,7 @@ static char *read_trimmed(const char *var, const char *path, const char *what, c
 	fclose(f);
 	if (!buf || bad) {
 		free(buf);
-		snprintf(err, errlen, "failed loading data source %s file %s: read error", what, path);
+		strf(err, errlen, "failed loading data source %s file %s: read error", what, path);
 		return NULL;
 	}
 	buf[n] = '\0';
@@ -203,7 +203,7 @@ static char *read_trimmed(const char *var, const char *path, const char *what, c
 static char *env_or_file(const char *var, const char *what, bool *failed, char *err, size_t errlen)
 {
 	char fvar[64];
-	snprintf(fvar, sizeof fvar, "%s_FILE", var);
+	strf(fvar, sizeof fvar, "%s_FILE", var);
 	const char *path = getenv(fvar);
 	if (path && *path) {
 		char *v = read_trimmed(fvar, path, what, err, errlen);
@@ -215,7 +215,7 @@ static char *env_or_file(const char *var, const char *what, bool *failed, char *
 	char *copy = strdup(v ? v : "");
 	if (!copy) {
 		*failed = true;
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 	}
 	return copy;
 }
@@ -238,7 +238,7 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 		size_t len = comma ? (size_t)(comma - name) : strlen(name);
 		char *first = strndup(name, len);
 		if (!first) {
-			snprintf(err, errlen, "out of memory");
+			strf(err, errlen, "out of memory");
 			return -1;
 		}
 		if (comma)
@@ -248,8 +248,8 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 		wipe_free(first);
 		if (rc < 0) {
 			char tmp[256];
-			snprintf(tmp, sizeof tmp, "DATA_SOURCE_NAME: %s", err);
-			snprintf(err, errlen, "%s", tmp);
+			strf(tmp, sizeof tmp, "DATA_SOURCE_NAME: %s", err);
+			strf(err, errlen, "%s", tmp);
 			return -1;
 		}
 		return 1;
@@ -269,22 +269,22 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 	size_t n = strlen(uri) + sizeof "postgresql://";
 	char *full = malloc(n);
 	if (!full) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		goto out;
 	}
-	snprintf(full, n, "postgresql://%s", uri);
+	strf(full, n, "postgresql://%s", uri);
 	rc = pgdsn_parse(d, full, err, errlen);
 	free(full);
 	if (rc < 0) {
 		char tmp[256];
-		snprintf(tmp, sizeof tmp, "DATA_SOURCE_URI: %s", err);
-		snprintf(err, errlen, "%s", tmp);
+		strf(tmp, sizeof tmp, "DATA_SOURCE_URI: %s", err);
+		strf(err, errlen, "%s", tmp);
 		goto out;
 	}
 	if ((*user && pgdsn_set(d, "user", user) < 0) || (*pass && pgdsn_set(d, "password", pass) < 0) ||
 	    pgdsn_describe(d) < 0) {
 		pgdsn_free(d);
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		rc = -1;
 		goto out;
 	}
@@ -328,7 +328,7 @@ void pg_redact(char *msg, const char *secret)
 		if (isalnum(*s) || strchr("-._~", *s)) {
 			enc[o++] = (char)*s;
 		} else {
-			snprintf(enc + o, 4, "%%%02X", *s);
+			strf(enc + o, 4, "%%%02X", *s);
 			o += 3;
 			differs = true;
 		}

@@ -1,6 +1,7 @@
 /* Turning result sets into families: the shape most collectors share. */
 #include <stdio.h>
 
+#include "../common/parse.h"
 #include "pg.h"
 
 #define MAX_LABELS 16
@@ -96,11 +97,11 @@ int pg_collect_per_database(struct scrape *s, struct expo *e, const char *name, 
 		}
 		if (rc != COLLECT_OK && result == COLLECT_OK) {
 			result = rc;
-			snprintf(first_err, sizeof first_err, "%s", s->err);
+			strf(first_err, sizeof first_err, "%s", s->err);
 		}
 	}
 	if (result != COLLECT_OK)
-		snprintf(s->err, sizeof s->err, "%s", first_err);
+		strf(s->err, sizeof s->err, "%s", first_err);
 	return result;
 }
 

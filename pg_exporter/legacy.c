@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/parse.h"
 #include "pg.h"
 
 #define MAX_LABELS 32
@@ -39,7 +40,7 @@ int pg_short_version(const char *version, char *out, size_t outlen)
 			break;
 		p++;
 	}
-	snprintf(out, outlen, "%lu.%lu.%lu", parts[0], parts[1], parts[2]);
+	strf(out, outlen, "%lu.%lu.%lu", parts[0], parts[1], parts[2]);
 	return 0;
 }
 
@@ -89,7 +90,7 @@ int pg_legacy_collect(struct pgscrape *ps, struct expo *e, char *err, size_t err
 			if (!strcmp(column, conflict_columns[i].column))
 				help = conflict_columns[i].help;
 		char name[256];
-		snprintf(name, sizeof name, "%s_stat_database_conflicts_%s", pg_metric_prefix, column);
+		strf(name, sizeof name, "%s_stat_database_conflicts_%s", pg_metric_prefix, column);
 		const char *names[MAX_LABELS], *values[MAX_LABELS];
 		pg_const_labels(names, values, MAX_LABELS,
 				(const char *const[]){ "datid", "datname", "server", NULL },
@@ -102,7 +103,7 @@ int pg_legacy_collect(struct pgscrape *ps, struct expo *e, char *err, size_t err
 			double v = NAN;
 			int g = pg_get_double(r, row, col, &v);
 			if (g < 0) {
-				snprintf(err, errlen,
+				strf(err, errlen,
 					 "pg_stat_database_conflicts: column %s is not a number", column);
 				rc = -1;
 				continue;

@@ -97,7 +97,7 @@ static int parse_constant_labels(char *err, size_t errlen)
 		if (!*k || !*v)
 			continue;
 		if (!expo_valid_label_name(k)) {
-			snprintf(err, errlen, "--constantLabels: invalid label name \"%s\"", k);
+			strf(err, errlen, "--constantLabels: invalid label name \"%s\"", k);
 			namelist_free(&pairs);
 			return -1;
 		}
@@ -122,7 +122,7 @@ static int parse_constant_labels(char *err, size_t errlen)
 	namelist_free(&pairs);
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
+	strf(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -133,22 +133,22 @@ int pg_setup(char *err, size_t errlen)
 		exit(0);
 	}
 	if (systemd_socket) {
-		snprintf(err, errlen, "--web.systemd-socket is not supported by this build; use --web.listen-address");
+		strf(err, errlen, "--web.systemd-socket is not supported by this build; use --web.listen-address");
 		return -1;
 	}
 	if (*query_path) {
-		snprintf(err, errlen,
+		strf(err, errlen,
 			 "--extend.query-path (custom queries.yaml, deprecated upstream) is not supported by this build");
 		return -1;
 	}
 	if (pg_collection_timeout < 0.001) {
-		snprintf(err, errlen, "--collection-timeout must be at least 1ms");
+		strf(err, errlen, "--collection-timeout must be at least 1ms");
 		return -1;
 	}
 	char name[160];
-	snprintf(name, sizeof name, "%s_stat_database_conflicts_x", pg_metric_prefix);
+	strf(name, sizeof name, "%s_stat_database_conflicts_x", pg_metric_prefix);
 	if (!expo_valid_metric_name(name)) {
-		snprintf(err, errlen, "--metric-prefix \"%s\" does not make valid metric names", pg_metric_prefix);
+		strf(err, errlen, "--metric-prefix \"%s\" does not make valid metric names", pg_metric_prefix);
 		return -1;
 	}
 	if (parse_constant_labels(err, errlen) < 0)
@@ -156,7 +156,7 @@ int pg_setup(char *err, size_t errlen)
 	/* Upstream splits these on commas without trimming. */
 	if (namelist_split(&pg_exclude_databases, exclude_databases, false) < 0 ||
 	    (*include_databases && namelist_split(&pg_include_databases, include_databases, false) < 0)) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 
@@ -169,7 +169,7 @@ int pg_setup(char *err, size_t errlen)
 		/* The default file is optional, as upstream: /probe then needs no auth_module. */
 		log_warn("Error loading config", "err", cerr, NULL);
 	} else {
-		snprintf(err, errlen, "%s", cerr);
+		strf(err, errlen, "%s", cerr);
 		return -1;
 	}
 
@@ -177,7 +177,7 @@ int pg_setup(char *err, size_t errlen)
 	char derr[512];
 	rc = pgdsn_from_env(&d, derr, sizeof derr);
 	if (rc < 0) {
-		snprintf(err, errlen, "%s", derr);
+		strf(err, errlen, "%s", derr);
 		return -1;
 	}
 	if (rc == 0) {
@@ -187,7 +187,7 @@ int pg_setup(char *err, size_t errlen)
 	default_target = pgtarget_new(&d, NULL);
 	pgdsn_free(&d);
 	if (!default_target) {
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	log_info("data source", "target", default_target->dsn.safe, NULL);
@@ -259,7 +259,7 @@ int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t
 {
 	const char *target = request_arg(rq, "target");
 	if (!target || !*target) {
-		snprintf(msg, msglen, "target is required");
+		strf(msg, msglen, "target is required");
 		return 400;
 	}
 	const char *modname = request_arg(rq, "auth_module");
@@ -267,11 +267,11 @@ int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t
 	if (modname && *modname) {
 		m = pgconfig_module(&pg_config, modname);
 		if (!m) {
-			snprintf(msg, msglen, "auth_module %s not found", modname);
+			strf(msg, msglen, "auth_module %s not found", modname);
 			return 400;
 		}
 		if (!m->username || !*m->username || !m->password || !*m->password) {
-			snprintf(msg, msglen, "auth_module %s has no username or password", modname);
+			strf(msg, msglen, "auth_module %s has no username or password", modname);
 			return 400;
 		}
 	}
@@ -279,12 +279,12 @@ int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t
 	char err[256];
 	if (pgdsn_parse_target(&d, target, err, sizeof err) < 0) {
 		log_error("failed to configure target", "err", err, NULL);
-		snprintf(msg, msglen, "could not configure dsn for target: %s", err);
+		strf(msg, msglen, "could not configure dsn for target: %s", err);
 		return 400;
 	}
 	if (m && auth_module_apply(m, &d) < 0) {
 		pgdsn_free(&d);
-		snprintf(msg, msglen, "out of memory");
+		strf(msg, msglen, "out of memory");
 		return 500;
 	}
 	/* The key holds the credentials the connection was made with; never printed. */
@@ -292,16 +292,16 @@ int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t
 	char *key = malloc(klen);
 	if (!key) {
 		pgdsn_free(&d);
-		snprintf(msg, msglen, "out of memory");
+		strf(msg, msglen, "out of memory");
 		return 500;
 	}
-	snprintf(key, klen, "%s\x1f%s", target, modname ? modname : "");
+	strf(key, klen, "%s\x1f%s", target, modname ? modname : "");
 	struct pgtarget *t = probe_target_get(key, &d);
 	memset(key, 0, klen);
 	free(key);
 	pgdsn_free(&d);
 	if (!t) {
-		snprintf(msg, msglen, "out of memory");
+		strf(msg, msglen, "out of memory");
 		return 500;
 	}
 	pg_scrape_target(rq, t, e, false);
@@ -340,7 +340,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pg_exporter: out of memory\n");
 			return 1;
 		}
-		snprintf(tpflag, n, "--web.telemetry-path=%s", tp);
+		strf(tpflag, n, "--web.telemetry-path=%s", tp);
 		args[0] = argv[0];
 		args[1] = tpflag;
 		for (int i = 1; i < argc; i++)

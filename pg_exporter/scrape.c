@@ -88,7 +88,7 @@ static void note_conn_error(struct pgtarget *t, const char *what, const char *er
 	else
 		log_debug(what, "target", t->dsn.safe, "err", err, NULL);
 	t->was_up = false;
-	snprintf(t->last_err, sizeof t->last_err, "%s", err);
+	strf(t->last_err, sizeof t->last_err, "%s", err);
 }
 
 static double connect_deadline(const struct pgdsn *d, double deadline)
@@ -110,7 +110,7 @@ static bool open_main(struct pgscrape *ps, char *err, size_t errlen)
 	struct pgtarget *t = ps->t;
 	double now = mono_now();
 	if (now < t->next_attempt) {
-		snprintf(err, errlen, "waiting %.1fs before reconnecting; last error: %.400s",
+		strf(err, errlen, "waiting %.1fs before reconnecting; last error: %.400s",
 			 t->next_attempt - now, t->last_err);
 		return false;
 	}
@@ -179,7 +179,7 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 	*out = NULL;
 	for (;;) {
 		if (!ps->t->conn) {
-			snprintf(err, errlen, "no connection to the server");
+			strf(err, errlen, "no connection to the server");
 			return PGQ_CONNERR;
 		}
 		enum pgq_status st =
@@ -208,7 +208,7 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 				ps->t->conn = NULL;
 			}
 			ps->conn_lost = true;
-			snprintf(err, errlen, "%s", err2);
+			strf(err, errlen, "%s", err2);
 			return PGQ_CONNERR;
 		}
 	}
@@ -276,7 +276,7 @@ int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGre
 	if (ps->replay) {
 		*out = ps->replay(ps->replay_ctx, NULL, name, sql);
 		if (!*out)
-			snprintf(err, errlen, "%s: no recorded result", name);
+			strf(err, errlen, "%s: no recorded result", name);
 		return *out ? 0 : -1;
 	}
 	return main_query(ps, name, sql, NULL, true, out, err, errlen) == PGQ_OK ? 0 : -1;
@@ -402,7 +402,7 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 			}
 			d->backoff = d->backoff > 0 ? fmin(d->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
 			d->next_attempt = mono_now() + d->backoff;
-			snprintf(d->last_err, sizeof d->last_err, "%s", err);
+			strf(d->last_err, sizeof d->last_err, "%s", err);
 			return scrape_fail(s, "database %s: %s", datname, d->last_err);
 		}
 		d->backoff = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/parse.h"
 #include "../../common/buf.h"
 #include "../pg.h"
 
@@ -27,7 +28,7 @@ static int database_init(void **state, char *err, size_t errlen)
 		rc = buf_putc(&b, ')');
 	if (rc < 0) {
 		buf_free(&b);
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	*state = buf_detach(&b, NULL);

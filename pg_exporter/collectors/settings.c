@@ -66,29 +66,29 @@ int pg_setting_metric(const char *name, const char *setting, const char *unit, c
 		      size_t errlen)
 {
 	char base[256];
-	snprintf(base, sizeof base, "%s", name);
+	strf(base, sizeof base, "%s", name);
 	for (char *p = base; *p; p++)
 		if (*p == '.' || *p == '-')
 			*p = '_';
 	if (!strcmp(vartype, "bool")) {
 		*value = !strcmp(setting, "on") ? 1 : 0;
-		snprintf(metric, mlen, "pg_settings_%s", base);
-		snprintf(help, hlen, "Server setting %s (on = 1).", name);
+		strf(metric, mlen, "pg_settings_%s", base);
+		strf(help, hlen, "Server setting %s (on = 1).", name);
 		return 0;
 	}
 	if (strcmp(vartype, "integer") && strcmp(vartype, "real")) {
-		snprintf(err, errlen, "unsupported vartype %s", vartype);
+		strf(err, errlen, "unsupported vartype %s", vartype);
 		return -1;
 	}
 	/* upstream drops a unit suffix and the character before it (a space). */
 	char val[128];
-	snprintf(val, sizeof val, "%s", setting);
+	strf(val, sizeof val, "%s", setting);
 	size_t vlen = strlen(val);
 	for (size_t i = 0; i < sizeof value_units / sizeof value_units[0]; i++) {
 		size_t ul = strlen(value_units[i]);
 		if (has_suffix(val, value_units[i])) {
 			if (vlen < ul + 1) {
-				snprintf(err, errlen, "cannot parse value \"%s\"", setting);
+				strf(err, errlen, "cannot parse value \"%s\"", setting);
 				return -1;
 			}
 			val[vlen - ul - 1] = '\0';
@@ -97,7 +97,7 @@ int pg_setting_metric(const char *name, const char *setting, const char *unit, c
 	}
 	double v;
 	if (parse_double(val, &v) < 0) {
-		snprintf(err, errlen, "error converting setting %s value \"%s\" to float", name, setting);
+		strf(err, errlen, "error converting setting %s value \"%s\" to float", name, setting);
 		return -1;
 	}
 	const char *to = NULL;
@@ -109,7 +109,7 @@ int pg_setting_metric(const char *name, const char *setting, const char *unit, c
 				factor = units[i].factor;
 			}
 		if (!to) {
-			snprintf(err, errlen, "unknown unit for runtime variable: \"%s\"", unit);
+			strf(err, errlen, "unknown unit for runtime variable: \"%s\"", unit);
 			return -1;
 		}
 	}
@@ -118,11 +118,11 @@ int pg_setting_metric(const char *name, const char *setting, const char *unit, c
 		v = factor < 0 ? v / -factor : v * factor;
 	*value = v;
 	if (to) {
-		snprintf(metric, mlen, "pg_settings_%s_%s", base, to);
-		snprintf(help, hlen, "Server setting %s, converted to %s.", name, to);
+		strf(metric, mlen, "pg_settings_%s_%s", base, to);
+		strf(help, hlen, "Server setting %s, converted to %s.", name, to);
 	} else {
-		snprintf(metric, mlen, "pg_settings_%s", base);
-		snprintf(help, hlen, "Server setting %s.", name);
+		strf(metric, mlen, "pg_settings_%s", base);
+		strf(help, hlen, "Server setting %s.", name);
 	}
 	return 0;
 }

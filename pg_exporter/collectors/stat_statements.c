@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/parse.h"
 #include "../../common/buf.h"
 #include "../../common/log.h"
 #include "../pg.h"
@@ -38,7 +39,7 @@ struct ss_state {
 static int stat_statements_init(void **state, char *err, size_t errlen)
 {
 	if (query_length < 0 || statement_limit < 0) {
-		snprintf(err, errlen, "--collector.stat_statements.query_length and .limit must not be negative");
+		strf(err, errlen, "--collector.stat_statements.query_length and .limit must not be negative");
 		return -1;
 	}
 	struct ss_state *st = calloc(1, sizeof *st);
@@ -48,7 +49,7 @@ static int stat_statements_init(void **state, char *err, size_t errlen)
 			namelist_free(&st->dbs);
 			free(st);
 		}
-		snprintf(err, errlen, "out of memory");
+		strf(err, errlen, "out of memory");
 		return -1;
 	}
 	*state = st;
