@@ -102,11 +102,17 @@ static char *arena_strdup_utf8(struct expo *e, const char *s)
 {
 	if (!s)
 		s = "";
-	size_t n = 0;
+	size_t n = strlen(s);
+	/* ASCII (nearly always): test eight bytes at a time for a high bit. */
 	bool ascii = true;
-	for (; s[n]; n++)
-		if ((unsigned char)s[n] >= 0x80)
-			ascii = false;
+	size_t at = 0;
+	for (; at + 8 <= n && ascii; at += 8) {
+		uint64_t w;
+		memcpy(&w, s + at, 8);
+		ascii = !(w & 0x8080808080808080ull);
+	}
+	for (; at < n && ascii; at++)
+		ascii = (unsigned char)s[at] < 0x80;
 	if (ascii) {
 		char *p = arena_alloc(e, n + 1);
 		if (p)
@@ -514,9 +520,81 @@ void expo_add_histogram(struct expo *e, struct family *f, const char *const *val
 		d->counts = copy;
 }
 
+/*
+ * Families sort by name. Names of one exporter share long prefixes
+ * ("node_network_", "pg_settings_"), so each carries its first 32 bytes as
+ * four big-endian integers: most comparisons are settled by those, and
+ * strcmp only looks at the rest of names that tie. Zero padding keeps
+ * strcmp's order for names shorter than 32 bytes.
+ */
 static int cmp_family(const void *a, const void *b)
 {
 	return strcmp((*(struct family *const *)a)->name, (*(struct family *const *)b)->name);
+}
+
+struct sort_key {
+	uint64_t k[4];
+	struct family *f;
+};
+
+static void make_key(struct sort_key *sk, struct family *f)
+{
+	const unsigned char *n = (const unsigned char *)f->name;
+	memset(sk->k, 0, sizeof sk->k);
+	sk->f = f;
+	for (size_t i = 0; i < 32 && n[i]; i++)
+		sk->k[i / 8] |= (uint64_t)n[i] << (56 - 8 * (i % 8));
+}
+
+/* <0, 0, >0 as strcmp of the two names. */
+static inline int key_cmp(const struct sort_key *x, const struct sort_key *y)
+{
+	for (int i = 0; i < 4; i++)
+		if (x->k[i] != y->k[i])
+			return x->k[i] < y->k[i] ? -1 : 1;
+	/* The first 32 bytes are equal: a name that ended within them is this very one. */
+	if ((x->k[3] & 0xff) == 0)
+		return 0;
+	return strcmp(x->f->name + 32, y->f->name + 32);
+}
+
+/* Quicksort of the keys with the comparison inlined; insertion sort for short runs. */
+static void sort_keys(struct sort_key *a, size_t n)
+{
+	while (n > 16) {
+		struct sort_key pivot = a[n / 2], t;
+		size_t i = 0, j = n - 1;
+		for (;;) {
+			while (key_cmp(&a[i], &pivot) < 0)
+				i++;
+			while (key_cmp(&a[j], &pivot) > 0)
+				j--;
+			if (i >= j)
+				break;
+			t = a[i];
+			a[i] = a[j];
+			a[j] = t;
+			i++;
+			j--;
+		}
+		/* Recurse into the smaller part, loop over the larger one. */
+		size_t left = j + 1;
+		if (left < n - left) {
+			sort_keys(a, left);
+			a += left;
+			n -= left;
+		} else {
+			sort_keys(a + left, n - left);
+			n = left;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct sort_key t = a[i];
+		size_t j = i;
+		for (; j > 0 && key_cmp(&a[j - 1], &t) > 0; j--)
+			a[j] = a[j - 1];
+		a[j] = t;
+	}
 }
 
 static int cmp_series(const void *a, const void *b, void *ctx)
@@ -581,7 +659,17 @@ void expo_finish(struct expo *e)
 		if (f && f->nseries)
 			e->sorted[e->nsorted++] = f;
 	}
-	qsort(e->sorted, e->nsorted, sizeof *e->sorted, cmp_family);
+	struct sort_key *keys = malloc((e->nsorted ? e->nsorted : 1) * sizeof *keys);
+	if (keys) {
+		for (size_t i = 0; i < e->nsorted; i++)
+			make_key(&keys[i], e->sorted[i]);
+		sort_keys(keys, e->nsorted);
+		for (size_t i = 0; i < e->nsorted; i++)
+			e->sorted[i] = keys[i].f;
+		free(keys);
+	} else {
+		qsort(e->sorted, e->nsorted, sizeof *e->sorted, cmp_family);
+	}
 	for (size_t i = 0; i < e->nsorted; i++)
 		sort_family(e->sorted[i]);
 }
@@ -615,6 +703,10 @@ int expo_escape_label(struct buf *out, const char *s)
 
 static int escape_help(struct buf *out, const char *s, bool om)
 {
+	/* Most help texts have nothing to escape: one append. */
+	size_t plain = strcspn(s, om ? "\\\n\"" : "\\\n");
+	if (!s[plain])
+		return buf_append(out, s, plain);
 	const char *run = s;
 	for (; *s; s++) {
 		const char *rep;

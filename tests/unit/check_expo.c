@@ -259,6 +259,52 @@ START_TEST(test_many_families)
 }
 END_TEST
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Family order is strcmp order, also for names that tie on long prefixes. */
+START_TEST(test_family_order_matches_strcmp)
+{
+	static const char *const stems[] = { "a", "node_network_", "node_network_receive_",
+					     "node_network_receive_bytes_total", "node_n", "b_" };
+	struct expo *e = expo_new(64 << 20);
+	char *names[600];
+	unsigned seed = 7;
+	for (int i = 0; i < 600; i++) {
+		seed = seed * 1103515245u + 12345u;
+		char name[96];
+		int n = snprintf(name, sizeof name, "%s", stems[(seed >> 8) % 6]);
+		int extra = (int)((seed >> 16) % 20);
+		for (int k = 0; k < extra; k++) {
+			seed = seed * 1103515245u + 12345u;
+			name[n++] = "ab_z9"[(seed >> 12) % 5];
+		}
+		name[n] = '\0';
+		names[i] = strdup(name);
+		expo_single(e, name, METRIC_GAUGE, "h", i);
+	}
+	qsort(names, 600, sizeof *names, cmp_str);
+	char *out = render(e, EXPO_TEXT);
+	const char *p = out;
+	const char *prev = "";
+	for (int i = 0; i < 600; i++) {
+		if (i && !strcmp(names[i], names[i - 1]))
+			continue; /* the same name twice is one family */
+		char want[128];
+		snprintf(want, sizeof want, "# HELP %s h\n", names[i]);
+		p = strstr(p, want);
+		ck_assert_msg(p != NULL, "%s missing or out of order after %s", names[i], prev);
+		prev = names[i];
+	}
+	for (int i = 0; i < 600; i++)
+		free(names[i]);
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 START_TEST(test_name_validation)
 {
 	ck_assert(expo_valid_metric_name("a:b_c9"));
@@ -288,6 +334,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_render_cap);
 	tcase_add_test(tc, test_empty_family_not_rendered);
 	tcase_add_test(tc, test_many_families);
+	tcase_add_test(tc, test_family_order_matches_strcmp);
 	tcase_add_test(tc, test_name_validation);
 	suite_add_tcase(s, tc);
 	return s;
