@@ -85,61 +85,25 @@ START_TEST(test_cpu_flags)
 END_TEST
 
 /* Run the cpu collector over several versions of /proc/stat with one state. */
-struct session {
-	struct collector c;
-	struct flagset fs;
-	struct exporter x;
-	struct request rq;
-};
-
-static void session_start_args(struct session *ss, const char *procfs, const char *sysfs,
+static void session_start_args(struct node_session *ss, const char *procfs, const char *sysfs,
 			       const char *arg)
 {
-	memset(ss, 0, sizeof *ss);
-	node_procfs = procfs;
-	node_sysfs = sysfs;
-	node_rootfs = FIXTURES;
-	node_udev_data = FIXTURES "/udev/data";
-	ss->fs = (struct flagset){ .prog = "test", .version_line = "test" };
-	flags_add_table(&ss->fs, collector_cpu.flags, collector_cpu.nflags);
-	char *args[] = { "test", (char *)(uintptr_t)arg };
-	flags_parse(&ss->fs, arg ? 2 : 1, args);
-	ss->x = (struct exporter){ .name = "node_exporter", .prefix = "node" };
-	ss->rq.x = &ss->x;
-	clock_gettime(CLOCK_MONOTONIC, &ss->rq.start);
-	ss->rq.deadline = ss->rq.start;
-	ss->rq.deadline.tv_sec += 10;
-	ss->c.def = &collector_cpu;
-	buf_init(&ss->c.scratch, 1 << 20);
-	ss->c.fds = fdcache_new();
-	char err[256];
-	ck_assert_int_eq(collector_cpu.init(&ss->c.state, err, sizeof err), 0);
+	const char *argv[] = { arg, NULL };
+	node_session_start(ss, &collector_cpu, procfs, sysfs, NULL, argv);
+	ck_assert_int_eq(ss->init_rc, 0);
 }
 
-static void session_start(struct session *ss, const char *procfs, const char *sysfs)
+static void session_start(struct node_session *ss, const char *procfs, const char *sysfs)
 {
 	session_start_args(ss, procfs, sysfs, NULL);
 }
 
-static char *session_scrape(struct session *ss)
+static char *session_scrape(struct node_session *ss)
 {
-	struct expo *e = expo_new(1 << 24);
-	struct scrape s = { .rq = &ss->rq, .collector = &ss->c, .state = ss->c.state };
-	ck_assert_int_eq(collector_cpu.collect(&s, e), COLLECT_OK);
-	fdcache_sweep(ss->c.fds);
-	struct buf b;
-	buf_init(&b, 1 << 24);
-	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-	expo_free(e);
-	return buf_detach(&b, NULL);
-}
-
-static void session_end(struct session *ss)
-{
-	collector_cpu.fini(ss->c.state);
-	fdcache_free(ss->c.fds);
-	buf_free(&ss->c.scratch);
-	flags_free(&ss->fs);
+	int rc;
+	char *t = node_session_scrape(ss, &rc, NULL);
+	ck_assert_int_eq(rc, COLLECT_OK);
+	return t;
 }
 
 START_TEST(test_cpu_monotonic_guard)
@@ -150,7 +114,7 @@ START_TEST(test_cpu_monotonic_guard)
 	char procfs[4200], sysfs[4200];
 	snprintf(procfs, sizeof procfs, "%s/proc", dir);
 	snprintf(sysfs, sizeof sysfs, "%s/sys", dir);
-	struct session ss;
+	struct node_session ss;
 	session_start(&ss, procfs, sysfs);
 	char *t = session_scrape(&ss);
 	ck_assert(has_line(t, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 100"));
@@ -172,7 +136,7 @@ START_TEST(test_cpu_monotonic_guard)
 	ck_assert(has_line(t, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 0.05"));
 	ck_assert(!strstr(t, "cpu=\"1\""));
 	free(t);
-	session_end(&ss);
+	node_session_end(&ss);
 	fixture_rm(dir);
 }
 END_TEST
@@ -214,7 +178,7 @@ END_TEST
 /* With the cpufreq collector on, cpu.info adds the cpuinfo clock, as upstream. */
 START_TEST(test_cpu_info_frequency)
 {
-	struct session ss;
+	struct node_session ss;
 	session_start_args(&ss, FIX_PROC, FIX_SYS, "--collector.cpu.info");
 	struct collector inst[2] = { { .def = &collector_cpu, .enabled = true },
 				     { .def = &collector_cpufreq, .enabled = true } };
@@ -227,7 +191,7 @@ START_TEST(test_cpu_info_frequency)
 	t = session_scrape(&ss);
 	ck_assert(!strstr(t, "node_cpu_frequency_hertz"));
 	free(t);
-	session_end(&ss);
+	node_session_end(&ss);
 }
 END_TEST
 

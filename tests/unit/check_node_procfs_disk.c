@@ -322,59 +322,19 @@ static void release_hang(void)
 	pthread_mutex_unlock(&hang_mu);
 }
 
-struct fs_session {
-	struct collector c;
-	struct flagset fs;
-	struct exporter x;
-	struct request rq;
-};
-
-static void fs_start(struct fs_session *ss, const char *procfs, const char *rootfs,
+static void fs_start(struct node_session *ss, const char *procfs, const char *rootfs,
 		     const char *const *argv)
 {
-	memset(ss, 0, sizeof *ss);
-	node_procfs = procfs;
-	node_rootfs = rootfs;
-	ss->fs = (struct flagset){ .prog = "test", .version_line = "test" };
-	flags_add_table(&ss->fs, collector_filesystem.flags, collector_filesystem.nflags);
-	char *args[8] = { "test" };
-	int argc = 1;
-	for (; argv && argv[argc - 1]; argc++)
-		args[argc] = (char *)(uintptr_t)argv[argc - 1];
-	flags_parse(&ss->fs, argc, args);
-	ss->x = (struct exporter){ .name = "node_exporter", .prefix = "node" };
-	ss->rq.x = &ss->x;
-	clock_gettime(CLOCK_MONOTONIC, &ss->rq.start);
-	ss->rq.deadline = ss->rq.start;
-	ss->rq.deadline.tv_sec += 30;
-	ss->c.def = &collector_filesystem;
-	buf_init(&ss->c.scratch, 1 << 20);
-	ss->c.fds = fdcache_new();
-	char err[256];
-	ck_assert_int_eq(collector_filesystem.init(&ss->c.state, err, sizeof err), 0);
+	node_session_start(ss, &collector_filesystem, procfs, NULL, rootfs, argv);
+	ck_assert_int_eq(ss->init_rc, 0);
 }
 
-static char *fs_scrape(struct fs_session *ss, double *seconds)
+static char *fs_scrape(struct node_session *ss, double *seconds)
 {
-	struct expo *e = expo_new(1 << 24);
-	struct scrape s = { .rq = &ss->rq, .collector = &ss->c, .state = ss->c.state };
-	double t0 = mono_now();
-	ck_assert_int_eq(collector_filesystem.collect(&s, e), COLLECT_OK);
-	*seconds = mono_now() - t0;
-	fdcache_sweep(ss->c.fds);
-	struct buf b;
-	buf_init(&b, 1 << 24);
-	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-	expo_free(e);
-	return buf_detach(&b, NULL);
-}
-
-static void fs_end(struct fs_session *ss)
-{
-	collector_filesystem.fini(ss->c.state);
-	fdcache_free(ss->c.fds);
-	buf_free(&ss->c.scratch);
-	flags_free(&ss->fs);
+	int rc;
+	char *t = node_session_scrape(ss, &rc, seconds);
+	ck_assert_int_eq(rc, COLLECT_OK);
+	return t;
 }
 
 #define HANG_LINE \
@@ -390,7 +350,7 @@ START_TEST(test_filesystem_mount_timeout)
 	node_filesystem_statfs = blocking_statfs;
 	const char *argv[] = { "--collector.filesystem.mount-timeout=300ms",
 			       "--collector.filesystem.stat-workers=1", NULL };
-	struct fs_session ss;
+	struct node_session ss;
 	fs_start(&ss, procfs, rootfs, argv);
 
 	/* The blocked call is given up after the timeout; /data is still served. */
@@ -428,7 +388,7 @@ START_TEST(test_filesystem_mount_timeout)
 	ck_assert(has_line(t, "node_filesystem_readonly{device=\"/dev/sdb\",device_error=\"input/output error\",fstype=\"xfs\",mountpoint=\"/hang\"} 1"));
 	free(t);
 	ck_assert_int_eq(atomic_load(&hang_calls), 2);
-	fs_end(&ss);
+	node_session_end(&ss);
 	fixture_rm(dir);
 }
 END_TEST
@@ -441,7 +401,7 @@ START_TEST(test_filesystem_stop_while_stuck)
 	snprintf(rootfs, sizeof rootfs, "%s/root", dir);
 	node_filesystem_statfs = blocking_statfs;
 	const char *argv[] = { "--collector.filesystem.mount-timeout=100ms", NULL };
-	struct fs_session ss;
+	struct node_session ss;
 	fs_start(&ss, procfs, rootfs, argv);
 	double secs;
 	char *t = fs_scrape(&ss, &secs);
@@ -449,7 +409,7 @@ START_TEST(test_filesystem_stop_while_stuck)
 	free(t);
 	/* Shutdown does not wait for the blocked worker. */
 	double t0 = mono_now();
-	fs_end(&ss);
+	node_session_end(&ss);
 	ck_assert_msg(mono_now() - t0 < 1.0, "fini took %f s", mono_now() - t0);
 	/* Once released, the worker frees the pool on its way out (checked by ASan). */
 	release_hang();

@@ -16,22 +16,9 @@ extern const struct collector_def collector_bcache, collector_bcachefs, collecto
 
 #define SYS FIXTURES "/sys"
 
-static struct run_result run_sys(const struct collector_def *def, const char *sysfs, const char *const *argv)
-{
-	return run_collector_with(def, NULL, sysfs, NULL, argv);
-}
 
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static void expect_line(const struct run_result *r, const char *line)
-{
-	ck_assert_msg(has_line(r->text, line), "missing line: %s\n--- output:\n%s", line, r->text);
-}
 
-static void expect_no(const struct run_result *r, const char *needle)
-{
-	ck_assert_msg(!strstr(r->text, needle), "unexpected '%s' in:\n%s", needle, r->text);
-}
 
 /* Copy part of the fixture tree into a scratch directory, links followed. */
 static char *copy_fixture(const char *rel)

@@ -17,22 +17,9 @@ extern const struct collector_def collector_infiniband, collector_netclass, coll
 	collector_powersupplyclass, collector_rapl, collector_tapestats, collector_thermal_zone, collector_watchdog;
 
 #define SYS FIXTURES "/sys"
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static struct run_result run_sys(const struct collector_def *def, const char *sysfs, const char *const *argv)
-{
-	return run_collector_with(def, NULL, sysfs, NULL, argv);
-}
 
-static void expect_line(const struct run_result *r, const char *line)
-{
-	ck_assert_msg(has_line(r->text, line), "missing line: %s\n--- output:\n%s", line, r->text);
-}
 
-static void expect_no(const struct run_result *r, const char *needle)
-{
-	ck_assert_msg(!strstr(r->text, needle), "unexpected '%s' in:\n%s", needle, r->text);
-}
 
 static void rm_file(const char *dir, const char *rel)
 {

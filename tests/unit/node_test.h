@@ -22,69 +22,111 @@
 #endif
 
 struct run_result {
-	int rc; /* COLLECT_* */
+	int rc; /* COLLECT_*, or -2 when init failed */
 	char err[512];
 	char *text; /* rendered text 0.0.4, malloc'd */
 };
 
-/* argv: option flags for the collector ("--collector.stat.softirq"), NULL-terminated. */
-static inline struct run_result run_collector_with(const struct collector_def *def, const char *procfs,
-						   const char *sysfs, const char *rootfs,
-						   const char *const *argv)
+/*
+ * One collector kept across several scrapes, as the framework keeps it:
+ * its flags parsed, its state from init, its descriptor cache.
+ */
+struct node_session {
+	const struct collector_def *def;
+	struct collector c;
+	struct flagset fs;
+	struct exporter x;
+	struct request rq;
+	int init_rc;
+	char err[512];
+};
+
+/* argv: the collector's option flags ("--collector.stat.softirq"), NULL-terminated. */
+static inline void node_session_start(struct node_session *ss, const struct collector_def *def,
+				      const char *procfs, const char *sysfs, const char *rootfs,
+				      const char *const *argv)
 {
+	memset(ss, 0, sizeof *ss);
 	node_procfs = procfs ? procfs : FIXTURES "/proc";
 	node_sysfs = sysfs ? sysfs : FIXTURES "/sys";
 	node_rootfs = rootfs ? rootfs : FIXTURES;
 	node_udev_data = FIXTURES "/udev/data";
-
-	struct flagset fs = { .prog = "test", .version_line = "test" };
+	ss->def = def;
+	ss->fs = (struct flagset){ .prog = "test", .version_line = "test" };
 	if (def->flags)
-		flags_add_table(&fs, def->flags, def->nflags);
+		flags_add_table(&ss->fs, def->flags, def->nflags);
 	char *args[64] = { "test" };
 	int argc = 1;
 	for (; argv && argv[argc - 1] && argc < 63; argc++)
 		args[argc] = (char *)(uintptr_t)argv[argc - 1];
-	flags_parse(&fs, argc, args);
+	flags_parse(&ss->fs, argc, args);
+	ss->x = (struct exporter){ .name = "node_exporter", .prefix = "node" };
+	ss->rq.x = &ss->x;
+	clock_gettime(CLOCK_MONOTONIC, &ss->rq.start);
+	ss->rq.deadline = ss->rq.start;
+	ss->rq.deadline.tv_sec += 30;
+	ss->c.def = def;
+	ss->c.enabled = true;
+	pthread_mutex_init(&ss->c.lock, NULL);
+	buf_init(&ss->c.scratch, 64u << 20);
+	ss->c.fds = fdcache_new();
+	if (def->init && def->init(&ss->c.state, ss->err, sizeof ss->err) < 0)
+		ss->init_rc = -2;
+}
 
-	struct exporter x = { .name = "node_exporter", .prefix = "node" };
-	struct request rq = { .x = &x };
-	clock_gettime(CLOCK_MONOTONIC, &rq.start);
-	rq.deadline = rq.start;
-	rq.deadline.tv_sec += 10;
+/* One scrape: returns the rendered text (malloc'd); *rc gets collect()'s result. */
+static inline char *node_session_scrape(struct node_session *ss, int *rc, double *seconds)
+{
+	struct expo *e = expo_new(256u << 20);
+	struct scrape s = { .rq = &ss->rq, .collector = &ss->c, .state = ss->c.state };
+	double t0 = mono_now();
+	*rc = ss->def->collect(&s, e);
+	if (seconds)
+		*seconds = mono_now() - t0;
+	snprintf(ss->err, sizeof ss->err, "%s", s.err);
+	fdcache_sweep(ss->c.fds);
+	struct buf b;
+	buf_init(&b, 256u << 20);
+	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
+	expo_free(e);
+	char *text = buf_detach(&b, NULL);
+	return text ? text : calloc(1, 1);
+}
 
-	struct collector c = { .def = def, .enabled = true };
-	pthread_mutex_init(&c.lock, NULL);
-	buf_init(&c.scratch, 64u << 20);
-	c.fds = fdcache_new();
+static inline void node_session_end(struct node_session *ss)
+{
+	if (ss->init_rc == 0 && ss->def->fini)
+		ss->def->fini(ss->c.state);
+	fdcache_free(ss->c.fds);
+	buf_free(&ss->c.scratch);
+	pthread_mutex_destroy(&ss->c.lock);
+	flags_free(&ss->fs);
+}
+
+/*
+ * Run a collector as the framework would: init, collect twice (the second
+ * run exercises the cached descriptors), render the last run, fini.
+ */
+static inline struct run_result run_collector_with(const struct collector_def *def, const char *procfs,
+						   const char *sysfs, const char *rootfs,
+						   const char *const *argv)
+{
+	struct node_session ss;
 	struct run_result r = { 0 };
-	if (def->init && def->init(&c.state, r.err, sizeof r.err) < 0) {
-		r.rc = -2;
-	} else {
-		struct expo *e = expo_new(256u << 20);
-		struct scrape s = { .rq = &rq, .collector = &c, .state = c.state };
-		r.rc = def->collect(&s, e);
-		/* A second run exercises the cached descriptors. */
-		if (r.rc == COLLECT_OK) {
-			expo_free(e);
-			e = expo_new(256u << 20);
-			fdcache_sweep(c.fds);
-			r.rc = def->collect(&s, e);
-		}
-		snprintf(r.err, sizeof r.err, "%s", s.err);
-		struct buf b;
-		buf_init(&b, 256u << 20);
-		ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-		r.text = buf_detach(&b, NULL);
-		expo_free(e);
-		if (def->fini)
-			def->fini(c.state);
-	}
-	fdcache_free(c.fds);
-	buf_free(&c.scratch);
-	pthread_mutex_destroy(&c.lock);
-	flags_free(&fs);
-	if (!r.text)
+	node_session_start(&ss, def, procfs, sysfs, rootfs, argv);
+	if (ss.init_rc) {
+		r.rc = ss.init_rc;
+		snprintf(r.err, sizeof r.err, "%s", ss.err);
 		r.text = calloc(1, 1);
+	} else {
+		r.text = node_session_scrape(&ss, &r.rc, NULL);
+		if (r.rc == COLLECT_OK) {
+			free(r.text);
+			r.text = node_session_scrape(&ss, &r.rc, NULL);
+		}
+		snprintf(r.err, sizeof r.err, "%s", ss.err);
+	}
+	node_session_end(&ss);
 	return r;
 }
 
@@ -138,5 +180,25 @@ static inline int has_line(const char *text, const char *line)
 			return 1;
 	return 0;
 }
+
+/* Assertions on a run's rendered text, with the output in the failure message. */
+static inline void expect_line(const struct run_result *r, const char *line)
+{
+	ck_assert_msg(has_line(r->text, line), "missing line: %s\n--- output:\n%s", line, r->text);
+}
+
+static inline void expect_no(const struct run_result *r, const char *needle)
+{
+	ck_assert_msg(!strstr(r->text, needle), "unexpected '%s' in:\n%s", needle, r->text);
+}
+
+/* A collector run on a sysfs tree, procfs and rootfs from the fixtures. */
+static inline struct run_result run_sys(const struct collector_def *def, const char *sysfs,
+					const char *const *argv)
+{
+	return run_collector_with(def, NULL, sysfs, NULL, argv);
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 #endif
