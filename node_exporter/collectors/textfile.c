@@ -405,20 +405,26 @@ static void read_until_ws(struct parser *p)
 	}
 }
 
+/* The byte after a backslash: \\, \" or \n; anything else is a parse error. */
+static bool put_escaped(struct parser *p)
+{
+	if (p->cur == '"' || p->cur == '\\')
+		tok_put(p, p->cur);
+	else if (p->cur == 'n')
+		tok_put(p, '\n');
+	else
+		perr(p, "invalid escape sequence '\\%c'", p->cur);
+	return !p->err;
+}
+
 static void read_until_nl(struct parser *p, bool escapes)
 {
 	tok_reset(p);
 	bool escaped = false;
 	while (!p->err) {
 		if (escapes && escaped) {
-			if (p->cur == '\\')
-				tok_put(p, '\\');
-			else if (p->cur == 'n')
-				tok_put(p, '\n');
-			else if (p->cur == '"')
-				tok_put(p, '"');
-			else
-				return perr(p, "invalid escape sequence '\\%c'", p->cur);
+			if (!put_escaped(p))
+				return;
 			escaped = false;
 		} else if (p->cur == '\n') {
 			return;
@@ -451,14 +457,8 @@ static void read_name(struct parser *p, bool metric)
 		return;
 	while (!p->err) {
 		if (escaped) {
-			if (p->cur == '\\')
-				tok_put(p, '\\');
-			else if (p->cur == 'n')
-				tok_put(p, '\n');
-			else if (p->cur == '"')
-				tok_put(p, '"');
-			else
-				return perr(p, "invalid escape sequence '\\%c'", p->cur);
+			if (!put_escaped(p))
+				return;
 			escaped = false;
 		} else if (p->cur == '"') {
 			quoted = !quoted;
@@ -489,12 +489,8 @@ static void read_label_value(struct parser *p)
 		if (p->err)
 			return;
 		if (escaped) {
-			if (p->cur == '"' || p->cur == '\\')
-				tok_put(p, p->cur);
-			else if (p->cur == 'n')
-				tok_put(p, '\n');
-			else
-				return perr(p, "invalid escape sequence '\\%c'", p->cur);
+			if (!put_escaped(p))
+				return;
 			escaped = false;
 			continue;
 		}
