@@ -9,8 +9,14 @@
 #include "exporter.h"
 #include "flags.h"
 
+/* Listening sockets at most, from --web.listen-address or systemd. */
+#define SERVER_MAX_LISTEN 16
+/* The first descriptor systemd passes (sd_listen_fds(3)). */
+#define SD_LISTEN_FDS_START 3
+
 struct server_options {
 	const struct strlist *listen; /* host:port, [v6]:port, :port */
+	bool systemd_socket; /* listen on the sockets systemd passed instead */
 	const char *telemetry_path;
 	long max_requests; /* 0: unlimited */
 	const char *web_config_file; /* "" for none */
@@ -19,15 +25,27 @@ struct server_options {
 struct server;
 
 /*
- * Bind every listen address and start serving. Returns 0, or the exit
- * status to use (1: could not bind/start, 2: bad listen address or web
- * config) with a message in err.
+ * Bind every listen address (or take systemd's sockets) and start serving.
+ * Returns 0, or the exit status to use (1: could not bind/start, 2: bad
+ * listen address, systemd sockets or web config) with a message in err.
  */
 int server_start(struct exporter *x, const struct server_options *o, struct server **out,
 		 char *err, size_t errlen);
 
-/* Stop accepting, finish the requests under way and release everything. */
-void server_stop(struct server *srv);
+/*
+ * Stop accepting, close idle connections, let the requests under way
+ * finish (each within its deadline), then release everything and return 0.
+ * Returns -1, releasing nothing, if handlers still run a few seconds after
+ * their deadline (a collector stuck in a system call): the caller exits.
+ */
+int server_stop(struct server *srv);
+
+/*
+ * The listening sockets systemd passed (LISTEN_PID, LISTEN_FDS, from
+ * descriptor 3 on), at most cap of them, into fds. Returns their number,
+ * or -1 with a one-line message in err.
+ */
+int server_systemd_fds(int *fds, size_t cap, char *err, size_t errlen);
 
 /* promhttp_metric_handler_* families of the running server. */
 void server_metrics(struct expo *e);

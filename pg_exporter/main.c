@@ -16,7 +16,6 @@
 
 
 static const char *config_file;
-static bool systemd_socket;
 static const char *query_path;
 static bool dump_maps;
 static const char *constant_labels;
@@ -29,9 +28,6 @@ static atomic_ullong scrapes_without_target;
 static struct flag pg_flags[] = {
 	{ "config.file", FLAG_STRING, &config_file, "postgres_exporter.yml",
 	  "Postgres exporter configuration file (auth_modules for /probe).", NULL, 0, false },
-	{ "web.systemd-socket", FLAG_BOOL, &systemd_socket, "false",
-	  "Use systemd socket activation listeners instead of port listeners (Linux only); not supported by this build.",
-	  NULL, 0, false },
 	{ "disable-default-metrics", FLAG_BOOL, &pg_disable_default_metrics, "false",
 	  "Do not include default metrics (pg_static and pg_stat_database_conflicts_*).",
 	  "PG_EXPORTER_DISABLE_DEFAULT_METRICS", 0, false },
@@ -131,10 +127,6 @@ int pg_setup(char *err, size_t errlen)
 	if (dump_maps) {
 		dump_builtin_maps();
 		exit(0);
-	}
-	if (systemd_socket) {
-		strf(err, errlen, "--web.systemd-socket is not supported by this build; use --web.listen-address");
-		return -1;
 	}
 	if (*query_path) {
 		strf(err, errlen,
