@@ -634,8 +634,7 @@ static enum MHD_Result check_framing(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
-/* "http://host/path" (the absolute form of RFC 9112, 3.2.2) is served as "/path". */
-static const char *origin_path(const char *url)
+const char *server_origin_path(const char *url)
 {
 	const char *p = NULL;
 	if (!strncasecmp(url, "http://", 7))
@@ -659,17 +658,8 @@ static int hex_value(char c)
 	return -1;
 }
 
-/*
- * Percent-decoding of the path and of query names and values, as
- * libmicrohttpd's but leaving "%00" as written: decoded, the NUL would cut
- * the name short ("/metrics%00" served as "/metrics", "cpu%00evil" taken
- * for "cpu"). Upstream keeps the NUL and matches nothing (404, or 400 for an
- * unknown collector); kept as written, the name matches nothing here either.
- */
-static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+size_t server_unescape(char *s)
 {
-	(void)cls;
-	(void)conn;
 	char *out = s;
 	for (const char *in = s; *in;) {
 		int hi = in[0] == '%' ? hex_value(in[1]) : -1;
@@ -717,6 +707,13 @@ static void *check_request_line(void *cls, const char *uri, struct MHD_Connectio
 	return NULL;
 }
 
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	return server_unescape(s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -754,7 +751,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 
 	struct exporter *x = srv->x;
-	const char *path = origin_path(url);
+	const char *path = server_origin_path(url);
 	route_handler handler = NULL;
 	if (!strcmp(path, srv->o->telemetry_path))
 		handler = x->metrics_handler ? x->metrics_handler : exporter_default_handler;

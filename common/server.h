@@ -58,6 +58,19 @@ void server_metrics(struct expo *e);
 enum expo_format server_negotiate(const char *accept);
 bool server_accepts_gzip(const char *accept_encoding);
 
+/*
+ * Percent-decoding of the path and of query names and values in place, as
+ * libmicrohttpd's but leaving "%00" as written: decoded, the NUL would cut
+ * the name short ("/metrics%00" served as "/metrics", "cpu%00evil" taken for
+ * "cpu"). Upstream keeps the NUL and matches nothing (404, or 400 for an
+ * unknown collector); kept as written, the name matches nothing here either.
+ * Returns the new length. Exposed for tests.
+ */
+size_t server_unescape(char *s);
+
+/* The path of a request target: "http://host/path" (absolute form) gives "/path". */
+const char *server_origin_path(const char *url);
+
 /* Check the syntax of a listen address; returns 0 or -2 with err. */
 int server_check_address(const char *addr, char *err, size_t errlen);
 

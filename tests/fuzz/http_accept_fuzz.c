@@ -1,0 +1,31 @@
+/*
+ * libFuzzer harness for the HTTP content negotiation: the bytes are an
+ * Accept header and an Accept-Encoding header at once. Built by
+ * `make fuzz-http` with clang -fsanitize=fuzzer,address,undefined; the unit
+ * test check_http_fuzz_corpus replays tests/fuzz/corpus_http_accept.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../common/server.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *header = malloc(size + 1);
+	if (!header)
+		return 0;
+	memcpy(header, data, size);
+	header[size] = '\0';
+	enum expo_format f = server_negotiate(header);
+	if (f != EXPO_TEXT && f != EXPO_OPENMETRICS)
+		abort();
+	/* Without "gzip" in it, no header can allow gzip. */
+	if (server_accepts_gzip(header) && !strcasestr(header, "gzip"))
+		abort();
+	free(header);
+	return 0;
+}
