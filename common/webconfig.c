@@ -299,14 +299,19 @@ static int check_depth(const char *text, size_t len, char *err, size_t errlen)
 	return rc;
 }
 
-/* Duplicate keys in any mapping are errors, as in upstream's strict decoding. */
-static int check_duplicates(struct parse_ctx *p, yaml_node_t *n, int depth)
+/*
+ * Duplicate keys in any mapping are errors, as in upstream's strict
+ * decoding. Each node is looked at once: aliases may reach a node by
+ * exponentially many paths.
+ */
+static int check_duplicates(struct parse_ctx *p, yaml_node_t *n, bool *seen)
 {
-	if (!n || depth > WEBCONFIG_MAX_DEPTH)
+	if (!n || seen[n - p->doc->nodes.start])
 		return 0;
+	seen[n - p->doc->nodes.start] = true;
 	if (n->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-			if (check_duplicates(p, yaml_document_get_node(p->doc, *it), depth + 1))
+			if (check_duplicates(p, yaml_document_get_node(p->doc, *it), seen))
 				return -1;
 		return 0;
 	}
@@ -321,7 +326,7 @@ static int check_duplicates(struct parse_ctx *p, yaml_node_t *n, int depth)
 				return fail(p, "web config: line %zu: key \"%s\" already set in map",
 					    ka->start_mark.line + 1, k);
 		}
-		if (check_duplicates(p, yaml_document_get_node(p->doc, a->value), depth + 1))
+		if (check_duplicates(p, yaml_document_get_node(p->doc, a->value), seen))
 			return -1;
 	}
 	return 0;
@@ -407,7 +412,9 @@ int webconfig_parse(const char *text, size_t len, const char *dir, struct webcon
 		rc = fail(&p, "web config: %s", "the top level must be a mapping");
 		goto done;
 	}
-	rc = check_duplicates(&p, root, 0);
+	bool *seen = calloc((size_t)(doc.nodes.top - doc.nodes.start), sizeof *seen);
+	rc = seen ? check_duplicates(&p, root, seen) : fail(&p, "web config: %s", "out of memory");
+	free(seen);
 	for (yaml_node_pair_t *pr = root->data.mapping.pairs.start;
 	     !rc && pr < root->data.mapping.pairs.top; pr++) {
 		const char *k = scalar(yaml_document_get_node(&doc, pr->key));
