@@ -344,19 +344,32 @@ int httpconns_drain(struct httpconns *hc)
 {
 	pthread_mutex_lock(&hc->mu);
 	hc->draining = true;
+	reap(hc, now_ns()); /* idle connections close; requests begun are noticed */
 	pthread_cond_signal(&hc->wake);
-	/* Requests being received may still arrive, then be handled. */
-	const uint64_t receive_end = now_ns() + HTTPCONN_REQUEST_TIMEOUT * NS;
 	int rc = 0;
 	while (hc->open) {
-		uint64_t end = receive_end;
+		/*
+		 * Each connection has until its own end: a request being received
+		 * REQUEST_TIMEOUT from its first byte, one being handled its
+		 * deadline, an answer being sent REQUEST_TIMEOUT from its start.
+		 */
+		const uint64_t limit = HTTPCONN_REQUEST_TIMEOUT * NS;
+		uint64_t end = 0;
 		bool handling = false;
 		for (struct httpconn *c = hc->head; c; c = c->next) {
-			if (!c->evicted && c->phase == HANDLING) {
+			uint64_t own = 0;
+			if (c->evicted)
+				continue;
+			if (c->phase == HANDLING) {
 				handling = true;
-				if (c->deadline_ns > end)
-					end = c->deadline_ns;
+				own = c->deadline_ns;
+			} else if (c->phase == SENDING) {
+				own = c->since_ns + limit;
+			} else if (c->request_ns) {
+				own = c->request_ns + limit;
 			}
+			if (own > end)
+				end = own;
 		}
 		end += HTTPCONN_DRAIN_GRACE * NS;
 		if (now_ns() >= end) {
