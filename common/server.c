@@ -647,25 +647,15 @@ const char *server_origin_path(const char *url)
 	return slash ? slash : "/";
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t server_unescape(char *s)
 {
 	char *out = s;
 	for (const char *in = s; *in;) {
-		int hi = in[0] == '%' ? hex_value(in[1]) : -1;
-		int lo = hi >= 0 ? hex_value(in[2]) : -1;
-		if (lo >= 0 && (hi | lo)) {
-			*out++ = (char)(hi << 4 | lo);
+		/* "%XY" with two hex digits; "%0x" is not one, though parse_hex_u64 takes 0x */
+		char hex[3] = { in[0] == '%' ? in[1] : '\0', in[0] == '%' && in[1] ? in[2] : '\0', '\0' };
+		uint64_t v;
+		if (hex[0] && hex[1] && hex[1] != 'x' && hex[1] != 'X' && parse_hex_u64(hex, &v) == 0 && v) {
+			*out++ = (char)v;
 			in += 3;
 		} else {
 			*out++ = *in++;

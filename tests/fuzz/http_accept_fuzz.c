@@ -10,16 +10,15 @@
 #include <string.h>
 
 #include "../../common/server.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *header = malloc(size + 1);
+	char *header = fuzz_cstring(data, size);
 	if (!header)
 		return 0;
-	memcpy(header, data, size);
-	header[size] = '\0';
 	enum expo_format f = server_negotiate(header);
 	if (f != EXPO_TEXT && f != EXPO_OPENMETRICS)
 		abort();

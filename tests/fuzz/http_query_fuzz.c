@@ -13,6 +13,7 @@
 
 #include "../../common/exporter.h"
 #include "../../common/server.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,11 +45,9 @@ static size_t query_split(char *q, struct arg *args, size_t cap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *target = malloc(size + 1);
+	char *target = fuzz_cstring(data, size);
 	if (!target)
 		return 0;
-	memcpy(target, data, size);
-	target[size] = '\0';
 	char *query = strchr(target, '?');
 	if (query)
 		*query++ = '\0';

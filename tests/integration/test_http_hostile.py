@@ -188,51 +188,41 @@ def release_fifo(fifo):
     os.close(fd)
 
 
-def test_503_when_every_connection_of_an_address_is_busy():
+def all_busy_then(n, sources, probe_source):
+    """n scrapes from sources (round robin), all waiting on a blocked
+    collector; returns the first line of the answer to one more request
+    from probe_source. Then the collector is released and every scrape must
+    be answered 200."""
     e, d, fifo = fifo_exporter(["--web.max-requests=0"])
     busy = []
     try:
         with e:
             try:
-                # PER_ADDRESS scrapes from one address, all waiting on the collector.
-                for _ in range(PER_ADDRESS):
-                    s = connect(e.port, "127.0.0.2")
-                    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-                    busy.append(s)
-                time.sleep(0.5)
-                # Nothing can make room: the next one from there is told so.
-                assert ask(e.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
-                           source="127.0.0.2") == b"HTTP/1.1 503 Service Unavailable"
-            finally:
-                release_fifo(fifo)
-            assert all(status_line(s, b"", 10) == b"HTTP/1.1 200 OK" for s in busy)
-    finally:
-        close_all(busy)
-        os.unlink(fifo)
-        os.rmdir(d)
-
-
-def test_503_when_every_connection_is_busy():
-    e, d, fifo = fifo_exporter(["--web.max-requests=0"])
-    busy = []
-    try:
-        with e:
-            try:
-                for i in range(LIMIT):
-                    s = connect(e.port, f"127.0.0.{2 + i % 10}")
+                for i in range(n):
+                    s = connect(e.port, sources[i % len(sources)])
                     s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
                     busy.append(s)
                 time.sleep(1)
-                assert ask(e.port, b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n",
-                           source="127.0.0.20") == b"HTTP/1.1 503 Service Unavailable"
+                probe = ask(e.port, b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n", source=probe_source)
             finally:
                 release_fifo(fifo)
             assert all(status_line(s, b"", 20) == b"HTTP/1.1 200 OK" for s in busy)
             assert scrape_status(e.port) == 200
+            return probe
     finally:
         close_all(busy)
         os.unlink(fifo)
         os.rmdir(d)
+
+
+def test_503_when_every_connection_of_an_address_is_busy():
+    # Nothing can make room for one more from that address: it is told so.
+    assert all_busy_then(PER_ADDRESS, ["127.0.0.2"], "127.0.0.2") == b"HTTP/1.1 503 Service Unavailable"
+
+
+def test_503_when_every_connection_is_busy():
+    sources = [f"127.0.0.{2 + i}" for i in range(10)]
+    assert all_busy_then(LIMIT, sources, "127.0.0.20") == b"HTTP/1.1 503 Service Unavailable"
 
 
 def test_long_query_strings_get_an_answer():

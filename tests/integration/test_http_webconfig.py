@@ -4,6 +4,7 @@ bounded parsing, errors that name the faulty file, and changes (users,
 certificates) applied without a restart, as exporter-toolkit re-reads it."""
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import os
@@ -38,40 +39,49 @@ def write(path, text):
     os.rename(path + ".tmp", path)
 
 
-def check_config(text, files=()):
-    """Run node_exporter with the config; returns (exit status, stderr)."""
+@contextlib.contextmanager
+def config_dir(text, files=()):
+    """A directory holding web.yml with text, and the named fixture files."""
     d = tempfile.mkdtemp()
     try:
         for f in files:
             shutil.copy(os.path.join(TLS, f), d)
-        cfg = os.path.join(d, "web.yml")
-        write(cfg, text)
-        r = subprocess.run([NODE, *ARGS, f"--web.config.file={cfg}", "--web.listen-address=127.0.0.1:0"],
-                           capture_output=True, text=True, timeout=20)
-        return r.returncode, r.stderr
+        write(os.path.join(d, "web.yml"), text)
+        yield d
     finally:
         shutil.rmtree(d)
+
+
+def check_config(text, files=()):
+    """Run node_exporter with the config; returns (exit status, stderr)."""
+    with config_dir(text, files) as d:
+        r = subprocess.run([NODE, *ARGS, f"--web.config.file={d}/web.yml", "--web.listen-address=127.0.0.1:0"],
+                           capture_output=True, text=True, timeout=20)
+        return r.returncode, r.stderr
+
+
+@contextlib.contextmanager
+def configured(text, files=()):
+    """node_exporter with a web config file of text (and files beside it);
+    yields the exporter and the config file's directory."""
+    with config_dir(text, files) as d:
+        with Exporter("node_exporter", ARGS + [f"--web.config.file={d}/web.yml"]) as e:
+            yield e, d
 
 
 def test_unknown_users_take_as_long_as_the_costliest_known_one():
     # A wrong password for alice (cost 12) and any password for an unknown
     # user must cost the same bcrypt work; a cost-10 dummy took a quarter.
-    d = tempfile.mkdtemp()
-    cfg = os.path.join(d, "web.yml")
-    write(cfg, f"basic_auth_users:\n  bob: {BOB_10}\n  alice: {ALICE_12}\n")
-    try:
-        with Exporter("node_exporter", ARGS + [f"--web.config.file={cfg}"]) as e:
-            known, unknown = [], []
-            for i in range(3):  # interleaved, medians: a shared machine is noisy
-                for user, times in (("alice", known), ("mallory", unknown)):
-                    t0 = time.monotonic()
-                    assert e.get("/metrics", basic(user, f"wrong{i}")).status == 401
-                    times.append(time.monotonic() - t0)
-            k, u = sorted(known)[1], sorted(unknown)[1]
-            assert u > 0.6 * k, f"unknown user {u * 1000:.0f} ms, wrong password {k * 1000:.0f} ms"
-            assert e.get("/metrics", basic("alice", "secret")).status == 200
-    finally:
-        shutil.rmtree(d)
+    with configured(f"basic_auth_users:\n  bob: {BOB_10}\n  alice: {ALICE_12}\n") as (e, _):
+        known, unknown = [], []
+        for i in range(3):  # interleaved, medians: a shared machine is noisy
+            for user, times in (("alice", known), ("mallory", unknown)):
+                t0 = time.monotonic()
+                assert e.get("/metrics", basic(user, f"wrong{i}")).status == 401
+                times.append(time.monotonic() - t0)
+        k, u = sorted(known)[1], sorted(unknown)[1]
+        assert u > 0.6 * k, f"unknown user {u * 1000:.0f} ms, wrong password {k * 1000:.0f} ms"
+        assert e.get("/metrics", basic("alice", "secret")).status == 200
 
 
 def test_duplicate_keys_are_rejected():
@@ -114,26 +124,21 @@ def test_the_faulty_certificate_or_key_is_named():
 
 
 def test_users_and_headers_change_without_a_restart():
-    d = tempfile.mkdtemp()
-    cfg = os.path.join(d, "web.yml")
-    write(cfg, f"basic_auth_users:\n  carol: {CAROL_4}\n")
-    try:
-        with Exporter("node_exporter", ARGS + [f"--web.config.file={cfg}"]) as e:
-            assert e.get("/metrics", basic("carol", "newpass")).status == 200
-            assert e.get("/metrics", basic("alice", "secret")).status == 401
-            write(cfg, f"basic_auth_users:\n  alice: {ALICE_12}\n"
-                       "http_server_config:\n  headers:\n    X-Frame-Options: deny\n")
-            r = e.get("/metrics", basic("alice", "secret"))
-            assert r.status == 200 and r.header("X-Frame-Options") == "deny"
-            assert e.get("/metrics", basic("carol", "newpass")).status == 401
-            # An invalid file refuses every request, as upstream, until it is fixed.
-            write(cfg, "basic_auth_users: [unbalanced\n")
-            assert e.get("/metrics", basic("alice", "secret")).status == 500
-            write(cfg, f"basic_auth_users:\n  carol: {CAROL_4}\n")
-            assert e.get("/metrics", basic("carol", "newpass")).status == 200
-            assert "invalid" in e.log and "valid again" in e.log
-    finally:
-        shutil.rmtree(d)
+    with configured(f"basic_auth_users:\n  carol: {CAROL_4}\n") as (e, d):
+        cfg = os.path.join(d, "web.yml")
+        assert e.get("/metrics", basic("carol", "newpass")).status == 200
+        assert e.get("/metrics", basic("alice", "secret")).status == 401
+        write(cfg, f"basic_auth_users:\n  alice: {ALICE_12}\n"
+                   "http_server_config:\n  headers:\n    X-Frame-Options: deny\n")
+        r = e.get("/metrics", basic("alice", "secret"))
+        assert r.status == 200 and r.header("X-Frame-Options") == "deny"
+        assert e.get("/metrics", basic("carol", "newpass")).status == 401
+        # An invalid file refuses every request, as upstream, until it is fixed.
+        write(cfg, "basic_auth_users: [unbalanced\n")
+        assert e.get("/metrics", basic("alice", "secret")).status == 500
+        write(cfg, f"basic_auth_users:\n  carol: {CAROL_4}\n")
+        assert e.get("/metrics", basic("carol", "newpass")).status == 200
+        assert "invalid" in e.log and "valid again" in e.log
 
 
 def tls_fetch(port):
@@ -155,33 +160,19 @@ def fingerprint(name):
 
 
 def test_certificates_rotate_without_a_restart():
-    d = tempfile.mkdtemp()
-    crt, key, cfg = (os.path.join(d, n) for n in ("server.crt", "server.key", "web.yml"))
-    shutil.copy(os.path.join(TLS, "a.crt"), crt)
-    shutil.copy(os.path.join(TLS, "a.key"), key)
-    write(cfg, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
-    try:
-        with Exporter("node_exporter", ARGS + [f"--web.config.file={cfg}"]) as e:
-            assert tls_fetch(e.port) == (fingerprint("a.crt"), b"HTTP/1.1 200 OK")
-            # as certbot and cert-manager do: new files renamed into place
-            write(key, open(os.path.join(TLS, "b.key")).read())
-            write(crt, open(os.path.join(TLS, "b.crt")).read())
-            assert tls_fetch(e.port) == (fingerprint("b.crt"), b"HTTP/1.1 200 OK")
-    finally:
-        shutil.rmtree(d)
+    with configured("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", ("a.crt", "a.key")) as (e, d):
+        assert tls_fetch(e.port) == (fingerprint("a.crt"), b"HTTP/1.1 200 OK")
+        # as certbot and cert-manager do: new files renamed into place
+        write(os.path.join(d, "a.key"), open(os.path.join(TLS, "b.key")).read())
+        write(os.path.join(d, "a.crt"), open(os.path.join(TLS, "b.crt")).read())
+        assert tls_fetch(e.port) == (fingerprint("b.crt"), b"HTTP/1.1 200 OK")
 
 
 def test_plain_http_on_the_tls_port_gets_400():
-    d = tempfile.mkdtemp()
-    cfg = os.path.join(d, "web.yml")
-    write(cfg, f"tls_server_config:\n  cert_file: {TLS}/a.crt\n  key_file: {TLS}/a.key\n")
-    try:
-        with Exporter("node_exporter", ARGS + [f"--web.config.file={cfg}"]) as e:
-            conn = http.client.HTTPConnection("127.0.0.1", e.port, timeout=10)
-            conn.request("GET", "/metrics")
-            r = conn.getresponse()
-            assert r.status == 400 and r.read() == b"Client sent an HTTP request to an HTTPS server.\n"
-            conn.close()
-            wait_for(lambda: tls_fetch(e.port)[1] == b"HTTP/1.1 200 OK", timeout=5, what="TLS to work")
-    finally:
-        shutil.rmtree(d)
+    with configured("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", ("a.crt", "a.key")) as (e, _):
+        conn = http.client.HTTPConnection("127.0.0.1", e.port, timeout=10)
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        assert r.status == 400 and r.read() == b"Client sent an HTTP request to an HTTPS server.\n"
+        conn.close()
+        wait_for(lambda: tls_fetch(e.port)[1] == b"HTTP/1.1 200 OK", timeout=5, what="TLS to work")
