@@ -147,7 +147,9 @@ struct httpconn *httpconns_open(struct httpconns *hc, int fd, const struct socka
 	c->fd = fd;
 	c->phase = WAITING;
 	c->since_ns = c->request_ns = now_ns();
-	c->tcp_known = rx_bytes(fd, &c->rx_mark);
+	/* Any byte on a new connection is its request's (rx_mark stays 0). */
+	uint64_t rx;
+	c->tcp_known = rx_bytes(fd, &rx);
 
 	pthread_mutex_lock(&hc->mu);
 	c->addr = addr_ref(hc, addr);
