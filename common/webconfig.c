@@ -37,6 +37,7 @@ struct parse_ctx {
 	size_t errlen;
 };
 
+/* The message is one line even when it quotes a multi-line value from the file. */
 __attribute__((format(printf, 2, 3)))
 static int fail(struct parse_ctx *p, const char *fmt, ...)
 {
@@ -44,6 +45,9 @@ static int fail(struct parse_ctx *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, p->errlen, fmt, ap);
 	va_end(ap);
+	for (char *c = p->err; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -1;
 }
 
