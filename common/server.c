@@ -32,8 +32,9 @@
 /*
  * libmicrohttpd's memory per connection: it reads the request line and
  * headers into half of it and keeps a record per header and query argument
- * in the rest (a URL of about 40 kB with 2,000 arguments fits). It zeroes
- * the whole of it after every request, so more would cost CPU per scrape.
+ * in the rest (about 750 arguments fit; check_request_line() answers more).
+ * It zeroes the whole of it after every keep-alive request, so more would
+ * cost CPU per scrape.
  */
 #define CONNECTION_MEMORY (128u << 10)
 /* Seconds a keep-alive connection may stay idle between requests. */
