@@ -25,6 +25,7 @@ struct httpconns {
 	pthread_cond_t closed; /* a connection closed or stopped handling (drain) */
 	pthread_t reaper;
 	bool stop, draining;
+	uint64_t reaper_next; /* when the reaper wakes next (UINT64_MAX: when told) */
 	size_t open; /* records, evicted ones included */
 	size_t live; /* records not evicted */
 	size_t overflowing; /* records marked overflow */
@@ -111,6 +112,17 @@ static void addr_unref(struct httpconns *hc, struct httpaddr *a)
 	free(a);
 }
 
+/*
+ * Make the reaper look by time t at the latest; under the lock. It is told
+ * only if it would sleep longer: a scrape over a keep-alive connection
+ * costs it no wake-up.
+ */
+static void wake_reaper_by(struct httpconns *hc, uint64_t t)
+{
+	if (hc->reaper_next > t)
+		pthread_cond_signal(&hc->wake);
+}
+
 /* Close the connection under the lock: its thread sees end of file and lets go. */
 static void evict(struct httpconns *hc, struct httpconn *c, const char *why)
 {
@@ -147,9 +159,10 @@ struct httpconn *httpconns_open(struct httpconns *hc, int fd, const struct socka
 	c->fd = fd;
 	c->phase = WAITING;
 	c->since_ns = c->request_ns = now_ns();
-	/* Any byte on a new connection is its request's (rx_mark stays 0). */
+	/* Any byte on a new connection is its request's: the mark is 0. */
 	uint64_t rx;
 	c->tcp_known = rx_bytes(fd, &rx);
+	c->rx_marked = true;
 
 	pthread_mutex_lock(&hc->mu);
 	c->addr = addr_ref(hc, addr);
@@ -186,7 +199,7 @@ struct httpconn *httpconns_open(struct httpconns *hc, int fd, const struct socka
 	hc->open++;
 	hc->live++;
 	c->addr->live++;
-	pthread_cond_signal(&hc->wake);
+	wake_reaper_by(hc, c->request_ns + HTTPCONN_REQUEST_TIMEOUT * NS);
 	pthread_mutex_unlock(&hc->mu);
 	return c;
 }
@@ -234,16 +247,13 @@ void httpconn_sending(struct httpconns *hc, struct httpconn *c)
 
 void httpconn_waiting(struct httpconns *hc, struct httpconn *c)
 {
-	/* Bytes of the previous request are behind us; new ones start the next. */
-	uint64_t rx = 0;
-	bool known = c->tcp_known && rx_bytes(c->fd, &rx);
 	pthread_mutex_lock(&hc->mu);
 	c->phase = WAITING;
 	c->since_ns = now_ns();
 	c->request_ns = 0;
-	c->rx_mark = rx;
-	c->tcp_known = known;
-	pthread_cond_signal(&hc->wake);
+	/* The reaper notes the bytes received so far on its next pass: later ones start the next request. */
+	c->rx_marked = false;
+	wake_reaper_by(hc, c->since_ns + TICK_NS);
 	pthread_mutex_unlock(&hc->mu);
 }
 
@@ -268,7 +278,11 @@ static uint64_t reap(struct httpconns *hc, uint64_t now)
 		if (c->evicted || c->phase != WAITING)
 			continue;
 		uint64_t rx;
-		/* A connection with nothing received yet is idle, whether new or kept alive. */
+		if (c->tcp_known && !c->rx_marked) {
+			c->tcp_known = rx_bytes(c->fd, &c->rx_mark);
+			c->rx_marked = true;
+		}
+		/* A connection with nothing received since the mark is idle, whether new or kept alive. */
 		bool idle = c->tcp_known ? rx_bytes(c->fd, &rx) && rx == c->rx_mark : !c->request_ns;
 		if (!idle && !c->request_ns)
 			c->request_ns = now;
@@ -294,6 +308,7 @@ static void *reaper_main(void *arg)
 	pthread_mutex_lock(&hc->mu);
 	while (!hc->stop) {
 		uint64_t next = reap(hc, now_ns());
+		hc->reaper_next = next;
 		if (next == UINT64_MAX) {
 			pthread_cond_wait(&hc->wake, &hc->mu);
 		} else {

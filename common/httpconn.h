@@ -54,6 +54,7 @@ struct httpconn {
 	uint64_t since_ns; /* start of the phase */
 	uint64_t request_ns; /* first byte of the awaited request seen (0: not yet) */
 	uint64_t rx_mark; /* bytes received when the phase began */
+	bool rx_marked; /* rx_mark is known */
 	uint64_t deadline_ns; /* while handling: when the handler must be done */
 	struct httpconn *prev, *next;
 };
