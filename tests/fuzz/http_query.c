@@ -1,10 +1,12 @@
+// links:
 /*
- * libFuzzer harness for a request target as the server takes it apart:
+ * libFuzzer target for a request target as the server takes it apart:
  * the bytes are a target ("/metrics?collect[]=cpu&..."); the path goes
  * through the absolute-form reduction and percent-decoding, the query is
  * split as libmicrohttpd splits it and decoded, and collect[]/exclude[]
- * select among three collectors. Built by `make fuzz-http`; the unit test
- * check_http_fuzz_corpus replays tests/fuzz/corpus_http_query.
+ * select among three collectors. Built and run by `make fuzz-http`
+ * (common/build.mk); the unit test check_http_query_corpus replays its
+ * corpus (tests/fuzz/corpus/http_query) in every pass.
  */
 #include <stdint.h>
 #include <stdio.h>

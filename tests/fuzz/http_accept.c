@@ -1,8 +1,9 @@
+// links:
 /*
- * libFuzzer harness for the HTTP content negotiation: the bytes are an
- * Accept header and an Accept-Encoding header at once. Built by
- * `make fuzz-http` with clang -fsanitize=fuzzer,address,undefined; the unit
- * test check_http_fuzz_corpus replays tests/fuzz/corpus_http_accept.
+ * libFuzzer target for the HTTP content negotiation: the bytes are an
+ * Accept header and an Accept-Encoding header at once. Built and run by
+ * `make fuzz-http` (common/build.mk); the unit test check_http_accept_corpus
+ * replays its corpus (tests/fuzz/corpus/http_accept) in every pass.
  */
 #define _GNU_SOURCE
 #include <stdint.h>

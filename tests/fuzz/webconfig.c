@@ -1,9 +1,11 @@
+// links:
 /*
- * libFuzzer harness for --web.config.file: the bytes are the YAML. Inputs
+ * libFuzzer target for --web.config.file: the bytes are the YAML. Inputs
  * naming files (cert_file, key_file, client_ca_file) are skipped: the
  * fuzzer would read whatever it names, /dev/stdin included; inline PEM
- * (cert, key) is parsed by GnuTLS like files are. Built by `make fuzz-http`;
- * the unit test check_http_fuzz_corpus replays tests/fuzz/corpus_webconfig.
+ * (cert, key) is parsed by GnuTLS like files are. Built and run by
+ * `make fuzz-http` (common/build.mk); the unit test check_webconfig_corpus
+ * replays its corpus (tests/fuzz/corpus/webconfig) in every pass.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
