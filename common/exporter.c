@@ -279,31 +279,28 @@ static const char *log_level;
 static const char *log_format;
 
 static struct flag web_flags[] = {
-	{ "web.listen-address", FLAG_LIST, &listen_addrs, NULL,
-	  "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses.",
-	  NULL, 0, false },
-	{ "web.telemetry-path", FLAG_STRING, &telemetry_path, "/metrics",
-	  "Path under which to expose metrics.", NULL, 0, false },
-	{ "web.max-requests", FLAG_INT, &max_requests, "40",
-	  "Maximum number of parallel scrape requests. Use 0 to disable.", NULL, 0, false },
-	{ "web.config.file", FLAG_STRING, &web_config_file, "",
-	  "Path to configuration file that can enable TLS or authentication (exporter-toolkit format).",
-	  NULL, 0, false },
-	{ "log.level", FLAG_STRING, &log_level, "info",
-	  "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
-	  NULL, 0, false },
-	{ "log.format", FLAG_STRING, &log_format, "logfmt",
-	  "Output format of log messages. One of: [logfmt, json]", NULL, 0, false },
+	{ .name = "web.listen-address", .type = FLAG_LIST, .dest = &listen_addrs,
+	  .help = "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses." },
+	{ .name = "web.telemetry-path", .type = FLAG_STRING, .dest = &telemetry_path,
+	  .def = "/metrics", .help = "Path under which to expose metrics." },
+	{ .name = "web.max-requests", .type = FLAG_INT, .dest = &max_requests, .def = "40",
+	  .help = "Maximum number of parallel scrape requests. Use 0 to disable." },
+	{ .name = "web.config.file", .type = FLAG_STRING, .dest = &web_config_file, .def = "",
+	  .help = "Path to configuration file that can enable TLS or authentication (exporter-toolkit format)." },
+	{ .name = "log.level", .type = FLAG_STRING, .dest = &log_level, .def = "info",
+	  .help = "Only log messages with the given severity or above. One of: [debug, info, warn, error]" },
+	{ .name = "log.format", .type = FLAG_STRING, .dest = &log_format, .def = "logfmt",
+	  .help = "Output format of log messages. One of: [logfmt, json]" },
 };
 
 static struct flag disable_metrics_flag = {
-	"web.disable-exporter-metrics", FLAG_BOOL, &disable_exporter_metrics, "false",
-	"Exclude metrics about the exporter itself (process_*, promhttp_*).", NULL, 0, false
+	.name = "web.disable-exporter-metrics", .type = FLAG_BOOL, .dest = &disable_exporter_metrics,
+	.def = "false", .help = "Exclude metrics about the exporter itself (process_*, promhttp_*).",
 };
 
 static struct flag disable_defaults_flag = {
-	"collector.disable-defaults", FLAG_BOOL, &disable_defaults, "false",
-	"Set all collectors to disabled by default.", NULL, 0, false
+	.name = "collector.disable-defaults", .type = FLAG_BOOL, .dest = &disable_defaults,
+	.def = "false", .help = "Set all collectors to disabled by default.",
 };
 
 #define SHUTDOWN_GRACE 10
@@ -365,9 +362,10 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 			return 1;
 		}
 		snprintf(fname, flen, "collector.%s", c->def->name);
-		c->enable_flag = (struct flag){ fname, FLAG_BOOL, &c->enabled,
-						c->def->default_enabled ? "true" : "false",
-						c->enable_help, NULL, 0, false };
+		c->enable_flag = (struct flag){
+			.name = fname, .type = FLAG_BOOL, .dest = &c->enabled,
+			.def = c->def->default_enabled ? "true" : "false", .help = c->enable_help,
+		};
 		flags_add(&fs, &c->enable_flag);
 	}
 	for (size_t i = 0; i < x->ninst; i++)

@@ -5,11 +5,14 @@
 #include "node.h"
 
 static struct flag path_flags[] = {
-	{ "path.procfs", FLAG_STRING, &node_procfs, "/proc", "Where procfs is mounted.", NULL, 0, false },
-	{ "path.sysfs", FLAG_STRING, &node_sysfs, "/sys", "Where sysfs is mounted.", NULL, 0, false },
-	{ "path.rootfs", FLAG_STRING, &node_rootfs, "/", "Where the host's root filesystem is mounted (for os-release and filesystem sizes; mount points are reported without this prefix).", NULL, 0, false },
-	{ "path.udev.data", FLAG_STRING, &node_udev_data, "/run/udev/data", "Directory of the udev database (disk information).", NULL,
-	  0, false },
+	{ .name = "path.procfs", .type = FLAG_STRING, .dest = &node_procfs, .def = "/proc",
+	  .help = "Where procfs is mounted." },
+	{ .name = "path.sysfs", .type = FLAG_STRING, .dest = &node_sysfs, .def = "/sys",
+	  .help = "Where sysfs is mounted." },
+	{ .name = "path.rootfs", .type = FLAG_STRING, .dest = &node_rootfs, .def = "/",
+	  .help = "Where the host's root filesystem is mounted (for os-release and filesystem sizes; mount points are reported without this prefix)." },
+	{ .name = "path.udev.data", .type = FLAG_STRING, .dest = &node_udev_data,
+	  .def = "/run/udev/data", .help = "Directory of the udev database (disk information)." },
 };
 
 int main(int argc, char **argv)

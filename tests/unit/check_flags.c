@@ -13,11 +13,13 @@ static double d;
 static struct strlist l;
 
 static struct flag table[] = {
-	{ "collector.cpu", FLAG_BOOL, &b, "true", "cpu", NULL, 0, false },
-	{ "web.telemetry-path", FLAG_STRING, &s, "/metrics", "path", "TEST_PATH_ENV", 0, false },
-	{ "web.max-requests", FLAG_INT, &n, "40", "max", NULL, 0, false },
-	{ "timeout", FLAG_DURATION, &d, "5s", "t", NULL, 0, false },
-	{ "web.listen-address", FLAG_LIST, &l, ":9100", "listen", NULL, 0, false },
+	{ .name = "collector.cpu", .type = FLAG_BOOL, .dest = &b, .def = "true", .help = "cpu" },
+	{ .name = "web.telemetry-path", .type = FLAG_STRING, .dest = &s, .def = "/metrics",
+	  .help = "path", .env = "TEST_PATH_ENV" },
+	{ .name = "web.max-requests", .type = FLAG_INT, .dest = &n, .def = "40", .help = "max" },
+	{ .name = "timeout", .type = FLAG_DURATION, .dest = &d, .def = "5s", .help = "t" },
+	{ .name = "web.listen-address", .type = FLAG_LIST, .dest = &l, .def = ":9100",
+	  .help = "listen" },
 };
 
 static struct flagset fs;
