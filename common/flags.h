@@ -43,6 +43,11 @@ struct flag {
 	const char *env; /* environment variable read when the flag is absent */
 	unsigned opts;
 	bool set; /* given on the command line or by env (filled in by parsing) */
+	/*
+	 * An upstream flag this build cannot honour: accepted at its default,
+	 * any other value exits 2 with "--name is not supported: <refused>".
+	 */
+	const char *refused;
 };
 
 struct flagset {

@@ -399,7 +399,9 @@ static enum MHD_Result serve_metrics(struct server *srv, struct MHD_Connection *
 	if (col->status >= 400) {
 		char body[600];
 		snprintf(body, sizeof body, "%s\n", col->msg);
-		if (col->status >= 500) {
+		if (col->status == 503) {
+			atomic_fetch_add(&requests_503, 1); /* busy (every backend target in use), not broken */
+		} else if (col->status >= 500) {
 			atomic_fetch_add(&requests_500, 1);
 			atomic_fetch_add(&errors_gathering, 1);
 		}
@@ -485,11 +487,13 @@ static enum MHD_Result serve_landing(struct server *srv, struct MHD_Connection *
 	rc = rc ? rc : buf_puts(&b, "<p><a href=\"");
 	rc = rc ? rc : put_html(&b, srv->o->telemetry_path + 1);
 	rc = rc ? rc : buf_puts(&b, "\">Metrics</a></p>\n");
-	for (size_t i = 0; i < x->nroutes && !rc; i++) {
+	for (size_t i = 0; i < x->nserved_routes && !rc; i++) {
+		if (x->served_routes[i].off)
+			continue;
 		rc = buf_puts(&b, "<p><a href=\"");
-		rc = rc ? rc : put_html(&b, x->routes[i].path + 1);
+		rc = rc ? rc : put_html(&b, x->served_routes[i].path + 1);
 		rc = rc ? rc : buf_puts(&b, "\">");
-		rc = rc ? rc : put_html(&b, x->routes[i].path);
+		rc = rc ? rc : put_html(&b, x->served_routes[i].path);
 		rc = rc ? rc : buf_puts(&b, "</a></p>\n");
 	}
 	if (x->ninst && !rc) {
@@ -584,9 +588,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!strcmp(url, srv->o->telemetry_path))
 		return serve_metrics(srv, conn, url,
 				     x->metrics_handler ? x->metrics_handler : exporter_default_handler);
-	for (size_t i = 0; i < x->nroutes; i++)
-		if (!strcmp(url, x->routes[i].path))
-			return serve_metrics(srv, conn, url, x->routes[i].handler);
+	for (size_t i = 0; i < x->nserved_routes; i++)
+		if (!x->served_routes[i].off && !strcmp(url, x->served_routes[i].path))
+			return serve_metrics(srv, conn, url, x->served_routes[i].handler);
 	if (!strcmp(url, "/-/healthy"))
 		return respond_text(srv, conn, MHD_HTTP_OK, "Healthy\n");
 	if (!strcmp(url, "/-/ready"))

@@ -1,7 +1,4 @@
 /* node_exporter: host metrics from procfs and sysfs. */
-#include <stdio.h>
-
-#include "collectors.h"
 #include "node.h"
 
 static struct flag path_flags[] = {
@@ -22,9 +19,8 @@ int main(int argc, char **argv)
 		.title = "Node Exporter",
 		.prefix = "node",
 		.default_listen = ":9100",
-		.collectors = node_collectors,
-		.ncollectors = node_ncollectors,
-		.build_info = exporter_build_info_std,
+		.collectors = exporter_collectors,
+		.ncollectors = exporter_ncollectors,
 		.offers_disable_exporter_metrics = true,
 		.flags = path_flags,
 		.nflags = sizeof path_flags / sizeof path_flags[0],
