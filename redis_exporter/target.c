@@ -107,8 +107,10 @@ int redis_default_target(struct backend *b, const char *addr, const char *user,
 			 const char *password, char *err, size_t errlen)
 {
 	struct raddr a;
-	if (raddr_parse(addr, false, &a, err, errlen) < 0)
+	if (raddr_parse(addr, false, &a, err, errlen) < 0) {
+		secret_wipe(a.password, sizeof a.password);
 		return -1;
+	}
 	/* Precedence as upstream: --redis.password, the password file, the address's own. */
 	const char *pw = NULL;
 	if (password && *password) {
