@@ -55,7 +55,7 @@ struct backend_scrape {
 	/* The layer's. */
 	struct backend *b;
 	struct backend_target *t;
-	bool retried;
+	bool retried; /* backend_reconnect() tried to open a new connection */
 	bool open_failed;
 	bool waiting;
 };
@@ -90,7 +90,8 @@ struct backend_ops {
 	/*
 	 * Optional: check the request's own arguments before any target is
 	 * touched and make the request's context (bs->ctx). Returns 0, or an
-	 * HTTP status with msg. end() releases the context.
+	 * HTTP status with msg. end() releases a context made, also after a
+	 * refusal.
 	 */
 	int (*begin)(const struct request *rq, bool probe, void **ctx, char *msg, size_t msglen);
 	void (*end)(void *ctx);
