@@ -98,7 +98,7 @@ static struct backend_target *target_new(struct backend *b, void *spec, char *ke
 	pthread_mutex_init(&t->lock, NULL);
 	t->spec = spec;
 	t->key = key;
-	t->name = b->ops.describe(spec);
+	t->name = b->ops->describe(spec);
 	t->last_used = mono_now();
 	return t;
 }
@@ -108,8 +108,8 @@ static void target_free(struct backend *b, struct backend_target *t)
 	if (!t)
 		return;
 	if (t->conn)
-		b->ops.close(t->conn);
-	b->ops.free_spec(t->spec);
+		b->ops->close(t->conn);
+	b->ops->free_spec(t->spec);
 	secret_free(t->key);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -119,7 +119,7 @@ int backend_set_default(struct backend *b, void *spec, char *key)
 {
 	struct backend_target *t = target_new(b, spec, key);
 	if (!t) {
-		b->ops.free_spec(spec);
+		b->ops->free_spec(spec);
 		secret_free(key);
 		return -1;
 	}
@@ -186,7 +186,7 @@ static struct backend_target *target_acquire(struct backend *b, void *spec, char
 	}
 	pthread_mutex_unlock(&b->mu);
 	if (spec)
-		b->ops.free_spec(spec);
+		b->ops->free_spec(spec);
 	secret_free(key);
 	return found;
 }
@@ -213,7 +213,7 @@ static void *open_conn(struct backend_scrape *bs, char *err, size_t errlen)
 		return NULL;
 	}
 	double t0 = mono_now();
-	void *conn = b->ops.open(t->spec, bs->deadline, err, errlen);
+	void *conn = b->ops->open(t->spec, bs->deadline, err, errlen);
 	double took = mono_now() - t0;
 	pthread_mutex_lock(&b->mu);
 	t->connect_seconds = took;
@@ -236,7 +236,7 @@ static void *open_conn(struct backend_scrape *bs, char *err, size_t errlen)
 void backend_drop(struct backend_scrape *bs)
 {
 	if (bs->conn)
-		bs->b->ops.close(bs->conn);
+		bs->b->ops->close(bs->conn);
 	bs->conn = bs->t->conn = NULL;
 }
 
@@ -385,8 +385,8 @@ static void scrape_target(struct backend *b, struct backend_target *t, struct ba
 		strf(err, sizeof err, "timed out waiting for another scrape of %s", t->name);
 		bs->waiting = true;
 	} else {
-		if (t->conn && b->ops.usable && !b->ops.usable(t->spec, t->conn)) {
-			b->ops.close(t->conn);
+		if (t->conn && b->ops->usable && !b->ops->usable(t->spec, t->conn)) {
+			b->ops->close(t->conn);
 			t->conn = NULL;
 		}
 		bs->reused = t->conn != NULL;
@@ -395,7 +395,7 @@ static void scrape_target(struct backend *b, struct backend_target *t, struct ba
 		bs->conn = t->conn;
 		if (bs->conn) {
 			bs->open_failed = false;
-			rc = b->ops.collect(bs, e, err, sizeof err);
+			rc = b->ops->collect(bs, e, err, sizeof err);
 			if (rc != 0 && !err[0])
 				strf(err, sizeof err, "the scrape failed");
 		}
@@ -413,8 +413,8 @@ static struct backend *backend_of(const struct request *rq)
 
 static void request_end(struct backend *b, bool *sel, void *ctx)
 {
-	if (b->ops.end && ctx)
-		b->ops.end(ctx);
+	if (b->ops->end && ctx)
+		b->ops->end(ctx);
 	free(sel);
 }
 
@@ -442,7 +442,7 @@ static int request_begin(struct backend *b, const struct request *rq, bool probe
 			return status;
 		}
 	}
-	int status = b->ops.begin ? b->ops.begin(rq, probe, ctx, msg, msglen) : 0;
+	int status = b->ops->begin ? b->ops->begin(rq, probe, ctx, msg, msglen) : 0;
 	if (status) {
 		*by_begin = true;
 		request_end(b, *sel, *ctx);
@@ -494,7 +494,7 @@ int backend_route_handler(const struct request *rq, struct expo *e, char *msg, s
 	}
 	void *spec = NULL;
 	char *key = NULL;
-	int status = b->ops.resolve(rq, arg, &spec, &key, msg, msglen);
+	int status = b->ops->resolve(rq, arg, &spec, &key, msg, msglen);
 	if (status) {
 		if (status == 400)
 			count_request_error(b);
@@ -504,7 +504,7 @@ int backend_route_handler(const struct request *rq, struct expo *e, char *msg, s
 	void *ctx;
 	status = request_begin(b, rq, true, &sel, &ctx, &by_begin, msg, msglen);
 	if (status) {
-		b->ops.free_spec(spec);
+		b->ops->free_spec(spec);
 		secret_free(key);
 		if (status == 400 && by_begin)
 			count_request_error(b);
@@ -540,12 +540,12 @@ static int full_name(char *out, size_t outlen, const char *prefix, const char *n
 
 int backend_start(struct backend *b, const struct exporter *x, char *err, size_t errlen)
 {
-	if (!b->server || !b->ops.open || !b->ops.collect || !b->ops.close || !b->ops.describe ||
-	    !b->ops.free_spec || !b->metrics.up.name) {
+	if (!b->server || !b->ops || !b->ops->open || !b->ops->collect || !b->ops->close || !b->ops->describe ||
+	    !b->ops->free_spec || !b->metrics.up.name) {
 		strf(err, errlen, "backend: server, open, collect, close, describe, free_spec and up are required");
 		return -1;
 	}
-	if (b->route && (!b->ops.resolve || !b->target_param || !b->missing_target || !b->pool_size)) {
+	if (b->route && (!b->ops->resolve || !b->target_param || !b->missing_target || !b->pool_size)) {
 		strf(err, errlen, "backend: a route needs resolve, target_param, missing_target and pool_size");
 		return -1;
 	}

@@ -133,7 +133,7 @@ struct backend_logs {
  */
 struct backend {
 	const char *server; /* "PostgreSQL": for log lines */
-	struct backend_ops ops;
+	const struct backend_ops *ops;
 	const char *route; /* per-request targets: "/probe"; NULL for none */
 	const char *target_param; /* "target" */
 	const char *missing_target; /* 400 message when the target argument is absent */

@@ -431,6 +431,10 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	if (x->backend)
 		x->metrics_handler = backend_metrics_handler;
 
+	if (!x->collectors && &exporter_ncollectors) {
+		x->collectors = exporter_collectors;
+		x->ncollectors = exporter_ncollectors;
+	}
 	x->ninst = x->ncollectors;
 	x->inst = calloc(x->ninst ? x->ninst : 1, sizeof *x->inst);
 	if (!x->inst) {

@@ -12,18 +12,14 @@ static struct flag path_flags[] = {
 	  .def = "/run/udev/data", .help = "Directory of the udev database (disk information)." },
 };
 
+static struct exporter node_exporter = {
+	.name = "node_exporter", .title = "Node Exporter", .prefix = "node",
+	.default_listen = ":9100",
+	.offers_disable_exporter_metrics = true,
+	.flags = path_flags, .nflags = sizeof path_flags / sizeof path_flags[0],
+};
+
 int main(int argc, char **argv)
 {
-	struct exporter x = {
-		.name = "node_exporter",
-		.title = "Node Exporter",
-		.prefix = "node",
-		.default_listen = ":9100",
-		.collectors = exporter_collectors,
-		.ncollectors = exporter_ncollectors,
-		.offers_disable_exporter_metrics = true,
-		.flags = path_flags,
-		.nflags = sizeof path_flags / sizeof path_flags[0],
-	};
-	return exporter_main(&x, argc, argv);
+	return exporter_main(&node_exporter, argc, argv);
 }

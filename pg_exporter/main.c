@@ -48,23 +48,12 @@ static struct flag pg_flags[] = {
 };
 
 static struct backend pg_backend = {
-	.server = "PostgreSQL",
-	.ops = {
-		.open = pg_open,
-		.usable = pg_usable,
-		.collect = pg_collect,
-		.close = pg_close,
-		.describe = pg_describe,
-		.free_spec = pg_free_target,
-		.resolve = pg_resolve,
-	},
-	.route = "/probe",
-	.target_param = "target",
+	.server = "PostgreSQL", .ops = &pg_ops,
+	.route = "/probe", .target_param = "target",
 	.missing_target = "target is required",
 	.pool_size = 64,
 	.idle_seconds = 600,
-	.backoff_min = PG_BACKOFF_MIN,
-	.backoff_max = PG_BACKOFF_MAX,
+	.backoff_min = PG_BACKOFF_MIN, .backoff_max = PG_BACKOFF_MAX,
 	.metrics = {
 		.up = { "pg_up", "Whether this scrape's queries ran on the PostgreSQL server (1 for yes, 0 for no)." },
 		.scrapes = { "pg_exporter_scrapes_total", "Total number of times PostgreSQL was scraped for metrics." },
@@ -83,27 +72,22 @@ static const char help_tail[] =
 	"                            read the value from a file instead (trimmed).\n"
 	"Multi-target: GET /probe?target=<dsn>&auth_module=<name> (modules from --config.file).\n";
 
+static struct exporter pg_exporter = {
+	.name = "pg_exporter", .title = "Postgres Exporter", .prefix = "pg",
+	.default_listen = ":9187",
+	.backend = &pg_backend,
+	.build_info = { .name = "postgres_exporter_build_info" },
+	.self_metrics = pg_config_metrics,
+	.common_flags = (const struct common_flag[]){
+		{ .name = "web.telemetry-path", .env = "PG_EXPORTER_WEB_TELEMETRY_PATH" },
+		{ NULL },
+	},
+	.flags = pg_flags, .nflags = sizeof pg_flags / sizeof pg_flags[0],
+	.setup = pg_setup, .teardown = pg_teardown,
+	.help_tail = help_tail,
+};
+
 int main(int argc, char **argv)
 {
-	struct exporter x = {
-		.name = "pg_exporter",
-		.title = "Postgres Exporter",
-		.prefix = "pg",
-		.default_listen = ":9187",
-		.collectors = exporter_collectors,
-		.ncollectors = exporter_ncollectors,
-		.backend = &pg_backend,
-		.build_info = { .name = "postgres_exporter_build_info" },
-		.self_metrics = pg_config_metrics,
-		.common_flags = (const struct common_flag[]){
-			{ .name = "web.telemetry-path", .env = "PG_EXPORTER_WEB_TELEMETRY_PATH" },
-			{ NULL },
-		},
-		.flags = pg_flags,
-		.nflags = sizeof pg_flags / sizeof pg_flags[0],
-		.setup = pg_setup,
-		.teardown = pg_teardown,
-		.help_tail = help_tail,
-	};
-	return exporter_main(&x, argc, argv);
+	return exporter_main(&pg_exporter, argc, argv);
 }

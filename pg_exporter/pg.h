@@ -272,14 +272,10 @@ struct pgtarget *pgtarget_new(const struct pgdsn *d);
 struct pgconn *pg_open_db(const struct pgtarget *t, const char *datname, double deadline,
 			  char *err, size_t errlen);
 
-/* The hooks: open, usable, close, describe, free_spec, resolve (/probe) and collect. */
-void *pg_open(void *spec, double deadline, char *err, size_t errlen);
-bool pg_usable(void *spec, void *conn);
-void pg_close(void *conn);
-const char *pg_describe(const void *spec);
-void pg_free_target(void *spec);
-int pg_resolve(const struct request *rq, const char *target, void **spec, char **key, char *msg,
-	       size_t msglen);
+/* The hooks of the backend layer. */
+extern const struct backend_ops pg_ops;
+
+/* The collect hook (scrape.c). */
 int pg_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen);
 
 /* ---- one scrape (scrape.c) ---- */

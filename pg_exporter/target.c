@@ -22,7 +22,7 @@ struct pgtarget *pgtarget_new(const struct pgdsn *d)
 	return t;
 }
 
-void pg_free_target(void *spec)
+static void pg_free_target(void *spec)
 {
 	struct pgtarget *t = spec;
 	if (!t)
@@ -36,7 +36,7 @@ void pg_free_target(void *spec)
 	free(t);
 }
 
-const char *pg_describe(const void *spec)
+static const char *pg_describe(const void *spec)
 {
 	return ((const struct pgtarget *)spec)->dsn.safe;
 }
@@ -61,12 +61,12 @@ struct pgconn *pg_open_db(const struct pgtarget *t, const char *datname, double 
 	return pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, deadline), err, errlen);
 }
 
-void *pg_open(void *spec, double deadline, char *err, size_t errlen)
+static void *pg_open(void *spec, double deadline, char *err, size_t errlen)
 {
 	return pg_open_db(spec, NULL, deadline, err, errlen);
 }
 
-bool pg_usable(void *spec, void *conn)
+static bool pg_usable(void *spec, void *conn)
 {
 	if (!pgconn_dead(conn))
 		return true;
@@ -74,13 +74,13 @@ bool pg_usable(void *spec, void *conn)
 	return false;
 }
 
-void pg_close(void *conn)
+static void pg_close(void *conn)
 {
 	pgconn_close(conn);
 }
 
-int pg_resolve(const struct request *rq, const char *target, void **spec, char **key, char *msg,
-	       size_t msglen)
+static int pg_resolve(const struct request *rq, const char *target, void **spec, char **key,
+		      char *msg, size_t msglen)
 {
 	const char *modname = request_arg(rq, "auth_module");
 	const struct auth_module *m = NULL;
@@ -122,3 +122,8 @@ int pg_resolve(const struct request *rq, const char *target, void **spec, char *
 	}
 	return 0;
 }
+
+const struct backend_ops pg_ops = {
+	.open = pg_open, .usable = pg_usable, .collect = pg_collect, .close = pg_close,
+	.describe = pg_describe, .free_spec = pg_free_target, .resolve = pg_resolve,
+};

@@ -173,20 +173,8 @@ static struct flag redis_flags[] = {
 };
 
 static struct backend redis_backend = {
-	.server = "Redis",
-	.ops = {
-		.open = redis_open,
-		.usable = redis_usable,
-		.collect = redis_collect,
-		.close = redis_close,
-		.describe = redis_describe,
-		.free_spec = redis_free_target,
-		.resolve = redis_resolve,
-		.begin = redis_begin,
-		.end = redis_end,
-	},
-	.route = "/scrape",
-	.target_param = "target",
+	.server = "Redis", .ops = &redis_ops,
+	.route = "/scrape", .target_param = "target",
 	.missing_target = "'target' parameter must be specified",
 	.filter = true,
 	.route_build_info = true,
@@ -208,39 +196,34 @@ static struct backend redis_backend = {
 	.logs = { .connect_failed = "scrape of Redis failed" },
 };
 
+static struct exporter redis_exporter = {
+	.name = "redis_exporter", .title = "Redis Exporter", .prefix = "redis",
+	.default_listen = ":9121",
+	.backend = &redis_backend,
+	.build_info = {
+		.help = "Build of this exporter: version and commit; always 1 (golang_version is empty: written in C).",
+		.labels = (const struct build_label[]){
+			{ "version", BUILD_VERSION }, { "commit_sha", BUILD_REVISION },
+			{ "build_date", BUILD_EMPTY }, { "golang_version", BUILD_EMPTY }, { NULL },
+		},
+	},
+	.common_flags = (const struct common_flag[]){
+		{ .name = "web.listen-address", .env = "REDIS_EXPORTER_WEB_LISTEN_ADDRESS" },
+		{ .name = "web.telemetry-path", .env = "REDIS_EXPORTER_WEB_TELEMETRY_PATH" },
+		{ NULL },
+	},
+	.flags = redis_flags, .nflags = sizeof redis_flags / sizeof redis_flags[0],
+	.single_dash_flags = true,
+	.setup = redis_setup, .teardown = redis_teardown,
+	.help_tail =
+		"Flags may also be given with a single dash (-redis.addr), as with upstream.\n"
+		"Endpoints: the telemetry path (default /metrics) scrapes --redis.addr;\n"
+		"/scrape?target=redis://host:port scrapes another server (credentials only from\n"
+		"--redis.password-file; check-keys, check-single-keys and count-keys may be given\n"
+		"as query arguments). rediss:// is refused: this build has no TLS to Redis.\n",
+};
+
 int main(int argc, char **argv)
 {
-	struct exporter x = {
-		.name = "redis_exporter",
-		.title = "Redis Exporter",
-		.prefix = "redis",
-		.default_listen = ":9121",
-		.collectors = exporter_collectors,
-		.ncollectors = exporter_ncollectors,
-		.backend = &redis_backend,
-		.build_info = {
-			.help = "Build of this exporter: version and commit; always 1 (golang_version is empty: written in C).",
-			.labels = (const struct build_label[]){
-				{ "version", BUILD_VERSION }, { "commit_sha", BUILD_REVISION },
-				{ "build_date", BUILD_EMPTY }, { "golang_version", BUILD_EMPTY }, { NULL },
-			},
-		},
-		.common_flags = (const struct common_flag[]){
-			{ .name = "web.listen-address", .env = "REDIS_EXPORTER_WEB_LISTEN_ADDRESS" },
-			{ .name = "web.telemetry-path", .env = "REDIS_EXPORTER_WEB_TELEMETRY_PATH" },
-			{ NULL },
-		},
-		.flags = redis_flags,
-		.nflags = sizeof redis_flags / sizeof redis_flags[0],
-		.single_dash_flags = true,
-		.setup = redis_setup,
-		.teardown = redis_teardown,
-		.help_tail =
-			"Flags may also be given with a single dash (-redis.addr), as with upstream.\n"
-			"Endpoints: the telemetry path (default /metrics) scrapes --redis.addr;\n"
-			"/scrape?target=redis://host:port scrapes another server (credentials only from\n"
-			"--redis.password-file; check-keys, check-single-keys and count-keys may be given\n"
-			"as query arguments). rediss:// is refused: this build has no TLS to Redis.\n",
-	};
-	return exporter_main(&x, argc, argv);
+	return exporter_main(&redis_exporter, argc, argv);
 }

@@ -254,13 +254,8 @@ struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char 
 int redis_default_target(struct backend *b, const char *addr, const char *user,
 			 const char *password, char *err, size_t errlen);
 
-void *redis_open(void *spec, double deadline, char *err, size_t errlen);
-bool redis_usable(void *spec, void *conn);
-void redis_close(void *conn);
-const char *redis_describe(const void *spec);
-void redis_free_target(void *spec);
-int redis_resolve(const struct request *rq, const char *target, void **spec, char **key, char *msg,
-		  size_t msglen);
+/* The hooks of the backend layer. */
+extern const struct backend_ops redis_ops;
 
 /* ---- one scrape (scrape.c) ---- */
 

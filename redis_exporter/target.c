@@ -28,7 +28,7 @@ struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char 
 	return t;
 }
 
-void redis_free_target(void *spec)
+static void redis_free_target(void *spec)
 {
 	struct rtarget *t = spec;
 	if (!t)
@@ -37,12 +37,18 @@ void redis_free_target(void *spec)
 	free(t);
 }
 
-const char *redis_describe(const void *spec)
+static const char *redis_describe(const void *spec)
 {
 	return ((const struct rtarget *)spec)->addr.display;
 }
 
-void *redis_open(void *spec, double deadline, char *err, size_t errlen)
+static void redis_close(void *conn)
+{
+	rconn_close(conn);
+	free(conn);
+}
+
+static void *redis_open(void *spec, double deadline, char *err, size_t errlen)
 {
 	struct rtarget *t = spec;
 	struct rconn *c = calloc(1, sizeof *c);
@@ -57,17 +63,11 @@ void *redis_open(void *spec, double deadline, char *err, size_t errlen)
 	return c;
 }
 
-bool redis_usable(void *spec, void *conn)
+static bool redis_usable(void *spec, void *conn)
 {
 	(void)spec;
 	/* Closed by a failed command of an earlier scrape. */
 	return ((struct rconn *)conn)->ctx != NULL;
-}
-
-void redis_close(void *conn)
-{
-	rconn_close(conn);
-	free(conn);
 }
 
 /* The password file is keyed by the target as written (without a password), or its normal form. */
@@ -79,8 +79,8 @@ static const char *as_given(const char *target, char *buf, size_t buflen)
 	return buf;
 }
 
-int redis_resolve(const struct request *rq, const char *target, void **spec, char **key, char *msg,
-		  size_t msglen)
+static int redis_resolve(const struct request *rq, const char *target, void **spec, char **key,
+			 char *msg, size_t msglen)
 {
 	(void)rq;
 	struct raddr a;
@@ -133,3 +133,9 @@ int redis_default_target(struct backend *b, const char *addr, const char *user,
 	}
 	return 0;
 }
+
+const struct backend_ops redis_ops = {
+	.open = redis_open, .usable = redis_usable, .collect = redis_collect, .close = redis_close,
+	.describe = redis_describe, .free_spec = redis_free_target, .resolve = redis_resolve,
+	.begin = redis_begin, .end = redis_end,
+};

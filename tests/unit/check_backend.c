@@ -124,6 +124,11 @@ static int fake_resolve(const struct request *rq, const char *target, void **spe
 	return 0;
 }
 
+static const struct backend_ops fake_ops = {
+	.open = fake_open, .usable = fake_usable, .collect = fake_collect, .close = fake_close,
+	.describe = fake_describe, .free_spec = fake_free, .resolve = fake_resolve,
+};
+
 static const char *const label_names[] = { "env", NULL };
 static const char *const label_values[] = { "test" };
 
@@ -136,9 +141,7 @@ static void setup_backend(size_t pool, double idle, bool with_default)
 	memset(&fk, 0, sizeof fk);
 	b = (struct backend){
 		.server = "Fake",
-		.ops = { .open = fake_open, .usable = fake_usable, .collect = fake_collect,
-			 .close = fake_close, .describe = fake_describe, .free_spec = fake_free,
-			 .resolve = fake_resolve },
+		.ops = &fake_ops,
 		.route = "/probe",
 		.target_param = "target",
 		.missing_target = "target is required",
