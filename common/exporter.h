@@ -186,9 +186,9 @@ struct exporter {
 	/* NULL: the generated exporter_collectors[] (below). */
 	const struct collector_def *const *collectors;
 	size_t ncollectors;
-	/* Handler of the telemetry path; NULL runs the collectors (see below). */
+	/* Handler of the telemetry path; NULL runs the collectors (see below), or the backend's. */
 	route_handler metrics_handler;
-	/* Further metric routes (/probe, /scrape). */
+	/* Further metric routes of the exporter's own (a backend adds its /probe or /scrape). */
 	const struct route *routes;
 	size_t nroutes;
 	/*
