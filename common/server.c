@@ -30,6 +30,7 @@
 /* One collection that concurrent identical requests share. */
 struct collection {
 	char *key;
+	struct timespec deadline; /* the owner's: a request due earlier does not wait for it */
 	int refs;
 	bool done;
 	int status;
@@ -224,11 +225,22 @@ static char *gzip_buffer(const char *in, size_t len, size_t *outlen)
 
 /* ---- collections shared by identical concurrent requests ---- */
 
-static struct collection *join_or_start(struct server *srv, const char *key, bool *owner)
+static bool not_later(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/*
+ * Join the collection in flight for key that ends by our deadline, or start
+ * one (*owner): a scrape with a short timeout does not wait for one with a
+ * longer timeout that waits on a frozen server.
+ */
+static struct collection *join_or_start(struct server *srv, const char *key,
+					 const struct timespec *deadline, bool *owner)
 {
 	pthread_mutex_lock(&srv->mu);
 	for (struct collection *c = srv->inflight; c; c = c->next) {
-		if (!strcmp(c->key, key)) {
+		if (!strcmp(c->key, key) && not_later(&c->deadline, deadline)) {
 			c->refs++;
 			while (!c->done)
 				pthread_cond_wait(&c->cond, &srv->mu);
@@ -246,6 +258,7 @@ static struct collection *join_or_start(struct server *srv, const char *key, boo
 		return NULL;
 	}
 	c->refs = 1;
+	c->deadline = *deadline;
 	pthread_cond_init(&c->cond, NULL);
 	c->next = srv->inflight;
 	srv->inflight = c;
@@ -376,7 +389,7 @@ static enum MHD_Result serve_metrics(struct server *srv, struct MHD_Connection *
 
 	enum MHD_Result ret;
 	bool owner = false;
-	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &owner);
+	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &rq.deadline, &owner);
 	buf_free(&key);
 	if (!col) {
 		atomic_fetch_add(&requests_500, 1);

@@ -284,7 +284,8 @@ def concurrent_scrapes(e, n=5, timeout="2"):
 def test_frozen_server_concurrent_scrapes_keep_their_deadline():
     """A scrape with a longer timeout (Prometheus' default 10 s, a curl by hand) waits for a
     frozen server; five scrapes with a 2 s timeout arriving meanwhile each answer HTTP 200
-    with pg_up 0 within 2.5 s instead of queueing behind it for the target's turn."""
+    with pg_up 0 within 2.5 s instead of queueing behind it for the target's turn, and so
+    does one with the same URL instead of waiting for its collection."""
     with exporter() as e:
         assert up(scrape(e)[0]) == 1
         srv.freeze()
@@ -297,6 +298,9 @@ def test_frozen_server_concurrent_scrapes_keep_their_deadline():
                 assert r.status == 200, (r.status, r.text[:300])
                 assert parse_text(r.text)["pg_up"].value() == 0
                 assert dt < 2.5, f"a scrape with a 2s timeout took {dt:.2f}s"
+            # nor does the same URL as the longer scrape wait for its collection
+            m, dt = scrape(e, headers={"X-Prometheus-Scrape-Timeout-Seconds": "2"})
+            assert up(m) == 0 and dt < 2.5, dt
         finally:
             srv.thaw()
         holder.join(30)

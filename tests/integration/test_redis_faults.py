@@ -213,7 +213,8 @@ def test_frozen_server_concurrent_scrapes_keep_their_deadline():
     """A scrape with a longer timeout waits for a frozen server; five scrapes with a 2 s
     timeout arriving meanwhile (each with its own URL: identical requests in flight together
     share one collection) each answer HTTP 200 with redis_up 0 within 2.5 s instead of
-    queueing behind it for the target's turn."""
+    queueing behind it for the target's turn, and so does one with the same URL instead of
+    waiting for its collection."""
     srv = RedisServer(name="frozen5")
     try:
         with Exporter("redis_exporter", [f"--redis.addr={srv.addr}"]) as e:
@@ -238,6 +239,9 @@ def test_frozen_server_concurrent_scrapes_keep_their_deadline():
                 for f, took in results:
                     assert metric(f, "redis_up") == 0
                     assert took < 2.5, took
+                # nor does the same URL as the longer scrape wait for its collection
+                f, took = scrape_timed(e)
+                assert metric(f, "redis_up") == 0 and took < 2.5, took
             finally:
                 srv.resume()
             holder.join(30)
