@@ -176,10 +176,9 @@ static struct backend_target *target_acquire(struct backend *b, void *spec, char
 			spec = NULL;
 			key = NULL;
 		}
-		*status = 500;
-	} else if (!found) {
-		*status = 503;
 	}
+	if (!found)
+		*status = b->npool < b->pool_size ? 500 : 503;
 	if (found) {
 		found->users++;
 		found->last_used = now;
