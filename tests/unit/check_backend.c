@@ -214,6 +214,17 @@ static bool has(const struct result *r, const char *line)
 	return false;
 }
 
+/* Scrape target (the default when NULL): opens so far (unless -1), and a line of the page (unless NULL). */
+static void expect(const char *target, int opens, const char *line)
+{
+	struct result r = get(target, 5);
+	if (opens >= 0)
+		ck_assert_int_eq(fk.opens, opens);
+	if (line)
+		ck_assert_msg(has(&r, line), "no %s in\n%s", line, r.text);
+	free(r.text);
+}
+
 START_TEST(test_families_and_recovery)
 {
 	setup_backend(4, 0, true);
@@ -228,10 +239,7 @@ START_TEST(test_families_and_recovery)
 	ck_assert(has(&r, "fk_request_errors_total{env=\"test\"} 0"));
 	free(r.text);
 	/* The connection is kept: the second scrape opens nothing. */
-	r = get(NULL, 5);
-	ck_assert_int_eq(fk.opens, 1);
-	ck_assert(has(&r, "fk_exporter_scrapes_total{env=\"test\"} 2"));
-	free(r.text);
+	expect(NULL, 1, "fk_exporter_scrapes_total{env=\"test\"} 2");
 	/* A connection found broken between scrapes is replaced before collecting. */
 	fk.last->broken = true;
 	r = get(NULL, 5);
@@ -281,20 +289,13 @@ START_TEST(test_backoff_after_failed_connects)
 		      "%s", r.text);
 	free(r.text);
 	sleep_s(0.25);
-	r = get(NULL, 5);
-	ck_assert_int_eq(fk.opens, 2);
-	free(r.text);
+	expect(NULL, 2, NULL);
 	/* The wait doubled: 0.4 s now. */
 	sleep_s(0.25);
-	r = get(NULL, 5);
-	ck_assert_int_eq(fk.opens, 2);
-	free(r.text);
+	expect(NULL, 2, NULL);
 	sleep_s(0.2);
 	fk.refuse = false;
-	r = get(NULL, 5);
-	ck_assert_int_eq(fk.opens, 3);
-	ck_assert(has(&r, "fk_up{env=\"test\"} 1"));
-	free(r.text);
+	expect(NULL, 3, "fk_up{env=\"test\"} 1");
 	backend_free(&b);
 }
 END_TEST
@@ -314,10 +315,7 @@ START_TEST(test_one_reconnection_per_scrape)
 	/* Dropped: the next scrape opens a new one. */
 	ck_assert_int_eq(fk.closes, 2);
 	fk.reconnect = false;
-	r = get(NULL, 5);
-	ck_assert_int_eq(fk.opens, 3);
-	ck_assert(has(&r, "fk_up{env=\"test\"} 1"));
-	free(r.text);
+	expect(NULL, 3, "fk_up{env=\"test\"} 1");
 	backend_free(&b);
 }
 END_TEST
@@ -387,10 +385,7 @@ START_TEST(test_pool_full_is_503)
 	ck_assert_int_eq(fk.closes, 1);
 	free(r.text);
 	/* b is still kept: no new connection. */
-	r = get("b", 5);
-	ck_assert_int_eq(fk.opens, 3);
-	ck_assert(has(&r, "fk_exporter_scrapes_total{env=\"test\"} 2"));
-	free(r.text);
+	expect("b", 3, "fk_exporter_scrapes_total{env=\"test\"} 2");
 	backend_free(&b);
 }
 END_TEST
