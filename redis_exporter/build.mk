@@ -1,5 +1,5 @@
 # redis_exporter: a drop-in for oliver006/redis_exporter on hiredis.
-redis_exporter_PKGS := hiredis
+redis_exporter_PKGS := hiredis gnutls
 
 # `make fuzz`: libFuzzer on the INFO/CLUSTER INFO parsers for FUZZ_TIME
 # seconds, seeded with tests/fuzz/corpus (new inputs go to build/fuzz/corpus).

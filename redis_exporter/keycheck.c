@@ -329,7 +329,7 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 		long db = p->cluster ? 0 : dk->db;
 		if (!is_pattern(dk->key))
 			add_key(out, &cap, db, dk->key, strlen(dk->key));
-		else if (scan(c, o, p, db, dk->key, out, &cap, NULL, deadline) < 0 && !c->ctx)
+		else if (scan(c, o, p, db, dk->key, out, &cap, NULL, deadline) < 0 && !rconn_alive(c))
 			return -1;
 	}
 	if (out->truncated)
@@ -459,7 +459,7 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 done:
 	free(slot);
 	batch_free(&b);
-	if (!c->ctx)
+	if (!rconn_alive(c))
 		return -1;
 
 	/* --count-keys: full SCAN per pattern, counted, never stored. */
@@ -472,7 +472,7 @@ done:
 			kc->db = p->cluster ? 0 : p->count->items[i].db;
 			kc->pattern = p->count->items[i].key;
 			kc->ok = scan(c, o, p, kc->db, kc->pattern, out, &cap, &kc->count, deadline) == 0;
-			if (!c->ctx)
+			if (!rconn_alive(c))
 				return -1;
 		}
 	}

@@ -113,6 +113,19 @@ int redis_setup(struct exporter *x, char *err, size_t errlen)
 		exporter_disable_self_metrics(x);
 
 	redis_opts.user = a->user;
+	redis_opts.tls_server_name = a->tls_server_name;
+	/*
+	 * Certificates named by flags are read now, so that a wrong file stops
+	 * the start as upstream; without them the system's CA certificates are
+	 * loaded at the first rediss:// target (most exporters never need them).
+	 */
+	const struct rtls_opts *to = &a->tls;
+	if (*to->ca_file || *to->cert_file || *to->key_file || to->skip_verify ||
+	    has_prefix(a->addr, "rediss://") || has_prefix(a->addr, "valkeys://")) {
+		redis_opts.tls = rtls_load(to, err, errlen);
+		if (!redis_opts.tls)
+			return -1;
+	}
 	if (*a->password_file) {
 		redis_opts.pw = pwfile_load(a->password_file, err, errlen);
 		if (!redis_opts.pw)
@@ -131,6 +144,8 @@ void redis_teardown(struct exporter *x)
 	(void)x;
 	pwfile_free(redis_opts.pw);
 	redis_opts.pw = NULL;
+	rtls_free(redis_opts.tls);
+	redis_opts.tls = NULL;
 	keylist_free(&redis_opts.check_keys);
 	keylist_free(&redis_opts.check_single_keys);
 	keylist_free(&redis_opts.count_keys);

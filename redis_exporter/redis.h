@@ -11,6 +11,7 @@
 #ifndef REDIS_EXPORTER_REDIS_H
 #define REDIS_EXPORTER_REDIS_H
 
+#include <gnutls/gnutls.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@ struct raddr {
 	int port;
 	char path[256]; /* unix socket */
 	long db; /* from redis://host/N */
+	bool tls; /* rediss:// (valkeys://) */
 	char user[128];
 	char password[512]; /* secret: never logged or exported */
 	bool has_password;
@@ -39,10 +41,10 @@ struct raddr {
 
 /*
  * Parse a Redis address as upstream accepts it: redis://[user[:pass]@]host[:port][/db],
- * valkey://..., unix:///path, or host[:port]. rediss:// is refused (no TLS
- * in Debian 12's hiredis). With strip_password the userinfo password is
- * dropped (multi-target /scrape). Returns 0, or -1 with a message in err
- * (the message never contains the password).
+ * rediss://... (TLS), valkey://, valkeys://, unix:///path, or host[:port].
+ * With strip_password the userinfo password is dropped (multi-target
+ * /scrape). Returns 0, or -1 with a message in err (the message never
+ * contains the password).
  */
 int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err, size_t errlen);
 
@@ -65,6 +67,24 @@ size_t pwfile_count(const struct pwfile *p);
 /* Wipe and release. */
 void pwfile_free(struct pwfile *p);
 
+/* ---- TLS to Redis (tls.c) ---- */
+
+/* The client TLS flags (strings are "" when not given). */
+struct rtls_opts {
+	const char *ca_file, *cert_file, *key_file;
+	bool skip_verify;
+};
+
+/* Credentials loaded once, shared read-only by every TLS connection. */
+struct rtls {
+	gnutls_certificate_credentials_t cred;
+	bool skip_verify;
+};
+
+/* Load the CA (or the system's), and the client key pair. NULL with err on failure. */
+struct rtls *rtls_load(const struct rtls_opts *o, char *err, size_t errlen);
+void rtls_free(struct rtls *t);
+
 /* ---- connections (conn.c) ---- */
 
 /* Commands a server may not support; each is probed once per connection. */
@@ -77,8 +97,11 @@ enum rcap {
 	RCAP_CLIENT_LIST = 1u << 5,
 };
 
+/* A connection: our socket, TLS over it for rediss://, hiredis' reply reader. */
 struct rconn {
-	redisContext *ctx;
+	int fd;
+	gnutls_session_t tls; /* NULL: plain */
+	redisReader *reader; /* NULL: not connected */
 	unsigned unsupported; /* RCAP_* seen failing on this connection */
 	int cluster; /* -1 unknown, 0 no, 1 cluster mode (from INFO) */
 	long db; /* database currently selected */
@@ -105,6 +128,8 @@ struct rconn_opts {
 	bool set_client_name;
 	const char *user; /* NULL or "" for none */
 	const char *password; /* NULL for none */
+	const struct rtls *tls; /* for rediss:// */
+	const char *server_name; /* name the server's certificate must carry; NULL/"": the host */
 };
 
 /*
@@ -126,6 +151,9 @@ int rconn_exec(struct rconn *c, const struct rconn_opts *o, const struct rcmd *c
 
 /* Close the connection (capabilities are forgotten with it). */
 void rconn_close(struct rconn *c);
+
+/* Is c connected? */
+bool rconn_alive(const struct rconn *c);
 
 /* Free n replies and set them to NULL. */
 void replies_free(redisReply **r, size_t n);
@@ -213,6 +241,8 @@ struct redis_options {
 	double timeout; /* --connection-timeout */
 	bool set_client_name;
 	struct pwfile *pw; /* --redis.password-file, or NULL */
+	const char *tls_server_name; /* --tls-server-name */
+	struct rtls *tls; /* client TLS credentials (see redis_tls()) */
 };
 
 extern struct redis_options redis_opts;
@@ -224,6 +254,8 @@ struct redis_args {
 	long batch_size;
 	bool disable_scrape;
 	bool debug;
+	struct rtls_opts tls;
+	const char *tls_server_name;
 	const char *log_format, *log_level; /* upstream's, over --log.* */
 };
 
@@ -240,16 +272,31 @@ struct rtarget {
 	struct raddr addr; /* without its password */
 	char password[512]; /* chosen when the target was made; secret */
 	char user[128];
+	char server_name[256]; /* the certificate's name for rediss://; "": the host */
+	char bad[300]; /* a malformed --redis.addr: why every scrape fails; "" when fine */
 	struct rconn_opts copts;
 	unsigned logged_unsupported; /* RCAP_* already logged */
 };
 
-/* Make a target for a (its password ignored) with these credentials. NULL: out of memory. */
-struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password);
+/*
+ * Make a target for a (its password ignored) with these credentials and
+ * TLS server name (NULL or "": --tls-server-name). NULL: out of memory.
+ */
+struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password,
+			    const char *server_name);
+
+/*
+ * The TLS credentials: those loaded from the flags at start-up, else the
+ * system's CA certificates loaded at the first rediss:// target. NULL with
+ * err if they could not be loaded.
+ */
+const struct rtls *redis_tls(char *err, size_t errlen);
 
 /*
  * Make the --redis.addr target the backend's default, with the password
- * upstream would choose. Returns 0 or -1 with err.
+ * upstream would choose. A malformed address still makes a target, whose
+ * scrapes fail with the reason (redis_up 0), as upstream. Returns 0 or -1
+ * (out of memory) with err.
  */
 int redis_default_target(struct backend *b, const char *addr, const char *user,
 			 const char *password, char *err, size_t errlen);

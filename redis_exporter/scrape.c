@@ -86,7 +86,7 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		size_t n = 0;
 		for (int i = 0; i < SLOT_N; i++)
 			slot_of[i] = -1;
-		if (c->ctx && config_ok && !(c->unsupported & RCAP_CONFIG)) {
+		if (rconn_alive(c) && config_ok && !(c->unsupported & RCAP_CONFIG)) {
 			if (w_config && o->include_config_metrics) {
 				slot_of[SLOT_CONFIG_FIRST] = (int)n;
 				RCMD(&cmds[n++], o->config_command, "GET", "*");
@@ -124,7 +124,7 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			RCMD(&cmds[n++], "CLIENT", "LIST");
 		}
 		redisReply *r[SLOT_N];
-		if (c->ctx && rconn_exec(c, &t->copts, cmds, n, r, deadline, err, errlen) == 0) {
+		if (rconn_alive(c) && rconn_exec(c, &t->copts, cmds, n, r, deadline, err, errlen) == 0) {
 			for (int i = 0; i < SLOT_N; i++)
 				rs->r[i] = slot_of[i] >= 0 ? r[slot_of[i]] : NULL;
 			break;
