@@ -493,6 +493,9 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		 suite_revision, NULL);
 	if (x->setup && x->setup(x, err, sizeof err) < 0)
 		flags_fail(&fs, "%s", err);
+	if (x->web_config && *web_config_file)
+		flags_fail(&fs, "--web.config.file cannot be combined with %s's own TLS and basic auth flags",
+			   x->name);
 	if (x->backend && backend_start(x->backend, x, err, sizeof err) < 0)
 		flags_fail(&fs, "%s", err);
 	raise_fd_limit();
@@ -525,6 +528,7 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		.telemetry_path = telemetry_path,
 		.max_requests = max_requests,
 		.web_config_file = web_config_file,
+		.web_config = x->web_config,
 	};
 	struct server *srv = NULL;
 	int rc = server_start(x, &opts, &srv, err, sizeof err);

@@ -3,6 +3,7 @@
  * bad values, let upstream's logging flags win over --log.*, parse the key
  * lists, load the password file and make the --redis.addr target.
  */
+#include <crypt.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,75 @@ static int setup_logging(struct exporter *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* A bcrypt hash of a plain --basic-auth-password, so the listener checks it as a web config's. */
+static int hash_password(const char *pass, char *hash, size_t hashlen, char *err, size_t errlen)
+{
+	char salt[64];
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	const char *h = cd && crypt_gensalt_rn("$2b$", 10, NULL, 0, salt, sizeof salt) ? crypt_r(pass, salt, cd)
+										      : NULL;
+	int rc = h && h[0] == '$' && strlen(h) < hashlen ? 0 : -1;
+	if (rc == 0)
+		strf(hash, hashlen, "%s", h);
+	else
+		strf(err, errlen, "could not hash --basic-auth-password");
+	if (cd)
+		secret_wipe(cd, sizeof *cd);
+	free(cd);
+	return rc;
+}
+
+/*
+ * Upstream's own listener flags, mapped onto the web configuration
+ * (common/webconfig): HTTPS with --tls-server-cert-file and -key-file,
+ * basic authentication of one user.
+ */
+static int setup_listener(struct exporter *x, char *err, size_t errlen)
+{
+	struct redis_args *a = &redis_args;
+	struct webconfig_flags wf = a->listen;
+	bool tls = *wf.cert_file || *wf.key_file || *wf.client_ca_file;
+	bool auth = *wf.user || *a->auth_password || *wf.bcrypt_hash;
+	if (!tls && !auth)
+		return 0;
+	if (tls && (!*wf.cert_file || !*wf.key_file)) {
+		strf(err, errlen, "--tls-server-cert-file and --tls-server-key-file go together");
+		return -1;
+	}
+	static const char *const versions[][2] = {
+		{ "TLS1.0", "TLS10" }, { "TLS1.1", "TLS11" }, { "TLS1.2", "TLS12" }, { "TLS1.3", "TLS13" },
+	};
+	wf.min_version = NULL;
+	for (size_t i = 0; tls && i < 4; i++)
+		if (!strcmp(a->listen_min_version, versions[i][0]))
+			wf.min_version = versions[i][1];
+	if (tls && !wf.min_version) {
+		strf(err, errlen, "configured minimum TLS version unknown: '%.16s' (--tls-server-min-version)",
+		     a->listen_min_version);
+		return -1;
+	}
+	if (*a->auth_password && *wf.bcrypt_hash) {
+		strf(err, errlen, "cannot set both basic auth password and basic auth hash password");
+		return -1;
+	}
+	if (auth && (!*wf.user || (!*a->auth_password && !*wf.bcrypt_hash))) {
+		strf(err, errlen, "--basic-auth-username needs --basic-auth-password or --basic-auth-hash-password, and they need it");
+		return -1;
+	}
+	char hash[128];
+	if (*a->auth_password) {
+		if (hash_password(a->auth_password, hash, sizeof hash, err, errlen) < 0)
+			return -1;
+		wf.bcrypt_hash = hash;
+	}
+	char werr[400];
+	if (webconfig_from_flags(&wf, &x->web_config, werr, sizeof werr) < 0) {
+		strf(err, errlen, "%s (from --tls-server-* and --basic-auth-* flags)", werr);
+		return -1;
+	}
+	return 0;
+}
+
 int redis_setup(struct exporter *x, char *err, size_t errlen)
 {
 	const struct redis_args *a = &redis_args;
@@ -92,6 +162,8 @@ int redis_setup(struct exporter *x, char *err, size_t errlen)
 	if (!redis_opts.config_command[0])
 		redis_opts.config_command = "CONFIG";
 	if (setup_logging(x, err, errlen) < 0)
+		return -1;
+	if (setup_listener(x, err, errlen) < 0)
 		return -1;
 
 	struct { const char *s; struct keylist *l; const char *name; } lists[] = {

@@ -20,6 +20,7 @@
 
 #include "../common/backend.h"
 #include "../common/exporter.h"
+#include "../common/webconfig.h"
 
 /* ---- addresses (uri.c) ---- */
 
@@ -256,6 +257,8 @@ struct redis_args {
 	bool debug;
 	struct rtls_opts tls;
 	const char *tls_server_name;
+	struct webconfig_flags listen; /* --tls-server-*, --basic-auth-* */
+	const char *listen_min_version, *auth_password;
 	const char *log_format, *log_level; /* upstream's, over --log.* */
 };
 
