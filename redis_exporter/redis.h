@@ -21,6 +21,7 @@
 #include "../common/backend.h"
 #include "../common/exporter.h"
 #include "../common/webconfig.h"
+#include "replies.h"
 
 /* ---- addresses (uri.c) ---- */
 
@@ -96,6 +97,7 @@ enum rcap {
 	RCAP_SLOWLOG = 1u << 3,
 	RCAP_CLUSTER = 1u << 4,
 	RCAP_CLIENT_LIST = 1u << 5,
+	RCAP_LATENCY_HISTOGRAM = 1u << 6,
 };
 
 /* A connection: our socket, TLS over it for rediss://, hiredis' reply reader. */
@@ -233,6 +235,7 @@ struct redis_options {
 	bool disable_key_values;
 	bool ping_on_connect;
 	bool is_cluster;
+	bool exclude_latency; /* --exclude-latency-histogram-metrics: no LATENCY commands at all, as upstream */
 	bool redis_only; /* --redis-only-metrics */
 	bool skip_keys_on_master;
 	long check_keys_batch;
@@ -316,6 +319,7 @@ enum rslot {
 	SLOT_INFO,
 	SLOT_CLUSTER_INFO,
 	SLOT_LATENCY,
+	SLOT_LATENCY_HISTOGRAM,
 	SLOT_SLOWLOG_LEN,
 	SLOT_SLOWLOG_GET,
 	SLOT_CLIENT_LIST,
@@ -330,6 +334,7 @@ struct rscrape {
 	double now; /* wall clock */
 	struct keycheck keys;
 	bool keys_ran;
+	struct cmdusec_index cmdusec; /* INFO's usec per command, for the latency histograms */
 };
 
 /* Collectors (collectors/<name>.c). */

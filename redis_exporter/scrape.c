@@ -109,9 +109,14 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			slot_of[SLOT_CLUSTER_INFO] = (int)n;
 			RCMD(&cmds[n++], "CLUSTER", "INFO");
 		}
-		if (want(rq, sel, &collector_latency) && !(c->unsupported & RCAP_LATENCY)) {
+		bool w_latency = want(rq, sel, &collector_latency) && !o->exclude_latency;
+		if (w_latency && !(c->unsupported & RCAP_LATENCY)) {
 			slot_of[SLOT_LATENCY] = (int)n;
 			RCMD(&cmds[n++], "LATENCY", "LATEST");
+		}
+		if (w_latency && !(c->unsupported & RCAP_LATENCY_HISTOGRAM)) {
+			slot_of[SLOT_LATENCY_HISTOGRAM] = (int)n;
+			RCMD(&cmds[n++], "LATENCY", "HISTOGRAM");
 		}
 		if (want(rq, sel, &collector_slowlog) && !(c->unsupported & RCAP_SLOWLOG)) {
 			slot_of[SLOT_SLOWLOG_LEN] = (int)n;
@@ -147,6 +152,8 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			note_unsupported(t, c, RCAP_CONFIG, "CONFIG GET", rs->r[i]);
 	if (unsupported_error(rs->r[SLOT_LATENCY]))
 		note_unsupported(t, c, RCAP_LATENCY, "LATENCY LATEST", rs->r[SLOT_LATENCY]);
+	if (unsupported_error(rs->r[SLOT_LATENCY_HISTOGRAM]))
+		note_unsupported(t, c, RCAP_LATENCY_HISTOGRAM, "LATENCY HISTOGRAM", rs->r[SLOT_LATENCY_HISTOGRAM]);
 	if (unsupported_error(rs->r[SLOT_SLOWLOG_LEN]))
 		note_unsupported(t, c, RCAP_SLOWLOG, "SLOWLOG", rs->r[SLOT_SLOWLOG_LEN]);
 	if (unsupported_error(rs->r[SLOT_CLIENT_LIST]))
@@ -175,6 +182,10 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		return -1;
 	}
 	c->cluster = strstr(info->str, "cluster_enabled:1") ? 1 : 0;
+	/* Before the info collector parses INFO in place: the histograms' sums. */
+	const redisReply *hist = rs->r[SLOT_LATENCY_HISTOGRAM];
+	if (hist && hist->type == REDIS_REPLY_ARRAY && hist->elements)
+		cmdusec_index_build(info->str, info->len, &rs->cmdusec);
 	rs->cluster = c->cluster == 1;
 
 	/* Cluster mode learnt just now: its CLUSTER INFO in one more round trip, then pipelined. */
@@ -287,6 +298,7 @@ int redis_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t e
 		exporter_run_collectors(bs->rq, bs->selected, &rs, e);
 	replies_free(rs.r, SLOT_N);
 	keycheck_free(&rs.keys);
+	cmdusec_index_free(&rs.cmdusec);
 	if (ping >= 0)
 		expo_value(e, redis_family(e, redis_opts.ns, "exporter_last_scrape_ping_time_seconds",
 					   METRIC_GAUGE, "Round trip time of a PING in the last scrape, in seconds.",

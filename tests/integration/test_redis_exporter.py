@@ -95,6 +95,33 @@ def test_errorstats_latency_and_slowlog():
         assert metric(f, "redis_last_slow_execution_duration_seconds") >= 0
 
 
+def test_latency_histograms_hz_and_replid():
+    with exporter(f"--redis.addr={plain.addr}") as e:
+        e.scrape()  # CONFIG GET and the rest have now run at least once
+        f = e.scrape()
+        srv = plain.client().info()
+        h = f["redis_commands_latencies_usec"]
+        assert h.type == "histogram"
+        calls = int(srv["cmdstat_set"].split(",")[0].split("=")[1])
+        usec = int(srv["cmdstat_set"].split(",")[1].split("=")[1])
+        assert [v for n, l, v in h.samples if n.endswith("_count") and l["cmd"] == "set"] == [calls]
+        # the sum is the command's microseconds of INFO commandstats
+        assert [v for n, l, v in h.samples if n.endswith("_sum") and l["cmd"] == "set"] == [usec]
+        buckets = [(float(l["le"]), v) for n, l, v in h.samples if n.endswith("_bucket") and l["cmd"] == "set"]
+        assert buckets[-1] == (float("inf"), calls)
+        assert all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:]))
+        assert {l["cmd"] for n, l, v in h.samples} >= {"set", "info", "config|get"}
+        assert metric(f, "redis_hz") == int(srv["hz"])
+        assert metric(f, "redis_configured_hz") == int(srv["configured_hz"])
+        assert f["redis_instance_info"].samples[0][1]["master_replid"] == srv["master_replid"]
+        assert f["redis_expired_time_cap_reached_total"].type == "counter"
+    # upstream's flag leaves out LATENCY LATEST too
+    with exporter(f"--redis.addr={plain.addr}", "--exclude-latency-histogram-metrics") as e:
+        f = e.scrape()
+        assert metric(f, "redis_up") == 1
+        assert "redis_commands_latencies_usec" not in f and "redis_latency_spike_last" not in f
+
+
 def test_one_persistent_connection_and_one_round_trip():
     """Scrapes reuse one connection, and the commands of a scrape arrive in one read."""
     with exporter(f"--redis.addr={plain.addr}") as e:
