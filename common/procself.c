@@ -20,6 +20,7 @@
 static double boot_time;
 static int stat_fd = -1;
 static int status_fd = -1;
+static int netstat_fd = -1;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init_self(void)
@@ -38,6 +39,43 @@ static void init_self(void)
 	buf_free(&b);
 	stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	netstat_fd = open("/proc/self/net/netstat", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * InOctets and OutOctets of the IpExt lines of /proc/self/net/netstat (the
+ * process's network namespace), as client_golang 1.20+ exports them.
+ * Returns 0, or -1 if the file or the fields are missing.
+ */
+static int net_octets(double *in, double *out)
+{
+	char text[8192];
+	ssize_t n = netstat_fd < 0 ? -1 : pread(netstat_fd, text, sizeof text - 1, 0);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	char *names = strstr(text, "IpExt: ");
+	char *nl = names ? strchr(names, '\n') : NULL;
+	char *values = nl && has_prefix(nl + 1, "IpExt: ") ? nl + 1 : NULL;
+	if (!values)
+		return -1;
+	*nl = '\0';
+	char *k[64], *v[64];
+	size_t nk = split_fields(names, k, 64), nv = split_fields(values, v, 64);
+	int found = 0;
+	for (size_t i = 1; i < nk && i < nv && i < 64; i++) {
+		uint64_t x;
+		if (parse_u64(v[i], &x) < 0)
+			continue;
+		if (!strcmp(k[i], "InOctets")) {
+			*in = (double)x;
+			found |= 1;
+		} else if (!strcmp(k[i], "OutOctets")) {
+			*out = (double)x;
+			found |= 2;
+		}
+	}
+	return found == 3 ? 0 : -1;
 }
 
 /* Size of the descriptor table (FDSize in /proc/self/status), or 0. */
@@ -136,6 +174,13 @@ void process_metrics(struct expo *e)
 	if (max_fds >= 0)
 		expo_single(e, "process_max_fds", METRIC_GAUGE,
 			    "Maximum number of open file descriptors.", max_fds);
+	double in, out;
+	if (net_octets(&in, &out) == 0) {
+		expo_single(e, "process_network_receive_bytes_total", METRIC_COUNTER,
+			    "Number of bytes received by the process over the network.", in);
+		expo_single(e, "process_network_transmit_bytes_total", METRIC_COUNTER,
+			    "Number of bytes sent by the process over the network.", out);
+	}
 	double max_vm = limit_of(RLIMIT_AS);
 	if (max_vm >= 0)
 		expo_single(e, "process_virtual_memory_max_bytes", METRIC_GAUGE,

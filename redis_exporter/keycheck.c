@@ -341,14 +341,18 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 	if (out->nkeys) {
 		qsort(out->keys, out->nkeys, sizeof *out->keys, cmp_db);
 		slot = calloc(out->nkeys * 3, sizeof *slot);
-		if (!slot || batch_grow(&b, out->nkeys * 3) < 0) {
+		if (!slot || batch_grow(&b, out->nkeys * 4) < 0) {
 			note_err(out, "key checks", "out of memory");
 			goto done;
 		}
-		/* Round 1: TYPE of every key. */
+		/* Round 1: TYPE and MEMORY USAGE of every key. */
 		for (size_t i = 0; i < out->nkeys; i++) {
 			long s = batch_select(&b, p, out->keys[i].db);
 			slot[i * 3] = (long)batch_add(&b, "TYPE", &out->keys[i]);
+			size_t m = b.n++;
+			b.cmds[m] = (struct rcmd){ .argc = 3, .argv = { "MEMORY", "USAGE", out->keys[i].key },
+						   .len = { 6, 5, out->keys[i].strlen_ } };
+			slot[i * 3 + 1] = (long)m;
 			slot[i * 3 + 2] = s;
 		}
 		char err[256];
@@ -367,6 +371,12 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 				strf(out->keys[i].type, sizeof out->keys[i].type, "%s", t->str);
 			else if (t->type == REDIS_REPLY_ERROR)
 				log_debug("TYPE failed", "key", out->keys[i].key, "err", t->str, NULL);
+			/* nil for a key that does not exist, an error where MEMORY is refused */
+			const redisReply *m = b.r[slot[i * 3 + 1]];
+			if (is_int(m)) {
+				out->keys[i].memory = (double)m->integer;
+				out->keys[i].has_memory = true;
+			}
 		}
 		replies_free(b.r, b.n);
 		b.n = 0;
@@ -377,17 +387,15 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 			struct keyresult *kr = &out->keys[i];
 			const char *cmd = NULL;
 			slot[i * 3] = slot[i * 3 + 1] = -1;
-			if (!strcmp(kr->type, "none")) {
-				kr->size = 0;
-				kr->has_size = true;
-				continue;
-			}
+			if (!strcmp(kr->type, "none"))
+				continue; /* no such key: nothing exported, as upstream 1.88 */
 			if (!strcmp(kr->type, "string")) cmd = "STRLEN";
 			else if (!strcmp(kr->type, "list")) cmd = "LLEN";
 			else if (!strcmp(kr->type, "set")) cmd = "SCARD";
 			else if (!strcmp(kr->type, "zset")) cmd = "ZCARD";
 			else if (!strcmp(kr->type, "hash")) cmd = "HLEN";
 			else if (!strcmp(kr->type, "stream")) cmd = "XLEN";
+			else if (!strcmp(kr->type, "array")) cmd = "ARCOUNT"; /* Redis 8.8 */
 			if (!cmd) {
 				if (kr->type[0])
 					note_err(out, "unknown key type", kr->type);

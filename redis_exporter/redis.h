@@ -187,6 +187,8 @@ struct keyresult {
 	char type[16]; /* "none", "string", "list"... */
 	double size;
 	bool has_size;
+	double memory; /* MEMORY USAGE, bytes */
+	bool has_memory;
 	char *strval; /* string value (GET), or NULL */
 	size_t strlen_;
 };

@@ -687,18 +687,27 @@ START_TEST(test_client_list)
 	int rc;
 	char *t = run(&collector_clients, &rs, &rc);
 	ck_assert_int_eq(rc, COLLECT_OK);
-	/* each recorded IPv4 client is one series with host and no port */
-	size_t lines = 0;
+	/* each recorded client is one series, the unix socket one too; id=x is not a client */
+	size_t lines = 1;
 	for (const char *p = s; (p = strstr(p, "id=")); p++)
 		if (p == s || p[-1] == '\n')
 			lines++;
 	size_t series = 0;
-	for (const char *p = t; (p = strstr(p, "\nredis_connected_clients_details{")); p++)
+	for (const char *p = t; (p = strstr(p, "\nredis_connected_client_info{")); p++)
 		series++;
 	ck_assert_uint_eq(series, lines);
-	ck_assert(strstr(t, "host=\"127.0.0.1\""));
+	ck_assert(strstr(t, "redis_connected_client_info{db=\"0\",flags=\"N\",host=\"127.0.0.1\",id=\"6\",resp=\"2\",user=\"default\"} 1\n"));
+	/* no user= and resp= before Redis 6 and 7: no labels */
+	ck_assert(strstr(t, "redis_connected_client_info{host=\"/tmp/x.sock\",id=\"99\"} 1\n"));
+	ck_assert(strstr(t, "host=\"/tmp/x.sock\""));
+	ck_assert(strstr(t, "redis_connected_client_total_memory_consumed_bytes{id=\"6\",name=\"\"} 22298\n"));
+	ck_assert(strstr(t, "redis_connected_client_query_buffer_free_space_bytes{id=\"4\",name=\"\"} 20474\n"));
+	ck_assert(strstr(t, "redis_connected_client_created_at_timestamp{id=\"4\",name=\"\"} 1.699999994e+09\n"));
+	ck_assert(strstr(t, "redis_connected_client_shard_channel_subscriptions_count{id=\"4\",name=\"\"} 0\n"));
+	/* fields the server does not report are not exported (no watch= before 7.4) */
+	LACKS(t, "watched_keys{id=\"4\"");
 	LACKS(t, "port=");
-	LACKS(t, "x.sock");
+	LACKS(t, "id=\"x\"");
 	free(t);
 	free(more);
 	free(s);
