@@ -926,3 +926,41 @@ int redis_cluster_info_parse(char *text, const struct info_opts *o, struct expo 
 	}
 	return fields ? 0 : -1;
 }
+
+/* The value after "key=" of a module line's item, or "" (upstream's extractModuleVal). */
+static const char *module_value(char *item)
+{
+	char *eq = strchr(item, '=');
+	return eq ? eq + 1 : "";
+}
+
+int redis_info_modules_parse(char *text, const struct info_opts *o, struct expo *e)
+{
+	struct ctx c = { .o = o, .e = e };
+	int modules = 0;
+	char *cursor = text, *line;
+	while ((line = next_line(&cursor))) {
+		line = trim(line);
+		/* Upstream takes lines of exactly two ':'-separated parts. */
+		char *colon = strchr(line, ':');
+		if (!colon || strchr(colon + 1, ':'))
+			continue;
+		*colon = '\0';
+		char *val = colon + 1;
+		if (strcmp(line, "module")) {
+			generic(&c, line, val);
+			continue;
+		}
+		/* module:name=search,ver=21005,api=1,filters=0,usedby=[],using=[],options=[] */
+		char *items[8];
+		if (split_on(val, ',', items, 8) != 7)
+			continue;
+		expo_sample(e,
+			    fam(&c, "module_info", METRIC_GAUGE, "A module loaded into Redis (INFO MODULES); always 1.",
+				(const char *const[]){ "name", "ver", "api", "filters", "usedby", "using", NULL }),
+			    1, module_value(items[0]), module_value(items[1]), module_value(items[2]),
+			    module_value(items[3]), module_value(items[4]), module_value(items[5]));
+		modules++;
+	}
+	return modules;
+}

@@ -5,10 +5,8 @@
 #include "redis.h"
 
 /* Upstream flags this exporter refuses when given (see .refused), or ignores. */
-static const char *unimpl_str[12];
 static bool unimpl_bool[8];
-static long unimpl_int;
-static bool ignored_bool[3];
+static bool ignored_bool[1];
 
 static struct flag redis_flags[] = {
 	{ .name = "redis.addr", .type = FLAG_STRING, .dest = &redis_args.addr,
@@ -35,6 +33,35 @@ static struct flag redis_flags[] = {
 	{ .name = "count-keys", .type = FLAG_STRING, .dest = &redis_args.count_keys,
 	  .help = "Comma separated list of patterns to count (eg: 'db0=production_*,db3=sessions:*'), searched for with SCAN.",
 	  .env = "REDIS_EXPORTER_COUNT_KEYS" },
+	{ .name = "check-streams", .type = FLAG_STRING, .dest = &redis_args.check_streams,
+	  .help = "Comma separated list of stream patterns to export streams, their groups and consumers, searched for with SCAN (db3=pattern,...).",
+	  .env = "REDIS_EXPORTER_CHECK_STREAMS" },
+	{ .name = "check-single-streams", .type = FLAG_STRING, .dest = &redis_args.check_single_streams,
+	  .help = "Comma separated list of single streams to export, with their groups and consumers.",
+	  .env = "REDIS_EXPORTER_CHECK_SINGLE_STREAMS" },
+	{ .name = "streams-exclude-consumer-metrics", .type = FLAG_BOOL,
+	  .dest = &redis_opts.streams_exclude_consumers, .def = "false",
+	  .help = "Leave out the per-consumer stream metrics (fewer series).",
+	  .env = "REDIS_EXPORTER_STREAMS_EXCLUDE_CONSUMER_METRICS" },
+	{ .name = "check-key-groups", .type = FLAG_STRING, .dest = &redis_args.key_groups,
+	  .help = "Comma separated list (CSV) of Lua patterns whose captures name a group of keys: count and memory per group and database.",
+	  .env = "REDIS_EXPORTER_CHECK_KEY_GROUPS" },
+	{ .name = "max-distinct-key-groups", .type = FLAG_INT, .dest = &redis_opts.max_key_groups, .def = "100",
+	  .help = "Most key groups per database exported by name (those using the most memory); the rest are summed as \"overflow\".",
+	  .env = "REDIS_EXPORTER_MAX_DISTINCT_KEY_GROUPS" },
+	{ .name = "script", .type = FLAG_STRING, .dest = &redis_args.scripts,
+	  .help = "Comma separated list of Lua script files run each scrape; each returns key, value, key, value... (redis_script_values).",
+	  .env = "REDIS_EXPORTER_SCRIPT" },
+	{ .name = "lua-script-read-only", .type = FLAG_BOOL, .dest = &redis_opts.lua_read_only, .def = "false",
+	  .help = "Run the --script files with EVAL_RO (Redis 7) instead of EVAL.",
+	  .env = "REDIS_EXPORTER_LUA_SCRIPT_READ_ONLY" },
+	{ .name = "include-modules-metrics", .type = FLAG_BOOL, .dest = &redis_opts.include_modules, .def = "false",
+	  .help = "Whether to collect Redis Modules metrics (INFO MODULES).",
+	  .env = "REDIS_EXPORTER_INCL_MODULES_METRICS" },
+	{ .name = "include-rdb-file-size-metric", .type = FLAG_BOOL, .dest = &redis_opts.include_rdb_size,
+	  .def = "false",
+	  .help = "Export the size of the RDB file named by CONFIG dir and dbfilename (the exporter must see Redis' files).",
+	  .env = "REDIS_EXPORTER_INCL_RDB_FILE_SIZE_METRIC" },
 	{ .name = "check-keys-batch-size", .type = FLAG_INT, .dest = &redis_args.batch_size, .def = "1000",
 	  .help = "Approximate number of keys to process in each SCAN (its COUNT).",
 	  .env = "REDIS_EXPORTER_CHECK_KEYS_BATCH_SIZE" },
@@ -146,42 +173,16 @@ static struct flag redis_flags[] = {
 	  .def = "false", .help = "No Go runtime here; ignored.",
 	  .env = "REDIS_EXPORTER_INCLUDE_GO_RUNTIME_METRICS", .opts = FLAG_HIDDEN },
 
-	{ .name = "streams-exclude-consumer-metrics", .type = FLAG_BOOL, .dest = &ignored_bool[2],
-	  .def = "false", .help = "Streams are not checked; ignored.",
-	  .env = "REDIS_EXPORTER_STREAMS_EXCLUDE_CONSUMER_METRICS", .opts = FLAG_HIDDEN },
 	/* Not implemented: refused (see setup). */
-	{ .name = "check-key-groups", .type = FLAG_STRING, .dest = &unimpl_str[0],
-	  .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_CHECK_KEY_GROUPS", .opts = FLAG_HIDDEN },
-	{ .name = "check-streams", .type = FLAG_STRING, .dest = &unimpl_str[1],
-	  .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_CHECK_STREAMS", .opts = FLAG_HIDDEN },
-	{ .name = "check-single-streams", .type = FLAG_STRING, .dest = &unimpl_str[2],
-	  .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_CHECK_SINGLE_STREAMS",
-	  .opts = FLAG_HIDDEN },
-	{ .name = "script", .type = FLAG_STRING, .dest = &unimpl_str[3], .refused = "not implemented by this redis_exporter",
-	  .env = "REDIS_EXPORTER_SCRIPT", .opts = FLAG_HIDDEN },
-	{ .name = "is-tile38", .type = FLAG_BOOL, .dest = &unimpl_bool[0], .def = "false",
-	  .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_IS_TILE38", .opts = FLAG_HIDDEN },
-	{ .name = "include-modules-metrics", .type = FLAG_BOOL, .dest = &unimpl_bool[2],
-	  .def = "false", .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_INCL_MODULES_METRICS",
-	  .opts = FLAG_HIDDEN },
 	{ .name = "include-search-indexes-metrics", .type = FLAG_BOOL, .dest = &unimpl_bool[3],
 	  .def = "false", .refused = "not implemented by this redis_exporter",
 	  .env = "REDIS_EXPORTER_INCL_SEARCH_INDEXES_METRICS", .opts = FLAG_HIDDEN },
 	{ .name = "include-sentinel-peer-info", .type = FLAG_BOOL, .dest = &unimpl_bool[4],
 	  .def = "false", .refused = "not implemented by this redis_exporter",
 	  .env = "REDIS_EXPORTER_INCL_SENTINEL_PEER_INFO", .opts = FLAG_HIDDEN },
-	{ .name = "include-rdb-file-size-metric", .type = FLAG_BOOL, .dest = &unimpl_bool[5],
-	  .def = "false", .refused = "not implemented by this redis_exporter",
-	  .env = "REDIS_EXPORTER_INCL_RDB_FILE_SIZE_METRIC", .opts = FLAG_HIDDEN },
 	{ .name = "append-instance-role-label", .type = FLAG_BOOL, .dest = &unimpl_bool[6],
 	  .def = "false", .refused = "not implemented by this redis_exporter",
 	  .env = "REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL", .opts = FLAG_HIDDEN },
-	{ .name = "lua-script-read-only", .type = FLAG_BOOL, .dest = &unimpl_bool[7],
-	  .def = "false", .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_LUA_SCRIPT_READ_ONLY",
-	  .opts = FLAG_HIDDEN },
-	{ .name = "max-distinct-key-groups", .type = FLAG_INT, .dest = &unimpl_int, .def = "100",
-	  .refused = "not implemented by this redis_exporter", .env = "REDIS_EXPORTER_MAX_DISTINCT_KEY_GROUPS",
-	  .opts = FLAG_HIDDEN },
 };
 
 static struct backend redis_backend = {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/buf.h"
+#include "../common/fsread.h"
 #include "../common/log.h"
 #include "../common/parse.h"
 #include "redis.h"
@@ -135,6 +137,109 @@ static int setup_listener(struct exporter *x, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * --check-key-groups is one CSV record (Go's encoding/csv, as upstream):
+ * fields split at commas, a field in double quotes may hold commas and
+ * "" for a quote, a quote inside an unquoted field is an error. Fields are
+ * trimmed and empty ones dropped. The patterns are kept joined by NUL
+ * bytes, the one argument the key group script splits.
+ */
+static int key_groups_parse(const char *s, char *err, size_t errlen)
+{
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	size_t n = 0;
+	const char *p = s;
+	while (*p) {
+		struct buf field;
+		buf_init(&field, 1 << 16);
+		int rc = 0;
+		if (*p == '"') {
+			for (p++;; p++) {
+				if (!*p) {
+					strf(err, errlen, "couldn't parse --check-key-groups: extraneous or missing \" in quoted-field");
+					buf_free(&field);
+					buf_free(&b);
+					return -1;
+				}
+				if (*p == '"' && p[1] == '"')
+					rc |= buf_putc(&field, *p++);
+				else if (*p == '"')
+					break;
+				else
+					rc |= buf_putc(&field, *p);
+			}
+			p++;
+			if (*p && *p != ',') {
+				strf(err, errlen, "couldn't parse --check-key-groups: extraneous or missing \" in quoted-field");
+				buf_free(&field);
+				buf_free(&b);
+				return -1;
+			}
+		} else {
+			size_t len = strcspn(p, ",");
+			if (memchr(p, '"', len)) {
+				strf(err, errlen, "couldn't parse --check-key-groups: bare \" in non-quoted-field");
+				buf_free(&b);
+				return -1;
+			}
+			rc |= buf_append(&field, p, len);
+			p += len;
+		}
+		if (*p == ',')
+			p++;
+		char *f = field.data ? trim(field.data) : NULL;
+		if (f && *f) {
+			rc |= buf_append(&b, f, strlen(f) + 1);
+			n++;
+		}
+		buf_free(&field);
+		if (rc) {
+			strf(err, errlen, "--check-key-groups is too long");
+			buf_free(&b);
+			return -1;
+		}
+	}
+	redis_opts.nkey_groups = n;
+	redis_opts.key_groups_len = n ? b.len - 1 : 0; /* without the last NUL */
+	redis_opts.key_groups = n ? buf_detach(&b, NULL) : NULL;
+	buf_free(&b);
+	return 0;
+}
+
+/* --script: every file read now (a missing one stops the start, as upstream). */
+static int scripts_load(const char *list, char *err, size_t errlen)
+{
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		char path[4096];
+		strf(path, sizeof path, "%.*s", (int)len, p);
+		p += len + (p[len] == ',');
+		struct buf b;
+		buf_init(&b, 16u << 20);
+		int rc = read_whole(path, &b);
+		struct rscript *more = rc == 0 ? realloc(redis_opts.scripts, (redis_opts.nscripts + 1) * sizeof *more) : NULL;
+		if (!more) {
+			strf(err, errlen, "Error loading script files: %s: %s", path, rc < 0 ? strerror(-rc) : "out of memory");
+			buf_free(&b);
+			return -1;
+		}
+		redis_opts.scripts = more;
+		struct rscript *s = &redis_opts.scripts[redis_opts.nscripts];
+		s->len = b.len;
+		s->body = buf_detach(&b, NULL);
+		s->name = strdup(path);
+		if (!s->body || !s->name) {
+			free(s->body);
+			free(s->name);
+			strf(err, errlen, "out of memory");
+			return -1;
+		}
+		redis_opts.nscripts++;
+	}
+	return 0;
+}
+
 int redis_setup(struct exporter *x, char *err, size_t errlen)
 {
 	const struct redis_args *a = &redis_args;
@@ -170,14 +275,22 @@ int redis_setup(struct exporter *x, char *err, size_t errlen)
 		{ a->check_keys, &redis_opts.check_keys, "check-keys" },
 		{ a->check_single_keys, &redis_opts.check_single_keys, "check-single-keys" },
 		{ a->count_keys, &redis_opts.count_keys, "count-keys" },
+		{ a->check_streams, &redis_opts.check_streams, "check-streams" },
+		{ a->check_single_streams, &redis_opts.check_single_streams, "check-single-streams" },
 	};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
 		char kerr[256];
 		if (keylist_parse(lists[i].s, lists[i].l, kerr, sizeof kerr) < 0) {
 			strf(err, errlen, "couldn't parse --%s: %s", lists[i].name, kerr);
 			return -1;
 		}
 	}
+	if (redis_opts.max_key_groups < 0) {
+		strf(err, errlen, "--max-distinct-key-groups must not be negative");
+		return -1;
+	}
+	if (key_groups_parse(a->key_groups, err, errlen) < 0 || scripts_load(a->scripts, err, errlen) < 0)
+		return -1;
 	if (redis_opts.export_client_list)
 		exporter_enable_collector(x, "clients", true);
 	exporter_enable_route(x, "/scrape", !a->disable_scrape);
@@ -221,4 +334,15 @@ void redis_teardown(struct exporter *x)
 	keylist_free(&redis_opts.check_keys);
 	keylist_free(&redis_opts.check_single_keys);
 	keylist_free(&redis_opts.count_keys);
+	keylist_free(&redis_opts.check_streams);
+	keylist_free(&redis_opts.check_single_streams);
+	free(redis_opts.key_groups);
+	redis_opts.key_groups = NULL;
+	for (size_t i = 0; i < redis_opts.nscripts; i++) {
+		free(redis_opts.scripts[i].name);
+		free(redis_opts.scripts[i].body);
+	}
+	free(redis_opts.scripts);
+	redis_opts.scripts = NULL;
+	redis_opts.nscripts = 0;
 }

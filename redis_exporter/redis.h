@@ -216,7 +216,38 @@ struct keyplan {
 	const struct keylist *count; /* patterns to count */
 	long batch; /* SCAN COUNT */
 	bool cluster; /* --is-cluster: db 0 only */
+	/* streams: the same two lists, for XINFO */
+	const struct keylist *streams, *single_streams;
+	bool skip_keys; /* --skip-checkkeys-for-role-master on a master: keys and streams left out */
 };
+
+/*
+ * The keys of p->single and p->check (patterns expanded with SCAN), in
+ * out->keys without sizes: streams are found this way too. Returns 0, or
+ * -1 when the connection broke (errors in out->err).
+ */
+int keycheck_expand(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
+		    struct keycheck *out, double deadline);
+
+/*
+ * A pipeline under construction (key checks, streams): commands and their
+ * reply slots, SELECTs added where the database changes. Grow it to its
+ * final size before adding (SELECT arguments live in dbs).
+ */
+struct rbatch {
+	struct rcmd *cmds;
+	redisReply **r;
+	size_t n, cap;
+	long db; /* selected after the commands so far */
+	char (*dbs)[24];
+};
+
+/* Room for need more commands; 0 or -1 (out of memory). */
+int rbatch_grow(struct rbatch *b, size_t need);
+/* Append SELECT db unless b is there already (or in cluster mode); its slot, or -1. */
+long rbatch_select(struct rbatch *b, bool cluster, long db);
+/* Free the replies and the arrays. */
+void rbatch_free(struct rbatch *b);
 
 /* Run the key checks on c before deadline; results in out (free with keycheck_free). */
 int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
@@ -224,6 +255,13 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 void keycheck_free(struct keycheck *k);
 
 /* ---- options (options.c) ---- */
+
+/* A --script file, read at start-up. */
+struct rscript {
+	char *name; /* the path as given: the filename label */
+	char *body;
+	size_t len;
+};
 
 struct redis_options {
 	const char *ns;
@@ -242,6 +280,17 @@ struct redis_options {
 	bool skip_keys_on_master;
 	long check_keys_batch;
 	struct keylist check_keys, check_single_keys, count_keys;
+	struct keylist check_streams, check_single_streams;
+	bool streams_exclude_consumers;
+	char *key_groups; /* --check-key-groups' Lua patterns, joined by NUL bytes for the script */
+	size_t key_groups_len, nkey_groups;
+	long max_key_groups;
+	struct rscript *scripts;
+	size_t nscripts;
+	bool lua_read_only;
+	bool include_modules;
+	bool include_rdb_size;
+	bool is_tile38;
 	/* what a connection is made with */
 	const char *user; /* --redis.user: for /scrape targets without one of their own */
 	double timeout; /* --connection-timeout */
@@ -257,6 +306,7 @@ extern struct redis_options redis_opts;
 struct redis_args {
 	const char *addr, *user, *password, *password_file;
 	const char *check_keys, *check_single_keys, *count_keys;
+	const char *check_streams, *check_single_streams, *key_groups, *scripts;
 	long batch_size;
 	bool disable_scrape;
 	bool debug;
@@ -325,6 +375,7 @@ enum rslot {
 	SLOT_SLOWLOG_LEN,
 	SLOT_SLOWLOG_GET,
 	SLOT_CLIENT_LIST,
+	SLOT_INFO_MODULES,
 	SLOT_N
 };
 
@@ -337,11 +388,21 @@ struct rscrape {
 	struct keycheck keys;
 	bool keys_ran;
 	struct cmdusec_index cmdusec; /* INFO's usec per command, for the latency histograms */
+	/* For the collectors that send commands of their own (streams, key groups, scripts). */
+	struct rconn *conn;
+	const struct rconn_opts *copts;
+	double deadline;
+	const struct keyplan *plan;
+	bool on_master;
+	long home_db; /* the database of the target's address */
+	/* Set by a collector whose failure makes the scrape fail (a --script), as upstream. */
+	char fail[256];
 };
 
 /* Collectors (collectors/<name>.c). */
 extern const struct collector_def collector_info, collector_config, collector_latency,
-	collector_slowlog, collector_cluster, collector_keys, collector_clients;
+	collector_slowlog, collector_cluster, collector_keys, collector_clients, collector_streams,
+	collector_keygroups, collector_script, collector_modules;
 
 /*
  * The backend hooks of a scrape: the key lists of the request (begin/end:

@@ -33,7 +33,7 @@ static bool want(const struct request *rq, const bool *selected, const struct co
 
 static const char *const config_keys[] = { "maxmemory", "maxclients", "io-threads",
 					   "repl-backlog-size", "client-output-buffer-limit",
-					   "databases" };
+					   "databases", "dir", "dbfilename" };
 
 /* Log a command failing for good once per connection... and per target. */
 static void note_unsupported(struct rtarget *t, struct rconn *c, unsigned cap, const char *what,
@@ -93,7 +93,8 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			} else {
 				for (size_t k = 0; k < sizeof config_keys / sizeof config_keys[0]; k++) {
 					bool dbs = !strcmp(config_keys[k], "databases");
-					if (!(w_config || (dbs && w_info)))
+					bool rdb = k >= 6; /* dir, dbfilename */
+					if (!(w_config || (dbs && w_info)) || (rdb && !o->include_rdb_size))
 						continue;
 					slot_of[SLOT_CONFIG_FIRST + (int)k] = (int)n;
 					RCMD(&cmds[n++], o->config_command, "GET", config_keys[k]);
@@ -127,6 +128,10 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		if (want(rq, sel, &collector_clients) && !(c->unsupported & RCAP_CLIENT_LIST)) {
 			slot_of[SLOT_CLIENT_LIST] = (int)n;
 			RCMD(&cmds[n++], "CLIENT", "LIST");
+		}
+		if (o->include_modules && want(rq, sel, &collector_modules)) {
+			slot_of[SLOT_INFO_MODULES] = (int)n;
+			RCMD(&cmds[n++], "INFO", "MODULES");
 		}
 		redisReply *r[SLOT_N];
 		if (rconn_alive(c) && rconn_exec(c, &t->copts, cmds, n, r, deadline, err, errlen) == 0) {
@@ -216,6 +221,12 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		rs->dbcount = 1;
 
 	bool on_master = strstr(info->str, "\nrole:master") || has_prefix(info->str, "role:master");
+	rs->on_master = on_master;
+	rs->conn = c;
+	rs->copts = &t->copts;
+	rs->deadline = deadline;
+	rs->plan = kp;
+	rs->home_db = t->addr.db;
 	if (want(rq, sel, &collector_keys) && !(o->skip_keys_on_master && on_master) &&
 	    ((kp->check && kp->check->n) || (kp->single && kp->single->n) || (kp->count && kp->count->n))) {
 		keycheck_run(c, &t->copts, kp, &rs->keys, deadline);
@@ -233,7 +244,7 @@ static double wall_now(void)
 
 /* Per-request key lists of /scrape (check-keys=...), or the flags' lists. */
 struct keyargs {
-	struct keylist check, single, count;
+	struct keylist check, single, count, streams, single_streams;
 	struct keyplan plan;
 };
 
@@ -243,13 +254,16 @@ static int keyargs_init(const struct request *rq, bool probe, struct keyargs *k,
 {
 	k->plan = (struct keyplan){ .check = &redis_opts.check_keys, .single = &redis_opts.check_single_keys,
 				    .count = &redis_opts.count_keys, .batch = redis_opts.check_keys_batch,
-				    .cluster = redis_opts.is_cluster };
+				    .cluster = redis_opts.is_cluster, .streams = &redis_opts.check_streams,
+				    .single_streams = &redis_opts.check_single_streams };
 	if (!probe)
 		return 0;
-	static const char *const names[] = { "check-keys", "check-single-keys", "count-keys" };
-	struct keylist *lists[] = { &k->check, &k->single, &k->count };
-	const struct keylist **slots[] = { &k->plan.check, &k->plan.single, &k->plan.count };
-	for (int i = 0; i < 3; i++) {
+	static const char *const names[] = { "check-keys", "check-single-keys", "count-keys", "check-streams",
+					     "check-single-streams" };
+	struct keylist *lists[] = { &k->check, &k->single, &k->count, &k->streams, &k->single_streams };
+	const struct keylist **slots[] = { &k->plan.check, &k->plan.single, &k->plan.count, &k->plan.streams,
+					   &k->plan.single_streams };
+	for (int i = 0; i < 5; i++) {
 		const char *v = request_arg(rq, names[i]);
 		if (!v || !*v)
 			continue;
@@ -268,6 +282,8 @@ static void keyargs_free(struct keyargs *k)
 	keylist_free(&k->check);
 	keylist_free(&k->single);
 	keylist_free(&k->count);
+	keylist_free(&k->streams);
+	keylist_free(&k->single_streams);
 }
 
 int redis_begin(const struct request *rq, bool probe, void **ctx, char *msg, size_t msglen)
@@ -296,6 +312,11 @@ int redis_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t e
 	int rc = fetch(bs, &k->plan, &rs, &ping, err, errlen);
 	if (rc == 0)
 		exporter_run_collectors(bs->rq, bs->selected, &rs, e);
+	/* A failed --script fails the scrape (redis_up 0), as upstream; the rest is served. */
+	if (rc == 0 && rs.fail[0]) {
+		strf(err, errlen, "%s", rs.fail);
+		rc = -1;
+	}
 	replies_free(rs.r, SLOT_N);
 	keycheck_free(&rs.keys);
 	cmdusec_index_free(&rs.cmdusec);

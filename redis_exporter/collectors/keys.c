@@ -24,7 +24,7 @@ static int keys_collect(struct scrape *s, struct expo *e)
 		if (!kr->has_size)
 			continue;
 		expo_sample(e, redis_family(e, ns, "key_size", METRIC_GAUGE,
-					    "Length or size of a checked key (keys that do not exist are left out).", lbl),
+					    "Length or size of a checked key (0 if it does not exist).", lbl),
 			    kr->size, db, kr->key);
 		/* --disable-exporting-key-values leaves out both value families, as upstream 1.88. */
 		if (!kr->strval || !kr->strval[0] || redis_opts.disable_key_values)

@@ -154,8 +154,8 @@ def test_check_keys_single_keys_count_keys():
         assert metric(f, "redis_key_size", db="db0", key="h") == 2
         assert metric(f, "redis_key_size", db="db0", key="events") == 1
         assert metric(f, "redis_key_size", db="db0", key="tags") == 2
-        # a key that does not exist is left out, as upstream 1.88
-        assert not [l for _, l, _ in f["redis_key_size"].samples if l["key"] == "missing"]
+        # a key that does not exist has size 0, and no memory usage
+        assert metric(f, "redis_key_size", db="db0", key="missing") == 0
         assert not [l for _, l, _ in f["redis_key_memory_usage_bytes"].samples if l["key"] == "missing"]
         assert metric(f, "redis_key_memory_usage_bytes", db="db0", key="queue") > 0
         assert metric(f, "redis_key_memory_usage_bytes", db="db0", key="greeting") == \
@@ -333,12 +333,14 @@ ALLOWED_LINT = [
     r"redis_(current_eviction_exceeded_time_ms|expire_cycle_cpu_time_ms_total|eviction_exceeded_time_ms_total).*",
     r"redis_commands_duration_seconds_total.*",
     r"redis_connected_client_(channel|pattern_matching|shard_channel)_subscriptions_count non-histogram.*",
+    r"redis_last_key_groups_scrape_duration_milliseconds use base unit.*",
+    r"redis_key_group_count non-histogram.*",
 ]
 
 
 def test_promtool_check_metrics():
     with exporter(f"--redis.addr={plain.addr}", "--check-single-keys=db0=greeting", "--export-client-list",
-                  "--include-config-metrics") as e:
+                  "--include-config-metrics", "--check-single-streams=db0=events", "--check-key-groups=^(user):") as e:
         e.scrape()
         problems = assert_promtool_ok(e.get().text, ALLOWED_LINT)
         # the list above is not stale: upstream-compatible names do trip the linter
