@@ -5,8 +5,8 @@
 #include "redis.h"
 
 /* Upstream flags this exporter refuses when given (see .refused), or ignores. */
-static bool unimpl_bool[8];
-static bool ignored_bool[1];
+static bool unimpl_bool[5];
+static const char *unimpl_str[1];
 
 static struct flag redis_flags[] = {
 	{ .name = "redis.addr", .type = FLAG_STRING, .dest = &redis_args.addr,
@@ -168,21 +168,34 @@ static struct flag redis_flags[] = {
 	{ .name = "log-level", .type = FLAG_STRING, .dest = &redis_args.log_level,
 	  .help = "Log level: debug, info, warn or error (overrides --log.level).",
 	  .env = "REDIS_EXPORTER_LOG_LEVEL" },
-	/* Accepted and ignored: nothing to do in a C program. */
-	{ .name = "include-go-runtime-metrics", .type = FLAG_BOOL, .dest = &ignored_bool[0],
-	  .def = "false", .help = "No Go runtime here; ignored.",
-	  .env = "REDIS_EXPORTER_INCLUDE_GO_RUNTIME_METRICS", .opts = FLAG_HIDDEN },
-
-	/* Not implemented: refused (see setup). */
-	{ .name = "include-search-indexes-metrics", .type = FLAG_BOOL, .dest = &unimpl_bool[3],
-	  .def = "false", .refused = "not implemented by this redis_exporter",
-	  .env = "REDIS_EXPORTER_INCL_SEARCH_INDEXES_METRICS", .opts = FLAG_HIDDEN },
-	{ .name = "include-sentinel-peer-info", .type = FLAG_BOOL, .dest = &unimpl_bool[4],
-	  .def = "false", .refused = "not implemented by this redis_exporter",
-	  .env = "REDIS_EXPORTER_INCL_SENTINEL_PEER_INFO", .opts = FLAG_HIDDEN },
-	{ .name = "append-instance-role-label", .type = FLAG_BOOL, .dest = &unimpl_bool[6],
-	  .def = "false", .refused = "not implemented by this redis_exporter",
-	  .env = "REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL", .opts = FLAG_HIDDEN },
+	/* No Go runtime: accepted, and a warning if asked for (see setup). */
+	{ .name = "include-go-runtime-metrics", .type = FLAG_BOOL, .dest = &redis_args.go_runtime,
+	  .def = "false", .help = "Accepted for compatibility: a C program has no Go runtime metrics (a warning if set).",
+	  .env = "REDIS_EXPORTER_INCLUDE_GO_RUNTIME_METRICS" },
+	/* Not implemented: accepted at their defaults, refused otherwise. */
+	{ .name = "is-tile38", .type = FLAG_BOOL, .dest = &unimpl_bool[0], .def = "false",
+	  .refused = "Tile38 metrics are not implemented by this redis_exporter",
+	  .help = "Refused: Tile38 metrics are not implemented.", .env = "REDIS_EXPORTER_IS_TILE38" },
+	{ .name = "include-search-indexes-metrics", .type = FLAG_BOOL, .dest = &unimpl_bool[1],
+	  .def = "false", .refused = "RediSearch index metrics are not implemented by this redis_exporter",
+	  .help = "Refused: RediSearch index metrics are not implemented.",
+	  .env = "REDIS_EXPORTER_INCL_SEARCH_INDEXES_METRICS" },
+	{ .name = "check-search-indexes", .type = FLAG_STRING, .dest = &unimpl_str[0], .def = ".*",
+	  .refused = "RediSearch index metrics are not implemented by this redis_exporter",
+	  .help = "Refused but at its default: RediSearch index metrics are not implemented.",
+	  .env = "REDIS_EXPORTER_CHECK_SEARCH_INDEXES" },
+	{ .name = "include-sentinel-peer-info", .type = FLAG_BOOL, .dest = &unimpl_bool[2],
+	  .def = "false", .refused = "Sentinel's SENTINEL commands are not sent by this redis_exporter",
+	  .help = "Refused: Sentinel peers (SENTINEL SENTINELS) are not implemented.",
+	  .env = "REDIS_EXPORTER_INCL_SENTINEL_PEER_INFO" },
+	{ .name = "append-instance-role-label", .type = FLAG_BOOL, .dest = &unimpl_bool[3],
+	  .def = "false", .refused = "the instance_role label is not implemented by this redis_exporter",
+	  .help = "Refused: the instance_role label is not implemented.",
+	  .env = "REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL" },
+	{ .name = "cluster-discover-hostnames", .type = FLAG_BOOL, .dest = &unimpl_bool[4], .def = "false",
+	  .refused = "/discover-cluster-nodes is not implemented by this redis_exporter",
+	  .help = "Refused: /discover-cluster-nodes is not implemented.",
+	  .env = "REDIS_EXPORTER_CLUSTER_DISCOVER_HOSTNAMES" },
 };
 
 static struct backend redis_backend = {

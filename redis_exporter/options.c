@@ -270,6 +270,9 @@ int redis_setup(struct exporter *x, char *err, size_t errlen)
 		return -1;
 	if (setup_listener(x, err, errlen) < 0)
 		return -1;
+	if (a->go_runtime)
+		log_warn("--include-go-runtime-metrics: this redis_exporter is written in C and has no Go runtime metrics",
+			 NULL);
 
 	struct { const char *s; struct keylist *l; const char *name; } lists[] = {
 		{ a->check_keys, &redis_opts.check_keys, "check-keys" },

@@ -310,6 +310,7 @@ struct redis_args {
 	long batch_size;
 	bool disable_scrape;
 	bool debug;
+	bool go_runtime; /* --include-go-runtime-metrics: nothing to export */
 	struct rtls_opts tls;
 	const char *tls_server_name;
 	struct webconfig_flags listen; /* --tls-server-*, --basic-auth-* */
