@@ -439,7 +439,7 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 		return -1;
 	}
 	c->connect_seconds = mono_now() - t0;
-	c->reader = redisReaderCreate();
+	c->reader = rreader_new();
 	if (!c->reader) {
 		strf(err, errlen, "out of memory");
 		rconn_close(c);

@@ -1,11 +1,46 @@
 /* LATENCY HISTOGRAM and XINFO replies to metric families (see replies.h). */
 #include "replies.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/parse.h"
+
+/* ---- reading replies ---- */
+
+/* hiredis' own functions with a bound on arrays; set once, read-only afterwards. */
+static redisReplyObjectFunctions bounded;
+static void *(*create_array)(const redisReadTask *, int);
+static pthread_once_t bounded_once = PTHREAD_ONCE_INIT;
+
+static void *bounded_array(const redisReadTask *task, int elements)
+{
+	if (elements < 0 || elements > REPLY_MAX_ELEMENTS)
+		return NULL; /* the reader reports it as an error and stops */
+	return create_array(task, elements);
+}
+
+static void bounded_init(void)
+{
+	redisReader *r = redisReaderCreate();
+	if (!r)
+		return;
+	bounded = *r->fn;
+	create_array = bounded.createArray;
+	bounded.createArray = bounded_array;
+	redisReaderFree(r);
+}
+
+redisReader *rreader_new(void)
+{
+	pthread_once(&bounded_once, bounded_init);
+	redisReader *r = redisReaderCreate();
+	if (r && create_array)
+		r->fn = &bounded;
+	return r;
+}
 
 /* ---- Commandstats microseconds ---- */
 

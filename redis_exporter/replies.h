@@ -17,6 +17,19 @@
 
 #include "../common/expo.h"
 
+/* ---- reading replies ---- */
+
+/*
+ * Most elements of one array reply. hiredis 0.14 allocates an array's
+ * element pointers as soon as it reads the header, so "*1700000000" from a
+ * broken or hostile server would ask for 13 GB; no reply we read comes
+ * near this (SCAN batches are --check-keys-batch-size keys).
+ */
+#define REPLY_MAX_ELEMENTS (1 << 20)
+
+/* hiredis' reply reader, refusing arrays of more than REPLY_MAX_ELEMENTS (an error). NULL: out of memory. */
+redisReader *rreader_new(void);
+
 /* ---- the microseconds of each command, from INFO's Commandstats ---- */
 
 struct cmdusec {

@@ -18,7 +18,7 @@
 /* One reply from RESP bytes (NULL if they hold no complete reply). */
 static redisReply *reply_of(const char *bytes, size_t n)
 {
-	redisReader *r = redisReaderCreate();
+	redisReader *r = rreader_new();
 	ck_assert(r != NULL);
 	void *out = NULL;
 	redisReaderFeed(r, bytes, n);
@@ -260,6 +260,33 @@ START_TEST(test_stream_replies_broken)
 }
 END_TEST
 
+/* An array header asking for billions of elements is refused before anything is allocated. */
+START_TEST(test_reader_bounds_arrays)
+{
+	static const char *const huge[] = { "*1700000000\r\n", "*2\r\n*1048577\r\n", "*99999999999\r\n:1\r\n" };
+	for (size_t i = 0; i < 3; i++) {
+		redisReader *r = rreader_new();
+		void *out = NULL;
+		redisReaderFeed(r, huge[i], strlen(huge[i]));
+		ck_assert_msg(redisReaderGetReply(r, &out) == REDIS_ERR, "%s accepted", huge[i]);
+		ck_assert_ptr_null(out);
+		redisReaderFree(r);
+	}
+	/* the largest allowed array still reads */
+	redisReader *r = rreader_new();
+	char head[32];
+	snprintf(head, sizeof head, "*%d\r\n", REPLY_MAX_ELEMENTS);
+	redisReaderFeed(r, head, strlen(head));
+	for (int i = 0; i < REPLY_MAX_ELEMENTS; i++)
+		redisReaderFeed(r, ":1\r\n", 4);
+	void *out = NULL;
+	ck_assert_int_eq(redisReaderGetReply(r, &out), REDIS_OK);
+	ck_assert_uint_eq(((redisReply *)out)->elements, REPLY_MAX_ELEMENTS);
+	freeReplyObject(out);
+	redisReaderFree(r);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("redis_replies");
@@ -269,6 +296,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_latency_histogram_broken);
 	tcase_add_test(tc, test_stream_replies);
 	tcase_add_test(tc, test_stream_replies_broken);
+	tcase_add_test(tc, test_reader_bounds_arrays);
 	suite_add_tcase(s, tc);
 	return s;
 }
