@@ -291,6 +291,7 @@ struct redis_options {
 	bool include_modules;
 	bool include_rdb_size;
 	bool is_tile38;
+	bool sentinel_peer_info; /* --include-sentinel-peer-info */
 	/* what a connection is made with */
 	const char *user; /* --redis.user: for /scrape targets without one of their own */
 	double timeout; /* --connection-timeout */
@@ -396,6 +397,7 @@ struct rscrape {
 	const struct keyplan *plan;
 	bool on_master;
 	long home_db; /* the database of the target's address */
+	bool sentinel; /* INFO has a Sentinel section */
 	/* Set by a collector whose failure makes the scrape fail (a --script), as upstream. */
 	char fail[256];
 };
@@ -403,7 +405,7 @@ struct rscrape {
 /* Collectors (collectors/<name>.c). */
 extern const struct collector_def collector_info, collector_config, collector_latency,
 	collector_slowlog, collector_cluster, collector_keys, collector_clients, collector_streams,
-	collector_keygroups, collector_script, collector_modules;
+	collector_keygroups, collector_script, collector_modules, collector_sentinel;
 
 /*
  * The backend hooks of a scrape: the key lists of the request (begin/end:

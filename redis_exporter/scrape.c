@@ -227,6 +227,7 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 	rs->deadline = deadline;
 	rs->plan = kp;
 	rs->home_db = t->addr.db;
+	rs->sentinel = strstr(info->str, "# Sentinel") != NULL;
 	if (want(rq, sel, &collector_keys) && !(o->skip_keys_on_master && on_master) &&
 	    ((kp->check && kp->check->n) || (kp->single && kp->single->n) || (kp->count && kp->count->n))) {
 		keycheck_run(c, &t->copts, kp, &rs->keys, deadline);

@@ -3,8 +3,8 @@ share of upstream's metric families that ours has with the same type and
 label names (at least 99%), and equal values for the gauges that hold still
 between two upstream scrapes. Setups: a primary with data in several
 databases, its replica, key checks with the client list, streams, key
-groups, a Lua script, and a TLS-only server wanting a client certificate
-(rediss://, CA file, client key pair). The figures are printed.
+groups, a Lua script, a Sentinel of the primary, and a TLS-only server
+wanting a client certificate (rediss://, CA file, client key pair). The figures are printed.
 
 Upstream is never part of the tree: give its binary (built from source) in
 REDIS_EXPORTER_UPSTREAM, default /tmp/upstream/bin/redis_exporter; the module
@@ -18,7 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import Exporter, Skip, wait_for  # noqa: E402
-from redis_harness import RedisServer, TlsFiles, fill_plain  # noqa: E402
+from redis_harness import RedisServer, Sentinel, TlsFiles, fill_plain  # noqa: E402
 
 UPSTREAM = os.environ.get("REDIS_EXPORTER_UPSTREAM", "/tmp/upstream/bin/redis_exporter")
 FLAGS = os.path.join(os.path.dirname(__file__), "..", "data", "redis_exporter-1.88.0.flags")
@@ -167,6 +167,18 @@ def test_key_groups():
 def test_lua_script():
     up, mine, _ = compare(primary, [f"-script={script_path}"])
     assert mine["redis_script_values"].value(key="users", filename=script_path) == 20
+
+
+def test_sentinel():
+    sentinels = [Sentinel([("mymaster", primary)], name=f"cmp-sentinel{i}") for i in range(2)]
+    try:
+        wait_for(lambda: len(sentinels[0].cmd("SENTINEL", "SENTINELS", "mymaster")) == 1 and
+                 len(sentinels[0].cmd("SENTINEL", "REPLICAS", "mymaster")) == 1, 30, 0.2, what="Sentinels meeting")
+        up, mine, _ = compare(sentinels[0], ["-include-sentinel-peer-info", "-include-config-metrics"])
+        assert "redis_sentinel_peer_info" in up and "redis_sentinel_master_ckquorum_status" in up
+    finally:
+        for s in sentinels:
+            s.cleanup()
 
 
 def test_tls_only_server_with_client_certificate():

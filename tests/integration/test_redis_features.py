@@ -207,3 +207,44 @@ def test_refused_setting_from_the_environment_is_named_by_the_variable():
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2, r.stderr
     assert "$REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL" in r.stderr, r.stderr
+
+
+def test_sentinel_masters_quorum_and_peers():
+    from redis_harness import Sentinel
+    replica = RedisServer("--replicaof", "127.0.0.1", str(srv.port), name="features-replica")
+    sentinels = [Sentinel([("mymaster", srv)], name=f"sentinel{i}") for i in range(2)]
+    try:
+        # the Sentinels find each other (hello messages every 2 s) and the replica
+        def settled():
+            s = sentinels[0].cmd("SENTINEL", "SENTINELS", "mymaster")
+            r = sentinels[0].cmd("SENTINEL", "REPLICAS", "mymaster")
+            return len(s) == 1 and len(r) == 1
+        from harness import wait_for
+        wait_for(settled, 30, 0.2, what="Sentinels meeting")
+        with Exporter("redis_exporter", [f"--redis.addr=redis://127.0.0.1:{sentinels[0].port}",
+                                         "--include-sentinel-peer-info", "--include-config-metrics"]) as e:
+            f = e.scrape()
+            assert metric(f, "redis_up") == 1
+            addr = f"127.0.0.1:{srv.port}"
+            lbl = {"master_name": "mymaster", "master_address": addr}
+            assert metric(f, "redis_sentinel_masters") == 1
+            assert metric(f, "redis_sentinel_master_ok_sentinels", **lbl) == 2
+            assert metric(f, "redis_sentinel_master_ok_slaves", **lbl) == 1
+            assert metric(f, "redis_sentinel_master_setting_ckquorum", **lbl) == 1
+            assert metric(f, "redis_sentinel_master_setting_down_after_milliseconds", **lbl) == 60000
+            assert metric(f, "redis_sentinel_master_last_ok_ping_reply_seconds", **lbl) < 60
+            (ck,) = f["redis_sentinel_master_ckquorum_status"].samples
+            assert ck[2] == 1 and ck[1]["message"].startswith("OK"), ck
+            (peer,) = f["redis_sentinel_peer_info"].samples
+            assert peer[1]["port"] == str(sentinels[1].port) and peer[1]["master_address"] == addr, peer
+            assert "redis_sentinel_config_key_value" in f
+            assert metric(f, "redis_scrape_collector_success", collector="sentinel") == 1
+        with Exporter("redis_exporter", [f"--redis.addr=redis://127.0.0.1:{sentinels[0].port}"]) as e:
+            f = e.scrape()
+            assert "redis_sentinel_peer_info" not in f and "redis_sentinel_config_key_value" not in f
+        # a plain server is no Sentinel: nothing asked
+        with exporter() as e:
+            assert "redis_sentinel_master_ok_sentinels" not in e.scrape()
+    finally:
+        for s in sentinels + [replica]:
+            s.cleanup()

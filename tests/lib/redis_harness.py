@@ -233,6 +233,23 @@ class RedisServer:
         return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}"
 
 
+class Sentinel(RedisServer):
+    """redis-server --sentinel on a free port, monitoring each (name, server) of masters with quorum 1."""
+
+    def __init__(self, masters, name="sentinel"):
+        self.masters = masters
+        super().__init__(name=name)
+
+    def argv(self):
+        conf = os.path.join(self.dir, "sentinel.conf")
+        with open(conf, "w") as f:
+            for name, srv in self.masters:
+                f.write(f"sentinel monitor {name} 127.0.0.1 {srv.port} 1\n")
+                f.write(f"sentinel down-after-milliseconds {name} 60000\n")
+        return [REDIS_SERVER, conf, "--sentinel", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--logfile", self.log, "--daemonize", "no"]
+
+
 def fill_plain(srv):
     """Data in several databases: db0, db1, db3 with expiring keys and all types."""
     c = srv.client()
