@@ -6,7 +6,6 @@
 
 /* Upstream flags this exporter refuses when given (see .refused), or ignores. */
 static bool unimpl_bool[5];
-static const char *unimpl_str[1];
 
 static struct flag redis_flags[] = {
 	{ .name = "redis.addr", .type = FLAG_STRING, .dest = &redis_args.addr,
@@ -61,6 +60,12 @@ static struct flag redis_flags[] = {
 	{ .name = "include-sentinel-peer-info", .type = FLAG_BOOL, .dest = &redis_opts.sentinel_peer_info,
 	  .def = "false", .help = "On a Sentinel, export every other Sentinel of each master (sentinel_peer_info; many series).",
 	  .env = "REDIS_EXPORTER_INCL_SENTINEL_PEER_INFO" },
+	{ .name = "include-search-indexes-metrics", .type = FLAG_BOOL, .dest = &redis_opts.include_search_indexes,
+	  .def = "false", .help = "Export the RediSearch indexes' FT.INFO (FT._LIST, RediSearch 2 and later).",
+	  .env = "REDIS_EXPORTER_INCL_SEARCH_INDEXES_METRICS" },
+	{ .name = "check-search-indexes", .type = FLAG_STRING, .dest = &redis_args.search_indexes, .def = ".*",
+	  .help = "Regular expression of the RediSearch indexes to export (unanchored).",
+	  .env = "REDIS_EXPORTER_CHECK_SEARCH_INDEXES" },
 	{ .name = "include-rdb-file-size-metric", .type = FLAG_BOOL, .dest = &redis_opts.include_rdb_size,
 	  .def = "false",
 	  .help = "Export the size of the RDB file named by CONFIG dir and dbfilename (the exporter must see Redis' files).",
@@ -179,14 +184,6 @@ static struct flag redis_flags[] = {
 	{ .name = "is-tile38", .type = FLAG_BOOL, .dest = &unimpl_bool[0], .def = "false",
 	  .refused = "Tile38 metrics are not implemented by this redis_exporter",
 	  .help = "Refused: Tile38 metrics are not implemented.", .env = "REDIS_EXPORTER_IS_TILE38" },
-	{ .name = "include-search-indexes-metrics", .type = FLAG_BOOL, .dest = &unimpl_bool[1],
-	  .def = "false", .refused = "RediSearch index metrics are not implemented by this redis_exporter",
-	  .help = "Refused: RediSearch index metrics are not implemented.",
-	  .env = "REDIS_EXPORTER_INCL_SEARCH_INDEXES_METRICS" },
-	{ .name = "check-search-indexes", .type = FLAG_STRING, .dest = &unimpl_str[0], .def = ".*",
-	  .refused = "RediSearch index metrics are not implemented by this redis_exporter",
-	  .help = "Refused but at its default: RediSearch index metrics are not implemented.",
-	  .env = "REDIS_EXPORTER_CHECK_SEARCH_INDEXES" },
 	{ .name = "append-instance-role-label", .type = FLAG_BOOL, .dest = &unimpl_bool[3],
 	  .def = "false", .refused = "the instance_role label is not implemented by this redis_exporter",
 	  .help = "Refused: the instance_role label is not implemented.",

@@ -294,6 +294,15 @@ int redis_setup(struct exporter *x, char *err, size_t errlen)
 	}
 	if (key_groups_parse(a->key_groups, err, errlen) < 0 || scripts_load(a->scripts, err, errlen) < 0)
 		return -1;
+	/* Checked only when used, as upstream. */
+	if (redis_opts.include_search_indexes) {
+		char rerr[200];
+		redis_opts.search_indexes = rx_compile(a->search_indexes, rerr, sizeof rerr);
+		if (!redis_opts.search_indexes) {
+			strf(err, errlen, "invalid check-search-indexes regex \"%.64s\": %s", a->search_indexes, rerr);
+			return -1;
+		}
+	}
 	if (redis_opts.export_client_list)
 		exporter_enable_collector(x, "clients", true);
 	exporter_enable_route(x, "/scrape", !a->disable_scrape);
@@ -334,6 +343,8 @@ void redis_teardown(struct exporter *x)
 	redis_opts.pw = NULL;
 	rtls_free(redis_opts.tls);
 	redis_opts.tls = NULL;
+	rx_free(redis_opts.search_indexes);
+	redis_opts.search_indexes = NULL;
 	keylist_free(&redis_opts.check_keys);
 	keylist_free(&redis_opts.check_single_keys);
 	keylist_free(&redis_opts.count_keys);

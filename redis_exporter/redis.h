@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "../common/backend.h"
+#include "../common/rx.h"
 #include "../common/exporter.h"
 #include "../common/webconfig.h"
 #include "replies.h"
@@ -292,6 +293,8 @@ struct redis_options {
 	bool include_rdb_size;
 	bool is_tile38;
 	bool sentinel_peer_info; /* --include-sentinel-peer-info */
+	bool include_search_indexes;
+	struct rx *search_indexes; /* --check-search-indexes */
 	/* what a connection is made with */
 	const char *user; /* --redis.user: for /scrape targets without one of their own */
 	double timeout; /* --connection-timeout */
@@ -307,7 +310,7 @@ extern struct redis_options redis_opts;
 struct redis_args {
 	const char *addr, *user, *password, *password_file;
 	const char *check_keys, *check_single_keys, *count_keys;
-	const char *check_streams, *check_single_streams, *key_groups, *scripts;
+	const char *check_streams, *check_single_streams, *key_groups, *scripts, *search_indexes;
 	long batch_size;
 	bool disable_scrape;
 	bool debug;
@@ -405,7 +408,7 @@ struct rscrape {
 /* Collectors (collectors/<name>.c). */
 extern const struct collector_def collector_info, collector_config, collector_latency,
 	collector_slowlog, collector_cluster, collector_keys, collector_clients, collector_streams,
-	collector_keygroups, collector_script, collector_modules, collector_sentinel;
+	collector_keygroups, collector_script, collector_modules, collector_sentinel, collector_search;
 
 /*
  * The backend hooks of a scrape: the key lists of the request (begin/end:

@@ -373,3 +373,108 @@ int stream_consumer_parse(const redisReply *r, char *name, size_t namelen, doubl
 	}
 	return 0;
 }
+
+/* ---- RediSearch indexes ---- */
+
+static const struct {
+	const char *field; /* FT.INFO's */
+	const char *metric; /* after <ns>_search_index_ */
+	bool integer; /* upstream scans it into an int64 */
+	double scale;
+	const char *help;
+} search_fields[SF_N] = {
+	[SF_NUM_DOCS] = { "num_docs", "num_docs", true, 1, "Documents in a search index." },
+	[SF_MAX_DOC_ID] = { "max_doc_id", "max_doc_id", true, 1, "Largest document ID of a search index." },
+	[SF_NUM_TERMS] = { "num_terms", "num_terms", true, 1, "Distinct terms of a search index." },
+	[SF_NUM_RECORDS] = { "num_records", "num_records", true, 1, "Records of a search index." },
+	[SF_INVERTED_MB] = { "inverted_sz_mb", "inverted_size_bytes", false, 1048576, "Memory of the inverted index, bytes." },
+	[SF_INVERTED_BLOCKS] = { "total_inverted_index_blocks", "total_inverted_index_blocks", true, 1,
+				 "Blocks of the inverted index." },
+	[SF_VECTOR_MB] = { "vector_index_sz_mb", "vector_index_size_bytes", false, 1048576, "Memory of the vector index, bytes." },
+	[SF_OFFSET_VECTORS_MB] = { "offset_vectors_sz_mb", "offset_vectors_size_bytes", false, 1048576,
+				   "Memory of the offset vectors, bytes." },
+	[SF_DOC_TABLE_MB] = { "doc_table_size_mb", "doc_table_size_bytes", false, 1048576, "Memory of the document table, bytes." },
+	[SF_SORTABLE_MB] = { "sortable_values_size_mb", "sortable_values_size_bytes", false, 1048576,
+			     "Memory of the sortable values, bytes." },
+	[SF_KEY_TABLE_MB] = { "key_table_size_mb", "key_table_size_bytes", false, 1048576, "Memory of the key table, bytes." },
+	[SF_TAG_OVERHEAD_MB] = { "tag_overhead_sz_mb", "tag_overhead_size_bytes", false, 1048576,
+				 "Memory of the TAG index structures, bytes." },
+	[SF_TEXT_OVERHEAD_MB] = { "text_overhead_sz_mb", "text_overhead_size_bytes", false, 1048576,
+				  "Memory of the TEXT index structures, bytes." },
+	[SF_TOTAL_MEMORY_MB] = { "total_index_memory_sz_mb", "total_index_memory_size_bytes", false, 1048576,
+				 "Memory of all the index's structures, bytes." },
+	[SF_GEOSHAPES_MB] = { "geoshapes_sz_mb", "geoshapes_size_bytes", false, 1048576, "Memory of GEO fields, bytes." },
+	[SF_RECORDS_PER_DOC] = { "records_per_doc_avg", "avg_per_doc_records", false, 1, "Records per document, on average." },
+	[SF_BYTES_PER_RECORD] = { "bytes_per_record_avg", "avg_per_record_bytes", false, 1, "Bytes per record, on average." },
+	[SF_OFFSETS_PER_TERM] = { "offsets_per_term_avg", "avg_per_term_offsets", false, 1, "Offsets per term, on average." },
+	[SF_OFFSET_BITS_PER_RECORD] = { "offset_bits_per_record_avg", "avg_per_record_offset_bits", false, 1,
+					"Offset bits per record, on average." },
+	[SF_INDEXING] = { "indexing", "indexing", true, 1, "Whether the index is being built." },
+	[SF_PERCENT_INDEXED] = { "percent_indexed", "percent_indexed", false, 1, "Share of the index built (0 to 1)." },
+	[SF_HASH_FAILURES] = { "hash_indexing_failures", "hash_indexing_failures", true, 1, "Failures while indexing." },
+	[SF_NUMBER_OF_USES] = { "number_of_uses", "number_of_uses_total", true, 1, "Times the index was used." },
+	[SF_CLEANING] = { "cleaning", "cleaning", true, 1, "Whether the index is being deleted." },
+};
+
+int search_index_parse(const redisReply *r, struct search_index *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+		strf(err, errlen, "FT.INFO: %s", r && r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+		if (v->type == REDIS_REPLY_NIL)
+			continue;
+		if (!is_text(k)) {
+			strf(err, errlen, "FT.INFO: a field name is not a string");
+			return -1;
+		}
+		if (text_is(k, "index_name")) {
+			if (!is_text(v) && v->type != REDIS_REPLY_INTEGER) {
+				strf(err, errlen, "FT.INFO: index_name is not a string");
+				return -1;
+			}
+			if (is_text(v))
+				strf(out->name, sizeof out->name, "%.*s", (int)v->len, v->str);
+			else
+				strf(out->name, sizeof out->name, "%lld", v->integer);
+			continue;
+		}
+		for (int f = 0; f < SF_N; f++) {
+			if (!text_is(k, search_fields[f].field))
+				continue;
+			char tmp[64];
+			bool ok = false;
+			if (v->type == REDIS_REPLY_INTEGER) {
+				out->v[f] = (double)v->integer;
+				ok = true;
+			} else if (is_text(v) && v->len < sizeof tmp) {
+				memcpy(tmp, v->str, v->len);
+				tmp[v->len] = '\0';
+				int64_t iv;
+				ok = search_fields[f].integer ? parse_i64(tmp, &iv) == 0 : parse_double(tmp, &out->v[f]) == 0;
+				if (ok && search_fields[f].integer)
+					out->v[f] = (double)iv;
+			}
+			if (!ok) {
+				strf(err, errlen, "FT.INFO: %s is not a number", search_fields[f].field);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void search_index_metrics(struct expo *e, const char *ns, const struct search_index *si)
+{
+	static const char *const lbl[] = { "index_name", NULL };
+	for (int f = 0; f < SF_N; f++) {
+		char name[128];
+		strf(name, sizeof name, "%s_search_index_%s", ns, search_fields[f].metric);
+		expo_sample(e, expo_family(e, name, f == SF_NUMBER_OF_USES ? METRIC_COUNTER : METRIC_GAUGE,
+					   search_fields[f].help, lbl),
+			    si->v[f] * search_fields[f].scale, si->name);
+	}
+}

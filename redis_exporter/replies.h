@@ -102,6 +102,33 @@ int stream_group_parse(const redisReply *r, struct stream_group *out);
 int stream_consumer_parse(const redisReply *r, char *name, size_t namelen, double *pending,
 			  double *idle_ms);
 
+/* ---- RediSearch indexes (FT.INFO) ---- */
+
+/* FT.INFO's fields that become metrics, by upstream's names: sizes in MB, as Redis gives them. */
+enum search_field {
+	SF_NUM_DOCS, SF_MAX_DOC_ID, SF_NUM_TERMS, SF_NUM_RECORDS, SF_INVERTED_MB, SF_INVERTED_BLOCKS,
+	SF_VECTOR_MB, SF_OFFSET_VECTORS_MB, SF_DOC_TABLE_MB, SF_SORTABLE_MB, SF_KEY_TABLE_MB, SF_TAG_OVERHEAD_MB,
+	SF_TEXT_OVERHEAD_MB, SF_TOTAL_MEMORY_MB, SF_GEOSHAPES_MB, SF_RECORDS_PER_DOC, SF_BYTES_PER_RECORD,
+	SF_OFFSETS_PER_TERM, SF_OFFSET_BITS_PER_RECORD, SF_INDEXING, SF_PERCENT_INDEXED, SF_HASH_FAILURES,
+	SF_NUMBER_OF_USES, SF_CLEANING, SF_N
+};
+
+struct search_index {
+	char name[256];
+	double v[SF_N]; /* absent fields are 0 */
+};
+
+/*
+ * Read an FT.INFO reply (field, value, ...). As upstream's redigo scan: nil
+ * values are skipped, other fields ignored, and a field of ours that is not
+ * a number (RediSearch 1.x's "-nan") refuses the whole index. Returns 0, or
+ * -1 with err.
+ */
+int search_index_parse(const redisReply *r, struct search_index *out, char *err, size_t errlen);
+
+/* <ns>_search_index_* families of one index (sizes in bytes). */
+void search_index_metrics(struct expo *e, const char *ns, const struct search_index *si);
+
 /* The milliseconds part of a stream ID "1526919030474-55" (0 if empty or not a number). */
 double stream_id_ms(const char *id, size_t len);
 

@@ -1,8 +1,8 @@
 /*
  * libFuzzer harness for the parsers of reply trees (replies.c): the bytes
  * are RESP as a server sends it, read by hiredis' reader into replies, each
- * given to the LATENCY HISTOGRAM parser and the XINFO STREAM, GROUPS and
- * CONSUMERS parsers; the same bytes as INFO text feed the commandstats
+ * given to the LATENCY HISTOGRAM parser, the XINFO STREAM, GROUPS and
+ * CONSUMERS parsers and the FT.INFO parser; the same bytes as INFO text feed the commandstats
  * index. Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined;
  * the unit test check_redis_replies_fuzz_corpus replays the corpus.
  */
@@ -34,6 +34,12 @@ static void parse_all(const redisReply *r, const struct cmdusec_index *idx)
 	char err[256];
 	if (stream_info_parse(r, &si, err, sizeof err) < 0 && !err[0])
 		abort(); /* a refusal says why */
+	struct search_index idx_info;
+	if (search_index_parse(r, &idx_info, err, sizeof err) == 0) {
+		struct expo *e2 = expo_new(1u << 20);
+		search_index_metrics(e2, "redis", &idx_info);
+		expo_free(e2);
+	}
 	struct stream_group g;
 	char name[64];
 	double pending, idle;

@@ -169,6 +169,18 @@ def test_lua_script():
     assert mine["redis_script_values"].value(key="users", filename=script_path) == 20
 
 
+def test_module():
+    so = "/usr/lib/redis/modules/redisearch.so"
+    if not os.path.exists(so):
+        raise Skip(f"{so} (Debian package redis-redisearch) is not installed")
+    mod = RedisServer("--loadmodule", so, name="cmp-module")
+    try:
+        up, mine, _ = compare(mod, ["-include-modules-metrics", "-include-search-indexes-metrics"])
+        assert "redis_module_info" in up
+    finally:
+        mod.cleanup()
+
+
 def test_sentinel():
     sentinels = [Sentinel([("mymaster", primary)], name=f"cmp-sentinel{i}") for i in range(2)]
     try:

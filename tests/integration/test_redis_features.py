@@ -248,3 +248,35 @@ def test_sentinel_masters_quorum_and_peers():
     finally:
         for s in sentinels + [replica]:
             s.cleanup()
+
+
+REDISEARCH = "/usr/lib/redis/modules/redisearch.so"
+
+
+def test_module_info_and_search_indexes_with_a_real_module():
+    from harness import Skip
+    if not os.path.exists(REDISEARCH):
+        raise Skip(f"{REDISEARCH} (Debian package redis-redisearch) is not installed")
+    mod = RedisServer("--loadmodule", REDISEARCH, name="module")
+    try:
+        with Exporter("redis_exporter", [f"--redis.addr={mod.addr}", "--include-modules-metrics",
+                                         "--include-search-indexes-metrics"]) as e:
+            f = e.scrape()
+            assert metric(f, "redis_up") == 1
+            (mi,) = f["redis_module_info"].samples
+            assert mi[1] == {"name": "ft", "ver": "10200", "api": "1", "filters": "0", "usedby": "[]",
+                             "using": "[]"} and mi[2] == 1, mi
+            assert metric(f, "redis_scrape_collector_success", collector="modules") == 1
+            # RediSearch 1.2 has no FT._LIST (2.0 and later): the collector says so, the scrape goes on
+            assert metric(f, "redis_scrape_collector_success", collector="search") == 0
+            assert "FT._LIST" in e.log
+        with Exporter("redis_exporter", [f"--redis.addr={mod.addr}"]) as e:
+            f = e.scrape()
+            assert "redis_module_info" not in f
+            assert metric(f, "redis_scrape_collector_success", collector="search") == 1
+    finally:
+        mod.cleanup()
+    r = subprocess.run([EXE, f"--redis.addr={srv.addr}", "--include-search-indexes-metrics",
+                        "--check-search-indexes=(", "--web.listen-address=127.0.0.1:0"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "check-search-indexes" in r.stderr, r.stderr
