@@ -964,3 +964,9 @@ int redis_info_modules_parse(char *text, const struct info_opts *o, struct expo 
 	}
 	return modules;
 }
+
+void redis_info_field(const struct info_opts *o, struct expo *e, const char *key, const char *val)
+{
+	struct ctx c = { .o = o, .e = e };
+	generic(&c, key, val);
+}

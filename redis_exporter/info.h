@@ -55,6 +55,12 @@ int redis_cluster_info_parse(char *text, const struct info_opts *o, struct expo 
 int redis_info_modules_parse(char *text, const struct info_opts *o, struct expo *e);
 
 /*
+ * One field as INFO's fields that upstream maps (Tile38's SERVER EXT):
+ * exported under upstream's name and type if mapped, else left out.
+ */
+void redis_info_field(const struct info_opts *o, struct expo *e, const char *key, const char *val);
+
+/*
  * Declare "<ns>_<name>" in e. The name is truncated to a safe length;
  * shared by the collectors so every family gets the namespace.
  */

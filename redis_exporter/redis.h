@@ -408,7 +408,12 @@ struct rscrape {
 /* Collectors (collectors/<name>.c). */
 extern const struct collector_def collector_info, collector_config, collector_latency,
 	collector_slowlog, collector_cluster, collector_keys, collector_clients, collector_streams,
-	collector_keygroups, collector_script, collector_modules, collector_sentinel, collector_search;
+	collector_keygroups, collector_script, collector_modules, collector_sentinel, collector_search,
+	collector_tile38;
+
+/* Tile38's SERVER EXT reply as INFO fields (collectors/tile38.c); -1 if of another shape. */
+struct info_opts;
+int tile38_fields(const redisReply *r, const struct info_opts *o, struct expo *e);
 
 /*
  * The backend hooks of a scrape: the key lists of the request (begin/end:

@@ -280,3 +280,15 @@ def test_module_info_and_search_indexes_with_a_real_module():
                         "--check-search-indexes=(", "--web.listen-address=127.0.0.1:0"],
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "check-search-indexes" in r.stderr, r.stderr
+
+
+def test_is_tile38_against_redis():
+    # Redis has no SERVER EXT: the tile38 collector says so, the scrape goes on (no Tile38 server here;
+    # its fields are unit-tested on a reply of Tile38's shape)
+    with exporter("--is-tile38") as e:
+        f = e.scrape()
+        assert metric(f, "redis_up") == 1
+        assert metric(f, "redis_scrape_collector_success", collector="tile38") == 0
+        assert "SERVER EXT" in e.log
+    with exporter() as e:
+        assert metric(e.scrape(), "redis_scrape_collector_success", collector="tile38") == 1

@@ -715,6 +715,35 @@ START_TEST(test_client_list)
 }
 END_TEST
 
+/* Tile38's SERVER EXT fields, with and without their prefix, as the INFO fields upstream maps. */
+START_TEST(test_tile38_fields)
+{
+	const char *resp = "*8\r\n$8\r\nsys_cpus\r\n$1\r\n4\r\n$17\r\ntile38_go_threads\r\n:12\r\n"
+			   "$14\r\navg_point_size\r\n$4\r\n10.5\r\n$7\r\nunknown\r\n$1\r\n1\r\n";
+	redisReader *rd = rreader_new();
+	void *r = NULL;
+	redisReaderFeed(rd, resp, strlen(resp));
+	ck_assert_int_eq(redisReaderGetReply(rd, &r), REDIS_OK);
+	redisReaderFree(rd);
+	struct info_opts o = { .ns = "redis", .now = NOW };
+	struct expo *e = expo_new(1 << 20);
+	ck_assert_int_eq(tile38_fields(r, &o, e), 0);
+	char *t = render(e);
+	HAS(t, "redis_tile38_cpus_total 4");
+	HAS(t, "redis_tile38_threads_total 12");
+	HAS(t, "redis_tile38_avg_item_size_bytes 10.5");
+	LACKS(t, "unknown");
+	free(t);
+	freeReplyObject(r);
+	/* another shape is refused */
+	struct redisReply nested = { .type = REDIS_REPLY_ARRAY }, *el[2] = { &nested, &nested };
+	struct redisReply arr = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = el };
+	e = expo_new(1 << 20);
+	ck_assert_int_eq(tile38_fields(&arr, &o, e), -1);
+	expo_free(e);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("redis_info");
@@ -737,6 +766,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_config_never_exports_passwords);
 	tcase_add_test(tc, test_latency_and_slowlog);
 	tcase_add_test(tc, test_client_list);
+	tcase_add_test(tc, test_tile38_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }
