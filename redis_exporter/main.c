@@ -5,7 +5,7 @@
 #include "redis.h"
 
 /* Upstream flags this exporter refuses when given (see .refused), or ignores. */
-static bool unimpl_bool[5];
+static bool unimpl_bool[1];
 
 static struct flag redis_flags[] = {
 	{ .name = "redis.addr", .type = FLAG_STRING, .dest = &redis_args.addr,
@@ -69,6 +69,9 @@ static struct flag redis_flags[] = {
 	{ .name = "is-tile38", .type = FLAG_BOOL, .dest = &redis_opts.is_tile38, .def = "false",
 	  .help = "Whether the server is Tile38: its SERVER EXT fields (tile38_*).",
 	  .env = "REDIS_EXPORTER_IS_TILE38" },
+	{ .name = "append-instance-role-label", .type = FLAG_BOOL, .dest = &redis_opts.role_label, .def = "false",
+	  .help = "Add instance_role (INFO's role) to the labels of every Redis family, as upstream.",
+	  .env = "REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL" },
 	{ .name = "include-rdb-file-size-metric", .type = FLAG_BOOL, .dest = &redis_opts.include_rdb_size,
 	  .def = "false",
 	  .help = "Export the size of the RDB file named by CONFIG dir and dbfilename (the exporter must see Redis' files).",
@@ -184,13 +187,9 @@ static struct flag redis_flags[] = {
 	  .def = "false", .help = "Accepted for compatibility: a C program has no Go runtime metrics (a warning if set).",
 	  .env = "REDIS_EXPORTER_INCLUDE_GO_RUNTIME_METRICS" },
 	/* Not implemented: accepted at their defaults, refused otherwise. */
-	{ .name = "append-instance-role-label", .type = FLAG_BOOL, .dest = &unimpl_bool[3],
-	  .def = "false", .refused = "the instance_role label is not implemented by this redis_exporter",
-	  .help = "Refused: the instance_role label is not implemented.",
-	  .env = "REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL" },
-	{ .name = "cluster-discover-hostnames", .type = FLAG_BOOL, .dest = &unimpl_bool[4], .def = "false",
-	  .refused = "/discover-cluster-nodes is not implemented by this redis_exporter",
-	  .help = "Refused: /discover-cluster-nodes is not implemented.",
+	{ .name = "cluster-discover-hostnames", .type = FLAG_BOOL, .dest = &unimpl_bool[0], .def = "false",
+	  .refused = "/discover-cluster-nodes (JSON for service discovery) is not served: this exporter's HTTP layer serves metrics pages only",
+	  .help = "Refused: /discover-cluster-nodes is not served (the HTTP layer serves metrics pages only).",
 	  .env = "REDIS_EXPORTER_CLUSTER_DISCOVER_HOSTNAMES" },
 };
 

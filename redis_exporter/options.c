@@ -255,6 +255,16 @@ int redis_setup(struct exporter *x, char *err, size_t errlen)
 		}
 	}
 	x->prefix = ns;
+	/* --append-instance-role-label: every family of Redis, not the exporter's counters of its own. */
+	static const char *const skip[] = { "exporter_scrapes_total", "exporter_scrape_duration_seconds",
+					    "target_scrape_request_errors_total",
+					    "exporter_last_scrape_connect_time_seconds",
+					    "exporter_last_scrape_ping_time_seconds", "exporter_build_info" };
+	strf(redis_opts.role_prefix, sizeof redis_opts.role_prefix, "%s_", ns);
+	for (size_t i = 0; i < 6; i++) {
+		strf(redis_opts.role_skip_names[i], sizeof redis_opts.role_skip_names[i], "%s_%s", ns, skip[i]);
+		redis_opts.role_skip[i] = redis_opts.role_skip_names[i];
+	}
 	if (redis_opts.timeout <= 0) {
 		strf(err, errlen, "--connection-timeout must be positive");
 		return -1;

@@ -293,6 +293,10 @@ struct redis_options {
 	bool include_rdb_size;
 	bool is_tile38;
 	bool sentinel_peer_info; /* --include-sentinel-peer-info */
+	bool role_label; /* --append-instance-role-label */
+	char role_prefix[72]; /* "<ns>_": the families that get it... */
+	char role_skip_names[6][128]; /* ...but these, as upstream */
+	const char *role_skip[7];
 	bool include_search_indexes;
 	struct rx *search_indexes; /* --check-search-indexes */
 	/* what a connection is made with */
@@ -337,6 +341,7 @@ struct rtarget {
 	char user[128];
 	char server_name[256]; /* the certificate's name for rediss://; "": the host */
 	char bad[300]; /* a malformed --redis.addr: why every scrape fails; "" when fine */
+	char role[32]; /* INFO's role at the latest scrape that got it (--append-instance-role-label) */
 	struct rconn_opts copts;
 	unsigned logged_unsupported; /* RCAP_* already logged */
 };

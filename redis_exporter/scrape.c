@@ -187,6 +187,10 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		return -1;
 	}
 	c->cluster = strstr(info->str, "cluster_enabled:1") ? 1 : 0;
+	const char *role = strstr(info->str, "\nrole:");
+	role = role ? role + 6 : has_prefix(info->str, "role:") ? info->str + 5 : NULL;
+	if (role)
+		strf(t->role, sizeof t->role, "%.*s", (int)strcspn(role, "\r\n"), role);
 	/* Before the info collector parses INFO in place: the histograms' sums. */
 	const redisReply *hist = rs->r[SLOT_LATENCY_HISTOGRAM];
 	if (hist && hist->type == REDIS_REPLY_ARRAY && hist->elements)
@@ -311,6 +315,10 @@ int redis_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t e
 	struct rscrape rs = { .now = wall_now() };
 	double ping = -1;
 	int rc = fetch(bs, &k->plan, &rs, &ping, err, errlen);
+	/* After INFO (or the role of the latest scrape that had it), before any family. */
+	if (redis_opts.role_label)
+		expo_append_label(e, redis_opts.role_prefix, redis_opts.role_skip, "instance_role",
+				  ((struct rtarget *)bs->spec)->role);
 	if (rc == 0)
 		exporter_run_collectors(bs->rq, bs->selected, &rs, e);
 	/* A failed --script fails the scrape (redis_up 0), as upstream; the rest is served. */

@@ -142,6 +142,7 @@ def test_primary():
 
 def test_replica():
     compare(replica)
+    compare(replica, ["-append-instance-role-label"])
 
 
 def test_key_checks_and_client_list():

@@ -202,11 +202,11 @@ def test_secret_flags_wiped_from_the_command_line():
 
 
 def test_refused_setting_from_the_environment_is_named_by_the_variable():
-    env = dict(os.environ, REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL="true")
+    env = dict(os.environ, REDIS_EXPORTER_CLUSTER_DISCOVER_HOSTNAMES="true")
     r = subprocess.run([EXE, f"--redis.addr={srv.addr}", "--web.listen-address=127.0.0.1:0"], env=env,
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2, r.stderr
-    assert "$REDIS_EXPORTER_APPEND_INSTANCE_ROLE_LABEL" in r.stderr, r.stderr
+    assert "$REDIS_EXPORTER_CLUSTER_DISCOVER_HOSTNAMES" in r.stderr, r.stderr
 
 
 def test_sentinel_masters_quorum_and_peers():
@@ -292,3 +292,23 @@ def test_is_tile38_against_redis():
         assert "SERVER EXT" in e.log
     with exporter() as e:
         assert metric(e.scrape(), "redis_scrape_collector_success", collector="tile38") == 1
+
+
+def test_instance_role_label():
+    replica = RedisServer("--replicaof", "127.0.0.1", str(srv.port), name="role-replica")
+    try:
+        with Exporter("redis_exporter", [f"--redis.addr={replica.addr}", "--append-instance-role-label"]) as e:
+            f = e.scrape()
+            assert metric(f, "redis_up", instance_role="slave") == 1
+            assert metric(f, "redis_db_keys", db="db0", instance_role="slave") >= 0
+            assert metric(f, "redis_exporter_last_scrape_error", err="", instance_role="slave") == 0
+            assert all(l.get("instance_role") == "slave" for _, l, _ in f["redis_commands_total"].samples)
+            # the exporter's own counters and times of connecting have no role, as upstream
+            assert "instance_role" not in f["redis_exporter_scrapes_total"].label_names()
+            assert "instance_role" not in f["redis_exporter_last_scrape_connect_time_seconds"].label_names()
+            replica.stop()
+            f = e.scrape()
+            # down: the role of the latest scrape that knew it
+            assert metric(f, "redis_up", instance_role="slave") == 0
+    finally:
+        replica.cleanup()
