@@ -908,21 +908,34 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 	return res->fields ? 0 : -1;
 }
 
+/*
+ * The next "key:value" line of CLUSTER INFO or INFO MODULES: upstream
+ * takes only lines of exactly two ':'-separated parts. NULL at the end.
+ */
+static char *next_pair(char **cursor, char **val)
+{
+	char *line;
+	while ((line = next_line(cursor))) {
+		line = trim(line);
+		char *colon = strchr(line, ':');
+		if (!colon || strchr(colon + 1, ':'))
+			continue;
+		*colon = '\0';
+		*val = colon + 1;
+		return line;
+	}
+	return NULL;
+}
+
 int redis_cluster_info_parse(char *text, const struct info_opts *o, struct expo *e)
 {
 	struct ctx c = { .o = o, .e = e };
 	size_t fields = 0;
-	char *cursor = text, *line;
-	while ((line = next_line(&cursor))) {
-		line = trim(line);
-		char *colon = strchr(line, ':');
-		/* Upstream takes lines of exactly two ':'-separated parts. */
-		if (!colon || strchr(colon + 1, ':'))
-			continue;
-		*colon = '\0';
+	char *cursor = text, *key, *val;
+	while ((key = next_pair(&cursor, &val))) {
 		fields++;
-		if (has_prefix(line, "cluster_"))
-			generic(&c, line, colon + 1);
+		if (has_prefix(key, "cluster_"))
+			generic(&c, key, val);
 	}
 	return fields ? 0 : -1;
 }
@@ -938,17 +951,10 @@ int redis_info_modules_parse(char *text, const struct info_opts *o, struct expo 
 {
 	struct ctx c = { .o = o, .e = e };
 	int modules = 0;
-	char *cursor = text, *line;
-	while ((line = next_line(&cursor))) {
-		line = trim(line);
-		/* Upstream takes lines of exactly two ':'-separated parts. */
-		char *colon = strchr(line, ':');
-		if (!colon || strchr(colon + 1, ':'))
-			continue;
-		*colon = '\0';
-		char *val = colon + 1;
-		if (strcmp(line, "module")) {
-			generic(&c, line, val);
+	char *cursor = text, *key, *val;
+	while ((key = next_pair(&cursor, &val))) {
+		if (strcmp(key, "module")) {
+			generic(&c, key, val);
 			continue;
 		}
 		/* module:name=search,ver=21005,api=1,filters=0,usedby=[],using=[],options=[] */
