@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 /* "48.9G" and friends: binary multiples, k to E. Returns 0 or -1. */
 static int human_bytes(char *s, uint64_t *out)

@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 /* One hexadecimal field of nf_conntrack: digits only, no "0x" (Go's ParseUint base 16). */
 static int parse_hex_field(const char *s, uint64_t *v)

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/sysfs.h"
 
 enum { FC_SPEED, FC_PORT_STATE, FC_PORT_TYPE, FC_NODE_NAME, FC_PORT_ID, FC_PORT_NAME, FC_FABRIC_NAME,
        FC_DEV_LOSS_TMO, FC_SYMBOLIC_NAME, FC_SUPPORTED_CLASSES, FC_SUPPORTED_SPEEDS, FC_NATTR };

@@ -23,11 +23,12 @@
 #include <sys/vfs.h>
 #include <time.h>
 
-#include "../../common/parse.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
+#include "../../common/mountinfo.h"
+#include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../mountinfo.h"
-#include "../node.h"
 
 #define DEF_MOUNT_POINTS_EXCLUDE \
 	"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"

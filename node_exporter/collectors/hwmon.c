@@ -23,10 +23,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 static const char *hw_chip_include = "", *hw_chip_exclude = "";
 static const char *hw_sensor_include = "", *hw_sensor_exclude = "";

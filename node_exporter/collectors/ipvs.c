@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static const char *const all_labels[] = { "local_address", "local_port", "remote_address",
 					  "remote_port",   "proto",	 "local_mark" };

@@ -3,8 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static int kernel_hung_collect(struct scrape *s, struct expo *e)
 {

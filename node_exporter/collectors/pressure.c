@@ -9,8 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 /* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123": the total, or -1 if malformed. */
 static int parse_psi_line(char *rest, uint64_t *total)

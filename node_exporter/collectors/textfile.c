@@ -34,10 +34,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
 #include "../../common/log.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 #define FILE_MAX (64u << 20) /* largest .prom file read */
 

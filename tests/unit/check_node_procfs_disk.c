@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "../../common/parse.h"
-#include "../../node_exporter/mountinfo.h"
-#include "../../node_exporter/udev.h"
+#include "../../common/mountinfo.h"
+#include "../../common/udev.h"
 #include "node_test.h"
 #include "unit.h"
 
@@ -75,7 +75,7 @@ START_TEST(test_udev_helpers)
 		len += (size_t)snprintf(many + len, sizeof many - len, "E:K%d=%d\n", i, i);
 	n = udev_parse(many, p, 8);
 	ck_assert_uint_eq(n, 8);
-	node_udev_data = FIXTURES "/udev/data";
+	path_udev_data = FIXTURES "/udev/data";
 	struct buf b;
 	buf_init(&b, 1 << 20);
 	struct udev_prop props[UDEV_MAX_PROPS];

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "../../node_exporter/netlink.h"
+#include "../../common/netlink.h"
 #include "node_test.h"
 #include "unit.h"
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../node_exporter/sysfs_util.h"
+#include "../../common/sysfs.h"
 #include "node_test.h"
 #include "unit.h"
 

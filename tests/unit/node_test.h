@@ -15,7 +15,7 @@
 #include "../../common/exporter.h"
 #include "../../common/flags.h"
 #include "../../common/fsread.h"
-#include "../../node_exporter/node.h"
+#include "../../common/hostfs.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures/node"
@@ -47,10 +47,10 @@ static inline void node_session_start(struct node_session *ss, const struct coll
 				      const char *const *argv)
 {
 	memset(ss, 0, sizeof *ss);
-	node_procfs = procfs ? procfs : FIXTURES "/proc";
-	node_sysfs = sysfs ? sysfs : FIXTURES "/sys";
-	node_rootfs = rootfs ? rootfs : FIXTURES;
-	node_udev_data = FIXTURES "/udev/data";
+	path_procfs = procfs ? procfs : FIXTURES "/proc";
+	path_sysfs = sysfs ? sysfs : FIXTURES "/sys";
+	path_rootfs = rootfs ? rootfs : FIXTURES;
+	path_udev_data = FIXTURES "/udev/data";
 	ss->def = def;
 	ss->fs = (struct flagset){ .prog = "test", .version_line = "test" };
 	if (def->flags)

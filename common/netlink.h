@@ -4,15 +4,15 @@
  * (RTM_GETNEIGH, for arp). One socket per dump, closed afterwards; replies
  * are read into a caller's buffer and handed over message by message.
  */
-#ifndef NODE_NETLINK_H
-#define NODE_NETLINK_H
+#ifndef COMMON_NETLINK_H
+#define COMMON_NETLINK_H
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/buf.h"
+#include "buf.h"
 
 /* Called for each reply message of a dump; a non-zero return stops it and is returned. */
 typedef int (*nl_msg_fn)(const struct nlmsghdr *h, void *ctx);

@@ -8,8 +8,8 @@
  * All reads go through the scrape's descriptor cache (scrape_read_small),
  * so a scrape costs one pread per attribute once the files are open.
  */
-#ifndef NODE_SYSFS_UTIL_H
-#define NODE_SYSFS_UTIL_H
+#ifndef COMMON_SYSFS_H
+#define COMMON_SYSFS_H
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../common/exporter.h"
-#include "../common/fsread.h"
+#include "exporter.h"
+#include "fsread.h"
 
 /* procfs's SysReadFile reads at most this many bytes of an attribute. */
 #define SYSFS_ATTR_MAX 128

@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../common/fsread.h"
-#include "../common/parse.h"
-#include "node.h"
+#include "fsread.h"
+#include "hostfs.h"
+#include "parse.h"
 
 size_t udev_parse(char *text, struct udev_prop *props, size_t max)
 {
@@ -31,7 +31,7 @@ int udev_block_props(unsigned major, unsigned minor, struct buf *b, struct udev_
 		     size_t max)
 {
 	char path[4096];
-	if (pathf(path, sizeof path, "%s/b%u:%u", node_udev_data, major, minor) < 0)
+	if (pathf(path, sizeof path, "%s/b%u:%u", path_udev_data, major, minor) < 0)
 		return -ENAMETOOLONG;
 	int rc = read_whole(path, b);
 	if (rc < 0)

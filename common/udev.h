@@ -3,12 +3,12 @@
  * "b<major>:<minor>" for block devices, whose "E:KEY=VALUE" lines are the
  * device's properties (ID_MODEL, ID_SERIAL, DM_NAME, ...).
  */
-#ifndef NODE_UDEV_H
-#define NODE_UDEV_H
+#ifndef COMMON_UDEV_H
+#define COMMON_UDEV_H
 
 #include <stddef.h>
 
-#include "../common/buf.h"
+#include "buf.h"
 
 struct udev_prop {
 	const char *key;

@@ -1,6 +1,5 @@
 #define _GNU_SOURCE /* O_PATH */
-#include "../common/parse.h"
-#include "sysfs_util.h"
+#include "sysfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/fsread.h"
+#include "fsread.h"
+#include "parse.h"
 
 static bool is_space(char c)
 {

@@ -4,14 +4,14 @@
  * the host's PID namespace), fall back to our own when hidepid hides PID 1,
  * and cut its lines into fields in place.
  */
-#ifndef NODE_MOUNTINFO_H
-#define NODE_MOUNTINFO_H
+#ifndef COMMON_MOUNTINFO_H
+#define COMMON_MOUNTINFO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../common/buf.h"
-#include "../common/exporter.h"
+#include "buf.h"
+#include "exporter.h"
 
 /* One mount, pointing into the text given to mountinfo_next(). */
 struct mountinfo_entry {

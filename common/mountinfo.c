@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../common/parse.h"
-#include "node.h"
+#include "hostfs.h"
+#include "parse.h"
 
 int mountinfo_read(struct scrape *s, struct buf *b, char *path, size_t pathcap)
 {
