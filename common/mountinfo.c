@@ -5,6 +5,7 @@
 
 #include "hostfs.h"
 #include "parse.h"
+#include "statfile.h"
 
 int mountinfo_read(struct scrape *s, struct buf *b, char *path, size_t pathcap)
 {
@@ -25,19 +26,6 @@ static int parse_id(const char *s)
 	return parse_i64(s, &v) < 0 || v < INT32_MIN || v > INT32_MAX ? -1 : 0;
 }
 
-/* "8:1" as Sscanf("%d:%d") accepts it, limited to what dev_t can hold. */
-static int parse_majmin(const char *s, unsigned *major, unsigned *minor)
-{
-	const char *colon = strchr(s, ':');
-	uint64_t a, b;
-	if (!colon || parse_u64_n(s, (size_t)(colon - s), &a) < 0 || parse_u64(colon + 1, &b) < 0 ||
-	    a > UINT32_MAX || b > UINT32_MAX)
-		return -1;
-	*major = (unsigned)a;
-	*minor = (unsigned)b;
-	return 0;
-}
-
 /* More than this many fields (optional tags) is not a mount line we know. */
 #define MAX_FIELDS 64
 
@@ -50,7 +38,7 @@ int mountinfo_next(char **cursor, struct mountinfo_entry *m)
 	size_t n = split_on(line, ' ', f, MAX_FIELDS);
 	if (n < 10 || n > MAX_FIELDS || strcmp(f[n - 4], "-") != 0)
 		return -1;
-	if (parse_id(f[0]) < 0 || parse_id(f[1]) < 0 || parse_majmin(f[2], &m->major, &m->minor) < 0)
+	if (parse_id(f[0]) < 0 || parse_id(f[1]) < 0 || parse_devnum(f[2], &m->major, &m->minor) < 0)
 		return -1;
 	m->root = f[3];
 	m->mountpoint = f[4];

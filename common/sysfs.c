@@ -13,6 +13,7 @@
 
 #include "fsread.h"
 #include "parse.h"
+#include "statfile.h"
 
 static bool is_space(char c)
 {
@@ -358,4 +359,42 @@ void sysfs_sanitize_name(const char *src, char *dst, size_t cap)
 		}
 	}
 	dst[o] = '\0';
+}
+
+int collect_read(struct scrape *s, const char *path, char **text)
+{
+	struct buf *b = scrape_buf(s);
+	int rc = scrape_read(s, path, b);
+	if (rc == -ENOENT)
+		return COLLECT_NODATA;
+	if (rc < 0)
+		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	*text = b->data;
+	return COLLECT_OK;
+}
+
+int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d)
+{
+	int rc = sysfs_dir_read(s, path, d);
+	if (rc == -ENOENT)
+		return COLLECT_NODATA;
+	if (rc < 0)
+		return scrape_fail(s, "couldn't list %s: %s", path, strerror(-rc));
+	return COLLECT_OK;
+}
+
+int collect_read_value(struct scrape *s, const char *path, uint64_t *v, bool *is_max)
+{
+	char text[SYSFS_VAL];
+	ssize_t n = sysfs_attr(s, path, text, sizeof text);
+	if (n == -ENOENT)
+		return COLLECT_NODATA;
+	if (n < 0)
+		return scrape_fail(s, "couldn't read %s: %s", path, strerror((int)-n));
+	int rc = is_max ? parse_u64_max(text, v) : parse_u64(text, v);
+	if (rc < 0)
+		return scrape_fail(s, "invalid value '%.40s' in %s", text, path);
+	if (is_max)
+		*is_max = rc == 1;
+	return COLLECT_OK;
 }

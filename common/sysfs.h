@@ -80,6 +80,32 @@ int sysfs_dir_read(struct scrape *s, const char *path, struct sysfs_dir *d);
 void sysfs_dir_free(struct sysfs_dir *d);
 
 /*
+ * Readers that return the collector result codes, for a collect() with
+ * nothing to report when its file or directory is absent: COLLECT_OK,
+ * COLLECT_NODATA when path does not exist (ENOENT: the subsystem is not on
+ * this host, upstream's ErrNoData), or COLLECT_ERROR with s->err set to
+ * "couldn't read <path>: <reason>" (or "couldn't list").
+ */
+
+/*
+ * The whole file, through the descriptor cache, into the collector's buffer
+ * (scrape_buf): *text is NUL-terminated, may be cut up in place and stays
+ * valid until the collector's next read.
+ */
+int collect_read(struct scrape *s, const char *path, char **text);
+
+/* A directory listing as sysfs_dir_read(); free with sysfs_dir_free() after COLLECT_OK. */
+int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d);
+
+/*
+ * A single-value file (a sysfs attribute, a cgroup's memory.current):
+ * decimal digits, whitespace trimmed. With is_max not NULL, "max" is
+ * accepted as well (*v = UINT64_MAX, *is_max = true), as in limit files
+ * (memory.max, pids.max); without, it is an error as any other text is.
+ */
+int collect_read_value(struct scrape *s, const char *path, uint64_t *v, bool *is_max);
+
+/*
  * Append one zeroed element of size elem to the array whose pointer is at
  * arrp (n elements, room for cap), growing it as needed. Returns the new
  * element, or NULL when out of memory (the array is left as it was).
