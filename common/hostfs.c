@@ -32,6 +32,13 @@ int root_path(char *dst, size_t cap, const char *root, const char *fmt, ...)
 	return 0;
 }
 
+int host_path(char *dst, size_t cap, const char *path)
+{
+	while (*path == '/')
+		path++;
+	return root_path(dst, cap, path_rootfs, "%s", path);
+}
+
 const char *rootfs_strip(const char *path)
 {
 	size_t n = strlen(path_rootfs);

@@ -49,6 +49,13 @@ int root_path(char *dst, size_t cap, const char *root, const char *fmt, ...)
 #define rootfs_path(dst, cap, ...) root_path((dst), (cap), path_rootfs, __VA_ARGS__)
 
 /*
+ * A path of the host (absolute, as the host's mount table names it:
+ * "/sys/fs/cgroup") under --path.rootfs: "/rootfs/sys/fs/cgroup". Returns
+ * 0, or -ENAMETOOLONG.
+ */
+int host_path(char *dst, size_t cap, const char *path);
+
+/*
  * A host path as a label: with --path.rootfs=/host, "/host/var" is reported
  * as "/var" (upstream's rootfsStripPrefix). Paths outside the root are
  * returned unchanged. The result points into path.
