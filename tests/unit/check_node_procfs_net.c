@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "../../common/netlink.h"
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_netdev, collector_arp, collector_netstat,

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "../../common/sysfs.h"
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_infiniband, collector_netclass, collector_nvme,

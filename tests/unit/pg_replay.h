@@ -1,12 +1,13 @@
 /*
- * Running one pg_exporter collector in a unit test without a server: the
+ * pg_exporter's collectors in a unit test without a server (with unit.h's
+ * sessions): the
  * queries are answered from result sets written as text (a header line of
  * tab-separated column names, then rows; \N is NULL), built into real
  * PGresults with libpq's result construction API. The SQL each query was
  * asked with is kept so tests can check the variant chosen per version.
  */
-#ifndef TESTS_PG_TEST_H
-#define TESTS_PG_TEST_H
+#ifndef TESTS_PG_REPLAY_H
+#define TESTS_PG_REPLAY_H
 
 #include <check.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "../../common/exporter.h"
 #include "../../common/flags.h"
 #include "../../pg_exporter/pg.h"
+#include "unit.h"
 
 /* A canned answer: for query `name` (and database, NULL for any). */
 struct canned {
@@ -94,12 +96,6 @@ static PGresult *replay_answer(void *ctx, const char *datname, const char *name,
 	return NULL;
 }
 
-struct run_result {
-	int rc;
-	char err[512];
-	char *text; /* rendered text 0.0.4, malloc'd */
-};
-
 /*
  * Run def against a server of version (server_version_num), answering from
  * rp. argv holds option flags, NULL-terminated (may be NULL).
@@ -107,66 +103,23 @@ struct run_result {
 static inline struct run_result run_pg_collector(const struct collector_def *def, int version,
 						 struct replay *rp, const char *const *argv)
 {
-	struct flagset fs = { .prog = "test", .version_line = "test" };
-	if (def->flags)
-		flags_add_table(&fs, def->flags, def->nflags);
-	char *args[64] = { "test" };
-	int argc = 1;
-	for (; argv && argv[argc - 1] && argc < 63; argc++)
-		args[argc] = (char *)(uintptr_t)argv[argc - 1];
-	flags_parse(&fs, argc, args);
-
-	struct exporter x = { .name = "pg_exporter", .prefix = "pg" };
-	struct request rq = { .x = &x };
-	clock_gettime(CLOCK_MONOTONIC, &rq.start);
-	rq.deadline = rq.start;
-	rq.deadline.tv_sec += 10;
-	struct collector c = { .def = def, .enabled = true };
-	struct run_result r = { 0 };
-	if (def->init && def->init(&c.state, r.err, sizeof r.err) < 0) {
-		r.rc = -2;
+	struct test_session ss;
+	test_session_start(&ss, def, argv);
+	struct run_result r = { .rc = ss.init_rc };
+	if (ss.init_rc) {
+		snprintf(r.err, sizeof r.err, "%s", ss.err);
+		r.text = calloc(1, 1);
 	} else {
-		struct pgscrape ps = { .rq = &rq, .version = version, .replay = replay_answer,
+		struct pgscrape ps = { .rq = &ss.rq, .version = version, .replay = replay_answer,
 				       .replay_ctx = rp, .replay_dbname = "postgres" };
-		struct expo *e = expo_new(64u << 20);
-		struct scrape s = { .rq = &rq, .collector = &c, .state = c.state, .target = &ps };
-		r.rc = def->collect(&s, e);
-		snprintf(r.err, sizeof r.err, "%s", s.err);
+		ss.target = &ps;
+		r.text = test_session_scrape(&ss, &r.rc, NULL);
+		snprintf(r.err, sizeof r.err, "%s", ss.err);
 		PQclear(ps.dbres);
 		free(ps.dbnames);
-		struct buf b;
-		buf_init(&b, 64u << 20);
-		ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-		r.text = buf_detach(&b, NULL);
-		expo_free(e);
-		if (def->fini)
-			def->fini(c.state);
 	}
-	flags_free(&fs);
-	if (!r.text)
-		r.text = calloc(1, 1);
+	test_session_end(&ss);
 	return r;
-}
-
-/* True if the rendered text has this exact line. */
-static inline int has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-/* Number of sample lines (not comments) starting with prefix. */
-static inline int count_samples(const char *text, const char *prefix)
-{
-	int n = 0;
-	size_t len = strlen(prefix);
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (*p != '#' && !strncmp(p, prefix, len))
-			n++;
-	return n;
 }
 
 #endif
