@@ -1,8 +1,9 @@
+// links: redis_exporter
 /*
- * libFuzzer harness for redis_exporter's reply parsers: the bytes are an
+ * libFuzzer target for redis_exporter's reply parsers: the bytes are an
  * INFO reply, a CLUSTER INFO reply, a Redis address and a key list at once.
- * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined; the
- * unit test check_redis_fuzz_corpus replays the corpus through it.
+ * Built and run by `make fuzz`; the unit test check_redis_fuzz_corpus
+ * replays its corpus (tests/fuzz/corpus/redis_info) in every pass.
  */
 #include <stdint.h>
 #include <stdlib.h>
