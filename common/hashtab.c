@@ -11,19 +11,6 @@ uint64_t hash_bytes(const char *s, size_t n)
 	return h;
 }
 
-void *hashtab_get(const struct hashtab *t, const char *key, uint64_t h)
-{
-	if (!t->cap)
-		return NULL;
-	for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		const struct hashtab_slot *s = &t->slots[i];
-		if (!s->key)
-			return NULL;
-		if (s->hash == h && !strcmp(s->key, key))
-			return s->val;
-	}
-}
-
 void *hashtab_get_n(const struct hashtab *t, const char *key, size_t n, uint64_t h)
 {
 	if (!t->cap)
@@ -35,6 +22,11 @@ void *hashtab_get_n(const struct hashtab *t, const char *key, size_t n, uint64_t
 		if (s->hash == h && !strncmp(s->key, key, n) && s->key[n] == '\0')
 			return s->val;
 	}
+}
+
+void *hashtab_get(const struct hashtab *t, const char *key, uint64_t h)
+{
+	return hashtab_get_n(t, key, strlen(key), h);
 }
 
 int hashtab_put(struct hashtab *t, const char *key, uint64_t h, void *val)

@@ -8,18 +8,4 @@
 #include "../fuzz/node_textparse.c"
 #include "unit.h"
 
-START_TEST(test_corpus)
-{
-	replay_corpus("tests/fuzz/corpus/node_textparse", LLVMFuzzerTestOneInput, 20);
-}
-END_TEST
-
-Suite *make_suite(void)
-{
-	Suite *s = suite_create("node_textparse_corpus");
-	TCase *tc = tcase_create("core");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_corpus);
-	suite_add_tcase(s, tc);
-	return s;
-}
+CORPUS_SUITE("node_textparse", 20)

@@ -130,6 +130,26 @@ static inline void replay_corpus(const char *dir, int (*fuzz)(const uint8_t *, s
 	ck_assert_msg(files >= min_files, "%zu files in %s", files, dir);
 }
 
+/*
+ * A whole check program for a fuzz target: #include the target's source,
+ * then CORPUS_SUITE(name, min_files) replays tests/fuzz/corpus/<name>.
+ */
+#define CORPUS_SUITE(name, min_files)                                                      \
+	START_TEST(test_corpus)                                                             \
+	{                                                                                   \
+		replay_corpus("tests/fuzz/corpus/" name, LLVMFuzzerTestOneInput, (min_files)); \
+	}                                                                                   \
+	END_TEST                                                                            \
+	Suite *make_suite(void)                                                             \
+	{                                                                                   \
+		Suite *s = suite_create(name "_corpus");                                    \
+		TCase *tc = tcase_create("core");                                           \
+		tcase_set_timeout(tc, 120);                                                 \
+		tcase_add_test(tc, test_corpus);                                            \
+		suite_add_tcase(s, tc);                                                     \
+		return s;                                                                   \
+	}
+
 /* ---- collectors ---- */
 
 /* What one collector run gave. */
