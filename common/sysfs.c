@@ -91,6 +91,15 @@ ssize_t sysfs_file(struct scrape *s, const char *path, char *dst, size_t cap, bo
 	return (ssize_t)trim_both(dst, (size_t)n);
 }
 
+int sysfs_read_uint(struct scrape *s, const char *path, uint64_t *v)
+{
+	char text[256];
+	ssize_t n = sysfs_file(s, path, text, sizeof text, true);
+	if (n < 0)
+		return (int)n;
+	return parse_u64(text, v) < 0 ? -EBADMSG : 0;
+}
+
 void *sysfs_grow(void *arrp, size_t *n, size_t *cap, size_t elem)
 {
 	char *arr;

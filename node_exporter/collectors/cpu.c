@@ -20,6 +20,7 @@
 #include "../../common/log.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
+#include "../../common/sysfs.h"
 
 static bool guest_flag, info_flag;
 static const char *flags_include, *bugs_include;
@@ -433,15 +434,6 @@ static bool is_cpu_dir(const char *name)
 	return name[0] == 'c' && name[1] == 'p' && name[2] == 'u' && name[3] >= '0' && name[3] <= '9';
 }
 
-/* A sysfs counter as os.ReadFile + TrimSpace + ParseUint; -1 if unreadable or garbage. */
-static int read_uint(struct scrape *s, const char *path, uint64_t *v)
-{
-	char text[64];
-	if (scrape_read_small(s, path, text, sizeof text) < 0)
-		return -1;
-	return parse_u64(trim(text), v);
-}
-
 struct throttle {
 	uint64_t package, core, count;
 };
@@ -481,24 +473,24 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 			continue;
 		uint64_t pkg, core, count;
 		strf(path, sizeof path, "%s/%s/topology/physical_package_id", dir, cpu);
-		if (read_uint(s, path, &pkg) < 0)
+		if (sysfs_read_uint(s, path, &pkg) < 0)
 			continue;
 		strf(path, sizeof path, "%s/%s/topology/core_id", dir, cpu);
-		if (read_uint(s, path, &core) < 0)
+		if (sysfs_read_uint(s, path, &core) < 0)
 			continue;
 		/* Core throttles first: some CPUs report those without package ones. */
 		bool seen = false;
 		for (size_t k = 0; k < ncores && !seen; k++)
 			seen = cores[k].package == pkg && cores[k].core == core;
 		strf(path, sizeof path, "%s/%s/thermal_throttle/core_throttle_count", dir, cpu);
-		if (!seen && read_uint(s, path, &count) == 0 &&
+		if (!seen && sysfs_read_uint(s, path, &count) == 0 &&
 		    add_throttle(&cores, &ncores, &corecap, (struct throttle){ pkg, core, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 		seen = false;
 		for (size_t k = 0; k < npkgs && !seen; k++)
 			seen = pkgs[k].package == pkg;
 		strf(path, sizeof path, "%s/%s/thermal_throttle/package_throttle_count", dir, cpu);
-		if (!seen && read_uint(s, path, &count) == 0 &&
+		if (!seen && sysfs_read_uint(s, path, &count) == 0 &&
 		    add_throttle(&pkgs, &npkgs, &pkgcap, (struct throttle){ pkg, 0, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 	}

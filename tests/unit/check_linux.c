@@ -499,6 +499,17 @@ START_TEST(test_collect_readers)
 	ck_assert_msg(strstr(r.err, "couldn't read"), "%s", r.err);
 	free(r.text);
 
+	/* procfs' ReadUintFromFile, without a scrape (no descriptor cache). */
+	char path[4200];
+	uint64_t u = 0;
+	snprintf(path, sizeof path, "%s/memory.current", dir);
+	ck_assert_int_eq(sysfs_read_uint(NULL, path, &u), 0);
+	ck_assert_uint_eq(u, 4096);
+	snprintf(path, sizeof path, "%s/memory.max", dir);
+	ck_assert_int_eq(sysfs_read_uint(NULL, path, &u), -EBADMSG);
+	snprintf(path, sizeof path, "%s/gone", dir);
+	ck_assert_int_eq(sysfs_read_uint(NULL, path, &u), -ENOENT);
+
 	r = run_cg(&cg_list, "kids");
 	ck_assert_int_eq(r.rc, COLLECT_OK);
 	expect_line(&r, "test_child{name=\"a\"} 1");
