@@ -370,16 +370,26 @@ void sysfs_sanitize_name(const char *src, char *dst, size_t cap)
 	dst[o] = '\0';
 }
 
-int collect_read(struct scrape *s, const char *path, char **text)
+static int read_text(struct scrape *s, const char *path, char **text, bool absent_is_nodata)
 {
 	struct buf *b = scrape_buf(s);
 	int rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT && absent_is_nodata)
 		return COLLECT_NODATA;
 	if (rc < 0)
 		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
 	*text = b->data;
 	return COLLECT_OK;
+}
+
+int collect_read(struct scrape *s, const char *path, char **text)
+{
+	return read_text(s, path, text, true);
+}
+
+int collect_read_required(struct scrape *s, const char *path, char **text)
+{
+	return read_text(s, path, text, false);
 }
 
 int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d)

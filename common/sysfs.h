@@ -101,6 +101,9 @@ void sysfs_dir_free(struct sysfs_dir *d);
  */
 int collect_read(struct scrape *s, const char *path, char **text);
 
+/* collect_read() of a file that is always there (/proc/stat): its absence is an error too. */
+int collect_read_required(struct scrape *s, const char *path, char **text);
+
 /* A directory listing as sysfs_dir_read(); free with sysfs_dir_free() after COLLECT_OK. */
 int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d);
 

@@ -209,14 +209,14 @@ static int update_info(struct scrape *s, struct cpu_state *st, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "cpuinfo") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	size_t n = 0;
 	char *first_flags = NULL, *first_bugs = NULL;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	bool started = false;
 	while ((line = next_line(&cur))) {
 		if (!started) {
@@ -364,13 +364,13 @@ static int update_stat(struct scrape *s, struct cpu_state *st, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "stat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	unsigned gen = ++st->gen;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		if (line[0] != 'c' || line[1] != 'p' || line[2] != 'u')
 			continue;
