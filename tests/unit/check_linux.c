@@ -440,6 +440,18 @@ static int cg_list_collect(struct scrape *s, struct expo *e)
 	return COLLECT_OK;
 }
 
+static int cg_required_collect(struct scrape *s, struct expo *e)
+{
+	char path[4200], *text;
+	snprintf(path, sizeof path, "%s/%s", cg_dir, cg_file);
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
+	expo_single(e, "test_bytes", METRIC_GAUGE, "Length.", (double)strlen(text));
+	return COLLECT_OK;
+}
+
+static const struct collector_def cg_required = { .name = "cg_required", .collect = cg_required_collect };
 static const struct collector_def cg_value = { .name = "cg_value", .collect = cg_value_collect };
 static const struct collector_def cg_stat = { .name = "cg_stat", .collect = cg_stat_collect };
 static const struct collector_def cg_list = { .name = "cg_list", .collect = cg_list_collect };
@@ -497,6 +509,15 @@ START_TEST(test_collect_readers)
 	r = run_cg(&cg_stat, "kids");
 	ck_assert_int_eq(r.rc, COLLECT_ERROR);
 	ck_assert_msg(strstr(r.err, "couldn't read"), "%s", r.err);
+	free(r.text);
+
+	r = run_cg(&cg_required, "memory.stat");
+	ck_assert_int_eq(r.rc, COLLECT_OK);
+	expect_line(&r, "test_bytes 20"); /* "anon 4096\nfile 8192\n" */
+	free(r.text);
+	r = run_cg(&cg_required, "gone.stat"); /* absent: an error, not no data */
+	ck_assert_int_eq(r.rc, COLLECT_ERROR);
+	ck_assert_msg(strstr(r.err, "couldn't read") && strstr(r.err, "gone.stat"), "%s", r.err);
 	free(r.text);
 
 	/* procfs' ReadUintFromFile, without a scrape (no descriptor cache). */
