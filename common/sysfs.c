@@ -329,16 +329,7 @@ int sysfs_parse_int(const char *s, int64_t *out)
 	/* Underscore placement is judged on the whole string, sign included. */
 	if (strchr(s0, '_') && !underscores_ok(s0))
 		return -1;
-	if (neg) {
-		if (u > (uint64_t)INT64_MAX + 1)
-			return -1;
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	} else {
-		if (u > INT64_MAX)
-			return -1;
-		*out = (int64_t)u;
-	}
-	return 0;
+	return i64_from_sign(neg, u, out);
 }
 
 static bool name_char(unsigned char c)
