@@ -195,3 +195,58 @@ def test_0_11_flags_and_variables_are_accepted_with_a_warning():
         assert p.stop() == 0
     finally:
         p.cleanup()
+
+
+DATA = os.path.join(ROOT, "tests", "data")
+ENV_DEFAULTS = {"PG_EXPORTER_WEB_TELEMETRY_PATH": "/metrics", "PG_EXPORTER_METRIC_PREFIX": "pg",
+                "PG_EXPORTER_COLLECTION_TIMEOUT": "1m", "PG_EXPORTER_DISABLE_DEFAULT_METRICS": "false",
+                "PG_EXPORTER_AUTO_DISCOVER_DATABASES": "false", "PG_EXPORTER_DISABLE_SETTINGS_METRICS": "false"}
+
+
+def upstream_list(name):
+    flags, envs = [], []
+    with open(os.path.join(DATA, name)) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("$"):
+                envs.append(line[1:])
+            elif line.startswith("-"):
+                flags.append(line)
+    return flags, envs
+
+
+def our_flags():
+    out = run(["--help"]).stdout
+    names = {"help", "no-help", "help-long", "help-man", "version", "no-version"}
+    for neg, name in re.findall(r"^\s+(?:-h, )?--(\[no-\])?([a-zA-Z][\w.-]*)", out, re.M):
+        names.add(name)
+        if neg:
+            names.add("no-" + name)
+    return names, out
+
+
+def check_upstream_list(name):
+    flags, envs = upstream_list(name)
+    assert len(flags) > 15 and len(envs) > 8, name
+    ours, help_text = our_flags()
+    missing = [f for f in flags if f != "-h" and f.split("=", 1)[0][2:] not in ours]
+    assert not missing, f"{name}: flags ours does not list: {missing}"
+    missing = [e for e in envs if e not in help_text]
+    assert not missing, f"{name}: variables ours does not list: {missing}"
+    # ... and ours starts with every one of them given at upstream's default
+    args = [f for f in flags if f not in ("-h", "--help", "--help-long", "--help-man", "--version", "--dumpmaps",
+                                          "--web.systemd-socket") and not f.startswith("--web.listen-address")]
+    env = {e: ENV_DEFAULTS.get(e, "") for e in envs if e.startswith("PG_EXPORTER_") and e != "PG_EXPORTER_WEB_LISTEN_ADDRESS"}
+    env["DATA_SOURCE_NAME"] = ""
+    with Exporter("pg_exporter", args, env=env, cwd=tempfile.gettempdir()) as e:
+        assert e.get("/metrics").status == 200
+        assert "unknown environment variable" not in e.log, e.log
+    return flags, envs
+
+
+def test_every_flag_and_variable_of_0_20_1_is_accepted():
+    check_upstream_list("postgres_exporter-0.20.1.flags")
+
+
+def test_every_flag_and_variable_of_debian_0_11_1_is_accepted():
+    check_upstream_list("prometheus-postgres-exporter-0.11.1.flags")
