@@ -35,9 +35,7 @@ static int vuln_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "devices/system/cpu/vulnerabilities") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = collect_list(s, dir, &d);
-	if (rc == COLLECT_NODATA)
-		return COLLECT_OK;
+	int rc = collect_list_optional(s, dir, &d);
 	if (rc != COLLECT_OK)
 		return rc;
 	struct family *f = expo_family(

@@ -61,9 +61,7 @@ static int lnstat_collect(struct scrape *s, struct expo *e)
 	if (proc_path(dir, sizeof dir, "net/stat") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = collect_list(s, dir, &d);
-	if (rc == COLLECT_NODATA)
-		return COLLECT_OK; /* an empty glob: nothing to report */
+	int rc = collect_list_optional(s, dir, &d);
 	if (rc != COLLECT_OK)
 		return rc;
 	for (size_t i = 0; i < d.n && rc == COLLECT_OK; i++)

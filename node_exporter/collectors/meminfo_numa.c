@@ -94,9 +94,7 @@ static int numa_collect(struct scrape *s, struct expo *e)
 	if (sys_path(base, sizeof base, "devices/system/node") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = collect_list(s, base, &d);
-	if (rc == COLLECT_NODATA)
-		return COLLECT_OK; /* no node directories: an empty glob upstream */
+	int rc = collect_list_optional(s, base, &d);
 	if (rc != COLLECT_OK)
 		return rc;
 	for (size_t i = 0; i < d.n && rc == COLLECT_OK; i++) {
