@@ -168,6 +168,20 @@ size_t split_fields(char *s, char **fields, size_t max)
 	}
 }
 
+size_t count_fields(const char *s)
+{
+	size_t n = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			return n;
+		n++;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+	}
+}
+
 size_t split_on(char *s, char sep, char **fields, size_t max)
 {
 	size_t n = 0;
