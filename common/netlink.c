@@ -1,11 +1,14 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "parse.h"
 
 /* The kernel sends dump parts of at most 32 KiB; twice that leaves room. */
 #define RX_SIZE 65536
@@ -357,4 +360,57 @@ const char *nl_ifname_of(const struct nl_ifname *t, size_t n, int index)
 	struct nl_ifname key = { .index = index };
 	const struct nl_ifname *e = n ? bsearch(&key, t, n, sizeof *t, by_index) : NULL;
 	return e ? e->name : NULL;
+}
+
+int nl_ip_string(const void *addr, size_t len, char *dst)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const unsigned char *b = addr;
+	dst[0] = '\0';
+	if (len == 16 && !memcmp(b, mapped, sizeof mapped)) {
+		b += 12;
+		len = 4;
+	}
+	if (len == 4) {
+		strf(dst, NL_IPSTR, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		return 0;
+	}
+	if (len != 16)
+		return -1;
+	unsigned w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	int best = -1, best_len = 1;
+	for (int i = 0; i < 8;) {
+		int j = i;
+		while (j < 8 && w[j] == 0)
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	static const char hex[] = "0123456789abcdef";
+	char *p = dst;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i > 0 && i != best + best_len)
+			*p++ = ':';
+		bool lead = true;
+		for (int s = 12; s >= 0; s -= 4) {
+			unsigned d = (w[i] >> s) & 0xf;
+			if (lead && d == 0 && s > 0)
+				continue;
+			lead = false;
+			*p++ = hex[d];
+		}
+	}
+	*p = '\0';
+	return 0;
 }

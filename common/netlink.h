@@ -153,4 +153,13 @@ int nl_ifnames(struct buf *rx, struct nl_ifname **out);
 /* The name of interface index in a table from nl_ifnames(), or NULL. */
 const char *nl_ifname_of(const struct nl_ifname *t, size_t n, int index);
 
+/*
+ * An address of len bytes (4 or 16) as Go's net.IP prints it: dotted
+ * IPv4 (also for an IPv4-mapped IPv6 address), else IPv6 with the longest
+ * run of two or more zero groups as "::". dst holds at least 46 bytes.
+ * Returns 0, or -1 for another length (dst is then "").
+ */
+#define NL_IPSTR 46
+int nl_ip_string(const void *addr, size_t len, char *dst);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../common/expo.h"
+#include "../common/netlink.h"
 
 /* ---- tcpstat ---- */
 
@@ -27,5 +28,33 @@ int tcpstat_add(struct tcpstat *t, const struct nlmsghdr *h);
 
 /* node_tcp_connection_states for the states seen. */
 void tcpstat_emit(const struct tcpstat *t, struct expo *e);
+
+/* ---- network_route ---- */
+
+struct route_table {
+	/* Set by the caller: interface names by index (from nl_ifnames()). */
+	const struct nl_ifname *ifs;
+	size_t nifs;
+	/* Kept between scrapes: routes per device. */
+	struct route_dev {
+		char name[16];
+		unsigned long n;
+	} *dev;
+	size_t ndev, devcap;
+	struct expo *e;
+	struct family *info;
+};
+
+/* Declare node_network_route_info in e and forget the device counts. */
+void route_table_start(struct route_table *rt, struct expo *e);
+
+/*
+ * One RTM_NEWROUTE message: a route_info series per unicast route (per
+ * next hop of a multipath one). Returns 0, or -EBADMSG / -ENOMEM.
+ */
+int route_add(struct route_table *rt, const struct nlmsghdr *h);
+
+/* node_network_routes from the counts. */
+void route_table_finish(struct route_table *rt);
 
 #endif
