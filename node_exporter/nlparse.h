@@ -57,4 +57,20 @@ int route_add(struct route_table *rt, const struct nlmsghdr *h);
 /* node_network_routes from the counts. */
 void route_table_finish(struct route_table *rt);
 
+/* ---- qdisc ---- */
+
+struct qdisc_info {
+	int ifindex;
+	uint32_t parent; /* 0 for a root qdisc (the kernel's TC_H_ROOT) */
+	char kind[32];
+	uint64_t bytes;
+	uint32_t packets, drops, requeues, overlimits, qlen, backlog;
+};
+
+/*
+ * One RTM_NEWQDISC message into *q. Returns 0, 1 for a message of another
+ * type, or -EBADMSG.
+ */
+int qdisc_parse(const struct nlmsghdr *h, struct qdisc_info *q);
+
 #endif
