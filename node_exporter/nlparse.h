@@ -73,4 +73,49 @@ struct qdisc_info {
  */
 int qdisc_parse(const struct nlmsghdr *h, struct qdisc_info *q);
 
+/* ---- wifi (nl80211) ---- */
+
+struct wifi_iface {
+	int index;
+	char name[16]; /* "" for a device without a netdev */
+	uint32_t freq; /* MHz */
+	unsigned char mac[32];
+	size_t maclen;
+};
+
+struct wifi_bss {
+	bool found; /* a BSS with a status (the one the interface uses) was seen */
+	uint32_t status;
+	unsigned char bssid[32];
+	size_t bssid_len;
+	char ssid[33];
+};
+
+struct wifi_station {
+	unsigned char mac[32];
+	size_t maclen;
+	double connected, inactive; /* seconds */
+	uint64_t rx_bytes, tx_bytes, rx_bitrate, tx_bitrate; /* bitrates in bit/s */
+	int signal; /* dBm */
+	uint32_t rx_packets, tx_packets, tx_retries, tx_failed, beacon_loss;
+};
+
+/* One NL80211_CMD_GET_INTERFACE reply into *w. Returns 0 or -EBADMSG. */
+int wifi_parse_iface(const struct nlmsghdr *h, struct wifi_iface *w);
+
+/*
+ * One NL80211_CMD_GET_SCAN reply: the first BSS with a status fills *b
+ * (b->found). Returns 0 or -EBADMSG.
+ */
+int wifi_parse_bss(const struct nlmsghdr *h, struct wifi_bss *b);
+
+/*
+ * One NL80211_CMD_GET_STATION reply into *st. Returns 0, 1 when it has no
+ * station statistics, or -EBADMSG.
+ */
+int wifi_parse_station(const struct nlmsghdr *h, struct wifi_station *st);
+
+/* Go's net.HardwareAddr.String() of len bytes into dst (cap bytes). */
+void wifi_mac_string(const unsigned char *mac, size_t len, char *dst, size_t cap);
+
 #endif
