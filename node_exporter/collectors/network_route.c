@@ -12,7 +12,7 @@
 #include "../../common/exporter.h"
 #include "../../common/netlink.h"
 #include "../../common/parse.h"
-#include "../nlparse.h"
+#include "../replies.h"
 
 /* rtm_protocol names (include/uapi/linux/rtnetlink.h), the ones upstream knows. */
 static const char *proto_name(unsigned p)

@@ -18,7 +18,7 @@
 #include "../../common/parse.h"
 #include "../../common/rx.h"
 #include "../jsonfix.h"
-#include "../nlparse.h"
+#include "../replies.h"
 
 static const char *fixtures_flag, *include_flag, *exclude_flag, *old_include_flag,
 	*old_exclude_flag;

@@ -19,7 +19,7 @@
 #include "../../common/hostfs.h"
 #include "../../common/netlink.h"
 #include "../../common/parse.h"
-#include "../nlparse.h"
+#include "../replies.h"
 
 /* Label values by state number (include/net/tcp_states.h), then the two queue sums. */
 static const char *const state_names[TCPSTAT_SLOTS] = {

@@ -16,7 +16,7 @@
 #include "../../common/netlink.h"
 #include "../../common/parse.h"
 #include "../jsonfix.h"
-#include "../nlparse.h"
+#include "../replies.h"
 
 static const char *fixtures_flag;
 

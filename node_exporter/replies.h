@@ -1,10 +1,11 @@
 /*
- * The parsers of node_exporter's netlink collectors, reachable from unit
- * tests that feed them canned kernel replies. Each is defined in its
+ * The parsers of node_exporter's collectors that ask the kernel or a bus
+ * (netlink messages, ethtool ioctl results, D-Bus replies), reachable from
+ * unit tests that feed them canned replies. Each is defined in its
  * collector's file.
  */
-#ifndef NODE_NLPARSE_H
-#define NODE_NLPARSE_H
+#ifndef NODE_REPLIES_H
+#define NODE_REPLIES_H
 
 #include <linux/netlink.h>
 #include <stdbool.h>
