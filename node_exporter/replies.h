@@ -119,4 +119,41 @@ int wifi_parse_station(const struct nlmsghdr *h, struct wifi_station *st);
 /* Go's net.HardwareAddr.String() of len bytes into dst (cap bytes). */
 void wifi_mac_string(const unsigned char *mac, size_t len, char *dst, size_t cap);
 
+/* ---- ethtool (SIOCETHTOOL ioctls) ---- */
+
+/* One driver statistic: its name as the driver spells it, sanitized, and as a metric. */
+struct ethtool_stat {
+	char raw[33], name[33], metric[96];
+	uint64_t value;
+};
+
+/* The statistics of one device (a growing array reused between devices). */
+struct ethtool_stat_set {
+	struct ethtool_stat *v;
+	size_t n, cap;
+};
+
+/* Add a statistic (a repeated name keeps its last value). Returns 0 or -ENOMEM. */
+int ethtool_stat_add(struct ethtool_stat_set *set, const char *raw, uint64_t value);
+void ethtool_stat_set_free(struct ethtool_stat_set *set);
+
+/*
+ * node_ethtool_<name>{device} (untyped) for each statistic whose sanitized
+ * name matches metrics (NULL: all); names that give the same metric are
+ * all left out. Empties the set.
+ */
+struct rx;
+void ethtool_emit_stats(struct expo *e, const char *dev, struct ethtool_stat_set *set,
+			const struct rx *metrics);
+
+/* The metric of a sanitized statistic name: node_ethtool_ + upstream's renaming. */
+void ethtool_metric_name(const char *stat, char *dst, size_t cap);
+
+/*
+ * The link families from the legacy ETHTOOL_GSET masks (their first 32
+ * link mode bits) and the autonegotiation setting.
+ */
+void ethtool_emit_link(struct expo *e, const char *dev, uint32_t supported, uint32_t advertising,
+		       uint8_t autoneg);
+
 #endif
