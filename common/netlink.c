@@ -114,6 +114,20 @@ int nl_put(struct nlmsghdr *h, size_t cap, uint16_t type, const void *data, size
 	return 0;
 }
 
+int nl_nest_start(struct nlmsghdr *h, size_t cap, uint16_t type)
+{
+	size_t off = NLMSG_ALIGN(h->nlmsg_len);
+	if (nl_put(h, cap, type | NLA_F_NESTED, NULL, 0) < 0)
+		return -EMSGSIZE;
+	return (int)off;
+}
+
+void nl_nest_end(struct nlmsghdr *h, int start)
+{
+	struct rtattr *a = (struct rtattr *)(void *)((char *)h + start);
+	a->rta_len = (unsigned short)(h->nlmsg_len - (uint32_t)start);
+}
+
 int nl_parse(const void *data, size_t len, uint32_t seq, nl_msg_fn fn, void *ctx)
 {
 	const char *p = data;

@@ -110,6 +110,14 @@ int nl_attr_str(const struct rtattr *a, char *dst, size_t cap);
 int nl_put(struct nlmsghdr *h, size_t cap, uint16_t type, const void *data, size_t len);
 
 /*
+ * Open a nested attribute of type (NLA_F_NESTED set, as strict generic
+ * netlink families require) at the end of h: returns its offset for
+ * nl_nest_end(), or -EMSGSIZE. Attributes put in between are its content.
+ */
+int nl_nest_start(struct nlmsghdr *h, size_t cap, uint16_t type);
+void nl_nest_end(struct nlmsghdr *h, int start);
+
+/*
  * The id of the generic netlink family name (CTRL_CMD_GETFAMILY) on ns.
  * Returns 0, or -ENOENT when the kernel has no such family (module not
  * loaded), or another -errno.

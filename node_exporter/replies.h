@@ -156,4 +156,51 @@ void ethtool_metric_name(const char *stat, char *dst, size_t cap);
 void ethtool_emit_link(struct expo *e, const char *dev, uint32_t supported, uint32_t advertising,
 		       uint8_t autoneg);
 
+/* ---- netclass in netlink mode ---- */
+
+/* Speed and duplex of one device from ethtool netlink (ETHTOOL_MSG_LINKMODES_GET). */
+struct nc_linkmode {
+	char name[16];
+	double speed_bytes;
+	char duplex[16];
+};
+
+/* One ETHTOOL_MSG_LINKMODES_GET reply into *lm. Returns 0 or -EBADMSG. */
+int netclass_parse_linkmode(const struct nlmsghdr *h, struct nc_linkmode *lm);
+
+/* Optional numeric attributes of a link, present or not. */
+enum { NC_CARRIER, NC_CARRIER_CHANGES, NC_CARRIER_UP, NC_CARRIER_DOWN, NC_LINK_MODE, NC_GROUP,
+       NC_TXQLEN, NC_OPTIONAL };
+#define NC_ALTNAMES 8
+
+/* What netclass uses of one RTM_NEWLINK message. */
+struct nc_link {
+	char name[16];
+	uint32_t index, iflink, mtu;
+	unsigned type, flags;
+	const char *operstate;
+	char address[100], broadcast[100];
+	bool has_alias;
+	char alias[256];
+	char altnames[NC_ALTNAMES][128];
+	size_t naltnames;
+	bool has[NC_OPTIONAL];
+	double v[NC_OPTIONAL];
+	bool has_stats;
+	struct nl_link_stats stats;
+};
+
+/* addr_assign_type, dev_id and name_assign_type from sysfs, each present or not. */
+struct nc_sysattrs {
+	bool has[3];
+	int64_t v[3];
+};
+
+/* One rtnetlink link message into *l. Returns 0, 1 for another message type, or -EBADMSG. */
+int netclass_parse_link(const struct nlmsghdr *h, struct nc_link *l);
+
+/* The families of one link (duplex NULL: unknown; with_stats: the counters too). */
+void netclass_emit_link(struct expo *e, const struct nc_link *l, const char *duplex,
+			const struct nc_sysattrs *sys, bool with_stats);
+
 #endif
