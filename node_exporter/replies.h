@@ -203,4 +203,22 @@ int netclass_parse_link(const struct nlmsghdr *h, struct nc_link *l);
 void netclass_emit_link(struct expo *e, const struct nc_link *l, const char *duplex,
 			const struct nc_sysattrs *sys, bool with_stats);
 
+/* ---- btrfs (BTRFS_IOC_FS_INFO, _DEV_INFO, _GET_DEV_STATS) ---- */
+
+struct btrfs_dev {
+	char device[256]; /* base name of the device's path */
+	char uuid[40]; /* the device's own UUID */
+	uint64_t size, used;
+	uint64_t errors[5]; /* write, read, flush, corruption, generation */
+};
+
+struct btrfs_fs_devs {
+	char fsid[33]; /* hex, no dashes */
+	struct btrfs_dev *devs;
+	size_t n;
+};
+
+/* node_btrfs_device_{size,unused}_bytes and _errors_total of a filesystem's devices. */
+void btrfs_emit_devices(struct expo *e, const char *uuid, const struct btrfs_fs_devs *fs);
+
 #endif
