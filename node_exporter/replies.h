@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../common/dbus.h"
 #include "../common/expo.h"
 #include "../common/netlink.h"
 
@@ -220,5 +221,47 @@ struct btrfs_fs_devs {
 
 /* node_btrfs_device_{size,unused}_bytes and _errors_total of a filesystem's devices. */
 void btrfs_emit_devices(struct expo *e, const char *uuid, const struct btrfs_fs_devs *fs);
+
+/* ---- systemd and logind (D-Bus replies) ---- */
+
+/* What the systemd collector keeps of a ListUnits entry (strings in an arena). */
+struct sd_unit {
+	const char *name, *load_state, *active_state;
+};
+
+/*
+ * The reply of org.freedesktop.systemd1.Manager.ListUnits, a(ssssssouso),
+ * into an array allocated in a. Returns 0, -EIO for an error reply,
+ * -EBADMSG for another signature, -ENOMEM.
+ */
+int systemd_parse_units(sd_bus_message *m, struct arena *a, struct sd_unit **units, size_t *n);
+
+/*
+ * The number upstream makes of the Version property: the first run of
+ * three or more digits with an optional ".digits"; *label is the version
+ * string then, "" (and 0 returned) when there is none.
+ */
+double systemd_version(const char *version, const char **label);
+
+/* node_systemd_units{state}: the five states always, any other one seen as well. */
+void systemd_emit_summary(struct expo *e, const struct sd_unit *units, size_t n);
+
+/* A session of ListSessions and the properties asked of it. */
+struct logind_session {
+	const char *seat, *path;
+	struct dbus_num remote;
+	struct dbus_str type, class;
+};
+
+/* ListSeats a(so): the seat ids, in arena. Returns 0, -EIO (error reply), -EBADMSG, -ENOMEM. */
+int logind_parse_seats(sd_bus_message *m, struct arena *a, const char ***seats, size_t *n);
+
+/* ListSessions a(susso): seat and object path of each session, in arena; same returns. */
+int logind_parse_sessions(sd_bus_message *m, struct arena *a, struct logind_session **sessions,
+			  size_t *n);
+
+/* node_logind_sessions for every seat (and "") and every known remote, type and class. */
+void logind_emit(struct expo *e, const char *const *seats, size_t nseats,
+		 const struct logind_session *sessions, size_t nsessions);
 
 #endif
