@@ -264,4 +264,36 @@ int logind_parse_sessions(sd_bus_message *m, struct arena *a, struct logind_sess
 void logind_emit(struct expo *e, const char *const *seats, size_t nseats,
 		 const struct logind_session *sessions, size_t nsessions);
 
+/* ---- ntp (an SNTP reply) ---- */
+
+/* An SNTP answer as upstream's library makes it: times and intervals in nanoseconds. */
+struct ntp_result {
+	unsigned leap, stratum;
+	int64_t time, reference_time; /* Unix ns */
+	int64_t offset, rtt, root_delay, root_dispersion, root_distance, min_error;
+};
+
+/*
+ * A reply of n bytes to a query whose transmit timestamp was the random
+ * sent, sent at org and received at dst (NTP timestamps of the local
+ * clock). Returns 0, -EBADMSG when shorter than a header, -EPROTO when it
+ * is not a server's answer to that query.
+ */
+int ntp_parse(const unsigned char *pkt, size_t n, uint64_t sent, uint64_t org, uint64_t dst,
+	      struct ntp_result *r);
+
+/* The NTP timestamp of a Unix time in nanoseconds. */
+uint64_t ntp_from_unix_ns(int64_t unix_ns);
+
+/*
+ * Upstream's sanity verdict: valid by RFC 5905, root distance within
+ * max_distance and minimum error within tolerance (seconds), a second more
+ * around a leap second; *leap_midnight (Unix seconds, 0 at first) keeps
+ * the midnight of an announced leap second between scrapes.
+ */
+bool ntp_sane(const struct ntp_result *r, double max_distance, double tolerance, int64_t *leap_midnight);
+
+/* The node_ntp_* families. */
+void ntp_emit(struct expo *e, const struct ntp_result *r, bool sane);
+
 #endif
