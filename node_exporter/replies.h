@@ -124,7 +124,7 @@ void wifi_mac_string(const unsigned char *mac, size_t len, char *dst, size_t cap
 
 /* One driver statistic: its name as the driver spells it, sanitized, and as a metric. */
 struct ethtool_stat {
-	char raw[33], name[33], metric[96];
+	char raw[33], name[33], metric[160];
 	uint64_t value;
 };
 

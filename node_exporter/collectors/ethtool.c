@@ -183,42 +183,44 @@ void ethtool_emit_link(struct expo *e, const char *dev, uint32_t supported, uint
 /* ---- statistics ---- */
 
 /*
+ * One of upstream's two replacements: every "<word>" between underscores
+ * (or the ends) of src becomes repl, left to right without overlaps, as
+ * Go's ReplaceAllString of (^|_)word(_|$).
+ */
+static void replace_word(const char *src, char word0, char *dst, size_t cap, const char *repl)
+{
+	size_t n = strlen(src), o = 0;
+	for (size_t i = 0; i < n && o + 1 < cap;) {
+		size_t at = i == 0 ? 0 : src[i] == '_' ? i + 1 : n;
+		if (at + 2 <= n && src[at] == word0 && src[at + 1] == 'x' && (at + 2 == n || src[at + 2] == '_')) {
+			bool tail = at + 2 < n;
+			int w = strf(dst + o, cap - o, "%s%s%s", at > i ? "_" : "", repl, tail ? "_" : "");
+			o = w < 0 || o + (size_t)w >= cap ? cap - 1 : o + (size_t)w;
+			i = at + 2 + (tail ? 1 : 0);
+			continue;
+		}
+		dst[o++] = src[i++];
+	}
+	dst[o < cap ? o : cap - 1] = '\0';
+}
+
+/*
  * upstream's buildEthtoolFQName on a sanitized name: lower case, leading
- * underscores dropped, each "rx"/"tx" between underscores (or the ends)
- * spelled out, left to right without overlaps as Go's ReplaceAllString.
+ * underscores dropped, then "rx" words spelled "received" and, in a second
+ * pass over that, "tx" words "transmitted".
  */
 void ethtool_metric_name(const char *stat, char *dst, size_t cap)
 {
-	char low[2 * ETH_GSTRING_LEN + 1];
+	char low[2 * ETH_GSTRING_LEN + 1], rx[4 * ETH_GSTRING_LEN], both[6 * ETH_GSTRING_LEN];
 	size_t n = 0;
 	while (*stat == '_')
 		stat++;
 	for (; *stat && n + 1 < sizeof low; stat++)
 		low[n++] = (*stat >= 'A' && *stat <= 'Z') ? (char)(*stat - 'A' + 'a') : *stat;
 	low[n] = '\0';
-	struct buf out;
-	buf_init(&out, cap - 1);
-	int rc = buf_puts(&out, "node_ethtool_");
-	for (size_t i = 0; i < n && rc == 0;) {
-		/* (^|_)rx(_|$) or the same with tx, matched at i */
-		size_t word = i == 0 ? 0 : low[i] == '_' ? i + 1 : n;
-		bool hit = word + 2 <= n && (low[word] == 'r' || low[word] == 't') && low[word + 1] == 'x' &&
-			   (word + 2 == n || low[word + 2] == '_');
-		if (!hit) {
-			rc = buf_putc(&out, low[i++]);
-			continue;
-		}
-		bool tail = word + 2 < n;
-		if (word > i)
-			rc = buf_putc(&out, '_');
-		if (rc == 0)
-			rc = buf_puts(&out, low[word] == 'r' ? "received" : "transmitted");
-		if (rc == 0 && tail)
-			rc = buf_putc(&out, '_');
-		i = word + 2 + (tail ? 1 : 0);
-	}
-	strf(dst, cap, "%s", out.data ? out.data : "node_ethtool_");
-	buf_free(&out);
+	replace_word(low, 'r', rx, sizeof rx, "received");
+	replace_word(rx, 't', both, sizeof both, "transmitted");
+	strf(dst, cap, "node_ethtool_%s", both);
 }
 
 /* Statistics upstream reports under fixed names (and types) rather than the derived ones. */
