@@ -84,15 +84,31 @@ class PrivateBus:
         with open(conf, "w") as f:
             f.write(CONFIG.format(socket=self.socket))
         self.address = f"unix:path={self.socket}"
+        self.conf = conf
         self.log = open(os.path.join(self.dir, "daemon.log"), "wb")
-        self.proc = subprocess.Popen(["dbus-daemon", f"--config-file={conf}", "--nofork", "--nopidfile"],
+        self.services = []
+        self._start_daemon()
+
+    def _start_daemon(self):
+        self.proc = subprocess.Popen(["dbus-daemon", f"--config-file={self.conf}", "--nofork", "--nopidfile"],
                                      stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 10
         while not os.path.exists(self.socket):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"dbus-daemon did not start: {self.daemon_log()}")
             time.sleep(0.02)
-        self.services = []
+
+    def stop_daemon(self):
+        """The bus goes away (its services lose it too); start_daemon() brings it back at the same address."""
+        self.stop_services()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+
+    def start_daemon(self):
+        self._start_daemon()
 
     def daemon_log(self):
         self.log.flush()
