@@ -14,27 +14,6 @@
 #define RX_SIZE 65536
 #define REQ_MAX 1024
 
-int nl_attrs(const void *data, size_t len, const struct rtattr **tb, size_t max)
-{
-	for (size_t i = 0; i <= max; i++)
-		tb[i] = NULL;
-	const char *p = data;
-	while (len >= sizeof(struct rtattr)) {
-		const struct rtattr *a = (const struct rtattr *)p;
-		if (a->rta_len < sizeof(struct rtattr) || a->rta_len > len)
-			return -EBADMSG;
-		size_t type = a->rta_type & NLA_TYPE_MASK;
-		if (type <= max)
-			tb[type] = a;
-		size_t step = RTA_ALIGN(a->rta_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
-	}
-	return 0;
-}
-
 int nl_attr_each(const void *data, size_t len, int (*fn)(const struct rtattr *a, void *ctx),
 		 void *ctx)
 {
@@ -53,6 +32,28 @@ int nl_attr_each(const void *data, size_t len, int (*fn)(const struct rtattr *a,
 		len -= step;
 	}
 	return 0;
+}
+
+struct attr_index {
+	const struct rtattr **tb;
+	size_t max;
+};
+
+static int index_attr(const struct rtattr *a, void *ctx)
+{
+	struct attr_index *ix = ctx;
+	size_t type = a->rta_type & NLA_TYPE_MASK;
+	if (type <= ix->max)
+		ix->tb[type] = a;
+	return 0;
+}
+
+int nl_attrs(const void *data, size_t len, const struct rtattr **tb, size_t max)
+{
+	for (size_t i = 0; i <= max; i++)
+		tb[i] = NULL;
+	struct attr_index ix = { tb, max };
+	return nl_attr_each(data, len, index_attr, &ix);
 }
 
 static int attr_copy(const struct rtattr *a, void *v, size_t size)

@@ -118,30 +118,27 @@ int wifi_parse_bss(const struct nlmsghdr *h, struct wifi_bss *b)
 }
 
 /* Bitrate attributes: 32-bit in 100 kbit/s, or the old 16-bit one when that is absent or 0. */
+static int on_rate_attr(const struct rtattr *r, void *ctx)
+{
+	uint32_t *rate = ctx;
+	unsigned type = r->rta_type & NLA_TYPE_MASK;
+	if (type == NL80211_RATE_INFO_BITRATE32 && u32_attr(r, rate) < 0)
+		return -EBADMSG;
+	uint16_t r16;
+	if (*rate == 0 && type == NL80211_RATE_INFO_BITRATE) {
+		if (nl_attr_u16(r, &r16) < 0)
+			return -EBADMSG;
+		*rate = r16;
+	}
+	return 0;
+}
+
 static int parse_rate(const struct rtattr *a, uint64_t *bps)
 {
 	uint32_t rate = 0;
-	const char *p = nl_attr_data(a);
-	size_t n = nl_attr_len(a);
-	while (n >= sizeof(struct rtattr)) {
-		const struct rtattr *r = (const struct rtattr *)(const void *)p;
-		if (r->rta_len < sizeof *r || r->rta_len > n)
-			return -EBADMSG;
-		unsigned type = r->rta_type & NLA_TYPE_MASK;
-		if (type == NL80211_RATE_INFO_BITRATE32 && u32_attr(r, &rate) < 0)
-			return -EBADMSG;
-		uint16_t r16;
-		if (rate == 0 && type == NL80211_RATE_INFO_BITRATE) {
-			if (nl_attr_u16(r, &r16) < 0)
-				return -EBADMSG;
-			rate = r16;
-		}
-		size_t step = RTA_ALIGN(r->rta_len);
-		if (step >= n)
-			break;
-		p += step;
-		n -= step;
-	}
+	int rc = nl_attr_each(nl_attr_data(a), nl_attr_len(a), on_rate_attr, &rate);
+	if (rc < 0)
+		return rc;
 	*bps = (uint64_t)rate * 100000;
 	return 0;
 }
