@@ -392,8 +392,8 @@ static void scrape_target(struct backend *b, struct backend_target *t, struct ba
 		if (!t->conn)
 			t->conn = open_conn(bs, err, sizeof err);
 		bs->conn = t->conn;
-		if (bs->conn) {
-			bs->open_failed = false;
+		if (bs->conn || b->collect_unconnected) {
+			bs->open_failed = bs->open_failed && !bs->conn;
 			rc = b->ops->collect(bs, e, err, sizeof err);
 			if (rc != 0 && !err[0])
 				strf(err, sizeof err, "the scrape failed");

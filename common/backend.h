@@ -146,6 +146,11 @@ struct backend {
 	 * --redis.addr).
 	 */
 	bool quiet_without_default;
+	/*
+	 * Call collect() also when no connection could be opened (bs->conn
+	 * NULL, the reason in err): pg's further data sources may still answer.
+	 */
+	bool collect_unconnected;
 	size_t pool_size; /* per-request targets kept at once */
 	double idle_seconds; /* a per-request target unused this long is forgotten; 0: never */
 	double backoff_min, backoff_max; /* seconds between failed connection attempts; 0: no wait */

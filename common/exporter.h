@@ -296,6 +296,14 @@ void exporter_build_info(const struct exporter *x, struct expo *e);
 /* process_* families from /proc/self (client_golang's process collector). */
 void process_metrics(struct expo *e);
 
+/*
+ * IpExt's InOctets and OutOctets from the text of /proc/<pid>/net/netstat
+ * (parsed in place), 0 when absent. Returns 0, or -1 when the text is not
+ * pairs of header and value lines of equal length with numeric values (then
+ * client_golang exports neither).
+ */
+int process_netstat_octets(char *text, double *in, double *out);
+
 /* Version of the suite and of this build. */
 extern const char suite_version[];
 extern const char suite_revision[];

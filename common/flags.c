@@ -321,7 +321,10 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
+		/* kingpin's --help-long and --help-man: the man page is installed apart. */
+		bool kingpin = !fs->single_dash;
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+		    (kingpin && (!strcmp(arg, "--help-long") || !strcmp(arg, "--help-man"))) ||
 		    (fs->single_dash && !strcmp(arg, "-help"))) {
 			print_help(fs);
 			exit(0);
@@ -330,6 +333,9 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 			printf("%s\n", fs->version_line);
 			exit(0);
 		}
+		/* kingpin's negations of the two: nothing to do. */
+		if (kingpin && (!strcmp(arg, "--no-help") || !strcmp(arg, "--no-version")))
+			continue;
 		const char *body;
 		if (arg[0] == '-' && arg[1] == '-' && arg[2])
 			body = arg + 2;

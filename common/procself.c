@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,42 +41,6 @@ static void init_self(void)
 	stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	netstat_fd = open("/proc/self/net/netstat", O_RDONLY | O_CLOEXEC);
-}
-
-/*
- * InOctets and OutOctets of the IpExt lines of /proc/self/net/netstat (the
- * process's network namespace), as client_golang 1.20+ exports them.
- * Returns 0, or -1 if the file or the fields are missing.
- */
-static int net_octets(double *in, double *out)
-{
-	char text[8192];
-	ssize_t n = netstat_fd < 0 ? -1 : pread(netstat_fd, text, sizeof text - 1, 0);
-	if (n <= 0)
-		return -1;
-	text[n] = '\0';
-	char *names = strstr(text, "IpExt: ");
-	char *nl = names ? strchr(names, '\n') : NULL;
-	char *values = nl && has_prefix(nl + 1, "IpExt: ") ? nl + 1 : NULL;
-	if (!values)
-		return -1;
-	*nl = '\0';
-	char *k[64], *v[64];
-	size_t nk = split_fields(names, k, 64), nv = split_fields(values, v, 64);
-	int found = 0;
-	for (size_t i = 1; i < nk && i < nv && i < 64; i++) {
-		uint64_t x;
-		if (parse_u64(v[i], &x) < 0)
-			continue;
-		if (!strcmp(k[i], "InOctets")) {
-			*in = (double)x;
-			found |= 1;
-		} else if (!strcmp(k[i], "OutOctets")) {
-			*out = (double)x;
-			found |= 2;
-		}
-	}
-	return found == 3 ? 0 : -1;
 }
 
 /* Size of the descriptor table (FDSize in /proc/self/status), or 0. */
@@ -137,6 +102,50 @@ static double limit_of(int resource)
 	return (double)rl.rlim_cur;
 }
 
+int process_netstat_octets(char *text, double *in, double *out)
+{
+	*in = *out = 0;
+	char *cur = text, *names;
+	while ((names = next_line(&cur))) {
+		char *values = next_line(&cur);
+		if (!values)
+			values = names + strlen(names); /* a header without values: "" */
+		/* "Proto: A B C" over "Proto: 1 2 3", fields split on single spaces as procfs does. */
+		char *nf[256], *vf[256];
+		size_t nn = split_on(names, ' ', nf, 256), nv = split_on(values, ' ', vf, 256);
+		if (nn != nv || nn == 256)
+			return -1;
+		bool ipext = !strcmp(nf[0], "IpExt:");
+		for (size_t i = 1; i < nn; i++) {
+			double v;
+			if (parse_double(vf[i], &v) < 0)
+				return -1;
+			if (ipext && !strcmp(nf[i], "InOctets"))
+				*in = v;
+			else if (ipext && !strcmp(nf[i], "OutOctets"))
+				*out = v;
+		}
+	}
+	return 0;
+}
+
+/* Bytes through the process' network namespace, client_golang's process_network_* (IpExt octets). */
+static void network_metrics(struct expo *e)
+{
+	char text[16384];
+	ssize_t n = netstat_fd < 0 ? -1 : pread(netstat_fd, text, sizeof text - 1, 0);
+	if (n <= 0 || (size_t)n == sizeof text - 1)
+		return;
+	text[n] = '\0';
+	double in, out;
+	if (process_netstat_octets(text, &in, &out) < 0)
+		return;
+	expo_single(e, "process_network_receive_bytes_total", METRIC_COUNTER,
+		    "Bytes received by the process' network namespace.", in);
+	expo_single(e, "process_network_transmit_bytes_total", METRIC_COUNTER,
+		    "Bytes sent by the process' network namespace.", out);
+}
+
 void process_metrics(struct expo *e)
 {
 	pthread_once(&init_once, init_self);
@@ -174,15 +183,9 @@ void process_metrics(struct expo *e)
 	if (max_fds >= 0)
 		expo_single(e, "process_max_fds", METRIC_GAUGE,
 			    "Maximum number of open file descriptors.", max_fds);
-	double in, out;
-	if (net_octets(&in, &out) == 0) {
-		expo_single(e, "process_network_receive_bytes_total", METRIC_COUNTER,
-			    "Number of bytes received by the process over the network.", in);
-		expo_single(e, "process_network_transmit_bytes_total", METRIC_COUNTER,
-			    "Number of bytes sent by the process over the network.", out);
-	}
 	double max_vm = limit_of(RLIMIT_AS);
 	if (max_vm >= 0)
 		expo_single(e, "process_virtual_memory_max_bytes", METRIC_GAUGE,
 			    "Maximum amount of virtual memory available in bytes.", max_vm);
+	network_metrics(e);
 }

@@ -1,15 +1,12 @@
 /* node_exporter: host metrics from procfs and sysfs. */
-#include "node.h"
+#include "../common/exporter.h"
+#include "../common/hostfs.h"
 
 static struct flag path_flags[] = {
-	{ .name = "path.procfs", .type = FLAG_STRING, .dest = &node_procfs, .def = "/proc",
-	  .help = "Where procfs is mounted." },
-	{ .name = "path.sysfs", .type = FLAG_STRING, .dest = &node_sysfs, .def = "/sys",
-	  .help = "Where sysfs is mounted." },
-	{ .name = "path.rootfs", .type = FLAG_STRING, .dest = &node_rootfs, .def = "/",
-	  .help = "Where the host's root filesystem is mounted (for os-release and filesystem sizes; mount points are reported without this prefix)." },
-	{ .name = "path.udev.data", .type = FLAG_STRING, .dest = &node_udev_data,
-	  .def = "/run/udev/data", .help = "Directory of the udev database (disk information)." },
+	PATH_FLAG_PROCFS,
+	PATH_FLAG_SYSFS,
+	PATH_FLAG_ROOTFS("Where the host's root filesystem is mounted (for os-release and filesystem sizes; mount points are reported without this prefix)."),
+	PATH_FLAG_UDEV_DATA,
 };
 
 static struct exporter node_exporter = {

@@ -6,7 +6,6 @@
 
 /* Upstream flags this build refuses when given (see .refused). */
 static bool systemd_socket;
-static const char *query_path;
 
 static struct flag pg_flags[] = {
 	{ .name = "config.file", .type = FLAG_STRING, .dest = &pg_config_file,
@@ -23,10 +22,9 @@ static struct flag pg_flags[] = {
 	  .def = "false",
 	  .help = "Discover the databases on the server and collect table statistics (stat_user_tables, statio_user_tables) from each of them.",
 	  .env = "PG_EXPORTER_AUTO_DISCOVER_DATABASES" },
-	{ .name = "extend.query-path", .type = FLAG_STRING, .dest = &query_path, .def = "",
-	  .help = "Path to custom queries to run (DEPRECATED upstream; not supported by this build).",
-	  .env = "PG_EXPORTER_EXTEND_QUERY_PATH",
-	  .refused = "custom queries (queries.yaml, deprecated upstream) are not built in" },
+	{ .name = "extend.query-path", .type = FLAG_STRING, .dest = &pg_query_path, .def = "",
+	  .help = "Path to custom queries to run, in upstream's queries.yaml format. (DEPRECATED)",
+	  .env = "PG_EXPORTER_EXTEND_QUERY_PATH" },
 	{ .name = "dumpmaps", .type = FLAG_BOOL, .dest = &pg_dump_maps, .def = "false",
 	  .help = "Do not run, simply dump the maps." },
 	{ .name = "constantLabels", .type = FLAG_STRING, .dest = &pg_constant_labels, .def = "",
@@ -45,14 +43,26 @@ static struct flag pg_flags[] = {
 	  .def = "1m",
 	  .help = "Timeout for collecting the statistics when the database is slow (the scrape's own timeout applies too).",
 	  .env = "PG_EXPORTER_COLLECTION_TIMEOUT" },
+	{ .name = "probe.max-targets", .type = FLAG_INT, .dest = &pg_probe_max_targets, .def = "10",
+	  .help = "Most /probe targets kept connected at once; a new one replaces the least recently probed idle one, and HTTP 503 answers when all are being probed." },
+	{ .name = "probe.idle-timeout", .type = FLAG_DURATION, .dest = &pg_probe_idle_timeout,
+	  .def = "2m",
+	  .help = "A /probe target not probed for this long is forgotten and its connection closed (0: kept until replaced)." },
+	/* postgres_exporter 0.11's (Debian 12's package): accepted with a warning. */
+	{ .name = "disable-settings-metrics", .type = FLAG_BOOL, .dest = &pg_disable_settings_metrics,
+	  .def = "false",
+	  .help = "Do not include pg_settings metrics. (DEPRECATED: postgres_exporter 0.11's name for --[no-]collector.settings)",
+	  .env = "PG_EXPORTER_DISABLE_SETTINGS_METRICS" },
+	{ .name = "collector.bgwriter", .type = FLAG_BOOL, .dest = &pg_collector_bgwriter, .def = "true",
+	  .help = "Enable the stat_bgwriter collector. (DEPRECATED: postgres_exporter 0.11's name for --collector.stat_bgwriter)" },
 };
 
 static struct backend pg_backend = {
 	.server = "PostgreSQL", .ops = &pg_ops,
 	.route = "/probe", .target_param = "target",
 	.missing_target = "target is required",
-	.pool_size = 64,
-	.idle_seconds = 600,
+	.pool_size = 10, /* --probe.max-targets, --probe.idle-timeout */
+	.idle_seconds = 120,
 	.backoff_min = PG_BACKOFF_MIN, .backoff_max = PG_BACKOFF_MAX,
 	.metrics = {
 		.up = { "pg_up", "Whether this scrape's queries ran on the PostgreSQL server (1 for yes, 0 for no)." },
@@ -64,12 +74,14 @@ static struct backend pg_backend = {
 
 static const char help_tail[] =
 	"Environment:\n"
-	"  DATA_SOURCE_NAME          PostgreSQL connection string (URI or key=value); the first of a\n"
-	"                            comma-separated list is scraped.\n"
+	"  DATA_SOURCE_NAME          PostgreSQL connection string (URI or key=value). A comma-separated\n"
+	"                            list: all collectors on the first, pg_static, pg_stat_database_conflicts\n"
+	"                            and custom queries on each (pg_up 0 only when none connects).\n"
 	"  DATA_SOURCE_URI           host[:port]/dbname?params, used when DATA_SOURCE_NAME is unset,\n"
 	"                            with DATA_SOURCE_USER and DATA_SOURCE_PASS.\n"
 	"  DATA_SOURCE_URI_FILE, DATA_SOURCE_USER_FILE, DATA_SOURCE_PASS_FILE\n"
 	"                            read the value from a file instead (trimmed).\n"
+	"  A data source that cannot be parsed is a fault of the server: pg_up 0, the reason logged.\n"
 	"Multi-target: GET /probe?target=<dsn>&auth_module=<name> (modules from --config.file).\n";
 
 static struct exporter pg_exporter = {
@@ -80,6 +92,8 @@ static struct exporter pg_exporter = {
 	.self_metrics = pg_config_metrics,
 	.common_flags = (const struct common_flag[]){
 		{ .name = "web.telemetry-path", .env = "PG_EXPORTER_WEB_TELEMETRY_PATH" },
+		/* postgres_exporter 0.11's variable (warned about by pg_setup) */
+		{ .name = "web.listen-address", .env = "PG_EXPORTER_WEB_LISTEN_ADDRESS" },
 		{ NULL },
 	},
 	.flags = pg_flags, .nflags = sizeof pg_flags / sizeof pg_flags[0],

@@ -5,6 +5,7 @@
  * whether the server answered.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,8 +200,8 @@ void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val
 	c->cache_free = free_fn;
 }
 
-int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGresult **out,
-		    char *err, size_t errlen)
+int pg_legacy_query(struct pgscrape *ps, struct pgconn *c, const char *name, const char *sql,
+		    PGresult **out, char *err, size_t errlen)
 {
 	if (ps->replay) {
 		*out = ps->replay(ps->replay_ctx, NULL, name, sql);
@@ -208,7 +209,9 @@ int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGre
 			strf(err, errlen, "%s: no recorded result", name);
 		return *out ? 0 : -1;
 	}
-	return main_query(ps, name, sql, NULL, true, out, err, errlen) == PGQ_OK ? 0 : -1;
+	if (c == pg_main_conn(ps))
+		return main_query(ps, name, sql, NULL, true, out, err, errlen) == PGQ_OK ? 0 : -1;
+	return pgconn_query(c, name, sql, ps->deadline, out, err, errlen) == PGQ_OK ? 0 : -1;
 }
 
 /* ---- databases (auto discovery) ---- */
@@ -400,60 +403,279 @@ size_t pg_const_labels(const char **names, const char **values, size_t cap,
 	return n;
 }
 
+/* ---- custom queries ---- */
+
+/* The load status /metrics reports (upstream's is global to the exporter). */
+static pthread_mutex_t published_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct uq_status published;
+
+void pg_user_queries_metric(struct expo *e)
+{
+	pthread_mutex_lock(&published_mu);
+	struct uq_status st = published;
+	pthread_mutex_unlock(&published_mu);
+	uq_status_metric(&st, e);
+}
+
+/*
+ * The custom queries of connection c, read from the file when c is new, as
+ * upstream reads it for each new connection. NULL without
+ * --extend.query-path.
+ */
+static struct uq_conn *user_queries(struct pgscrape *ps, struct pgconn *c, struct expo *e)
+{
+	if (!*pg_query_path || !c)
+		return NULL;
+	if (!c->uq && !(c->uq = uq_conn_load()))
+		return NULL;
+	if (ps->bs && ps->bs->probe) {
+		uq_status_metric(&c->uq->status, e);
+	} else if (!c->uq->published) {
+		c->uq->published = true;
+		pthread_mutex_lock(&published_mu);
+		published = c->uq->status;
+		pthread_mutex_unlock(&published_mu);
+	}
+	return c->uq;
+}
+
+static int uq_status_of(enum pgq_status st, char *err, size_t errlen)
+{
+	if (st == PGQ_OK)
+		return 0;
+	if (st == PGQ_CONNERR)
+		return UQ_LOST;
+	if (st == PGQ_LATE)
+		strf(err, errlen, "the scrape deadline passed before the query was sent");
+	return -1;
+}
+
+static int uq_on_main(void *ctx, const struct uq_query *q, PGresult **out, char *err, size_t errlen)
+{
+	return uq_status_of(main_query(ctx, q->stmt, q->sql, NULL, true, out, err, errlen), err, errlen);
+}
+
+struct uq_on_db {
+	struct scrape *s;
+	const char *datname;
+};
+
+static int uq_on_db(void *ctx, const struct uq_query *q, PGresult **out, char *err, size_t errlen)
+{
+	struct uq_on_db *d = ctx;
+	int rc = pg_query_db(d->s, d->datname, q->stmt, q->sql, out);
+	if (rc == COLLECT_NODATA)
+		return 0; /* dropped since discovery */
+	if (rc != COLLECT_OK)
+		strf(err, errlen, "%s", d->s->err);
+	return rc == COLLECT_OK ? 0 : -1;
+}
+
+struct uq_on_conn {
+	struct pgconn *c;
+	double deadline;
+};
+
+static int uq_on_conn(void *ctx, const struct uq_query *q, PGresult **out, char *err, size_t errlen)
+{
+	struct uq_on_conn *oc = ctx;
+	return uq_status_of(pgconn_query(oc->c, q->stmt, q->sql, oc->deadline, out, err, errlen), err,
+			    errlen);
+}
+
+/*
+ * The custom queries of the main connection, then (auto discovery) the
+ * non-master ones in every other database, as upstream's discovered data
+ * sources run them. Returns the failed namespaces.
+ */
+static int main_user_queries(struct pgscrape *ps, struct uq_emit *em)
+{
+	struct uq_conn *uc = user_queries(ps, pg_main_conn(ps), em->e);
+	if (!uc)
+		return 0;
+	int failed = uq_run(uc, NULL, true, em, uq_on_main, ps);
+	if (failed < 0 || !pg_auto_discover || !pg_main_conn(ps))
+		return failed < 0 ? 0 : failed;
+	struct scrape s = { .rq = ps->rq, .target = ps };
+	const char *const *dbs;
+	size_t n;
+	if (pg_databases(&s, &dbs, &n) != COLLECT_OK)
+		return failed + 1;
+	for (size_t i = 1; i < n; i++) {
+		struct uq_on_db d = { &s, dbs[i] };
+		int f = uq_run(uc, dbs[i], false, em, uq_on_db, &d);
+		failed += f < 0 ? 1 : f;
+	}
+	return failed;
+}
+
+/* ---- the other data sources of DATA_SOURCE_NAME ---- */
+
+static void extra_state(struct pgextra *x, const char *err)
+{
+	if (!err) {
+		if (x->down)
+			log_info("data source answers again", "target", x->dsn.safe, NULL);
+		x->down = false;
+		return;
+	}
+	if (!x->down || strcmp(x->last_err, err) != 0)
+		log_error("error scraping dsn", "target", x->dsn.safe, "err", err, NULL);
+	x->down = true;
+	strf(x->last_err, sizeof x->last_err, "%s", err);
+}
+
+/*
+ * Upstream's legacy part on another data source: pg_static,
+ * pg_stat_database_conflicts and the custom queries. Returns 1 when it
+ * answered, 0 when it did not; *failed counts what failed.
+ */
+static int scrape_extra(struct pgscrape *ps, struct pgextra *x, struct uq_emit *em, int *failed)
+{
+	char err[512] = "";
+	if (x->conn && pgconn_dead(x->conn)) {
+		pgconn_close(x->conn);
+		x->conn = NULL;
+	}
+	if (!x->conn) {
+		if (x->error) {
+			strf(err, sizeof err, "%s", x->error);
+		} else if (backoff_left(&x->backoff) > 0) {
+			strf(err, sizeof err, "%s", x->last_err);
+		} else if (!(x->conn = pgconn_open(&x->dsn, NULL, ps->deadline, err, sizeof err))) {
+			backoff_failed(&x->backoff, PG_BACKOFF_MIN, PG_BACKOFF_MAX);
+		} else {
+			backoff_reset(&x->backoff);
+		}
+	}
+	if (x->conn && (pgconn_set_timeout(x->conn, ps->deadline, err, sizeof err) != PGQ_OK ||
+			pgconn_prefetch(x->conn, ps->deadline, err, sizeof err) != PGQ_OK)) {
+		pgconn_close(x->conn);
+		x->conn = NULL;
+	}
+	if (!x->conn) {
+		extra_state(x, err);
+		(*failed)++;
+		return 0;
+	}
+	if (!pg_disable_default_metrics && pg_legacy_collect(ps, x->conn, x->dsn.fingerprint, em->e, err, sizeof err) < 0) {
+		log_error("error scraping dsn", "target", x->dsn.safe, "err", err, NULL);
+		(*failed)++;
+	}
+	struct uq_conn *uc = user_queries(ps, x->conn, em->e);
+	struct uq_on_conn oc = { x->conn, ps->deadline };
+	int f = uc ? uq_run(uc, NULL, true, em, uq_on_conn, &oc) : 0;
+	if (f < 0) {
+		strf(err, sizeof err, "lost the connection");
+		pgconn_close(x->conn);
+		x->conn = NULL;
+		extra_state(x, err);
+		(*failed)++;
+		return 0;
+	}
+	*failed += f;
+	pgconn_end_scrape(x->conn);
+	extra_state(x, NULL);
+	return 1;
+}
+
 /* ---- the scrape ---- */
+
+/*
+ * The main data source: legacy part, collectors, custom queries. Returns
+ * true when its server answered; *partial when something failed.
+ */
+static bool scrape_main(struct pgscrape *ps, struct uq_emit *em, bool *partial, char *err,
+			size_t errlen)
+{
+	struct backend_scrape *bs = ps->bs;
+	bool ready = ready_main(ps, err, errlen);
+	if (ready && pgconn_prefetch(pg_main_conn(ps), ps->deadline, err, errlen) != PGQ_OK) {
+		/* As for a single query: a reused connection gets one fresh attempt. */
+		ready = backend_reconnect(bs, err, errlen) &&
+			pgconn_set_timeout(pg_main_conn(ps), ps->deadline, err, errlen) == PGQ_OK;
+		if (!ready)
+			backend_drop(bs);
+	}
+	if (ready) {
+		err[0] = '\0'; /* a reconnection may have left its first failure here */
+		ps->version = pg_main_conn(ps)->version;
+		struct pgconn *c = pg_main_conn(ps);
+		user_queries(ps, c, em->e); /* loaded before the legacy part, which may defer to it */
+		if (!pg_disable_default_metrics) {
+			char lerr[512];
+			if (pg_legacy_collect(ps, c, ps->t->dsn.fingerprint, em->e, lerr, sizeof lerr) < 0) {
+				*partial = true;
+				log_error("error scraping dsn", "target", ps->t->dsn.safe, "err", lerr, NULL);
+			}
+		}
+		if (pg_main_conn(ps))
+			exporter_run_collectors(bs->rq, NULL, ps, em->e);
+		/* after the collectors, so a family both declare stays the collector's */
+		if (pg_main_conn(ps) && main_user_queries(ps, em) > 0)
+			*partial = true;
+		if (pg_main_conn(ps) && ps->answered == 0 && !ps->conn_lost) {
+			enum pgq_status st = pgconn_ping(pg_main_conn(ps), ps->deadline, err, errlen);
+			if (st == PGQ_CONNERR)
+				lose_main(ps, err);
+			else if (st != PGQ_LATE)
+				ps->answered++;
+		}
+	}
+	if (pg_main_conn(ps))
+		pgconn_end_scrape(pg_main_conn(ps));
+	prune_dbs(ps);
+	if (!ready)
+		return false;
+	if (ps->conn_lost) {
+		strf(err, errlen, "%s", ps->lost_err);
+		return false;
+	}
+	if (ps->answered == 0) {
+		if (!err[0])
+			strf(err, errlen, "no query was answered before the scrape deadline");
+		return false;
+	}
+	return true;
+}
 
 int pg_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen)
 {
 	struct pgtarget *t = bs->spec;
 	struct pgscrape ps = { .t = t, .bs = bs, .rq = bs->rq, .deadline = bs->deadline };
+	struct uq_emit *em = calloc(1, sizeof *em);
+	if (!em) {
+		strf(err, errlen, "out of memory");
+		return -1;
+	}
+	em->e = e;
+	em->server = t->dsn.fingerprint;
 	t->scrapes++;
-
-	bool ready = ready_main(&ps, err, errlen);
-	if (ready && pgconn_prefetch(pg_main_conn(&ps), ps.deadline, err, errlen) != PGQ_OK) {
-		/* As for a single query: a reused connection gets one fresh attempt. */
-		ready = backend_reconnect(bs, err, errlen) &&
-			pgconn_set_timeout(pg_main_conn(&ps), ps.deadline, err, errlen) == PGQ_OK;
-		if (!ready)
-			backend_drop(bs);
-	}
-	bool legacy_failed = false;
-	if (ready) {
-		err[0] = '\0'; /* a reconnection may have left its first failure here */
-		ps.version = pg_main_conn(&ps)->version;
-		if (!pg_disable_default_metrics) {
-			char lerr[512];
-			if (pg_legacy_collect(&ps, e, lerr, sizeof lerr) < 0) {
-				legacy_failed = true;
-				log_error("error scraping dsn", "target", t->dsn.safe, "err", lerr, NULL);
-			}
-		}
-		if (pg_main_conn(&ps))
-			exporter_run_collectors(bs->rq, NULL, &ps, e);
-		if (pg_main_conn(&ps) && ps.answered == 0 && !ps.conn_lost) {
-			enum pgq_status st = pgconn_ping(pg_main_conn(&ps), ps.deadline, err, errlen);
-			if (st == PGQ_CONNERR)
-				lose_main(&ps, err);
-			else if (st != PGQ_LATE)
-				ps.answered++;
-		}
-	}
-	if (pg_main_conn(&ps))
-		pgconn_end_scrape(pg_main_conn(&ps));
-	prune_dbs(&ps);
+	bool partial = false;
+	bool main_up = bs->conn && scrape_main(&ps, em, &partial, err, errlen);
 	PQclear(ps.dbres);
 	free(ps.dbnames);
 
-	bs->partial = legacy_failed;
-	if (!ready)
-		return -1;
-	if (ps.conn_lost) {
-		strf(err, errlen, "%s", ps.lost_err);
-		return -1;
+	/* Upstream: pg_up 0 only when no data source could be reached. */
+	int extras_up = 0, failed = 0;
+	for (size_t i = 0; i < t->nextras; i++) {
+		em->server = t->extras[i].dsn.fingerprint;
+		extras_up += scrape_extra(&ps, &t->extras[i], em, &failed);
 	}
-	if (ps.answered == 0) {
-		if (!err[0])
-			strf(err, errlen, "no query was answered before the scrape deadline");
-		return -1;
+	free(em);
+	bs->partial = partial || failed > 0;
+	if (main_up) {
+		if (t->main_down)
+			log_info("data source answers again", "target", t->dsn.safe, NULL);
+		t->main_down = false;
+		return 0;
 	}
+	if (extras_up == 0)
+		return -1;
+	/* The others answered: up, with the first one's failure logged once. */
+	if (!t->main_down)
+		log_error("error scraping dsn", "target", t->dsn.safe, "err", err, NULL);
+	t->main_down = true;
+	bs->partial = true;
 	return 0;
 }

@@ -10,6 +10,22 @@
 #include "../common/parse.h"
 #include "pg.h"
 
+static void pg_free_target(void *spec);
+
+/*
+ * Give an unparsable data source the names logs and the `server` label use
+ * (upstream logs "could not parse DATA_SOURCE_NAME"). Returns false when
+ * memory ran out.
+ */
+static bool pg_name_unparsable(struct pgdsn *d, const char *error)
+{
+	if (!error || d->safe)
+		return true;
+	d->safe = strdup("(unparsable data source)");
+	d->fingerprint = strdup("");
+	return d->safe && d->fingerprint;
+}
+
 struct pgtarget *pgtarget_new(const struct pgdsn *d)
 {
 	struct pgtarget *t = calloc(1, sizeof *t);
@@ -22,11 +38,49 @@ struct pgtarget *pgtarget_new(const struct pgdsn *d)
 	return t;
 }
 
+struct pgtarget *pgtarget_from_sources(struct pgsource *src, size_t n)
+{
+	struct pgtarget *t = calloc(1, sizeof *t);
+	struct pgextra *extras = n > 1 ? calloc(n - 1, sizeof *extras) : NULL;
+	if (!t || (n > 1 && !extras)) {
+		free(t);
+		free(extras);
+		return NULL;
+	}
+	/* Moved, not copied: the passwords stay in one place. */
+	t->dsn = src[0].dsn;
+	t->dsn_error = src[0].error;
+	for (size_t i = 1; i < n; i++) {
+		extras[i - 1].dsn = src[i].dsn;
+		extras[i - 1].error = src[i].error;
+	}
+	t->extras = extras;
+	t->nextras = n > 1 ? n - 1 : 0;
+	for (size_t i = 0; i < n; i++)
+		memset(&src[i], 0, sizeof src[i]);
+	if (!pg_name_unparsable(&t->dsn, t->dsn_error))
+		goto fail;
+	for (size_t i = 0; i < t->nextras; i++)
+		if (!pg_name_unparsable(&t->extras[i].dsn, t->extras[i].error))
+			goto fail;
+	return t;
+fail:
+	pg_free_target(t);
+	return NULL;
+}
+
 static void pg_free_target(void *spec)
 {
 	struct pgtarget *t = spec;
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->nextras; i++) {
+		pgconn_close(t->extras[i].conn);
+		pgdsn_free(&t->extras[i].dsn);
+		free(t->extras[i].error);
+	}
+	free(t->extras);
+	free(t->dsn_error);
 	for (size_t i = 0; i < t->ndbs; i++) {
 		pgconn_close(t->dbs[i].conn);
 		free(t->dbs[i].datname);
@@ -58,6 +112,10 @@ static double connect_deadline(const struct pgdsn *d, double deadline)
 struct pgconn *pg_open_db(const struct pgtarget *t, const char *datname, double deadline,
 			  char *err, size_t errlen)
 {
+	if (t->dsn_error) {
+		strf(err, errlen, "%s", t->dsn_error);
+		return NULL;
+	}
 	return pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, deadline), err, errlen);
 }
 

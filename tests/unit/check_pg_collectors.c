@@ -7,7 +7,7 @@
  * The test server is PostgreSQL 15; these cover the other versions.
  */
 #include "../../common/exporter.h"
-#include "pg_test.h"
+#include "pg_replay.h"
 #include "unit.h"
 
 extern const struct collector_def collector_stat_bgwriter, collector_stat_checkpointer,
@@ -564,7 +564,7 @@ START_TEST(test_legacy_conflicts)
 	ck_assert_str_eq(t.dsn.fingerprint, "db.example:6432");
 	struct pgscrape ps = { .t = &t, .version = 160000, .replay = replay_answer, .replay_ctx = &rp };
 	struct expo *e = expo_new(1 << 20);
-	ck_assert_int_eq(pg_legacy_collect(&ps, e, err, sizeof err), 0);
+	ck_assert_int_eq(pg_legacy_collect(&ps, NULL, t.dsn.fingerprint, e, err, sizeof err), 0);
 	struct buf b;
 	buf_init(&b, 1 << 20);
 	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
