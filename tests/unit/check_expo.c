@@ -78,7 +78,7 @@ START_TEST(test_append_label)
 	expo_add_histogram(e, expo_family(e, "r_h", METRIC_HISTOGRAM, "H.", (const char *const[]){ "cmd", NULL }),
 			   (const char *const[]){ "get" }, 1, 2, 1, (const double[]){ 1 }, (const uint64_t[]){ 1 });
 	/* the value is copied per sample: a later change does not touch the earlier ones */
-	strcpy(role, "slave");
+	memcpy(role, "slave", sizeof "slave");
 	expo_value(e, expo_family(e, "r_up", METRIC_GAUGE, "U.", NULL), 0);
 	expo_value(e, before, 5);
 	char *out = render(e, EXPO_TEXT);

@@ -694,7 +694,7 @@ START_TEST(test_tile38_fields)
 	struct info_opts o = { .ns = "redis", .now = NOW };
 	struct expo *e = expo_new(1 << 20);
 	ck_assert_int_eq(tile38_fields(r, &o, e), 0);
-	char *t = render(e);
+	char *t = render_free(e);
 	HAS(t, "redis_tile38_cpus_total 4");
 	HAS(t, "redis_tile38_threads_total 12");
 	HAS(t, "redis_tile38_avg_item_size_bytes 10.5");
