@@ -10,9 +10,11 @@
  * is always there, as upstream's. The first batch of every database goes
  * in one pipeline, and so on while databases have more.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/hashtab.h"
 #include "../../common/parse.h"
 #include "../info.h"
 #include "../redis.h"
@@ -55,54 +57,25 @@ struct group {
 	double keys, bytes;
 };
 
-/* One database's groups, with an open-addressing index by name. */
+/* One database's groups, indexed by name. */
 struct groups {
 	struct group *g;
 	size_t n, cap;
-	size_t *slots; /* index + 1; 0 empty */
-	size_t nslots;
+	struct hashtab index; /* name (owned by g[]) -> its index in g + 1 */
 	char cursor[32];
 	bool active, failed;
 };
 
-static size_t name_hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-	return (size_t)h;
-}
-
-static int reindex(struct groups *gs, size_t nslots)
-{
-	size_t *slots = calloc(nslots, sizeof *slots);
-	if (!slots)
-		return -1;
-	for (size_t i = 0; i < gs->n; i++) {
-		size_t k = name_hash(gs->g[i].name, strlen(gs->g[i].name)) & (nslots - 1);
-		while (slots[k])
-			k = (k + 1) & (nslots - 1);
-		slots[k] = i + 1;
-	}
-	free(gs->slots);
-	gs->slots = slots;
-	gs->nslots = nslots;
-	return 0;
-}
-
 /* Add keys and bytes to the group called name; -1 when out of memory. */
 static int add_group(struct groups *gs, const char *name, size_t len, double keys, double bytes)
 {
-	if (gs->n * 2 >= gs->nslots && reindex(gs, gs->nslots ? gs->nslots * 2 : 64) < 0)
-		return -1;
-	size_t k = name_hash(name, len) & (gs->nslots - 1);
-	for (; gs->slots[k]; k = (k + 1) & (gs->nslots - 1)) {
-		struct group *g = &gs->g[gs->slots[k] - 1];
-		if (strlen(g->name) == len && !memcmp(g->name, name, len)) {
-			g->keys += keys;
-			g->bytes += bytes;
-			return 0;
-		}
+	len = strnlen(name, len); /* a name is a C string: it ends at a NUL byte */
+	uint64_t h = hash_bytes(name, len);
+	uintptr_t at = (uintptr_t)hashtab_get_n(&gs->index, name, len, h);
+	if (at) {
+		gs->g[at - 1].keys += keys;
+		gs->g[at - 1].bytes += bytes;
+		return 0;
 	}
 	if (gs->n == gs->cap) {
 		size_t cap = gs->cap ? gs->cap * 2 : 32;
@@ -113,10 +86,11 @@ static int add_group(struct groups *gs, const char *name, size_t len, double key
 		gs->cap = cap;
 	}
 	char *copy = strndup(name, len);
-	if (!copy)
+	if (!copy || hashtab_put(&gs->index, copy, h, (void *)(uintptr_t)(gs->n + 1)) < 0) {
+		free(copy);
 		return -1;
-	gs->g[gs->n] = (struct group){ copy, keys, bytes };
-	gs->slots[k] = ++gs->n;
+	}
+	gs->g[gs->n++] = (struct group){ copy, keys, bytes };
 	return 0;
 }
 
@@ -125,7 +99,7 @@ static void groups_free(struct groups *gs)
 	for (size_t i = 0; i < gs->n; i++)
 		free(gs->g[i].name);
 	free(gs->g);
-	free(gs->slots);
+	hashtab_free(&gs->index);
 }
 
 /* Most memory first, then fewer keys, then by name: upstream's order for the overflow cut. */
@@ -180,6 +154,7 @@ static void emit(struct expo *e, struct groups *gs, long db)
 	double over_keys = 0, over_bytes = 0;
 	bool overflow = gs->n > (size_t)redis_opts.max_key_groups;
 	if (overflow) {
+		/* the name index is stale from here: nothing is added after emit() */
 		qsort(gs->g, gs->n, sizeof *gs->g, cmp_group);
 		shown = (size_t)redis_opts.max_key_groups;
 		for (size_t i = shown; i < gs->n; i++) {
