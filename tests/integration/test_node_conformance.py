@@ -5,6 +5,7 @@ off-by-default collectors ($NODE_EXPORTER_UPSTREAM), and through promtool.
 The figures are printed; the README records them."""
 
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -12,6 +13,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
 from harness import FIXTURES, Exporter, assert_promtool_ok, parse_text  # noqa: E402
 import node_compare  # noqa: E402
+import node_flags  # noqa: E402
 import node_live_compare  # noqa: E402
 
 # Names upstream keeps on purpose that promtool's linter flags, kept for
@@ -107,9 +109,15 @@ LIVE_EXTRA = ["--collector.processes", "--collector.tcpstat", "--collector.inter
 LIVE_ACCEPTED = {"node_filesystem_purgeable_bytes": "missing"}
 
 
-def test_beside_upstream_1_12_1_with_off_by_default_collectors():
-    upstream = node_live_compare.upstream_1_12_1()
-    up, ours = node_live_compare.scrape_both(LIVE_EXTRA, LIVE_EXTRA, upstream)
+# What only ours exposes beside 1.12.1: every /proc/meminfo field (1.12.1
+# exports a fixed list) and ksmd's general_profit (upstream's after 1.12.1).
+LIVE_ONLY_OURS = re.compile(r"^node_(memory_[A-Za-z0-9_]+|ksmd_general_profit_bytes)$")
+
+
+def beside_1_12_1(flags, label):
+    """Scrape ours and upstream 1.12.1 with the same flags; assert that every family
+    and stable value agrees but the accepted differences. Returns the comparison."""
+    up, ours = node_live_compare.scrape_both(flags, flags, node_live_compare.upstream_1_12_1())
     rows = dict(node_live_compare.compare(up, ours))
     # build_info: the same label names, compared with their empty values (Go's goversion and tags are empty
     # here; the version and branch of an upstream built from source are), which Prometheus would not store.
@@ -119,17 +127,31 @@ def test_beside_upstream_1_12_1_with_off_by_default_collectors():
     same = [n for n, s in rows.items() if s == "ok"]
     stable = [n for n in rows if node_live_compare.STABLE.match(n)]
     only_ours = sorted(n for n in ours if n not in up and not n.startswith("go_"))
-    print(f"live beside 1.12.1 ({' '.join(LIVE_EXTRA)}): {len(same)}/{len(rows)} families the same "
-          f"(build_info aside, its label names equal), stable values equal in "
-          f"{sum(1 for n in stable if rows[n] == 'ok')}/{len(stable)}; only in ours: {only_ours}")
+    print(f"live beside 1.12.1, {label}: {len(same)}/{len(rows)} families the same (build_info aside, its "
+          f"label names equal), stable values equal in {sum(1 for n in stable if rows[n] == 'ok')}/{len(stable)}; "
+          f"only in ours: {only_ours}")
     for n, s in sorted(rows.items()):
         if s != "ok":
             print(f"  differs: {n}: {s}{' (accepted, README)' if LIVE_ACCEPTED.get(n) == s else ''}")
     bad = {n: s for n, s in rows.items() if s != "ok" and LIVE_ACCEPTED.get(n) != s}
     assert not bad, bad
-    # Ours has more only where it exports every /proc/meminfo field (1.12.1 a fixed list; README).
-    assert all(n.startswith("node_memory_") for n in only_ours), only_ours
-    # tcpstat's states come and go and its values move: its family and label names are compared (above).
+    assert all(LIVE_ONLY_OURS.match(n) for n in only_ours), only_ours
+    # The same collectors succeed and fail on both sides.
+    success = lambda m: {l["collector"]: v for _, l, v in m["node_scrape_collector_success"].samples}  # noqa: E731
+    assert success(up) == success(ours), sorted(set(success(up).items()) ^ set(success(ours).items()))
+    return rows
+
+
+def test_beside_upstream_1_12_1_with_off_by_default_collectors():
+    rows = beside_1_12_1(LIVE_EXTRA, "done-when 3's flags")
+    # tcpstat's states come and go and its values move: its family and label names are compared.
     for fam in ("node_processes_max_processes", "node_processes_threads_state", "node_interrupts_total",
                 "node_softirqs_functions_total", "node_sysctl_vm_swappiness", "node_tcp_connection_states"):
         assert rows.get(fam) == "ok", (fam, rows.get(fam))
+
+
+def test_beside_upstream_1_12_1_with_every_collector():
+    every = sorted(n for n, (kind, _) in node_flags.read_list(os.path.join(HERE, "..", "data", "node_exporter-1.12.1.flags")).items()
+                   if re.fullmatch(r"collector\.[a-z_]+", n) and kind == "bool" and n != "collector.disable-defaults")
+    assert len(every) == 79
+    beside_1_12_1([f"--{n}" for n in every] + ["--collector.sysctl.include=vm.swappiness"], "all 79 collectors")
