@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Conformance of our node_exporter with upstream on upstream's fixture trees.
 
-Runs bin/node_exporter the way upstream's end-to-end test runs its binary
-(tests/fixtures/node/README.md has the method), drops the lines that depend
-on the host, and compares with upstream's golden output
-(tests/fixtures/node/expected-metrics.txt):
+Runs bin/node_exporter the way upstream's end-to-end-test.sh runs its binary
+(its collectors and flags, on the fixtures tests/fixtures/node/NOTICE names),
+drops the lines that depend on the host, and compares with upstream's golden
+output (tests/fixtures/node/expected-metrics.txt):
 
   families: an expected family matches when ours has the same name, type and
             label names;
