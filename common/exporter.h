@@ -220,6 +220,12 @@ struct exporter {
 	void (*teardown)(struct exporter *x);
 	/* Paragraphs appended to --help. */
 	const char *help_tail;
+	/*
+	 * Set by setup(): a web configuration made from the exporter's own
+	 * flags (redis_exporter's --tls-server-*, --basic-auth-*), served as
+	 * --web.config.file's would be; the two together exit 2.
+	 */
+	struct webconfig *web_config;
 
 	/* Filled in by exporter_main(). */
 	struct collector *inst;
