@@ -136,42 +136,128 @@ typedef int (*route_handler)(const struct request *rq, struct expo *e, char *msg
 struct route {
 	const char *path;
 	route_handler handler;
+	bool off; /* removed by exporter_enable_route(); never set in a declaration */
 };
+
+/*
+ * Upstream's spelling of one of the common flags (web.*, log.*): another
+ * name (clickhouse_exporter's -telemetry.address for web.listen-address)
+ * and/or an environment variable read when the flag is absent.
+ */
+struct common_flag {
+	const char *name; /* ours: "web.listen-address" */
+	const char *as; /* upstream's name, or NULL to keep ours */
+	const char *env; /* upstream's variable, or NULL */
+};
+
+/* A value of the build-info family. */
+enum build_value {
+	BUILD_EMPTY, /* "" */
+	BUILD_VERSION, /* the suite's version */
+	BUILD_REVISION, /* the git revision built */
+	BUILD_BRANCH, /* the git branch built */
+	BUILD_GOARCH, /* the machine in Go's spelling (amd64, arm64...) */
+	BUILD_GOOS, /* "linux" */
+};
+
+struct build_label {
+	const char *name;
+	enum build_value value;
+};
+
+/*
+ * The build-info family in the shape of the upstream exporter, as data:
+ * { 0 } is client_golang's <prefix>_exporter_build_info{branch,goarch,goos,
+ * goversion,revision,tags,version} 1.
+ */
+struct build_info {
+	const char *name; /* family name; NULL: <prefix>_exporter_build_info */
+	const char *help; /* NULL: client_golang's meaning */
+	const struct build_label *labels; /* ended by { NULL }; NULL: client_golang's labels */
+};
+
+struct backend;
 
 struct exporter {
 	const char *name; /* binary name, e.g. "node_exporter" */
 	const char *title; /* landing page title, e.g. "Node Exporter" */
 	const char *prefix; /* metric namespace: "node" -> node_scrape_collector_* */
 	const char *default_listen; /* e.g. ":9100" */
+	/* NULL: the generated exporter_collectors[] (below). */
 	const struct collector_def *const *collectors;
 	size_t ncollectors;
-	/* Handler of the telemetry path; NULL runs the collectors (see below). */
+	/* Handler of the telemetry path; NULL runs the collectors (see below), or the backend's. */
 	route_handler metrics_handler;
-	/* Further metric routes (/probe, /scrape). */
+	/* Further metric routes of the exporter's own (a backend adds its /probe or /scrape). */
 	const struct route *routes;
 	size_t nroutes;
-	/* Emit the build-info family in the shape of the upstream exporter. */
-	void (*build_info)(const struct exporter *x, struct expo *e);
+	/*
+	 * A remote server behind the collectors (see backend.h): its layer
+	 * serves the telemetry path and its per-request route, owns targets,
+	 * connections and the <x>_up families.
+	 */
+	struct backend *backend;
+	/* The build-info family; { 0 } is client_golang's. */
+	struct build_info build_info;
+	/* Families of the exporter itself besides build info (served on the telemetry path). */
+	void (*self_metrics)(struct expo *e);
 	/* Offer --web.disable-exporter-metrics (node_exporter has it). */
 	bool offers_disable_exporter_metrics;
+	/* Upstream's names and environment variables of common flags, ended by { NULL }. */
+	const struct common_flag *common_flags;
 	/* Extra flags of the exporter itself (besides collectors' options). */
 	struct flag *flags;
 	size_t nflags;
 	/* Accept -flag as well as --flag (Go flag package style). */
 	bool single_dash_flags;
-	/* After flags are parsed: validate and set up; return -1 with err to exit 2. */
-	int (*setup)(char *err, size_t errlen);
+	/*
+	 * After flags are parsed: validate and set up; return -1 with err to
+	 * exit 2. May call exporter_enable_collector(), exporter_enable_route()
+	 * and exporter_disable_self_metrics().
+	 */
+	int (*setup)(struct exporter *x, char *err, size_t errlen);
 	/* At shutdown, after the server stopped. */
-	void (*teardown)(void);
+	void (*teardown)(struct exporter *x);
 	/* Paragraphs appended to --help. */
 	const char *help_tail;
+	/*
+	 * Set by setup(): a web configuration made from the exporter's own
+	 * flags (redis_exporter's --tls-server-*, --basic-auth-*), served as
+	 * --web.config.file's would be; the two together exit 2.
+	 */
+	struct webconfig *web_config;
 
 	/* Filled in by exporter_main(). */
 	struct collector *inst;
 	size_t ninst;
+	struct route *served_routes; /* the telemetry path aside: x->routes and the backend's */
+	size_t nserved_routes;
 	bool disable_exporter_metrics;
+	bool no_self_metrics;
 	struct flagset *fs;
 };
+
+/*
+ * Enable or disable a collector by default (redis_exporter's
+ * --export-client-list enables the clients collector); an explicit
+ * --[no-]collector.NAME still wins. Returns 0, or -1 if there is no such
+ * collector.
+ */
+int exporter_enable_collector(struct exporter *x, const char *name, bool on);
+
+/* Serve or stop serving a route (e.g. --disable-scrape-endpoint). Returns 0, or -1 if unknown. */
+int exporter_enable_route(struct exporter *x, const char *path, bool on);
+
+/* Leave out build info, process_* and promhttp_* (redis_exporter's --redis-only-metrics). */
+void exporter_disable_self_metrics(struct exporter *x);
+
+/*
+ * An exporter's collectors, in name order: generated by make from the files
+ * of <exporter>/collectors/ (each defines collector_<file name>). Weak: a
+ * program without a collectors/ directory (a unit test) has none.
+ */
+extern const struct collector_def *const exporter_collectors[] __attribute__((weak));
+extern const size_t exporter_ncollectors __attribute__((weak));
 
 /*
  * Run the exporter: register the common flags (web.*, log.*,
@@ -201,14 +287,22 @@ int exporter_select(const struct request *rq, bool *selected, char *msg, size_t 
 void exporter_run_collectors(const struct request *rq, const bool *selected, void *target,
 			     struct expo *e);
 
-/* build_info, process_* and promhttp_* families (unless disabled). */
+/* build_info, the exporter's own, process_* and promhttp_* families (unless disabled). */
 void exporter_self_metrics(const struct request *rq, struct expo *e);
 
-/* The client_golang version collector: <name>_build_info{branch,goarch,...} 1. */
-void exporter_build_info_std(const struct exporter *x, struct expo *e);
+/* Only the build-info family (unless self metrics are disabled). */
+void exporter_build_info(const struct exporter *x, struct expo *e);
 
 /* process_* families from /proc/self (client_golang's process collector). */
 void process_metrics(struct expo *e);
+
+/*
+ * IpExt's InOctets and OutOctets from the text of /proc/<pid>/net/netstat
+ * (parsed in place), 0 when absent. Returns 0, or -1 when the text is not
+ * pairs of header and value lines of equal length with numeric values (then
+ * client_golang exports neither).
+ */
+int process_netstat_octets(char *text, double *in, double *out);
 
 /* Version of the suite and of this build. */
 extern const char suite_version[];

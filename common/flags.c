@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,16 @@ static const char *assign(struct flag *f, const char *v, bool from_default)
 	return "unknown flag type";
 }
 
+/* Wipe and free the copy of a secret taken out of argv. */
+static void secret_drop(struct flag *f)
+{
+	char **v = f->dest;
+	explicit_bzero(*v, strlen(*v));
+	free(*v);
+	*v = NULL;
+	f->wiped = false;
+}
+
 static void apply_defaults(struct flagset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
@@ -170,7 +181,11 @@ static void apply_defaults(struct flagset *fs)
 		f->set = false;
 		switch (f->type) {
 		case FLAG_BOOL: *(bool *)f->dest = false; break;
-		case FLAG_STRING: *(const char **)f->dest = ""; break;
+		case FLAG_STRING:
+			if (f->wiped) /* a secret copied out of an earlier argv */
+				secret_drop(f);
+			*(const char **)f->dest = "";
+			break;
 		case FLAG_INT: *(long *)f->dest = 0; break;
 		case FLAG_DOUBLE:
 		case FLAG_DURATION: *(double *)f->dest = 0; break;
@@ -203,7 +218,26 @@ static void apply_env(struct flagset *fs)
 		if (err)
 			flags_fail(fs, "invalid value in $%s for --%s: %s", f->env, f->name, err);
 		f->set = true;
+		f->from_env = true;
 	}
+}
+
+/*
+ * Keep a copy of a secret given in argv and overwrite it there: ps and
+ * /proc/<pid>/cmdline show the process's own argv memory.
+ */
+static void wipe_secret(struct flagset *fs, struct flag *f, char *value)
+{
+	char *copy = strdup(value);
+	if (!copy) {
+		fprintf(stderr, "%s: out of memory\n", fs->prog);
+		exit(1);
+	}
+	*(const char **)f->dest = copy;
+	f->wiped = true;
+	memset(value, 'x', strlen(value));
+	if (!fs->secret_in_argv)
+		fs->secret_in_argv = f;
 }
 
 static const char *type_word(const struct flag *f)
@@ -244,6 +278,38 @@ static void print_help(const struct flagset *fs)
 		printf("\n%s", fs->usage_tail);
 }
 
+/* Is f's value its default? (Lists: is it empty?) */
+static bool at_default(const struct flag *f)
+{
+	const char *def = f->def ? f->def : "";
+	switch (f->type) {
+	case FLAG_BOOL: {
+		bool d = false;
+		if (*def)
+			parse_bool(def, &d);
+		return *(const bool *)f->dest == d;
+	}
+	case FLAG_STRING:
+		return !strcmp(*(const char *const *)f->dest, def);
+	case FLAG_INT: {
+		int64_t d = 0;
+		if (*def && parse_i64(def, &d) < 0)
+			return false;
+		return *(const long *)f->dest == (long)d;
+	}
+	case FLAG_DOUBLE:
+	case FLAG_DURATION: {
+		double d = 0;
+		if (*def && (f->type == FLAG_DOUBLE ? parse_double(def, &d) : parse_duration(def, &d)) < 0)
+			return false;
+		return *(const double *)f->dest == d;
+	}
+	case FLAG_LIST:
+		return ((const struct strlist *)f->dest)->n == 0;
+	}
+	return false;
+}
+
 void flags_parse(struct flagset *fs, int argc, char **argv)
 {
 	apply_defaults(fs);
@@ -255,7 +321,10 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
+		/* kingpin's --help-long and --help-man: the man page is installed apart. */
+		bool kingpin = !fs->single_dash;
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+		    (kingpin && (!strcmp(arg, "--help-long") || !strcmp(arg, "--help-man"))) ||
 		    (fs->single_dash && !strcmp(arg, "-help"))) {
 			print_help(fs);
 			exit(0);
@@ -264,6 +333,9 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 			printf("%s\n", fs->version_line);
 			exit(0);
 		}
+		/* kingpin's negations of the two: nothing to do. */
+		if (kingpin && (!strcmp(arg, "--no-help") || !strcmp(arg, "--no-version")))
+			continue;
 		const char *body;
 		if (arg[0] == '-' && arg[1] == '-' && arg[2])
 			body = arg + 2;
@@ -293,18 +365,20 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 		if (!f)
 			flags_fail(fs, "unknown long flag '--%s'", name);
 
-		const char *value;
+		char *value;
 		if (f->type == FLAG_BOOL) {
 			if (negated && eq)
 				flags_fail(fs, "--no-%s takes no value", f->name);
-			value = eq ? eq + 1 : negated ? "false" : "true";
+			value = eq ? (char *)eq + 1 : (char *)(negated ? "false" : "true");
 		} else if (eq) {
-			value = eq + 1;
+			value = (char *)eq + 1;
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {
 			flags_fail(fs, "expected argument for flag '--%s'", f->name);
 		}
+		if (f->wiped) /* given again: the earlier copy goes */
+			secret_drop(f);
 		const char *err = assign(f, value, false);
 		if (err) {
 			if (f->opts & FLAG_SECRET)
@@ -312,6 +386,16 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 			flags_fail(fs, "invalid value '%s' for flag '--%s': %s", value, f->name, err);
 		}
 		f->set = true;
+		f->from_env = false;
+		if ((f->opts & FLAG_SECRET) && f->type == FLAG_STRING && *value)
+			wipe_secret(fs, f, value);
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct flag *f = fs->flags[i];
+		if (f->refused && f->set && !at_default(f) && f->from_env)
+			flags_fail(fs, "$%s (--%s) is not supported: %s", f->env, f->name, f->refused);
+		if (f->refused && f->set && !at_default(f))
+			flags_fail(fs, "--%s is not supported: %s", f->name, f->refused);
 	}
 }
 
@@ -319,6 +403,8 @@ void flags_free(struct flagset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		struct flag *f = fs->flags[i];
+		if (f->wiped)
+			secret_drop(f);
 		if (f->type == FLAG_LIST) {
 			struct strlist *l = f->dest;
 			free(l->items);

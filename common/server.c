@@ -53,6 +53,7 @@
 /* One collection that concurrent identical requests share. */
 struct collection {
 	char *key;
+	struct timespec deadline; /* the owner's: a request due earlier does not wait for it */
 	int refs;
 	bool done;
 	int status;
@@ -266,11 +267,22 @@ static char *gzip_buffer(const char *in, size_t len, size_t *outlen)
 
 /* ---- collections shared by identical concurrent requests ---- */
 
-static struct collection *join_or_start(struct server *srv, const char *key, bool *owner)
+static bool not_later(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/*
+ * Join the collection in flight for key that ends by our deadline, or start
+ * one (*owner): a scrape with a short timeout does not wait for one with a
+ * longer timeout that waits on a frozen server.
+ */
+static struct collection *join_or_start(struct server *srv, const char *key,
+					 const struct timespec *deadline, bool *owner)
 {
 	pthread_mutex_lock(&srv->mu);
 	for (struct collection *c = srv->inflight; c; c = c->next) {
-		if (!strcmp(c->key, key)) {
+		if (!strcmp(c->key, key) && not_later(&c->deadline, deadline)) {
 			c->refs++;
 			while (!c->done)
 				pthread_cond_wait(&c->cond, &srv->mu);
@@ -288,6 +300,7 @@ static struct collection *join_or_start(struct server *srv, const char *key, boo
 		return NULL;
 	}
 	c->refs = 1;
+	c->deadline = *deadline;
 	pthread_cond_init(&c->cond, NULL);
 	c->next = srv->inflight;
 	srv->inflight = c;
@@ -414,7 +427,7 @@ static enum MHD_Result serve_metrics(struct reply *rp, const char *path, route_h
 
 	enum MHD_Result ret;
 	bool owner = false;
-	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &owner);
+	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &rq.deadline, &owner);
 	buf_free(&key);
 	if (!col) {
 		atomic_fetch_add(&requests_500, 1);
@@ -437,7 +450,9 @@ static enum MHD_Result serve_metrics(struct reply *rp, const char *path, route_h
 	if (col->status >= 400) {
 		char body[600];
 		snprintf(body, sizeof body, "%s\n", col->msg);
-		if (col->status >= 500) {
+		if (col->status == 503) {
+			atomic_fetch_add(&requests_503, 1); /* busy (every backend target in use), not broken */
+		} else if (col->status >= 500) {
 			atomic_fetch_add(&requests_500, 1);
 			atomic_fetch_add(&errors_gathering, 1);
 		}
@@ -524,11 +539,13 @@ static enum MHD_Result serve_landing(struct reply *rp)
 	rc = rc ? rc : buf_puts(&b, "<p><a href=\"");
 	rc = rc ? rc : put_html(&b, srv->o->telemetry_path + 1);
 	rc = rc ? rc : buf_puts(&b, "\">Metrics</a></p>\n");
-	for (size_t i = 0; i < x->nroutes && !rc; i++) {
+	for (size_t i = 0; i < x->nserved_routes && !rc; i++) {
+		if (x->served_routes[i].off)
+			continue;
 		rc = buf_puts(&b, "<p><a href=\"");
-		rc = rc ? rc : put_html(&b, x->routes[i].path + 1);
+		rc = rc ? rc : put_html(&b, x->served_routes[i].path + 1);
 		rc = rc ? rc : buf_puts(&b, "\">");
-		rc = rc ? rc : put_html(&b, x->routes[i].path);
+		rc = rc ? rc : put_html(&b, x->served_routes[i].path);
 		rc = rc ? rc : buf_puts(&b, "</a></p>\n");
 	}
 	if (x->ninst && !rc) {
@@ -746,9 +763,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	route_handler handler = NULL;
 	if (!strcmp(path, srv->o->telemetry_path))
 		handler = x->metrics_handler ? x->metrics_handler : exporter_default_handler;
-	for (size_t i = 0; i < x->nroutes && !handler; i++)
-		if (!strcmp(path, x->routes[i].path))
-			handler = x->routes[i].handler;
+	for (size_t i = 0; i < x->nserved_routes && !handler; i++)
+		if (!x->served_routes[i].off && !strcmp(path, x->served_routes[i].path))
+			handler = x->served_routes[i].handler;
 	double timeout = handler ? scrape_timeout(conn) : HTTPCONN_REQUEST_TIMEOUT;
 	if (rp.hc)
 		httpconn_handling(srv->conns, rp.hc, mono_ns() + (uint64_t)(timeout * 1e9));
@@ -1086,8 +1103,13 @@ int server_start(struct exporter *x, const struct server_options *o, struct serv
 		return 1;
 	}
 
-	if (o->web_config_file && *o->web_config_file &&
-	    webconfig_open(o->web_config_file, &srv->wf, err, errlen) < 0) {
+	/* A web configuration from the exporter's own flags is adopted; both together exit 2 earlier. */
+	int rc = 0;
+	if (o->web_config)
+		rc = webconfig_adopt(o->web_config, &srv->wf, err, errlen);
+	else if (o->web_config_file && *o->web_config_file)
+		rc = webconfig_open(o->web_config_file, &srv->wf, err, errlen);
+	if (rc < 0) {
 		server_stop(srv);
 		return 2;
 	}

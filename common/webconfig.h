@@ -73,6 +73,13 @@ struct webconfig_file;
 /* Read the file for the first time; returns 0, or -1 with err (exit 2). */
 int webconfig_open(const char *path, struct webconfig_file **out, char *err, size_t errlen);
 
+/*
+ * Serve wc, made by webconfig_from_flags(), as the file's would be served;
+ * wf takes it over (freed on failure). With no file there is nothing to
+ * read again. Returns 0, or -1 with err.
+ */
+int webconfig_adopt(struct webconfig *wc, struct webconfig_file **out, char *err, size_t errlen);
+
 /* Release the file's state; every reference must have been put back. */
 void webconfig_close(struct webconfig_file *wf);
 
@@ -97,5 +104,22 @@ bool webconfig_check_user(const struct webconfig *wc, const char *user, const ch
 
 /* Rate limit of wc (a token bucket kept by wf): true if a request may proceed now. */
 bool webconfig_rate_allow(struct webconfig_file *wf, const struct webconfig *wc);
+
+/*
+ * What an exporter's own flags say about its listener (redis_exporter's
+ * --tls-server-*, --basic-auth-*): NULL or "" leaves a setting out.
+ */
+struct webconfig_flags {
+	const char *cert_file, *key_file, *client_ca_file; /* tls_server_config's *_file */
+	const char *min_version; /* "TLS12" (the file's spelling) */
+	const char *user, *bcrypt_hash; /* one basic_auth_users entry */
+};
+
+/*
+ * Build in memory the configuration a file with these settings would give,
+ * checked as the file's are. Returns 0, or -1 with a one-line message in err.
+ */
+int webconfig_from_flags(const struct webconfig_flags *f, struct webconfig **out, char *err,
+			 size_t errlen);
 
 #endif
