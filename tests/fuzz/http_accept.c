@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for the HTTP content negotiation: the bytes are an
  * Accept header and an Accept-Encoding header at once. Built and run by
- * `make fuzz-http` (common/build.mk); the unit test check_http_accept_corpus
+ * `make fuzz`; the unit test check_http_accept_corpus
  * replays its corpus (tests/fuzz/corpus/http_accept) in every pass.
  */
 #define _GNU_SOURCE

@@ -4,9 +4,9 @@
  * the bytes are a target ("/metrics?collect[]=cpu&..."); the path goes
  * through the absolute-form reduction and percent-decoding, the query is
  * split as libmicrohttpd splits it and decoded, and collect[]/exclude[]
- * select among three collectors. Built and run by `make fuzz-http`
- * (common/build.mk); the unit test check_http_query_corpus replays its
- * corpus (tests/fuzz/corpus/http_query) in every pass.
+ * select among three collectors. Built and run by `make fuzz`; the unit
+ * test check_http_query_corpus replays its corpus
+ * (tests/fuzz/corpus/http_query) in every pass.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * naming files (cert_file, key_file, client_ca_file) are skipped: the
  * fuzzer would read whatever it names, /dev/stdin included; inline PEM
  * (cert, key) is parsed by GnuTLS like files are. Built and run by
- * `make fuzz-http` (common/build.mk); the unit test check_webconfig_corpus
+ * `make fuzz`; the unit test check_webconfig_corpus
  * replays its corpus (tests/fuzz/corpus/webconfig) in every pass.
  */
 #define _GNU_SOURCE

@@ -6,6 +6,5 @@
  */
 #include "../fuzz/http_accept.c"
 #include "unit.h"
-#include "fuzz_replay.h"
 
 CORPUS_SUITE("http_accept", 8)

@@ -6,6 +6,5 @@
  */
 #include "../fuzz/http_query.c"
 #include "unit.h"
-#include "fuzz_replay.h"
 
 CORPUS_SUITE("http_query", 8)

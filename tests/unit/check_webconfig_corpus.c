@@ -6,6 +6,5 @@
  */
 #include "../fuzz/webconfig.c"
 #include "unit.h"
-#include "fuzz_replay.h"
 
 CORPUS_SUITE("webconfig", 9)
