@@ -1095,6 +1095,8 @@ int server_start(struct exporter *x, const struct server_options *o, struct serv
 	}
 	srv->x = x;
 	srv->o = o;
+	/* A web configuration from the exporter's own flags is taken over; with a file it exited 2 earlier. */
+	srv->wf = o->web_config;
 	pthread_mutex_init(&srv->mu, NULL);
 	srv->conns = httpconns_new();
 	if (!srv->conns) {
@@ -1103,13 +1105,8 @@ int server_start(struct exporter *x, const struct server_options *o, struct serv
 		return 1;
 	}
 
-	/* A web configuration from the exporter's own flags is adopted; both together exit 2 earlier. */
-	int rc = 0;
-	if (o->web_config)
-		rc = webconfig_adopt(o->web_config, &srv->wf, err, errlen);
-	else if (o->web_config_file && *o->web_config_file)
-		rc = webconfig_open(o->web_config_file, &srv->wf, err, errlen);
-	if (rc < 0) {
+	if (!srv->wf && o->web_config_file && *o->web_config_file &&
+	    webconfig_open(o->web_config_file, &srv->wf, err, errlen) < 0) {
 		server_stop(srv);
 		return 2;
 	}

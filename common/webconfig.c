@@ -508,6 +508,56 @@ void webconfig_free(struct webconfig *wc)
 	free(wc);
 }
 
+/* Add key: value to a mapping of doc when value is set. */
+static int flag_pair(yaml_document_t *doc, int map, const char *key, const char *value)
+{
+	if (!value || !*value)
+		return 1;
+	int k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)(uintptr_t)key, -1, YAML_PLAIN_SCALAR_STYLE);
+	int v = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)(uintptr_t)value, -1,
+					 YAML_PLAIN_SCALAR_STYLE);
+	return k && v && yaml_document_append_mapping_pair(doc, map, k, v);
+}
+
+/* The configuration the flags' settings give, read by the file's own parsers. */
+static int from_flags(const struct webconfig_flags *f, struct webconfig **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	/* The file's sections as a YAML document. */
+	yaml_document_t doc;
+	struct webconfig *wc = calloc(1, sizeof *wc);
+	if (!wc || !yaml_document_initialize(&doc, NULL, NULL, NULL, 1, 1)) {
+		free(wc);
+		snprintf(err, errlen, "web config: out of memory");
+		return -1;
+	}
+	struct parse_ctx p = { &doc, ".", err, errlen };
+	int tls = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+	int users = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+	int rc = tls && users && flag_pair(&doc, tls, "cert_file", f->cert_file) &&
+			 flag_pair(&doc, tls, "key_file", f->key_file) &&
+			 flag_pair(&doc, tls, "client_ca_file", f->client_ca_file) &&
+			 flag_pair(&doc, tls, "min_version", f->min_version) &&
+			 flag_pair(&doc, users, f->user, f->bcrypt_hash)
+		 ? 0
+		 : fail(&p, "web config: %s", "out of memory");
+	yaml_node_t *tn = yaml_document_get_node(&doc, tls);
+	if (!rc && tn && tn->data.mapping.pairs.top != tn->data.mapping.pairs.start)
+		rc = parse_tls(&p, tn, wc);
+	if (!rc)
+		rc = parse_users(&p, yaml_document_get_node(&doc, users), wc);
+	if (!rc && wc->cert_pem)
+		rc = make_tls(&p, wc);
+	yaml_document_delete(&doc);
+	if (rc) {
+		webconfig_free(wc);
+		return -1;
+	}
+	wc->refs = 1;
+	*out = wc;
+	return 0;
+}
+
 /* ---- the file, followed as it changes ---- */
 
 /* What stat(2) says of a file: any difference means it changed. */
@@ -520,7 +570,8 @@ struct file_id {
 };
 
 struct webconfig_file {
-	char *path;
+	char *path; /* NULL when made from flags */
+	struct webconfig_flags flags; /* copies of the flags' settings, if so */
 	bool tls; /* TLS was on at start: it stays required */
 	pthread_mutex_t mu;
 	struct webconfig *cur; /* NULL while the file is invalid */
@@ -561,8 +612,9 @@ static int reload(struct webconfig_file *wf, char *err, size_t errlen)
 {
 	wf->ids[0] = file_id_of(wf->path);
 	struct webconfig *wc = NULL;
-	int rc = webconfig_load(wf->path, &wc, err, errlen);
-	if (!rc && wf->tls && !wc->cert_pem) {
+	int rc = wf->path ? webconfig_load(wf->path, &wc, err, errlen)
+			  : from_flags(&wf->flags, &wc, err, errlen);
+	if (!rc && wf->tls && !wc->cert_pem) { /* a file's change only */
 		snprintf(err, errlen, "web config: %s: TLS was enabled at start and is now missing (restart to turn it off)",
 			 wf->path);
 		webconfig_free(wc);
@@ -582,17 +634,22 @@ static int reload(struct webconfig_file *wf, char *err, size_t errlen)
 	return rc;
 }
 
-int webconfig_open(const char *path, struct webconfig_file **out, char *err, size_t errlen)
+static struct webconfig_file *new_file(void)
+{
+	struct webconfig_file *wf = calloc(1, sizeof *wf);
+	if (wf)
+		pthread_mutex_init(&wf->mu, NULL);
+	return wf;
+}
+
+/* The first reading of a new wf (NULL or not fully made: out of memory). */
+static int first_read(struct webconfig_file *wf, bool made, struct webconfig_file **out, char *err,
+		      size_t errlen)
 {
 	*out = NULL;
-	struct webconfig_file *wf = calloc(1, sizeof *wf);
-	if (!wf || !(wf->path = strdup(path))) {
-		free(wf);
+	if (!made)
 		snprintf(err, errlen, "web config: %s", "out of memory");
-		return -1;
-	}
-	pthread_mutex_init(&wf->mu, NULL);
-	if (reload(wf, err, errlen) < 0) {
+	if (!made || reload(wf, err, errlen) < 0) {
 		webconfig_close(wf);
 		return -1;
 	}
@@ -602,21 +659,30 @@ int webconfig_open(const char *path, struct webconfig_file **out, char *err, siz
 	return 0;
 }
 
-int webconfig_adopt(struct webconfig *wc, struct webconfig_file **out, char *err, size_t errlen)
+int webconfig_open(const char *path, struct webconfig_file **out, char *err, size_t errlen)
 {
-	*out = NULL;
-	struct webconfig_file *wf = calloc(1, sizeof *wf);
-	if (!wf) {
-		webconfig_free(wc);
-		snprintf(err, errlen, "web config: %s", "out of memory");
-		return -1;
-	}
-	pthread_mutex_init(&wf->mu, NULL);
-	wf->cur = wc;
-	wf->tls = wc->cert_pem != NULL;
-	wf->rate_tokens = wc->rate_burst;
-	*out = wf;
-	return 0;
+	struct webconfig_file *wf = new_file();
+	bool made = wf && (wf->path = strdup(path));
+	return first_read(wf, made, out, err, errlen);
+}
+
+/* The settings of f, or where they are copied to. */
+#define FLAG_SETTINGS(f) { &(f)->cert_file, &(f)->key_file, &(f)->client_ca_file, \
+			   &(f)->min_version, &(f)->user, &(f)->bcrypt_hash }
+
+int webconfig_open_flags(const struct webconfig_flags *f, struct webconfig_file **out, char *err,
+			 size_t errlen)
+{
+	struct webconfig_file *wf = new_file();
+	if (!wf)
+		return first_read(NULL, false, out, err, errlen);
+	const char *const *from[] = FLAG_SETTINGS(f);
+	const char **to[] = FLAG_SETTINGS(&wf->flags);
+	bool made = true;
+	for (size_t i = 0; made && i < sizeof to / sizeof to[0]; i++)
+		if (*from[i] && **from[i])
+			made = (*to[i] = strdup(*from[i])) != NULL;
+	return first_read(wf, made, out, err, errlen);
 }
 
 void webconfig_close(struct webconfig_file *wf)
@@ -625,6 +691,9 @@ void webconfig_close(struct webconfig_file *wf)
 		return;
 	if (wf->cur && --wf->cur->refs == 0)
 		webconfig_free(wf->cur);
+	const char **settings[] = FLAG_SETTINGS(&wf->flags);
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		free((char *)*settings[i]);
 	pthread_mutex_destroy(&wf->mu);
 	free(wf->watch[0]);
 	free(wf->watch[1]);
@@ -639,12 +708,6 @@ bool webconfig_tls(const struct webconfig_file *wf)
 
 struct webconfig *webconfig_get(struct webconfig_file *wf)
 {
-	if (!wf->path) { /* adopted: nothing to read again */
-		pthread_mutex_lock(&wf->mu);
-		wf->cur->refs++;
-		pthread_mutex_unlock(&wf->mu);
-		return wf->cur;
-	}
 	struct file_id now[3] = { file_id_of(wf->path) };
 	pthread_mutex_lock(&wf->mu);
 	/* The certificate and key files are looked at only where TLS needs them. */
@@ -654,13 +717,15 @@ struct webconfig *webconfig_get(struct webconfig_file *wf)
 	    !same_id(&now[2], &wf->ids[2])) {
 		bool was_ok = wf->cur != NULL;
 		char err[512];
+		/* Made from flags, only the certificate and key files can have changed. */
+		const char *file = wf->path ? wf->path : wf->watch[0] ? wf->watch[0] : "";
 		if (reload(wf, err, sizeof err) < 0)
 			log_error("the web config file is invalid: requests are refused until it is fixed",
 				  "err", err, NULL);
 		else if (!was_ok)
-			log_info("the web config file is valid again", "file", wf->path, NULL);
+			log_info("the web config file is valid again", "file", file, NULL);
 		else
-			log_info("web config file re-read", "file", wf->path, NULL);
+			log_info("web config file re-read", "file", file, NULL);
 	}
 	struct webconfig *wc = wf->cur;
 	if (wc)
@@ -763,54 +828,4 @@ bool webconfig_rate_allow(struct webconfig_file *wf, const struct webconfig *wc)
 		wf->rate_tokens -= 1;
 	pthread_mutex_unlock(&wf->mu);
 	return ok;
-}
-
-/* Add key: value to a mapping of doc when value is set. */
-static int flag_pair(yaml_document_t *doc, int map, const char *key, const char *value)
-{
-	if (!value || !*value)
-		return 1;
-	int k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)(uintptr_t)key, -1, YAML_PLAIN_SCALAR_STYLE);
-	int v = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)(uintptr_t)value, -1,
-					 YAML_PLAIN_SCALAR_STYLE);
-	return k && v && yaml_document_append_mapping_pair(doc, map, k, v);
-}
-
-int webconfig_from_flags(const struct webconfig_flags *f, struct webconfig **out, char *err,
-			 size_t errlen)
-{
-	*out = NULL;
-	/* The file's sections as a YAML document, read by the file's own parsers. */
-	yaml_document_t doc;
-	struct webconfig *wc = calloc(1, sizeof *wc);
-	if (!wc || !yaml_document_initialize(&doc, NULL, NULL, NULL, 1, 1)) {
-		free(wc);
-		snprintf(err, errlen, "web config: out of memory");
-		return -1;
-	}
-	struct parse_ctx p = { &doc, ".", err, errlen };
-	int tls = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
-	int users = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
-	int rc = tls && users && flag_pair(&doc, tls, "cert_file", f->cert_file) &&
-			 flag_pair(&doc, tls, "key_file", f->key_file) &&
-			 flag_pair(&doc, tls, "client_ca_file", f->client_ca_file) &&
-			 flag_pair(&doc, tls, "min_version", f->min_version) &&
-			 flag_pair(&doc, users, f->user, f->bcrypt_hash)
-		 ? 0
-		 : fail(&p, "web config: %s", "out of memory");
-	yaml_node_t *tn = yaml_document_get_node(&doc, tls);
-	if (!rc && tn && tn->data.mapping.pairs.top != tn->data.mapping.pairs.start)
-		rc = parse_tls(&p, tn, wc);
-	if (!rc)
-		rc = parse_users(&p, yaml_document_get_node(&doc, users), wc);
-	if (!rc && wc->cert_pem)
-		rc = make_tls(&p, wc);
-	yaml_document_delete(&doc);
-	if (rc) {
-		webconfig_free(wc);
-		return -1;
-	}
-	wc->refs = 1;
-	*out = wc;
-	return 0;
 }

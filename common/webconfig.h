@@ -67,18 +67,14 @@ int webconfig_load(const char *path, struct webconfig **out, char *err, size_t e
 /* Release a configuration made by webconfig_parse/webconfig_load. */
 void webconfig_free(struct webconfig *wc);
 
-/* The file given with --web.config.file, followed as it changes. */
+/*
+ * The file given with --web.config.file (or an exporter's flags standing
+ * for one), followed as it changes.
+ */
 struct webconfig_file;
 
 /* Read the file for the first time; returns 0, or -1 with err (exit 2). */
 int webconfig_open(const char *path, struct webconfig_file **out, char *err, size_t errlen);
-
-/*
- * Serve wc, made by webconfig_from_flags(), as the file's would be served;
- * wf takes it over (freed on failure). With no file there is nothing to
- * read again. Returns 0, or -1 with err.
- */
-int webconfig_adopt(struct webconfig *wc, struct webconfig_file **out, char *err, size_t errlen);
 
 /* Release the file's state; every reference must have been put back. */
 void webconfig_close(struct webconfig_file *wf);
@@ -116,10 +112,13 @@ struct webconfig_flags {
 };
 
 /*
- * Build in memory the configuration a file with these settings would give,
- * checked as the file's are. Returns 0, or -1 with a one-line message in err.
+ * The configuration a file with these settings would give, checked as the
+ * file's are, and served in its place: webconfig_get() reads the certificate
+ * and key files again when they change, as upstream redis_exporter reads
+ * them at every handshake. The settings are copied. Returns 0, or -1 with a
+ * one-line message in err.
  */
-int webconfig_from_flags(const struct webconfig_flags *f, struct webconfig **out, char *err,
+int webconfig_open_flags(const struct webconfig_flags *f, struct webconfig_file **out, char *err,
 			 size_t errlen);
 
 #endif
