@@ -384,6 +384,24 @@ static int make_tls(struct parse_ctx *p, struct webconfig *wc)
 	return 0;
 }
 
+/*
+ * The end of a parse that left rc: the TLS credentials made, the document
+ * deleted, and wc given out with one reference, or freed.
+ */
+static int finish(struct parse_ctx *p, struct webconfig *wc, int rc, struct webconfig **out)
+{
+	if (!rc && wc->cert_pem)
+		rc = make_tls(p, wc);
+	yaml_document_delete(p->doc);
+	if (rc) {
+		webconfig_free(wc);
+		return -1;
+	}
+	wc->refs = 1;
+	*out = wc;
+	return 0;
+}
+
 int webconfig_parse(const char *text, size_t len, const char *dir, struct webconfig **out,
 		    char *err, size_t errlen)
 {
@@ -438,17 +456,8 @@ int webconfig_parse(const char *text, size_t len, const char *dir, struct webcon
 		else
 			rc = fail(&p, "web config: unknown field %s", k);
 	}
-	if (!rc && wc->cert_pem)
-		rc = make_tls(&p, wc);
 done:
-	yaml_document_delete(&doc);
-	if (rc) {
-		webconfig_free(wc);
-		return -1;
-	}
-	wc->refs = 1;
-	*out = wc;
-	return 0;
+	return finish(&p, wc, rc, out);
 }
 
 int webconfig_load(const char *path, struct webconfig **out, char *err, size_t errlen)
@@ -546,16 +555,7 @@ static int from_flags(const struct webconfig_flags *f, struct webconfig **out, c
 		rc = parse_tls(&p, tn, wc);
 	if (!rc)
 		rc = parse_users(&p, yaml_document_get_node(&doc, users), wc);
-	if (!rc && wc->cert_pem)
-		rc = make_tls(&p, wc);
-	yaml_document_delete(&doc);
-	if (rc) {
-		webconfig_free(wc);
-		return -1;
-	}
-	wc->refs = 1;
-	*out = wc;
-	return 0;
+	return finish(&p, wc, rc, out);
 }
 
 /* ---- the file, followed as it changes ---- */

@@ -5,19 +5,16 @@ certificates) applied without a restart, as exporter-toolkit re-reads it."""
 
 import base64
 import contextlib
-import hashlib
 import http.client
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, FIXTURES, Exporter, wait_for  # noqa: E402
+from harness import BINDIR, FIXTURES, Exporter, der_certificate, tls_scrape, wait_for  # noqa: E402
 
 NODE = os.path.join(BINDIR, "node_exporter")
 TLS = os.path.join(FIXTURES, "tls")  # two self-signed certificates and their keys, for 127.0.0.1
@@ -141,31 +138,17 @@ def test_users_and_headers_change_without_a_restart():
         assert "invalid" in e.log and "valid again" in e.log
 
 
-def tls_fetch(port):
-    """(sha256 of the server certificate, first line of the answer to a scrape)."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        with ctx.wrap_socket(s) as t:
-            der = t.getpeercert(binary_form=True)
-            t.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-            line = t.recv(100).split(b"\r\n")[0]
-    return hashlib.sha256(der).hexdigest(), line
-
-
 def fingerprint(name):
-    der = ssl.PEM_cert_to_DER_cert(open(os.path.join(TLS, name)).read())
-    return hashlib.sha256(der).hexdigest()
+    return der_certificate(os.path.join(TLS, name))
 
 
 def test_certificates_rotate_without_a_restart():
     with configured("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n", ("a.crt", "a.key")) as (e, d):
-        assert tls_fetch(e.port) == (fingerprint("a.crt"), b"HTTP/1.1 200 OK")
+        assert tls_scrape(e.port) == (fingerprint("a.crt"), b"HTTP/1.1 200 OK")
         # as certbot and cert-manager do: new files renamed into place
         write(os.path.join(d, "a.key"), open(os.path.join(TLS, "b.key")).read())
         write(os.path.join(d, "a.crt"), open(os.path.join(TLS, "b.crt")).read())
-        assert tls_fetch(e.port) == (fingerprint("b.crt"), b"HTTP/1.1 200 OK")
+        assert tls_scrape(e.port) == (fingerprint("b.crt"), b"HTTP/1.1 200 OK")
 
 
 def test_plain_http_on_the_tls_port_gets_400():
@@ -175,4 +158,4 @@ def test_plain_http_on_the_tls_port_gets_400():
         r = conn.getresponse()
         assert r.status == 400 and r.read() == b"Client sent an HTTP request to an HTTPS server.\n"
         conn.close()
-        wait_for(lambda: tls_fetch(e.port)[1] == b"HTTP/1.1 200 OK", timeout=5, what="TLS to work")
+        wait_for(lambda: tls_scrape(e.port)[1] == b"HTTP/1.1 200 OK", timeout=5, what="TLS to work")

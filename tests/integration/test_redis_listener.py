@@ -9,7 +9,6 @@ import base64
 import http.client
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import tempfile
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, Exporter, parse_text  # noqa: E402
+from harness import BINDIR, Exporter, der_certificate, parse_text, tls_scrape  # noqa: E402
 from redis_harness import RedisServer, TlsFiles, metric  # noqa: E402
 
 with warnings.catch_warnings():
@@ -85,26 +84,11 @@ def test_https_from_the_flags_and_their_variables():
         assert refused, "a TLS 1.2 client was accepted with --tls-server-min-version=TLS1.3"
 
 
-def served_certificate(port):
-    """The DER certificate a TLS client is shown, and the status line of a scrape over it."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        with ctx.wrap_socket(s) as t:
-            der = t.getpeercert(binary_form=True)
-            t.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-            return der, t.recv(100).split(b"\r\n")[0]
-
-
 def test_certificate_files_rotate_without_a_restart():
     d = tempfile.mkdtemp(prefix="itest-rotate-")
     cert, key = os.path.join(d, "tls.crt"), os.path.join(d, "tls.key")
     shutil.copy(tls.server_cert, cert)
     shutil.copy(tls.server_key, key)
-
-    def der(path):
-        return ssl.PEM_cert_to_DER_cert(open(path).read())
 
     def renamed_into_place(src, dst):  # as cert-manager and certbot replace files
         shutil.copy(src, dst + ".new")
@@ -113,10 +97,10 @@ def test_certificate_files_rotate_without_a_restart():
     try:
         with Exporter("redis_exporter", [f"--redis.addr={srv.addr}", f"--tls-server-cert-file={cert}",
                                          f"--tls-server-key-file={key}"]) as e:
-            assert served_certificate(e.port) == (der(tls.server_cert), b"HTTP/1.1 200 OK")
+            assert tls_scrape(e.port) == (der_certificate(tls.server_cert), b"HTTP/1.1 200 OK")
             renamed_into_place(tls.client_key, key)
             renamed_into_place(tls.client_cert, cert)
-            assert served_certificate(e.port) == (der(tls.client_cert), b"HTTP/1.1 200 OK")
+            assert tls_scrape(e.port) == (der_certificate(tls.client_cert), b"HTTP/1.1 200 OK")
             assert "re-read" in e.log, e.log
     finally:
         shutil.rmtree(d)

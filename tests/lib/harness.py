@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -80,6 +81,25 @@ def http_get(port, path="/metrics", headers=None, method="GET", timeout=15.0, ho
         return Response(r.status, r.getheaders(), body)
     finally:
         conn.close()
+
+
+def tls_scrape(port, path="/metrics"):
+    """(DER certificate the server shows, status line of a GET of path) over
+    TLS, the certificate not verified: which one is served is the question."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with ctx.wrap_socket(s) as t:
+            der = t.getpeercert(binary_form=True)
+            t.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            return der, t.recv(100).split(b"\r\n")[0]
+
+
+def der_certificate(path):
+    """The DER form of the PEM certificate file at path."""
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
 
 
 class Process:
