@@ -717,9 +717,10 @@ struct webconfig *webconfig_get(struct webconfig_file *wf)
 	    !same_id(&now[2], &wf->ids[2])) {
 		bool was_ok = wf->cur != NULL;
 		char err[512];
-		/* Made from flags, only the certificate and key files can have changed. */
+		int rc = reload(wf, err, sizeof err);
+		/* From flags, only the certificate files change: named after reload() replaced them. */
 		const char *file = wf->path ? wf->path : wf->watch[0] ? wf->watch[0] : "";
-		if (reload(wf, err, sizeof err) < 0)
+		if (rc < 0)
 			log_error("the web config file is invalid: requests are refused until it is fixed",
 				  "err", err, NULL);
 		else if (!was_ok)
