@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -375,6 +376,14 @@ initial-upload-closes-no-bugs
 
 # ---- RPM ----
 
+def rpm_description(e):
+    return textwrap.fill(
+        f"{e.name} is a drop-in replacement for the Go exporter of the same name, with the same metric "
+        f"names, labels, flags and default port ({e.port}), with a fraction of its CPU and memory. "
+        f"The service runs as the system user {e.user}, hardened by systemd; its flags are in "
+        f"/etc/sysconfig/{e.package}.", 76)
+
+
 def rpmspec(path, names):
     exporters = [e for e in load() if e.name in names]
     with open(os.path.join(HERE, "rpm", f"{PRODUCT}.spec.in")) as f:
@@ -392,10 +401,7 @@ Summary:        Prometheus exporter for {e.summary}
 Requires(pre):  systemd
 
 %description -n {e.package}
-{e.name} is a drop-in replacement for the Go exporter of the same name: the
-same metric names, labels, flags and default port ({e.port}), with a fraction
-of its CPU and memory. The service runs as the system user {e.user},
-hardened by systemd; its flags are in /etc/sysconfig/{e.package}.
+{rpm_description(e)}
 
 %pre -n {e.package}
 systemd-sysusers - <<'EOF' >/dev/null 2>&1 || :
@@ -435,6 +441,9 @@ def write(path, text, mode=0o644):
 
 
 def main(argv):
+    if len(argv) > 1 and argv[1] == "maintainer":
+        print(MAINTAINER)
+        return 0
     if len(argv) > 1 and argv[1] == "exporters":
         print("\n".join(in_tree()))
         return 0
