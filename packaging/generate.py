@@ -348,6 +348,8 @@ def committed_files(exporters=None):
         out[f"packaging/default/{e.package}"] = defaults(e)
         out[f"packaging/sysusers/{e.package}.conf"] = sysusers(e)
         out[f"packaging/docker/{e.name}.Dockerfile"] = dockerfile(e, image_packages(e, pkgs))
+    import dashboards
+    out.update(dashboards.files())
     readme = os.path.join(ROOT, "README.md")
     out["README.md"] = readme_with_table(open(readme).read())
     return out
