@@ -92,15 +92,14 @@ PANELS = {
         ("Parts", "short", [(
             "{{instance}} {{database}}.{{table}}",
             'sum by (instance, database, table) (clickhouse_table_parts_count{job="clickhouse", instance=~"$instance"})')]),
-        ("Disk space left", "percentunit", [(
-            "{{instance}}",
-            'clickhouse_free_space_in_bytes{job="clickhouse", instance=~"$instance"} / clickhouse_total_space_in_bytes{job="clickhouse", instance=~"$instance"}')]),
+        ("Rows inserted", "ops", [(
+            "{{instance}}", 'rate(clickhouse_inserted_rows_total{job="clickhouse", instance=~"$instance"}[$__rate_interval])')]),
         ("Failed scrapes", "short", [(
             "{{instance}}", 'increase(clickhouse_exporter_scrape_failures_total{job="clickhouse", instance=~"$instance"}[$__rate_interval])')]),
     ]),
     "container_exporter": ("container", "promc / Containers", [
         ("CPU", "percentunit", [(
-            "{{id}}", 'rate(container_cpu_usage_seconds_total{job="container", instance=~"$instance", cpu="total"}[$__rate_interval])')]),
+            "{{id}}", 'sum by (id) (rate(container_cpu_usage_seconds_total{job="container", instance=~"$instance"}[$__rate_interval]))')]),
         ("CPU throttled", "percentunit", [(
             "{{id}}",
             'rate(container_cpu_cfs_throttled_periods_total{job="container", instance=~"$instance"}[$__rate_interval]) / '

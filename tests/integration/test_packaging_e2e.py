@@ -83,7 +83,7 @@ def dashboard_queries(name):
 # ---- set-up ----
 
 def exporter(name, args=(), env=None):
-    e = Exporter(name, list(args), env=env)
+    e = Exporter(name, list(args), env=env, listen_flag=CONF[name].listen_flag)
     CLEANUP.append(lambda: (e.stop(), e.cleanup()))
     return e
 
@@ -190,10 +190,15 @@ def start_container():
         raise Skip(f"cannot make cgroups here: {why}")
     top = f"/promc-e2e-{os.getpid()}"
     CLEANUP.append(lambda: cgroups.remove_tree(top))
-    # A busy loop under 10% of a CPU; a process touching 96 MiB under a 32 MiB limit.
-    burn, hold, procs = cgroups.burner_and_holder(top, 10000, 32 << 20, 96 << 20)
-    S["cg_top"], S["cg_procs"] = top, procs
-    CLEANUP.append(lambda: [p.kill() for p in procs])
+    # A busy loop under 10% of a CPU; an empty cgroup with a 32 MiB limit,
+    # scraped before a process exceeds it (test_alerts_container).
+    burn = cgroups.Cgroup(f"{top}/burn")
+    burn.set_cpu_quota(10000, 100000)
+    p = cgroups.spawn(cgroups.BURN)
+    CLEANUP.append(p.kill)
+    burn.add(p.pid)
+    S["cg_oom"] = cgroups.Cgroup(f"{top}/oom")
+    S["cg_oom"].set_memory_limit(32 << 20)
     S["container"] = exporter("container_exporter", ["--docker=", f"--raw_cgroup_prefix_whitelist={top}"])
     return [S["container"].port]
 
@@ -414,6 +419,13 @@ def test_alerts_clickhouse():
 
 def test_alerts_container():
     covered("container_exporter")
+    import cgroups
+    # Waits to be moved into the cgroup, then touches 96 MiB: the kernel kills it.
+    p = cgroups.spawn("import time\ntime.sleep(1)\nb = bytearray(96 << 20)\n"
+                      "for i in range(0, len(b), 4096): b[i] = 1\ntime.sleep(60)")
+    CLEANUP.append(p.kill)
+    S["cg_oom"].add(p.pid)
+    assert p.wait(30) == -signal.SIGKILL, "the process was not OOM-killed"
     expect_alerts("container", timeout=90)
 
 
