@@ -26,6 +26,7 @@ RUN apt-get update \
         libexpat1 \
         libmicrohttpd12 \
         libpcre2-8-0 \
+        libsystemd0 \
         libyaml-0-2 \
         zlib1g \
     && rm -rf /var/lib/apt/lists/* \

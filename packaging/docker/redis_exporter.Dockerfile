@@ -22,8 +22,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libc6 \
         libcrypt1 \
+        libgnutls30 \
         libhiredis0.14 \
         libmicrohttpd12 \
+        libpcre2-8-0 \
         libyaml-0-2 \
         zlib1g \
     && rm -rf /var/lib/apt/lists/* \
