@@ -317,6 +317,31 @@ START_TEST(test_name_validation)
 }
 END_TEST
 
+/* Explicit timestamps: milliseconds in text 0.0.4, seconds in OpenMetrics; none when negative. */
+START_TEST(test_sample_timestamps)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "c_total", METRIC_COUNTER, "C.",
+				       (const char *const[]){ "id", NULL });
+	expo_add_ts(e, f, 1.5, 1796319820314, (const char *const[]){ "/a" });
+	expo_add_ts(e, f, 2, 1796319820005, (const char *const[]){ "/b" });
+	expo_add_ts(e, f, 3, -1, (const char *const[]){ "/c" });
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP c_total C.\n# TYPE c_total counter\n"
+			      "c_total{id=\"/a\"} 1.5 1796319820314\n"
+			      "c_total{id=\"/b\"} 2 1796319820005\n"
+			      "c_total{id=\"/c\"} 3\n");
+	free(out);
+	out = render(e, EXPO_OPENMETRICS);
+	ck_assert_str_eq(out, "# HELP c C.\n# TYPE c counter\n"
+			      "c_total{id=\"/a\"} 1.5 1796319820.314\n"
+			      "c_total{id=\"/b\"} 2.0 1796319820.005\n"
+			      "c_total{id=\"/c\"} 3.0\n# EOF\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("expo");
@@ -336,6 +361,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_many_families);
 	tcase_add_test(tc, test_family_order_matches_strcmp);
 	tcase_add_test(tc, test_name_validation);
+	tcase_add_test(tc, test_sample_timestamps);
 	suite_add_tcase(s, tc);
 	return s;
 }
