@@ -1,0 +1,16 @@
+# container_exporter: cAdvisor's container_* and machine_* metrics from the
+# cgroup hierarchy. Collectors are container_exporter/collectors/<kind>.c,
+# each defining `const struct kind_collector collector_<kind>`; the list is
+# generated. libcurl talks to the Docker Engine API (unix socket or TCP).
+container_exporter_PKGS := libcurl yaml-0.1
+container_exporter_GEN := $(BUILD)/container_exporter/collector_list.c
+
+CONTAINER_COLLECTORS := $(sort $(basename $(notdir $(wildcard container_exporter/collectors/*.c))))
+$(BUILD)/container_exporter/collector_list.c: $(wildcard container_exporter/collectors/*.c) container_exporter/build.mk
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@){ echo '#include "../../../container_exporter/container.h"'; \
+	  for c in $(CONTAINER_COLLECTORS); do echo "extern const struct kind_collector collector_$$c;"; done; \
+	  echo 'const struct kind_collector *const container_collectors[] = {'; \
+	  for c in $(CONTAINER_COLLECTORS); do echo "	&collector_$$c,"; done; \
+	  echo '};'; \
+	  echo 'const size_t container_ncollectors = sizeof container_collectors / sizeof container_collectors[0];'; } > $@

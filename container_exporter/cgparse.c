@@ -1,0 +1,281 @@
+#include "cgparse.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "../common/parse.h"
+
+/* The text without trailing white space, copied into a small buffer. */
+static int one_token(const char *text, char *tok, size_t cap)
+{
+	while (*text == ' ' || *text == '\t')
+		text++;
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '\t'))
+		n--;
+	if (n == 0 || n >= cap || memchr(text, '\n', n) || memchr(text, ' ', n))
+		return -1;
+	memcpy(tok, text, n);
+	tok[n] = '\0';
+	return 0;
+}
+
+int cgp_u64(const char *text, uint64_t *v)
+{
+	char tok[32];
+	if (one_token(text, tok, sizeof tok) < 0)
+		return -1;
+	if (!strcmp(tok, "max")) {
+		*v = UINT64_MAX;
+		return 0;
+	}
+	return parse_u64(tok, v);
+}
+
+int cgp_i64(const char *text, int64_t *v)
+{
+	char tok[32];
+	if (one_token(text, tok, sizeof tok) < 0)
+		return -1;
+	return parse_i64(tok, v);
+}
+
+int cgp_keyed(char *text, const char *const *keys, size_t n, uint64_t *vals, uint64_t *found)
+{
+	*found = 0;
+	char *line;
+	while ((line = next_line(&text)) != NULL) {
+		char *f[3];
+		size_t nf = split_fields(line, f, 3);
+		if (nf == 0)
+			continue;
+		if (nf != 2)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(f[0], keys[i]) != 0)
+				continue;
+			if (parse_u64(f[1], &vals[i]) < 0)
+				return -1;
+			*found |= 1ull << i;
+			break;
+		}
+	}
+	return 0;
+}
+
+int cgp_list(char *text, uint64_t *vals, size_t cap, size_t *n)
+{
+	*n = 0;
+	char *tok = text;
+	for (;;) {
+		while (*tok == ' ' || *tok == '\t' || *tok == '\n')
+			tok++;
+		if (!*tok)
+			return 0;
+		size_t len = strcspn(tok, " \t\n");
+		uint64_t v;
+		if (parse_u64_n(tok, len, &v) < 0)
+			return -1;
+		if (*n < cap)
+			vals[*n] = v;
+		(*n)++;
+		tok += len;
+	}
+}
+
+int cgp_cpu_max(char *text, bool *limited, uint64_t *quota, uint64_t *period)
+{
+	char *f[3];
+	char *line = next_line(&text);
+	if (!line || split_fields(line, f, 3) != 2 || parse_u64(f[1], period) < 0)
+		return -1;
+	if (!strcmp(f[0], "max")) {
+		*limited = false;
+		*quota = 0;
+		return 0;
+	}
+	*limited = true;
+	return parse_u64(f[0], quota);
+}
+
+int cgp_psi(char *text, struct psi *p)
+{
+	memset(p, 0, sizeof *p);
+	char *line;
+	while ((line = next_line(&text)) != NULL) {
+		char *f[6];
+		size_t nf = split_fields(line, f, 6);
+		if (nf == 0)
+			continue;
+		bool some = !strcmp(f[0], "some"), full = !strcmp(f[0], "full");
+		if (!some && !full)
+			return -1;
+		bool got = false;
+		uint64_t total = 0;
+		for (size_t i = 1; i < nf && i < 6; i++) {
+			if (!strncmp(f[i], "total=", 6)) {
+				if (parse_u64(f[i] + 6, &total) < 0)
+					return -1;
+				got = true;
+			} else if (!strchr(f[i], '=')) {
+				return -1;
+			}
+		}
+		if (!got)
+			return -1;
+		if (some) {
+			p->has_some = true;
+			p->some_total = total;
+		} else {
+			p->has_full = true;
+			p->full_total = total;
+		}
+	}
+	return p->has_some || p->has_full ? 0 : -1;
+}
+
+/* "8:16" into major and minor. */
+static int parse_devno(const char *s, unsigned *major, unsigned *minor)
+{
+	const char *colon = strchr(s, ':');
+	uint64_t a, b;
+	if (!colon || parse_u64_n(s, (size_t)(colon - s), &a) < 0 || parse_u64(colon + 1, &b) < 0 ||
+	    a > 0xffffffffu || b > 0xffffffffu)
+		return -1;
+	*major = (unsigned)a;
+	*minor = (unsigned)b;
+	return 0;
+}
+
+int cgp_blkio(char *text, struct blk_entry *out, size_t cap, size_t *n)
+{
+	*n = 0;
+	char *line;
+	while ((line = next_line(&text)) != NULL) {
+		char *f[4];
+		size_t nf = split_fields(line, f, 4);
+		if (nf == 0)
+			continue;
+		if (nf == 2 && !strcmp(f[0], "Total"))
+			continue;
+		if (nf != 2 && nf != 3)
+			return -1;
+		struct blk_entry e = { 0 };
+		if (parse_devno(f[0], &e.major, &e.minor) < 0)
+			return -1;
+		const char *val = f[nf - 1];
+		if (nf == 3) {
+			if (strlen(f[1]) >= sizeof e.op)
+				return -1;
+			strcpy(e.op, f[1]);
+		}
+		if (parse_u64(val, &e.value) < 0)
+			return -1;
+		if (*n < cap)
+			out[(*n)++] = e;
+	}
+	return 0;
+}
+
+int cgp_iostat(char *text, struct io_dev *out, size_t cap, size_t *n)
+{
+	static const char *const names[IO_NFIELDS] = {
+		[IO_RBYTES] = "rbytes", [IO_WBYTES] = "wbytes", [IO_RIOS] = "rios",
+		[IO_WIOS] = "wios", [IO_COST_USAGE] = "cost.usage", [IO_COST_WAIT] = "cost.wait",
+		[IO_COST_INDEBT] = "cost.indebt", [IO_COST_INDELAY] = "cost.indelay",
+	};
+	*n = 0;
+	char *line;
+	while ((line = next_line(&text)) != NULL) {
+		char *f[24];
+		size_t nf = split_fields(line, f, 24);
+		if (nf == 0)
+			continue;
+		struct io_dev d = { 0 };
+		if (parse_devno(f[0], &d.major, &d.minor) < 0)
+			return -1;
+		for (size_t i = 1; i < nf && i < 24; i++) {
+			char *eq = strchr(f[i], '=');
+			if (!eq)
+				return -1;
+			*eq = '\0';
+			for (int k = 0; k < IO_NFIELDS; k++) {
+				if (strcmp(f[i], names[k]) != 0)
+					continue;
+				if (parse_u64(eq + 1, &d.v[k]) < 0)
+					return -1;
+				d.found |= 1u << k;
+			}
+		}
+		if (*n < cap)
+			out[(*n)++] = d;
+	}
+	return 0;
+}
+
+static bool ignored_interface(const char *name)
+{
+	static const char *const prefixes[] = { "lo", "veth", "docker", "nerdctl" };
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (!strncasecmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+int cgp_netdev(char *text, struct netif *out, size_t cap, size_t *n)
+{
+	*n = 0;
+	/* Two header lines. */
+	if (!next_line(&text) || !next_line(&text))
+		return -1;
+	char *line;
+	while ((line = next_line(&text)) != NULL) {
+		char *colon = strrchr(line, ':');
+		if (!colon)
+			return -1;
+		*colon = ' ';
+		char *f[18];
+		size_t nf = split_fields(line, f, 18);
+		if (nf == 0)
+			continue;
+		if (nf != 17)
+			return -1;
+		struct netif i = { 0 };
+		if (strlen(f[0]) >= sizeof i.name)
+			return -1;
+		strcpy(i.name, f[0]);
+		uint64_t *dst[8] = { &i.rx_bytes, &i.rx_packets, &i.rx_errors, &i.rx_dropped,
+				     &i.tx_bytes, &i.tx_packets, &i.tx_errors, &i.tx_dropped };
+		static const int col[8] = { 1, 2, 3, 4, 9, 10, 11, 12 };
+		for (int k = 0; k < 8; k++)
+			if (parse_u64(f[col[k]], dst[k]) < 0)
+				return -1;
+		if (ignored_interface(i.name))
+			continue;
+		if (*n < cap)
+			out[(*n)++] = i;
+	}
+	return 0;
+}
+
+int cgp_procs(const char *text, size_t *count, int *first)
+{
+	*count = 0;
+	*first = 0;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len) {
+			uint64_t pid;
+			if (parse_u64_n(p, len, &pid) < 0 || pid == 0 || pid > 0x7fffffff)
+				return -1;
+			if (!*count)
+				*first = (int)pid;
+			(*count)++;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}

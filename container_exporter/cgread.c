@@ -1,0 +1,281 @@
+/* Reading cgroup files through the kept directory descriptors, and what collectors share. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/exporter.h"
+#include "../common/log.h"
+#include "../common/parse.h"
+#include "cgparse.h"
+#include "container.h"
+
+int cg_hier(const struct scan *sc, const struct cg *cg, enum ctl c)
+{
+	int h = sc->lay->of[c];
+	return h >= 0 && (cg->here & 1u << h) ? h : -1;
+}
+
+bool hier_v2(const struct scan *sc, int h)
+{
+	return h >= 0 && sc->lay->h[h].v2;
+}
+
+/* A descriptor of cg's directory in h: the kept one, or a new one (*tmp). */
+static int dir_fd(const struct scan *sc, const struct cg *cg, int h, bool *tmp)
+{
+	*tmp = false;
+	if (cg->fd[h] >= 0)
+		return cg->fd[h];
+	char p[8192];
+	if (pathf(p, sizeof p, "%s%s", sc->lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "") < 0)
+		return -ENAMETOOLONG;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*tmp = true;
+	return fd;
+}
+
+int cg_read(struct scan *sc, const struct cg *cg, int h, const char *name, struct buf *b)
+{
+	buf_reset(b);
+	if (h < 0)
+		return -ENOENT;
+	bool tmp;
+	int dfd = dir_fd(sc, cg, h, &tmp);
+	if (dfd < 0)
+		return dfd == -ENOTDIR ? -ENOENT : dfd;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int rc = fd < 0 ? -errno : 0;
+	if (tmp)
+		close(dfd);
+	while (rc == 0) {
+		rc = buf_reserve(b, 4096);
+		if (rc < 0)
+			break;
+		ssize_t r = read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		b->len += (size_t)r;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (b->data)
+		b->data[b->len] = '\0';
+	/* A cgroup removed under us: its files are gone (ENODEV while reading). */
+	if (rc == -ENODEV)
+		rc = -ENOENT;
+	if (rc == 0 && !b->data) {
+		/* Empty file: still a valid empty string. */
+		rc = buf_reserve(b, 1);
+		if (rc == 0)
+			b->data[0] = '\0';
+	}
+	return rc;
+}
+
+int cg_read_u64(struct scan *sc, const struct cg *cg, int h, const char *name, uint64_t *v)
+{
+	int rc = cg_read(sc, cg, h, name, &sc->cx->rd2);
+	if (rc < 0)
+		return rc;
+	if (cgp_u64(sc->cx->rd2.data, v) < 0) {
+		scan_bad_file(sc, cg, name, "not a number");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static double ts_of(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
+
+int cg_mtimes(const struct cg *cg, int h, const char *dir, const char *file, double *dir_mtime,
+	      double *file_mtime)
+{
+	struct stat st;
+	int rc;
+	if (cg->fd[h] >= 0) {
+		rc = fstat(cg->fd[h], &st);
+		if (rc == 0) {
+			*dir_mtime = ts_of(&st.st_mtim);
+			rc = fstatat(cg->fd[h], file, &st, 0);
+		}
+	} else {
+		char p[8192];
+		if (pathf(p, sizeof p, "%s%s", dir, strcmp(cg->path, "/") ? cg->path : "") < 0)
+			return -ENAMETOOLONG;
+		rc = stat(p, &st);
+		if (rc == 0) {
+			*dir_mtime = ts_of(&st.st_mtim);
+			size_t n = strlen(p);
+			if (pathf(p + n, sizeof p - n, "/%s", file) < 0)
+				return -ENAMETOOLONG;
+			rc = stat(p, &st);
+		}
+	}
+	if (rc < 0)
+		return -errno;
+	*file_mtime = ts_of(&st.st_mtim);
+	return 0;
+}
+
+void scan_bad_file(struct scan *sc, const struct cg *cg, const char *file, const char *why)
+{
+	sc->failed = true;
+	log_warn("unparsable cgroup file; its values are left out", "cgroup", cg->path, "file", file,
+		 "err", why, NULL);
+}
+
+bool scan_expired(struct scan *sc)
+{
+	if (sc->truncated)
+		return true;
+	if (sc->deadline > 0 && mono_now() > sc->deadline) {
+		sc->truncated = true;
+		return true;
+	}
+	return false;
+}
+
+struct family *scan_family(struct scan *sc, struct expo *e, const char *name,
+			   enum metric_type type, const char *help, const char *const *extra)
+{
+	size_t n = 0;
+	for (; n < sc->nlabels; n++)
+		sc->nbuf[n] = sc->lnames[n];
+	for (size_t i = 0; extra && extra[i] && i < 4; i++)
+		sc->nbuf[n++] = extra[i];
+	sc->nbuf[n] = NULL;
+	return expo_family(e, name, type, help, sc->nbuf);
+}
+
+void scan_sample(struct scan *sc, struct expo *e, struct family *f, const struct cg *cg,
+		 double value, bool stamped, const char *const *extra)
+{
+	size_t n = 0;
+	for (; n < sc->nlabels; n++)
+		sc->vbuf[n] = cg->lvals[n];
+	for (size_t i = 0; extra && extra[i] && i < 4; i++)
+		sc->vbuf[n++] = extra[i];
+	expo_add_ts(e, f, value, stamped ? sc->now_ms : -1, sc->vbuf);
+}
+
+static int vroot(const char *root, char *dst, size_t cap, const char *fmt, va_list ap)
+{
+	size_t n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (n == 1 && root[0] == '/')
+		n = 0;
+	if (n + 2 > cap)
+		return -ENAMETOOLONG;
+	memcpy(dst, root, n);
+	dst[n] = '/';
+	int m = vstrf(dst + n + 1, cap - n - 1, fmt, ap);
+	return m < 0 || (size_t)m >= cap - n - 1 ? -ENAMETOOLONG : 0;
+}
+
+int proc_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vroot(cx->o.procfs, dst, cap, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int sys_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vroot(cx->o.sysfs, dst, cap, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int root_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vroot(cx->o.rootfs, dst, cap, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const struct cpuspec *cg_cpuspec(struct scan *sc, struct cg *cg)
+{
+	struct cpuspec *c = &cg->cpu;
+	if (c->gen == sc->cx->gen)
+		return c;
+	memset(c, 0, sizeof *c);
+	c->gen = sc->cx->gen;
+	int h = cg_hier(sc, cg, CTL_CPU);
+	if (h < 0)
+		return c;
+	struct buf *b = &sc->cx->rd2;
+	if (!hier_v2(sc, h)) {
+		c->has_cpu = true;
+		c->has_shares = cg_read_u64(sc, cg, h, "cpu.shares", &c->shares) == 0;
+		c->has_period = cg_read_u64(sc, cg, h, "cpu.cfs_period_us", &c->period) == 0;
+		int64_t q;
+		if (cg_read(sc, cg, h, "cpu.cfs_quota_us", b) == 0) {
+			if (cgp_i64(b->data, &q) < 0)
+				scan_bad_file(sc, cg, "cpu.cfs_quota_us", "not a number");
+			else
+				c->quota = q > 0 ? (uint64_t)q : 0;
+		}
+		return c;
+	}
+	uint64_t weight;
+	if (cg_read_u64(sc, cg, h, "cpu.weight", &weight) == 0 && weight >= 1 && weight <= 10000) {
+		/* cgroup v2's weight [1, 10000] in v1 shares [2, 262144], as cAdvisor converts it. */
+		c->shares = 2 + (weight - 1) * 262142 / 9999;
+		c->has_shares = c->has_cpu = true;
+	}
+	if (cg_read(sc, cg, h, "cpu.max", b) == 0) {
+		bool limited;
+		if (cgp_cpu_max(b->data, &limited, &c->quota, &c->period) < 0) {
+			scan_bad_file(sc, cg, "cpu.max", "not \"quota period\"");
+			c->quota = c->period = 0;
+		} else {
+			c->has_period = c->has_cpu = true;
+		}
+	}
+	return c;
+}
+
+bool host_memory(struct cx *cx, uint64_t *mem_total, uint64_t *swap_total)
+{
+	char p[4096];
+	struct buf *b = &cx->rd2;
+	if (proc_file(cx, p, sizeof p, "meminfo") < 0 || read_whole(p, b) < 0)
+		return false;
+	int got = 0;
+	char *cur = b->data, *line;
+	while ((line = next_line(&cur)) != NULL) {
+		char *f[3];
+		uint64_t v;
+		if (split_fields(line, f, 3) < 2 || parse_u64(f[1], &v) < 0)
+			continue;
+		if (!strcmp(f[0], "MemTotal:")) {
+			*mem_total = v * 1024;
+			got |= 1;
+		} else if (!strcmp(f[0], "SwapTotal:")) {
+			*swap_total = v * 1024;
+			got |= 2;
+		}
+	}
+	return got == 3;
+}

@@ -1,0 +1,219 @@
+/*
+ * cAdvisor's machine_* families: CPU topology counts, memory and swap,
+ * DIMMs (EDAC), NVM, labelled with machine_id, system_uuid and boot_id.
+ */
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "../common/parse.h"
+#include "container.h"
+
+/* Number of distinct values of "<key>\t: value" lines in /proc/cpuinfo. */
+static size_t distinct(char *text, const char *key)
+{
+	char seen[1024][16];
+	size_t n = 0, klen = strlen(key);
+	char *cur = text, *line;
+	while ((line = next_line(&cur)) != NULL) {
+		if (strncmp(line, key, klen) != 0 || (line[klen] != ' ' && line[klen] != '\t'))
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		char *v = trim(colon + 1);
+		bool dup = false;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = !strncmp(seen[i], v, sizeof seen[i] - 1);
+		if (!dup && n < sizeof seen / sizeof seen[0])
+			strf(seen[n++], sizeof seen[0], "%s", v);
+	}
+	return n;
+}
+
+/* Number of CPUs in a kernel CPU list ("0-3,8,10-11"), or -1. */
+static long cpulist_count(const char *s)
+{
+	long n = 0;
+	while (*s && *s != '\n') {
+		size_t len = strcspn(s, ",\n");
+		const char *dash = memchr(s, '-', len);
+		uint64_t a, b;
+		if (dash) {
+			if (parse_u64_n(s, (size_t)(dash - s), &a) < 0 ||
+			    parse_u64_n(dash + 1, len - (size_t)(dash - s) - 1, &b) < 0 || b < a)
+				return -1;
+		} else if (parse_u64_n(s, len, &a) < 0) {
+			return -1;
+		} else {
+			b = a;
+		}
+		n += (long)(b - a + 1);
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+/* The first line of the first readable file of a list, or "". */
+static void first_line(struct cx *cx, char *dst, size_t cap, int root, const char *const *files)
+{
+	dst[0] = '\0';
+	char p[4096];
+	for (; *files; files++) {
+		int rc = root == 0 ? proc_file(cx, p, sizeof p, "%s", *files)
+			: root == 1 ? sys_file(cx, p, sizeof p, "%s", *files)
+				    : root_file(cx, p, sizeof p, "%s", *files);
+		if (rc == 0 && read_small(p, dst, cap) >= 0) {
+			dst[strcspn(dst, "\n")] = '\0';
+			return;
+		}
+	}
+}
+
+struct dimm {
+	char type[64];
+	uint64_t count, bytes;
+};
+
+/* EDAC memory controllers: DIMM count and capacity per memory type. */
+static size_t dimms(struct cx *cx, struct dimm *out, size_t cap)
+{
+	char p[4096];
+	struct dirlist mcs;
+	size_t n = 0;
+	if (sys_file(cx, p, sizeof p, "devices/system/edac/mc") < 0 || dirlist_read(p, &mcs) < 0)
+		return 0;
+	for (size_t i = 0; i < mcs.n; i++) {
+		if (!has_prefix(mcs.names[i], "mc"))
+			continue;
+		struct dirlist ds;
+		if (sys_file(cx, p, sizeof p, "devices/system/edac/mc/%s", mcs.names[i]) < 0 ||
+		    dirlist_read(p, &ds) < 0)
+			continue;
+		for (size_t k = 0; k < ds.n; k++) {
+			char type[64], size[32];
+			uint64_t mb;
+			if (!has_prefix(ds.names[k], "dimm") ||
+			    sys_file(cx, p, sizeof p, "devices/system/edac/mc/%s/%s/dimm_mem_type",
+				     mcs.names[i], ds.names[k]) < 0 ||
+			    read_small(p, type, sizeof type) < 0 ||
+			    sys_file(cx, p, sizeof p, "devices/system/edac/mc/%s/%s/size", mcs.names[i],
+				     ds.names[k]) < 0 ||
+			    read_small(p, size, sizeof size) < 0 || parse_u64(size, &mb) < 0)
+				continue;
+			size_t j = 0;
+			while (j < n && strcmp(out[j].type, type))
+				j++;
+			if (j == n) {
+				if (n == cap)
+					continue;
+				strf(out[n].type, sizeof out[n].type, "%s", type);
+				out[n].count = out[n].bytes = 0;
+				n++;
+			}
+			out[j].count++;
+			out[j].bytes += mb << 20;
+		}
+		dirlist_free(&ds);
+	}
+	dirlist_free(&mcs);
+	return n;
+}
+
+/* True if the kernel lists no NVDIMM region: NVM capacity is then really 0. */
+static bool no_nvdimm(struct cx *cx)
+{
+	char p[4096];
+	struct dirlist dl;
+	if (sys_file(cx, p, sizeof p, "bus/nd/devices") < 0 || dirlist_read(p, &dl) < 0)
+		return true;
+	bool none = true;
+	for (size_t i = 0; i < dl.n; i++)
+		none &= !has_prefix(dl.names[i], "region");
+	dirlist_free(&dl);
+	return none;
+}
+
+void collect_machine(struct scan *sc, struct expo *e)
+{
+	struct cx *cx = sc->cx;
+	char machine_id[128], uuid[128], boot_id[128];
+	first_line(cx, machine_id, sizeof machine_id, 2,
+		   (const char *const[]){ "etc/machine-id", "var/lib/dbus/machine-id", NULL });
+	first_line(cx, uuid, sizeof uuid, 1,
+		   (const char *const[]){ "class/dmi/id/product_uuid", "firmware/devicetree/base/system-id", NULL });
+	first_line(cx, boot_id, sizeof boot_id, 0,
+		   (const char *const[]){ "sys/kernel/random/boot_id", NULL });
+	const char *base[] = { machine_id, uuid, boot_id, NULL, NULL };
+	const char *names[] = { "machine_id", "system_uuid", "boot_id", NULL, NULL };
+
+#define MFAM(name, help) expo_family(e, name, METRIC_GAUGE, help, names)
+#define MSAMPLE(f, v) expo_add_ts(e, f, (double)(v), sc->now_ms, base)
+
+	char p[4096], online[4096];
+	struct buf *b = &cx->rd;
+	if (sys_file(cx, p, sizeof p, "devices/system/cpu/online") == 0 &&
+	    read_small(p, online, sizeof online) >= 0) {
+		long cores = cpulist_count(online);
+		if (cores > 0)
+			MSAMPLE(MFAM("machine_cpu_cores", "Number of logical CPUs online."), cores);
+	}
+	if (proc_file(cx, p, sizeof p, "cpuinfo") == 0 && read_whole(p, b) == 0) {
+		/* distinct() cuts lines in place: one copy per key. */
+		struct buf *b2 = &cx->rd2;
+		buf_reset(b2);
+		if (buf_append(b2, b->data, b->len + 1) == 0) {
+			size_t phys = distinct(b->data, "core id");
+			size_t sockets = distinct(b2->data, "physical id");
+			/* Counted as cAdvisor does: distinct "core id" values, not per socket. */
+			if (phys)
+				MSAMPLE(MFAM("machine_cpu_physical_cores",
+					     "Number of physical CPU cores (distinct core ids)."), phys);
+			if (sockets)
+				MSAMPLE(MFAM("machine_cpu_sockets", "Number of CPU sockets."), sockets);
+		}
+	}
+	struct utsname u;
+	/* Books and drawers exist on s390x only; elsewhere there are none. */
+	if (uname(&u) == 0 && strcmp(u.machine, "s390x") != 0) {
+		MSAMPLE(MFAM("machine_cpu_books", "Number of CPU books (s390x)."), 0);
+		MSAMPLE(MFAM("machine_cpu_drawers", "Number of CPU drawers (s390x)."), 0);
+	}
+	uint64_t mem, swap;
+	if (host_memory(cx, &mem, &swap)) {
+		MSAMPLE(MFAM("machine_memory_bytes", "Memory of the machine (MemTotal), in bytes."), mem);
+		MSAMPLE(MFAM("machine_swap_bytes", "Swap space of the machine (SwapTotal), in bytes."),
+			swap);
+	}
+	struct dimm d[16];
+	size_t nd = dimms(cx, d, 16);
+	names[3] = "type";
+	struct family *dcount = MFAM("machine_dimm_count", "Number of memory modules, by type.");
+	struct family *dcap = MFAM("machine_dimm_capacity_bytes",
+				   "Capacity of the memory modules, by type, in bytes.");
+	for (size_t i = 0; i < nd; i++) {
+		base[3] = d[i].type;
+		MSAMPLE(dcount, d[i].count);
+		MSAMPLE(dcap, d[i].bytes);
+	}
+	if (no_nvdimm(cx)) {
+		names[3] = "mode";
+		struct family *nvm = MFAM("machine_nvm_capacity",
+					  "Capacity of non-volatile memory, by mode, in bytes (no NVDIMM here).");
+		base[3] = "app_direct_mode";
+		MSAMPLE(nvm, 0);
+		base[3] = "memory_mode";
+		MSAMPLE(nvm, 0);
+		names[3] = NULL;
+		base[3] = NULL;
+		MSAMPLE(MFAM("machine_nvm_avg_power_budget_watts",
+			     "Average power budget of non-volatile memory, in watts (no NVDIMM here)."),
+			0);
+	}
+	names[3] = NULL;
+#undef MFAM
+#undef MSAMPLE
+	expo_single(e, "machine_scrape_error", METRIC_GAUGE,
+		    "1 if reading the machine's information failed, 0 otherwise.", 0);
+}

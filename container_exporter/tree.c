@@ -1,0 +1,404 @@
+/*
+ * Discovery: the cgroup directories of every walked hierarchy, merged by
+ * path into one tree whose nodes keep a directory descriptor per hierarchy
+ * between scrapes. Each scrape re-lists every directory through its
+ * descriptor (getdents from offset 0), adds what appeared, drops what went
+ * away, and notices a directory removed and created again under the same
+ * name (a restarted systemd service) by its inode number.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/parse.h"
+#include "tree.h"
+
+/* Deeper trees are not walked (the kernel's default cgroup.max.depth is unlimited). */
+#define MAX_DEPTH 64
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* A subdirectory seen in one or more hierarchies. */
+struct entry {
+	char *name;
+	uint32_t mask; /* hierarchies listing it */
+	uint64_t ino[MAX_HIER];
+};
+
+struct listing {
+	struct entry *e;
+	size_t n, cap;
+	struct buf names;
+};
+
+static void listing_free(struct listing *l)
+{
+	free(l->e);
+	buf_free(&l->names);
+}
+
+/* Append the subdirectories of the directory open at fd, seen in hierarchy h. */
+static int list_dirs(int fd, int h, struct listing *l)
+{
+	char chunk[16384];
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd, chunk, sizeof chunk);
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return 0;
+		for (long pos = 0; pos < got;) {
+			struct linux_dirent64 *de = (struct linux_dirent64 *)(void *)(chunk + pos);
+			pos += de->d_reclen;
+			const char *name = de->d_name;
+			if (de->d_type != DT_DIR || (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))))
+				continue;
+			/* cAdvisor ignores systemd's mount units and what is below them. */
+			if (has_suffix(name, ".mount"))
+				continue;
+			if (l->n == l->cap) {
+				size_t cap = l->cap ? l->cap * 2 : 16;
+				struct entry *e = realloc(l->e, cap * sizeof *e);
+				if (!e)
+					return -ENOMEM;
+				l->e = e;
+				l->cap = cap;
+			}
+			struct entry *e = &l->e[l->n++];
+			memset(e, 0, sizeof *e);
+			e->name = (char *)(uintptr_t)l->names.len; /* offset until the buffer stops moving */
+			e->mask = 1u << h;
+			e->ino[h] = de->d_ino;
+			int rc = buf_append(&l->names, name, strlen(name) + 1);
+			if (rc < 0)
+				return rc;
+		}
+	}
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/* Resolve name offsets, sort, and merge the entries of one name from several hierarchies. */
+static void listing_finish(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		l->e[i].name = l->names.data + (uintptr_t)l->e[i].name;
+	if (l->n > 1)
+		qsort(l->e, l->n, sizeof *l->e, cmp_entry);
+	size_t out = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (out && !strcmp(l->e[out - 1].name, l->e[i].name)) {
+			struct entry *d = &l->e[out - 1];
+			for (int h = 0; h < MAX_HIER; h++)
+				if (l->e[i].mask & 1u << h) {
+					d->mask |= 1u << h;
+					d->ino[h] = l->e[i].ino[h];
+				}
+			continue;
+		}
+		l->e[out++] = l->e[i];
+	}
+	l->n = out;
+}
+
+static void close_fd(struct cx *cx, struct cg *cg, int h)
+{
+	if (cg->fd[h] >= 0) {
+		close(cg->fd[h]);
+		cg->fd[h] = -1;
+		cx->nkept--;
+	}
+}
+
+static void node_free(struct cx *cx, struct cg *cg)
+{
+	for (size_t i = 0; i < cg->nkids; i++)
+		node_free(cx, cg->kids[i]);
+	free(cg->kids);
+	for (int h = 0; h < MAX_HIER; h++)
+		close_fd(cx, cg, h);
+	meta_clear(&cg->meta);
+	free(cg->path);
+	free(cg);
+}
+
+static struct cg *node_new(const struct cg *parent, const char *name)
+{
+	struct cg *cg = calloc(1, sizeof *cg);
+	if (!cg)
+		return NULL;
+	size_t plen = parent ? strlen(parent->path) : 0;
+	size_t nlen = strlen(name);
+	cg->path = malloc(plen + nlen + 2);
+	if (!cg->path) {
+		free(cg);
+		return NULL;
+	}
+	if (!parent) {
+		strcpy(cg->path, "/");
+		cg->base = cg->path;
+	} else {
+		size_t at = plen == 1 ? 0 : plen; /* under "/" no double slash */
+		memcpy(cg->path, parent->path, at);
+		cg->path[at] = '/';
+		memcpy(cg->path + at + 1, name, nlen + 1);
+		cg->base = cg->path + at + 1;
+	}
+	for (int h = 0; h < MAX_HIER; h++)
+		cg->fd[h] = -1;
+	cg->load_avg = cg->load_d_avg = -1;
+	return cg;
+}
+
+/* Forget what was derived from a directory that was replaced by a new one. */
+static void node_reset(struct cg *cg)
+{
+	cg->created = 0;
+	meta_clear(&cg->meta);
+	cg->meta_done = false;
+	cg->load_avg = cg->load_d_avg = -1;
+}
+
+static int open_dir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+struct walk {
+	struct cx *cx;
+	struct cg **out;
+	size_t n, cap;
+};
+
+static int push(struct walk *w, struct cg *cg)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct cg **o = realloc(w->out, cap * sizeof *o);
+		if (!o)
+			return -ENOMEM;
+		w->out = o;
+		w->cap = cap;
+	}
+	w->out[w->n++] = cg;
+	return 0;
+}
+
+/*
+ * Refresh the children of cg, whose directories are open at fds (kept or
+ * temporary; -1 where absent), then recurse into them.
+ */
+static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
+{
+	struct cx *cx = w->cx;
+	const struct layout *lay = &cx->lay;
+	int rc = push(w, cg);
+	if (rc < 0 || depth >= MAX_DEPTH)
+		return rc;
+
+	struct listing l = { 0 };
+	buf_init(&l.names, 64u << 20);
+	for (size_t h = 0; h < lay->nh; h++) {
+		if (fds[h] < 0)
+			continue;
+		rc = list_dirs(fds[h], (int)h, &l);
+		/* A directory that went away during the walk lists as empty. */
+		if (rc == -ENOENT || rc == -ENOTDIR)
+			rc = 0;
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		listing_free(&l);
+		return rc;
+	}
+	listing_finish(&l);
+
+	/* Merge the sorted listing into the sorted children. */
+	struct cg **kids = l.n ? malloc(l.n * sizeof *kids) : NULL;
+	if (l.n && !kids) {
+		listing_free(&l);
+		return -ENOMEM;
+	}
+	size_t k = 0, nk = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		struct entry *e = &l.e[i];
+		while (k < cg->nkids && strcmp(cg->kids[k]->base, e->name) < 0)
+			node_free(cx, cg->kids[k++]);
+		struct cg *kid;
+		if (k < cg->nkids && !strcmp(cg->kids[k]->base, e->name)) {
+			kid = cg->kids[k++];
+		} else {
+			kid = node_new(cg, e->name);
+			if (!kid) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		kids[nk++] = kid;
+		kid->here = e->mask;
+		for (size_t h = 0; h < lay->nh; h++) {
+			if (!(e->mask & 1u << h)) {
+				close_fd(cx, kid, (int)h);
+				continue;
+			}
+			if (kid->fd[h] >= 0) {
+				struct stat st;
+				if (fstat(kid->fd[h], &st) == 0 && st.st_ino == e->ino[h])
+					continue;
+				/* Removed and created again: a new cgroup under the old name. */
+				close_fd(cx, kid, (int)h);
+				node_reset(kid);
+			}
+		}
+	}
+	while (k < cg->nkids)
+		node_free(cx, cg->kids[k++]);
+	free(cg->kids);
+	cg->kids = kids;
+	cg->nkids = cg->kcap = nk;
+
+	for (size_t i = 0; i < nk && rc == 0; i++) {
+		struct cg *kid = kids[i];
+		int kfds[MAX_HIER];
+		bool temp[MAX_HIER] = { false };
+		for (size_t h = 0; h < lay->nh; h++) {
+			kfds[h] = -1;
+			if (!(kid->here & 1u << h) || fds[h] < 0)
+				continue;
+			if (kid->fd[h] >= 0) {
+				kfds[h] = kid->fd[h];
+				continue;
+			}
+			int fd = open_dir_at(fds[h], kid->base);
+			if (fd < 0) {
+				if (errno == EMFILE || errno == ENFILE) {
+					rc = -errno;
+					break;
+				}
+				kid->here &= ~(1u << h); /* gone since the listing */
+				continue;
+			}
+			if (cx->nkept < cx->o.fd_budget) {
+				kid->fd[h] = fd;
+				cx->nkept++;
+			} else {
+				temp[h] = true;
+			}
+			kfds[h] = fd;
+		}
+		if (rc == 0 && kid->here)
+			rc = refresh(w, kid, kfds, depth + 1);
+		for (size_t h = 0; h < lay->nh; h++)
+			if (temp[h])
+				close(kfds[h]);
+	}
+	free(l.e);
+	buf_free(&l.names);
+	return rc;
+}
+
+int tree_walk(struct cx *cx)
+{
+	const struct layout *lay = &cx->lay;
+	if (!cx->root) {
+		cx->root = node_new(NULL, "");
+		if (!cx->root)
+			return -ENOMEM;
+	}
+	struct cg *root = cx->root;
+	int fds[MAX_HIER];
+	bool temp[MAX_HIER] = { false };
+	root->here = 0;
+	int rc = 0;
+	for (size_t h = 0; h < lay->nh; h++) {
+		fds[h] = -1;
+		if (!(lay->walk & 1u << h))
+			continue;
+		if (root->fd[h] < 0) {
+			int fd = open(lay->h[h].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (cx->nkept < cx->o.fd_budget) {
+				root->fd[h] = fd;
+				cx->nkept++;
+			} else {
+				temp[h] = true;
+			}
+			fds[h] = fd;
+		} else {
+			fds[h] = root->fd[h];
+		}
+		root->here |= 1u << h;
+	}
+	struct walk w = { .cx = cx, .out = cx->all, .cap = cx->capall };
+	if (root->here)
+		rc = refresh(&w, root, fds, 0);
+	for (size_t h = 0; h < lay->nh; h++)
+		if (temp[h])
+			close(fds[h]);
+	cx->all = w.out;
+	cx->capall = w.cap;
+	cx->nall = w.n;
+	return rc;
+}
+
+void tree_free(struct cx *cx)
+{
+	if (cx->root)
+		node_free(cx, cx->root);
+	cx->root = NULL;
+}
+
+/*
+ * Also open the directories of hierarchies that are not walked but hold the
+ * same path (the cgroup2 mount of a hybrid host: PSI), without listing them.
+ */
+void tree_attach_extra(struct cx *cx, struct cg *cg)
+{
+	const struct layout *lay = &cx->lay;
+	for (size_t h = 0; h < lay->nh; h++) {
+		if (lay->walk & 1u << h)
+			continue;
+		if (cg->fd[h] >= 0) {
+			/* Still the same directory? A removed one has no cgroup.procs. */
+			if (faccessat(cg->fd[h], "cgroup.procs", F_OK, 0) == 0) {
+				cg->here |= 1u << h;
+				continue;
+			}
+			close_fd(cx, cg, (int)h);
+		}
+		char p[8192];
+		cg->here &= ~(1u << h);
+		if (pathf(p, sizeof p, "%s%s", lay->h[h].dir, cg->path) < 0)
+			continue;
+		int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		cg->here |= 1u << h;
+		if (cx->nkept < cx->o.fd_budget) {
+			cg->fd[h] = fd;
+			cx->nkept++;
+		} else {
+			close(fd);
+		}
+	}
+}
