@@ -1,30 +1,15 @@
-/* What every node_exporter collector shares: the --path.* flags. */
+/*
+ * node_exporter's names for the Linux layer's path roots (common/hostfs.h):
+ * main.c declares the --path.* flags with them.
+ */
 #ifndef NODE_NODE_H
 #define NODE_NODE_H
 
-#include <stddef.h>
+#include "../common/hostfs.h"
 
-#include "../common/exporter.h"
-
-/* Set from --path.procfs, --path.sysfs, --path.rootfs, --path.udev.data
- * before any collector's init, read-only afterwards. */
-extern const char *node_procfs;
-extern const char *node_sysfs;
-extern const char *node_rootfs;
-extern const char *node_udev_data;
-
-/*
- * Build "<procfs>/<rel>" (or sysfs, rootfs) from a printf format into dst.
- * Returns 0, or -ENAMETOOLONG if it did not fit.
- */
-int proc_path(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int sys_path(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int rootfs_path(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/*
- * A mountpoint as a label: with --path.rootfs=/host, "/host/var" is
- * reported as "/var", as upstream's rootfsStripPrefix.
- */
-const char *rootfs_strip(const char *path);
+#define node_procfs path_procfs
+#define node_sysfs path_sysfs
+#define node_rootfs path_rootfs
+#define node_udev_data path_udev_data
 
 #endif

@@ -11,10 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/netlink.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../netlink.h"
-#include "../node.h"
 
 static const char *include_flag, *exclude_flag;
 static bool netlink_flag;

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/cpulist.h"
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
 
 static bool guest_flag, info_flag;
 static const char *flags_include, *bugs_include;
@@ -38,7 +40,6 @@ static struct flag cpu_flags[] = {
 #define NMODES 10 /* user nice system idle iowait irq softirq steal guest guest_nice */
 #define IDLE 3
 #define JUMP_BACK_SECONDS 3.0
-#define MAX_CPU_ID 65535 /* ids beyond this are not CPUs we can label sensibly */
 
 struct cpu_times {
 	long id;
@@ -59,61 +60,13 @@ struct cpu_state {
 	double user_hz;
 	struct rx *flags_rx, *bugs_rx;
 	bool have_isolated;
-	unsigned short *isolated;
-	size_t nisolated;
+	struct cpulist isolated;
 	struct cpu_times *cpus; /* sorted by id */
 	size_t ncpus, cap;
 	unsigned gen;
 	struct cpuinfo *infos; /* reused between scrapes */
 	size_t infocap;
 };
-
-/*
- * A cpu list such as "0-3,8,10-11" (sysfs isolated/offline) into a sorted
- * array. Returns the count, or -1 when the text is malformed.
- */
-static long parse_cpu_list(char *text, unsigned short **out)
-{
-	*out = NULL;
-	size_t n = 0, cap = 0;
-	char *items[1024];
-	size_t ni = split_on(text, ',', items, 1024);
-	if (ni > 1024)
-		return -1;
-	for (size_t i = 0; i < ni; i++) {
-		char *item = trim(items[i]);
-		if (!*item)
-			continue;
-		uint64_t lo, hi;
-		char *dash = strchr(item, '-');
-		if (dash) {
-			*dash = '\0';
-			if (parse_u64(item, &lo) < 0 || parse_u64(dash + 1, &hi) < 0)
-				goto bad;
-		} else if (parse_u64(item, &lo) < 0) {
-			goto bad;
-		} else {
-			hi = lo;
-		}
-		if (hi > MAX_CPU_ID || lo > hi)
-			goto bad;
-		for (uint64_t c = lo; c <= hi; c++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				unsigned short *p = realloc(*out, cap * sizeof *p);
-				if (!p)
-					goto bad;
-				*out = p;
-			}
-			(*out)[n++] = (unsigned short)c;
-		}
-	}
-	return (long)n;
-bad:
-	free(*out);
-	*out = NULL;
-	return -1;
-}
 
 static void cpu_fini(void *state)
 {
@@ -122,7 +75,7 @@ static void cpu_fini(void *state)
 		return;
 	rx_free(st->flags_rx);
 	rx_free(st->bugs_rx);
-	free(st->isolated);
+	cpulist_free(&st->isolated);
 	free(st->cpus);
 	free(st->infos);
 	free(st);
@@ -164,13 +117,13 @@ static int cpu_setup(struct cpu_state *st, char *err, size_t errlen)
 		buf_free(&b);
 		return -1;
 	} else {
-		long n = parse_cpu_list(b.data, &st->isolated);
-		if (n < 0) {
-			strf(err, errlen, "unable to get isolated cpus: invalid cpu list in %s", path);
+		int prc = cpulist_parse(b.data, &st->isolated);
+		if (prc < 0) {
+			strf(err, errlen, "unable to get isolated cpus: %s in %s",
+			     prc == -2 ? "out of memory" : "invalid cpu list", path);
 			buf_free(&b);
 			return -1;
 		}
-		st->nisolated = (size_t)n;
 		st->have_isolated = true;
 	}
 	buf_free(&b);
@@ -436,7 +389,7 @@ static int update_stat(struct scrape *s, struct cpu_state *st, struct expo *e)
 		int64_t id;
 		if (parse_i64(f[0] + 3, &id) < 0)
 			return scrape_fail(s, "invalid cpu line '%s' in %s", f[0], path);
-		if (id < 0 || id > MAX_CPU_ID)
+		if (id < 0 || id > CPULIST_MAX_ID)
 			continue;
 		struct cpu_times *c = cpu_slot(st, (long)id);
 		if (!c)
@@ -607,9 +560,9 @@ static int cpu_collect(struct scrape *s, struct expo *e)
 		struct family *f = expo_family(e, "node_cpu_isolated", METRIC_GAUGE,
 					       "CPUs isolated from the scheduler (isolcpus=), from sysfs.",
 					       (const char *const[]){ "cpu", NULL });
-		for (size_t i = 0; i < st->nisolated; i++) {
+		for (size_t i = 0; i < st->isolated.n; i++) {
 			char id[16];
-			strf(id, sizeof id, "%u", st->isolated[i]);
+			strf(id, sizeof id, "%u", st->isolated.ids[i]);
 			expo_sample(e, f, 1, id);
 		}
 	}

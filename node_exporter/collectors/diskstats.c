@@ -10,11 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
-#include "../udev.h"
+#include "../../common/udev.h"
 
 #define DEFAULT_EXCLUDE "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$"
 
@@ -86,9 +87,9 @@ static int diskstats_setup(struct diskstats_state *st, char *err, size_t errlen)
 
 	/* Without a readable udev database the udev-based labels stay empty. */
 	struct stat sb;
-	if (stat(node_udev_data, &sb) < 0 || !S_ISDIR(sb.st_mode))
+	if (stat(path_udev_data, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		log_error("Failed to open directory, disabling udev device properties", "path",
-			  node_udev_data, NULL);
+			  path_udev_data, NULL);
 	else
 		st->udev = true;
 	buf_init(&st->udev_buf, 1 << 20);

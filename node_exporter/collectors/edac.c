@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 /* upstream's readUintFromFile: whole file, trimmed, decimal. */
 static int read_count(struct scrape *s, const char *dir, const char *file, uint64_t *v)

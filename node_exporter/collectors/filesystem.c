@@ -23,11 +23,12 @@
 #include <sys/vfs.h>
 #include <time.h>
 
-#include "../../common/parse.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
+#include "../../common/mountinfo.h"
+#include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../mountinfo.h"
-#include "../node.h"
 
 #define DEF_MOUNT_POINTS_EXCLUDE \
 	"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
@@ -210,12 +211,9 @@ static void *worker_main(void *arg)
 		strf(slot->key, sizeof slot->key, "%s", job->label);
 		pthread_mutex_unlock(&p->mu);
 
-		const char *rel = slot->key;
-		while (*rel == '/')
-			rel++;
 		struct statfs sb;
 		int err = 0;
-		if (rootfs_path(slot->path, sizeof slot->path, "%s", rel) < 0)
+		if (host_path(slot->path, sizeof slot->path, slot->key) < 0)
 			err = ENAMETOOLONG;
 		else if (p->statfs_fn(slot->path, &sb) < 0)
 			err = errno;

@@ -14,11 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
+#include "../../common/netlink.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../netlink.h"
-#include "../node.h"
 
 static const char *include_flag, *old_include_flag, *exclude_flag, *old_exclude_flag;
 static bool address_info_flag, detailed_flag, netlink_flag, ifalias_flag;
@@ -306,7 +307,7 @@ static int collect_proc(struct scrape *s, struct netdev_state *st, struct expo *
 		char alias[512] = "";
 		if (ifalias_flag) {
 			char apath[4200];
-			strf(apath, sizeof apath, "%s/class/net/%s/ifalias", node_sysfs, name);
+			strf(apath, sizeof apath, "%s/class/net/%s/ifalias", path_sysfs, name);
 			if (scrape_read_small(s, apath, alias, sizeof alias) < 0)
 				alias[0] = '\0';
 		}

@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
 #include "../fieldfilter.h"
-#include "../node.h"
 
 static const char *fields_flag;
 

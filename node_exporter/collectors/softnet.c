@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 /* A 32-bit hexadecimal column (Go's ParseUint(s, 16, 32): no "0x"). */
 static int parse_hex32(const char *s, uint32_t *v)

@@ -13,9 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static const struct {
 	const char *subsystem, *file;

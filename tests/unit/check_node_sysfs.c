@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_bcache, collector_bcachefs, collector_bonding, collector_dmi,

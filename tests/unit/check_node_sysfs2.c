@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../node_exporter/sysfs_util.h"
-#include "node_test.h"
+#include "../../common/sysfs.h"
 #include "unit.h"
 
 extern const struct collector_def collector_infiniband, collector_netclass, collector_nvme,

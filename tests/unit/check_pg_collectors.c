@@ -7,7 +7,7 @@
  * The test server is PostgreSQL 15; these cover the other versions.
  */
 #include "../../pg_exporter/collectors.h"
-#include "pg_test.h"
+#include "pg_replay.h"
 #include "unit.h"
 
 extern const struct collector_def collector_stat_bgwriter, collector_stat_checkpointer,
