@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "../common/parse.h"
+#include "../common/statfile.h"
 
 /* The text without trailing white space, copied into a small buffer. */
 static int one_token(const char *text, char *tok, size_t cap)
@@ -25,11 +26,7 @@ int cgp_u64(const char *text, uint64_t *v)
 	char tok[32];
 	if (one_token(text, tok, sizeof tok) < 0)
 		return -1;
-	if (!strcmp(tok, "max")) {
-		*v = UINT64_MAX;
-		return 0;
-	}
-	return parse_u64(tok, v);
+	return parse_u64_max(tok, v) < 0 ? -1 : 0;
 }
 
 int cgp_i64(const char *text, int64_t *v)
@@ -43,18 +40,15 @@ int cgp_i64(const char *text, int64_t *v)
 int cgp_keyed(char *text, const char *const *keys, size_t n, uint64_t *vals, uint64_t *found)
 {
 	*found = 0;
-	char *line;
-	while ((line = next_line(&text)) != NULL) {
-		char *f[3];
-		size_t nf = split_fields(line, f, 3);
-		if (nf == 0)
-			continue;
-		if (nf != 2)
+	char *key, *value;
+	int rc;
+	while ((rc = kv_next(&text, &key, &value)) != 0) {
+		if (rc < 0)
 			return -1;
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(f[0], keys[i]) != 0)
+			if (strcmp(key, keys[i]) != 0)
 				continue;
-			if (parse_u64(f[1], &vals[i]) < 0)
+			if (parse_u64(value, &vals[i]) < 0)
 				return -1;
 			*found |= 1ull << i;
 			break;
@@ -98,55 +92,6 @@ int cgp_cpu_max(char *text, bool *limited, uint64_t *quota, uint64_t *period)
 	return parse_u64(f[0], quota);
 }
 
-int cgp_psi(char *text, struct psi *p)
-{
-	memset(p, 0, sizeof *p);
-	char *line;
-	while ((line = next_line(&text)) != NULL) {
-		char *f[6];
-		size_t nf = split_fields(line, f, 6);
-		if (nf == 0)
-			continue;
-		bool some = !strcmp(f[0], "some"), full = !strcmp(f[0], "full");
-		if (!some && !full)
-			return -1;
-		bool got = false;
-		uint64_t total = 0;
-		for (size_t i = 1; i < nf && i < 6; i++) {
-			if (!strncmp(f[i], "total=", 6)) {
-				if (parse_u64(f[i] + 6, &total) < 0)
-					return -1;
-				got = true;
-			} else if (!strchr(f[i], '=')) {
-				return -1;
-			}
-		}
-		if (!got)
-			return -1;
-		if (some) {
-			p->has_some = true;
-			p->some_total = total;
-		} else {
-			p->has_full = true;
-			p->full_total = total;
-		}
-	}
-	return p->has_some || p->has_full ? 0 : -1;
-}
-
-/* "8:16" into major and minor. */
-static int parse_devno(const char *s, unsigned *major, unsigned *minor)
-{
-	const char *colon = strchr(s, ':');
-	uint64_t a, b;
-	if (!colon || parse_u64_n(s, (size_t)(colon - s), &a) < 0 || parse_u64(colon + 1, &b) < 0 ||
-	    a > 0xffffffffu || b > 0xffffffffu)
-		return -1;
-	*major = (unsigned)a;
-	*minor = (unsigned)b;
-	return 0;
-}
-
 int cgp_blkio(char *text, struct blk_entry *out, size_t cap, size_t *n)
 {
 	*n = 0;
@@ -161,7 +106,7 @@ int cgp_blkio(char *text, struct blk_entry *out, size_t cap, size_t *n)
 		if (nf != 2 && nf != 3)
 			return -1;
 		struct blk_entry e = { 0 };
-		if (parse_devno(f[0], &e.major, &e.minor) < 0)
+		if (parse_devnum(f[0], &e.major, &e.minor) < 0)
 			return -1;
 		const char *val = f[nf - 1];
 		if (nf == 3) {
@@ -185,24 +130,20 @@ int cgp_iostat(char *text, struct io_dev *out, size_t cap, size_t *n)
 		[IO_COST_INDEBT] = "cost.indebt", [IO_COST_INDELAY] = "cost.indelay",
 	};
 	*n = 0;
-	char *line;
-	while ((line = next_line(&text)) != NULL) {
-		char *f[24];
-		size_t nf = split_fields(line, f, 24);
-		if (nf == 0)
-			continue;
+	char *head, *pairs;
+	while (nested_next(&text, &head, &pairs)) {
 		struct io_dev d = { 0 };
-		if (parse_devno(f[0], &d.major, &d.minor) < 0)
+		if (parse_devnum(head, &d.major, &d.minor) < 0)
 			return -1;
-		for (size_t i = 1; i < nf && i < 24; i++) {
-			char *eq = strchr(f[i], '=');
-			if (!eq)
+		char *key, *value;
+		int rc;
+		while ((rc = kv_pair_next(&pairs, &key, &value)) != 0) {
+			if (rc < 0)
 				return -1;
-			*eq = '\0';
 			for (int k = 0; k < IO_NFIELDS; k++) {
-				if (strcmp(f[i], names[k]) != 0)
+				if (strcmp(key, names[k]) != 0)
 					continue;
-				if (parse_u64(eq + 1, &d.v[k]) < 0)
+				if (parse_u64(value, &d.v[k]) < 0)
 					return -1;
 				d.found |= 1u << k;
 			}

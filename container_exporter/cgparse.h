@@ -3,7 +3,9 @@
  * cgroup-v1/ documents) and of /proc/<pid>/net/dev. They work in place on a
  * NUL-terminated buffer and allocate nothing. Each returns 0 or -1 for text
  * that does not have the documented shape; a file is then reported as
- * unparsable and its values are left out, never guessed.
+ * unparsable and its values are left out, never guessed. The generic
+ * shapes (key value lines, key=value fields, limits, MAJ:MIN, PSI) are
+ * common/statfile.h's.
  */
 #ifndef CONTAINER_CGPARSE_H
 #define CONTAINER_CGPARSE_H
@@ -32,13 +34,6 @@ int cgp_list(char *text, uint64_t *vals, size_t cap, size_t *n);
 
 /* cpu.max: "max 100000" or "50000 100000". */
 int cgp_cpu_max(char *text, bool *limited, uint64_t *quota, uint64_t *period);
-
-/* A PSI file: "some avg10=.. avg60=.. avg300=.. total=N" and optionally "full ...". */
-struct psi {
-	bool has_some, has_full;
-	uint64_t some_total, full_total; /* microseconds */
-};
-int cgp_psi(char *text, struct psi *p);
 
 /* v1 blkio files: "MAJ:MIN Op value" lines, "Total value" summary lines skipped. */
 struct blk_entry {

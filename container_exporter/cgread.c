@@ -2,12 +2,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/exporter.h"
+#include "../common/hostfs.h"
 #include "../common/log.h"
 #include "../common/parse.h"
 #include "cgparse.h"
@@ -172,48 +172,6 @@ void scan_sample(struct scan *sc, struct expo *e, struct family *f, const struct
 	expo_add_ts(e, f, value, stamped ? sc->now_ms : -1, sc->vbuf);
 }
 
-static int vroot(const char *root, char *dst, size_t cap, const char *fmt, va_list ap)
-{
-	size_t n = strlen(root);
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	if (n == 1 && root[0] == '/')
-		n = 0;
-	if (n + 2 > cap)
-		return -ENAMETOOLONG;
-	memcpy(dst, root, n);
-	dst[n] = '/';
-	int m = vstrf(dst + n + 1, cap - n - 1, fmt, ap);
-	return m < 0 || (size_t)m >= cap - n - 1 ? -ENAMETOOLONG : 0;
-}
-
-int proc_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vroot(cx->o.procfs, dst, cap, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int sys_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vroot(cx->o.sysfs, dst, cap, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int root_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int rc = vroot(cx->o.rootfs, dst, cap, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 const struct cpuspec *cg_cpuspec(struct scan *sc, struct cg *cg)
 {
 	struct cpuspec *c = &cg->cpu;
@@ -260,7 +218,7 @@ bool host_memory(struct cx *cx, uint64_t *mem_total, uint64_t *swap_total)
 {
 	char p[4096];
 	struct buf *b = &cx->rd2;
-	if (proc_file(cx, p, sizeof p, "meminfo") < 0 || read_whole(p, b) < 0)
+	if (proc_path(p, sizeof p, "meminfo") < 0 || read_whole(p, b) < 0)
 		return false;
 	int got = 0;
 	char *cur = b->data, *line;

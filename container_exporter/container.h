@@ -20,6 +20,7 @@
 #include "../common/buf.h"
 #include "../common/expo.h"
 #include "../common/fsread.h"
+#include "../common/hostfs.h"
 
 /* ---- cAdvisor's metric kinds (--enable_metrics / --disable_metrics) ---- */
 
@@ -161,7 +162,6 @@ struct cg {
 /* ---- options (flags) and the exporter state ---- */
 
 struct cx_opts {
-	const char *procfs, *sysfs, *rootfs;
 	unsigned kinds;
 	bool docker_only;
 	struct strarr {
@@ -300,15 +300,7 @@ int cg_mtimes(const struct cg *cg, int h, const char *dir, const char *file, dou
 /* Note an unparsable file: logged once per scrape, sets container_scrape_error. */
 void scan_bad_file(struct scan *sc, const struct cg *cg, const char *file, const char *why);
 
-/* ---- paths outside the cgroup tree ---- */
-
-/* <procfs>/<rel...>, <sysfs>/..., <rootfs>/...; return 0 or -ENAMETOOLONG. */
-int proc_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int sys_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-int root_file(const struct cx *cx, char *dst, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* ---- outside the cgroup tree (paths under --path.*: common/hostfs.h) ---- */
 
 /* MemTotal and SwapTotal of <procfs>/meminfo in bytes. */
 bool host_memory(struct cx *cx, uint64_t *mem_total, uint64_t *swap_total);
@@ -330,7 +322,7 @@ void docker_free(struct docker *d);
  * content check; inspect only for new or restarted containers) and fill m
  * for container id. Returns true if Docker knows the container.
  */
-void docker_refresh(struct docker *d, const struct cx_opts *o);
+void docker_refresh(struct docker *d);
 bool docker_lookup(struct docker *d, const char *id, struct meta *m, const struct cx_opts *o);
 
 /* Changes whenever the container list changed (metadata must be looked up again). */

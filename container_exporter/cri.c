@@ -76,7 +76,7 @@ static bool containerd(struct cx *cx, const char *id, struct meta *m)
 	bool found = false;
 	{
 		struct json j;
-		if (root_file(cx, dir, sizeof dir, "%s/%s/%s", tasks, ns, id) < 0)
+		if (rootfs_path(dir, sizeof dir, "%s/%s/%s", tasks, ns, id) < 0)
 			return false;
 		yaml_node_t *ann = load_spec(cx, dir, &j);
 		if (!ann)
@@ -118,7 +118,7 @@ static bool crio(struct cx *cx, const char *id, struct meta *m)
 {
 	char dir[4096];
 	struct json j;
-	if (root_file(cx, dir, sizeof dir, "run/containers/storage/overlay-containers/%s/userdata",
+	if (rootfs_path(dir, sizeof dir, "run/containers/storage/overlay-containers/%s/userdata",
 		      id) < 0)
 		return false;
 	yaml_node_t *ann = load_spec(cx, dir, &j);

@@ -18,7 +18,7 @@ const char *device_name(struct cx *cx, unsigned major, unsigned minor, char *dst
 	char p[4096], link[PATH_MAX];
 	struct devname d = { .major = major, .minor = minor };
 	ssize_t n;
-	if (sys_file(cx, p, sizeof p, "dev/block/%u:%u", major, minor) == 0 &&
+	if (sys_path(p, sizeof p, "dev/block/%u:%u", major, minor) == 0 &&
 	    (n = readlink(p, link, sizeof link - 1)) > 0) {
 		link[n] = '\0';
 		const char *base = strrchr(link, '/');

@@ -284,16 +284,14 @@ static int health_of(const char *status)
 	return -1;
 }
 
-static bool pid_alive(const struct cx_opts *o, int pid)
+static bool pid_alive(int pid)
 {
 	char p[4096];
 	struct stat st;
-	size_t n = strlen(o->procfs);
-	strf(p, sizeof p, "%s%s%d", o->procfs, n && o->procfs[n - 1] == '/' ? "" : "/", pid);
-	return stat(p, &st) == 0;
+	return proc_path(p, sizeof p, "%d", pid) == 0 && stat(p, &st) == 0;
 }
 
-void docker_refresh(struct docker *d, const struct cx_opts *o)
+void docker_refresh(struct docker *d)
 {
 	if (!d->have_version && get(d, "/version") == 0) {
 		struct json j;
@@ -376,7 +374,7 @@ void docker_refresh(struct docker *d, const struct cx_opts *o)
 			strf(c->id, sizeof c->id, "%s", p->id);
 		}
 		c->seen = true;
-		if (!strcmp(c->key, p->key) && c->pid > 0 && pid_alive(o, c->pid))
+		if (!strcmp(c->key, p->key) && c->pid > 0 && pid_alive(c->pid))
 			goto drop;
 		dcont_clear(c);
 		strf(c->id, sizeof c->id, "%s", p->id);

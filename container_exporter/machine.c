@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "../common/cpulist.h"
 #include "../common/parse.h"
 #include "container.h"
 
@@ -30,45 +31,24 @@ static size_t distinct(char *text, const char *key)
 	return n;
 }
 
-/* Number of CPUs in a kernel CPU list ("0-3,8,10-11"), or -1. */
-static long cpulist_count(const char *s)
-{
-	long n = 0;
-	while (*s && *s != '\n') {
-		size_t len = strcspn(s, ",\n");
-		const char *dash = memchr(s, '-', len);
-		uint64_t a, b;
-		if (dash) {
-			if (parse_u64_n(s, (size_t)(dash - s), &a) < 0 ||
-			    parse_u64_n(dash + 1, len - (size_t)(dash - s) - 1, &b) < 0 || b < a)
-				return -1;
-		} else if (parse_u64_n(s, len, &a) < 0) {
-			return -1;
-		} else {
-			b = a;
-		}
-		n += (long)(b - a + 1);
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return n;
-}
-
-/* The first line of the first readable file of a list, or "". */
-static void first_line(struct cx *cx, char *dst, size_t cap, int root, const char *const *files)
+/* The first line of the first readable file of a comma-separated list (under root), or "". */
+static void first_line(char *dst, size_t cap, const char *root, const char *files)
 {
 	dst[0] = '\0';
 	char p[4096];
-	for (; *files; files++) {
-		int rc = root == 0 ? proc_file(cx, p, sizeof p, "%s", *files)
-			: root == 1 ? sys_file(cx, p, sizeof p, "%s", *files)
-				    : root_file(cx, p, sizeof p, "%s", *files);
-		if (rc == 0 && read_small(p, dst, cap) >= 0) {
+	const char *f = files;
+	while (*f) {
+		size_t len = strcspn(f, ",");
+		if (len && root_path(p, sizeof p, root, "%.*s", (int)len, f) == 0 &&
+		    read_small(p, dst, cap) >= 0) {
 			dst[strcspn(dst, "\n")] = '\0';
 			return;
 		}
+		f += len;
+		if (*f == ',')
+			f++;
 	}
+	dst[0] = '\0';
 }
 
 struct dimm {
@@ -77,28 +57,28 @@ struct dimm {
 };
 
 /* EDAC memory controllers: DIMM count and capacity per memory type. */
-static size_t dimms(struct cx *cx, struct dimm *out, size_t cap)
+static size_t dimms(struct dimm *out, size_t cap)
 {
 	char p[4096];
 	struct dirlist mcs;
 	size_t n = 0;
-	if (sys_file(cx, p, sizeof p, "devices/system/edac/mc") < 0 || dirlist_read(p, &mcs) < 0)
+	if (sys_path(p, sizeof p, "devices/system/edac/mc") < 0 || dirlist_read(p, &mcs) < 0)
 		return 0;
 	for (size_t i = 0; i < mcs.n; i++) {
 		if (!has_prefix(mcs.names[i], "mc"))
 			continue;
 		struct dirlist ds;
-		if (sys_file(cx, p, sizeof p, "devices/system/edac/mc/%s", mcs.names[i]) < 0 ||
+		if (sys_path(p, sizeof p, "devices/system/edac/mc/%s", mcs.names[i]) < 0 ||
 		    dirlist_read(p, &ds) < 0)
 			continue;
 		for (size_t k = 0; k < ds.n; k++) {
 			char type[64], size[32];
 			uint64_t mb;
 			if (!has_prefix(ds.names[k], "dimm") ||
-			    sys_file(cx, p, sizeof p, "devices/system/edac/mc/%s/%s/dimm_mem_type",
+			    sys_path(p, sizeof p, "devices/system/edac/mc/%s/%s/dimm_mem_type",
 				     mcs.names[i], ds.names[k]) < 0 ||
 			    read_small(p, type, sizeof type) < 0 ||
-			    sys_file(cx, p, sizeof p, "devices/system/edac/mc/%s/%s/size", mcs.names[i],
+			    sys_path(p, sizeof p, "devices/system/edac/mc/%s/%s/size", mcs.names[i],
 				     ds.names[k]) < 0 ||
 			    read_small(p, size, sizeof size) < 0 || parse_u64(size, &mb) < 0)
 				continue;
@@ -122,11 +102,11 @@ static size_t dimms(struct cx *cx, struct dimm *out, size_t cap)
 }
 
 /* True if the kernel lists no NVDIMM region: NVM capacity is then really 0. */
-static bool no_nvdimm(struct cx *cx)
+static bool no_nvdimm(void)
 {
 	char p[4096];
 	struct dirlist dl;
-	if (sys_file(cx, p, sizeof p, "bus/nd/devices") < 0 || dirlist_read(p, &dl) < 0)
+	if (sys_path(p, sizeof p, "bus/nd/devices") < 0 || dirlist_read(p, &dl) < 0)
 		return true;
 	bool none = true;
 	for (size_t i = 0; i < dl.n; i++)
@@ -139,27 +119,41 @@ void collect_machine(struct scan *sc, struct expo *e)
 {
 	struct cx *cx = sc->cx;
 	char machine_id[128], uuid[128], boot_id[128];
-	first_line(cx, machine_id, sizeof machine_id, 2,
-		   (const char *const[]){ "etc/machine-id", "var/lib/dbus/machine-id", NULL });
-	first_line(cx, uuid, sizeof uuid, 1,
-		   (const char *const[]){ "class/dmi/id/product_uuid", "firmware/devicetree/base/system-id", NULL });
-	first_line(cx, boot_id, sizeof boot_id, 0,
-		   (const char *const[]){ "sys/kernel/random/boot_id", NULL });
+	const struct cx_opts *o = &cx->o;
+	first_line(machine_id, sizeof machine_id, path_rootfs,
+		   o->machine_id_files ? o->machine_id_files : "/etc/machine-id,/var/lib/dbus/machine-id");
+	/* cAdvisor's order: DMI, the POWER device tree, then (meant for s390x, used everywhere) /etc/machine-id. */
+	first_line(uuid, sizeof uuid, path_sysfs, "class/dmi/id/product_uuid");
+	if (!uuid[0])
+		first_line(uuid, sizeof uuid, path_procfs, "device-tree/system-id");
+	char p[4096];
+	/* "vm,uuid" is one file name, not a list. */
+	if (!uuid[0] && proc_path(p, sizeof p, "device-tree/vm,uuid") == 0 &&
+	    read_small(p, uuid, sizeof uuid) < 0)
+		uuid[0] = '\0';
+	if (!uuid[0])
+		first_line(uuid, sizeof uuid, path_rootfs, "etc/machine-id");
+	/* The default boot id file is procfs's own: under --path.procfs. */
+	if (o->boot_id_files && strcmp(o->boot_id_files, "/proc/sys/kernel/random/boot_id") != 0)
+		first_line(boot_id, sizeof boot_id, path_rootfs, o->boot_id_files);
+	else
+		first_line(boot_id, sizeof boot_id, path_procfs, "sys/kernel/random/boot_id");
 	const char *base[] = { machine_id, uuid, boot_id, NULL, NULL };
 	const char *names[] = { "machine_id", "system_uuid", "boot_id", NULL, NULL };
 
 #define MFAM(name, help) expo_family(e, name, METRIC_GAUGE, help, names)
 #define MSAMPLE(f, v) expo_add_ts(e, f, (double)(v), sc->now_ms, base)
 
-	char p[4096], online[4096];
+	char online[4096];
 	struct buf *b = &cx->rd;
-	if (sys_file(cx, p, sizeof p, "devices/system/cpu/online") == 0 &&
-	    read_small(p, online, sizeof online) >= 0) {
-		long cores = cpulist_count(online);
-		if (cores > 0)
-			MSAMPLE(MFAM("machine_cpu_cores", "Number of logical CPUs online."), cores);
+	struct cpulist cpus;
+	if (sys_path(p, sizeof p, "devices/system/cpu/online") == 0 &&
+	    read_small(p, online, sizeof online) >= 0 && cpulist_parse(online, &cpus) == 0) {
+		if (cpus.n)
+			MSAMPLE(MFAM("machine_cpu_cores", "Number of logical CPUs online."), cpus.n);
+		cpulist_free(&cpus);
 	}
-	if (proc_file(cx, p, sizeof p, "cpuinfo") == 0 && read_whole(p, b) == 0) {
+	if (proc_path(p, sizeof p, "cpuinfo") == 0 && read_whole(p, b) == 0) {
 		/* distinct() cuts lines in place: one copy per key. */
 		struct buf *b2 = &cx->rd2;
 		buf_reset(b2);
@@ -187,7 +181,7 @@ void collect_machine(struct scan *sc, struct expo *e)
 			swap);
 	}
 	struct dimm d[16];
-	size_t nd = dimms(cx, d, 16);
+	size_t nd = dimms(d, 16);
 	names[3] = "type";
 	struct family *dcount = MFAM("machine_dimm_count", "Number of memory modules, by type.");
 	struct family *dcap = MFAM("machine_dimm_capacity_bytes",
@@ -197,7 +191,7 @@ void collect_machine(struct scan *sc, struct expo *e)
 		MSAMPLE(dcount, d[i].count);
 		MSAMPLE(dcap, d[i].bytes);
 	}
-	if (no_nvdimm(cx)) {
+	if (no_nvdimm()) {
 		names[3] = "mode";
 		struct family *nvm = MFAM("machine_nvm_capacity",
 					  "Capacity of non-volatile memory, by mode, in bytes (no NVDIMM here).");

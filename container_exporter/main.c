@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../common/exporter.h"
+#include "../common/hostfs.h"
 #include "../common/log.h"
 #include "../common/parse.h"
 #include "container.h"
@@ -41,8 +42,6 @@ static bool dynamic_housekeeping;
 static long max_procs, verbosity;
 static bool logtostderr, alsologtostderr;
 static const char *event_limit, *event_age;
-/* Ours. */
-static const char *procfs, *sysfs, *rootfs;
 
 #define ACCEPTED "Accepted for compatibility: "
 
@@ -140,12 +139,9 @@ static struct flag flags[] = {
 	  .help = "Log to standard error (the only destination; false is refused)." },
 	{ .name = "alsologtostderr", .type = FLAG_BOOL, .dest = &alsologtostderr, .def = "false",
 	  .help = ACCEPTED "logs always go to standard error." },
-	{ .name = "path.procfs", .type = FLAG_STRING, .dest = &procfs, .def = "/proc",
-	  .help = "Where procfs is mounted (network counters, processes, memory totals)." },
-	{ .name = "path.sysfs", .type = FLAG_STRING, .dest = &sysfs, .def = "/sys",
-	  .help = "Where sysfs is mounted; the cgroup hierarchies are read under <path.sysfs>/fs/cgroup." },
-	{ .name = "path.rootfs", .type = FLAG_STRING, .dest = &rootfs, .def = "/",
-	  .help = "Where the host's root filesystem is mounted (machine id, runtime state files)." },
+	PATH_FLAG_PROCFS,
+	PATH_FLAG_SYSFS,
+	PATH_FLAG_ROOTFS("Where the host's root filesystem is mounted (machine id, runtime state files)."),
 };
 
 /*
@@ -316,9 +312,6 @@ static int setup(char *err, size_t errlen)
 		kinds &= ~KIND_BIT(k);
 	}
 	opts.kinds = kinds;
-	opts.procfs = procfs;
-	opts.sysfs = sysfs;
-	opts.rootfs = rootfs;
 	opts.docker_only = docker_only;
 	opts.store_labels = store_container_labels;
 	opts.disable_root_stats = disable_root_stats;

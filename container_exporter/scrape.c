@@ -27,7 +27,7 @@ int cx_init(struct cx *cx, const struct cx_opts *o, char *err, size_t errlen)
 	pthread_mutex_init(&cx->lock, NULL);
 	buf_init(&cx->rd, 16u << 20);
 	buf_init(&cx->rd2, 1u << 20);
-	if (sys_file(cx, cx->cgroot, sizeof cx->cgroot, "fs/cgroup") < 0) {
+	if (sys_path(cx->cgroot, sizeof cx->cgroot, "fs/cgroup") < 0) {
 		strf(err, errlen, "--path.sysfs is too long");
 		return -1;
 	}
@@ -67,11 +67,11 @@ static size_t fd_budget(void)
 }
 
 /* cAdvisor's boot time: now minus the uptime, truncated to the minute. */
-static double boot_time(struct cx *cx, double now)
+static double boot_time(double now)
 {
 	char p[4096], text[128];
 	double up;
-	if (proc_file(cx, p, sizeof p, "uptime") < 0 || read_small(p, text, sizeof text) < 0)
+	if (proc_path(p, sizeof p, "uptime") < 0 || read_small(p, text, sizeof text) < 0)
 		return 0;
 	char *sp = strchr(text, ' ');
 	if (sp)
@@ -327,7 +327,7 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 	if (!cx->o.fd_budget)
 		cx->o.fd_budget = fd_budget();
 	if (!cx->boot_time)
-		cx->boot_time = boot_time(cx, sc.now);
+		cx->boot_time = boot_time(sc.now);
 	cx->gen++;
 
 	struct names ns = { 0 };
@@ -348,7 +348,7 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 		for (size_t i = 0; i < cx->nall && !any; i++)
 			any = container_id_of(cx->all[i]->path, id);
 		if (any)
-			docker_refresh(cx->docker, &cx->o);
+			docker_refresh(cx->docker);
 		docker_gen = docker_generation(cx->docker);
 	}
 	if (cx->podman) {
@@ -356,7 +356,7 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 		for (size_t i = 0; i < cx->nall && !any; i++)
 			any = strstr(cx->all[i]->base, "libpod-") != NULL;
 		if (any)
-			docker_refresh(cx->podman, &cx->o);
+			docker_refresh(cx->podman);
 		docker_gen += docker_generation(cx->podman) << 32;
 	}
 	acc = malloc((cx->nall ? cx->nall : 1) * sizeof *acc);

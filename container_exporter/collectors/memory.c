@@ -48,7 +48,7 @@ static bool host_swap_used(struct scan *sc, uint64_t *used)
 {
 	char p[4096];
 	struct buf *b = &sc->cx->rd2;
-	if (proc_file(sc->cx, p, sizeof p, "meminfo") < 0 || read_whole(p, b) < 0)
+	if (proc_path(p, sizeof p, "meminfo") < 0 || read_whole(p, b) < 0)
 		return false;
 	uint64_t total = 0, free_kb = 0;
 	int got = 0;

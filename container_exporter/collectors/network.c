@@ -32,20 +32,20 @@ static int cmp_cand(const void *a, const void *b)
 	return strcmp(x->cg->path, y->cg->path);
 }
 
-static uint64_t netns_of(struct cx *cx, int pid)
+static uint64_t netns_of(int pid)
 {
 	char p[4096];
 	struct stat st;
-	if (proc_file(cx, p, sizeof p, "%d/ns/net", pid) < 0 || stat(p, &st) < 0)
+	if (proc_path(p, sizeof p, "%d/ns/net", pid) < 0 || stat(p, &st) < 0)
 		return 0;
 	return (uint64_t)st.st_ino;
 }
 
 /* Field 22 of /proc/<pid>/stat: the start time in clock ticks since boot. */
-static uint64_t start_of(struct cx *cx, int pid)
+static uint64_t start_of(int pid)
 {
 	char p[4096], text[1024];
-	if (proc_file(cx, p, sizeof p, "%d/stat", pid) < 0 || read_small(p, text, sizeof text) < 0)
+	if (proc_path(p, sizeof p, "%d/stat", pid) < 0 || read_small(p, text, sizeof text) < 0)
 		return UINT64_MAX;
 	char *rp = strrchr(text, ')');
 	if (!rp)
@@ -79,7 +79,7 @@ static void emit(struct scan *sc, struct expo *e, struct family **f, struct cg *
 {
 	char p[4096];
 	struct buf *b = &sc->cx->rd;
-	if (proc_file(sc->cx, p, sizeof p, "%d/net/dev", pid) < 0 || read_whole(p, b) < 0)
+	if (proc_path(p, sizeof p, "%d/net/dev", pid) < 0 || read_whole(p, b) < 0)
 		return;
 	struct netif ifs[64];
 	size_t n;
@@ -118,7 +118,7 @@ static void collect(struct scan *sc, struct expo *e)
 		f[k] = FAMILY(sc, e, names[k][0], METRIC_COUNTER, names[k][1], "interface", NULL);
 
 	struct cx *cx = sc->cx;
-	uint64_t host = netns_of(cx, 1);
+	uint64_t host = netns_of(1);
 	struct cand *c = malloc((sc->n ? sc->n : 1) * sizeof *c);
 	if (!c) {
 		sc->failed = true;
@@ -137,7 +137,7 @@ static void collect(struct scan *sc, struct expo *e)
 		int pid = cg->meta.pid > 0 ? cg->meta.pid : first_pid(sc, cg);
 		if (pid <= 0)
 			continue;
-		uint64_t ns = netns_of(cx, pid);
+		uint64_t ns = netns_of(pid);
 		/* Without the host's namespace to compare with, trust only a runtime's PID. */
 		if (!ns || ns == host || (!host && cg->meta.pid <= 0))
 			continue;
@@ -157,7 +157,7 @@ static void collect(struct scan *sc, struct expo *e)
 			}
 		if (j - i > 1 && !sandbox) {
 			for (size_t k = i; k < j; k++)
-				c[k].start = start_of(cx, c[k].pid);
+				c[k].start = start_of(c[k].pid);
 			for (size_t k = i + 1; k < j; k++)
 				if (c[k].start < c[best].start)
 					best = k;

@@ -4,6 +4,7 @@
  * host where the same path exists in the cgroup2 mount.
  */
 #include "../../common/parse.h"
+#include "../../common/statfile.h"
 #include "../cgparse.h"
 #include "../container.h"
 
@@ -41,14 +42,14 @@ static void collect(struct scan *sc, struct expo *e)
 			struct psi p;
 			if (cg_read(sc, cg, h, res[r].file, b) < 0)
 				continue;
-			if (cgp_psi(b->data, &p) < 0) {
+			if (psi_parse(b->data, &p, NULL) < 0) {
 				scan_bad_file(sc, cg, res[r].file, "not PSI lines");
 				continue;
 			}
-			if (p.has_some)
-				SAMPLE(sc, e, waiting[r], cg, (double)p.some_total / 1e6, NULL);
-			if (p.has_full)
-				SAMPLE(sc, e, stalled[r], cg, (double)p.full_total / 1e6, NULL);
+			if (p.some.present)
+				SAMPLE(sc, e, waiting[r], cg, (double)p.some.total / 1e6, NULL);
+			if (p.full.present)
+				SAMPLE(sc, e, stalled[r], cg, (double)p.full.total / 1e6, NULL);
 		}
 	}
 }

@@ -13,11 +13,11 @@
 #include "../container.h"
 
 /* Descriptors and sockets of one process; false if it is gone or unreadable. */
-static bool count_fds(struct cx *cx, int pid, uint64_t *fds, uint64_t *sockets)
+static bool count_fds(int pid, uint64_t *fds, uint64_t *sockets)
 {
 	char p[4096];
 	struct dirlist dl;
-	if (proc_file(cx, p, sizeof p, "%d/fd", pid) < 0 || dirlist_read(p, &dl) < 0)
+	if (proc_path(p, sizeof p, "%d/fd", pid) < 0 || dirlist_read(p, &dl) < 0)
 		return false;
 	size_t plen = strlen(p);
 	*fds += dl.n;
@@ -42,7 +42,7 @@ static bool open_files_limit(struct cx *cx, int pid, double *soft)
 {
 	char p[4096];
 	struct buf *b = &cx->rd2;
-	if (proc_file(cx, p, sizeof p, "%d/limits", pid) < 0 || read_whole(p, b) < 0)
+	if (proc_path(p, sizeof p, "%d/limits", pid) < 0 || read_whole(p, b) < 0)
 		return false;
 	char *cur = b->data, *line;
 	while ((line = next_line(&cur)) != NULL) {
@@ -102,7 +102,7 @@ static void collect(struct scan *sc, struct expo *e)
 				while ((line = next_line(&cur)) != NULL) {
 					int64_t pid;
 					if (*line && parse_i64(line, &pid) == 0)
-						count_fds(cx, (int)pid, &fds, &sockets);
+						count_fds((int)pid, &fds, &sockets);
 				}
 				SAMPLE(sc, e, fdsf, cg, (double)fds, NULL);
 				SAMPLE(sc, e, sockf, cg, (double)sockets, NULL);
