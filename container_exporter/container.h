@@ -200,7 +200,8 @@ struct cx {
 	struct buf rd2;
 	bool warned_deadline;
 	bool warned_nofd;
-	uint64_t host_netns; /* inode of PID 1's network namespace, 0 unknown */
+	/* Tests: called between the walk and the collectors (a cgroup removed mid-scrape). */
+	void (*after_walk)(struct cx *cx);
 	struct devname {
 		unsigned major, minor;
 		char name[64]; /* "/dev/sda", or "" when the kernel names no such device */

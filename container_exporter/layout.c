@@ -158,34 +158,34 @@ int layout_detect(struct layout *lay, const char *cgroot, unsigned kinds)
 			return 0;
 		if (rc < 0)
 			return rc;
-		/* Symbolic links ("cpu" -> "cpu,cpuacct") name the same hierarchy: keep one. */
+		/*
+		 * Symbolic links ("cpu" -> "cpu,cpuacct") name the same hierarchy:
+		 * keep one entry with the controllers of all its names.
+		 */
 		dev_t devs[MAX_HIER];
 		ino_t inos[MAX_HIER];
-		size_t seen = 0;
 		for (size_t i = 0; i < dl.n && rc == 0; i++) {
 			char dir[4096];
 			struct stat st;
 			if (pathf(dir, sizeof dir, "%s/%s", cgroot, dl.names[i]) < 0 ||
 			    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 				continue;
-			bool dup = false;
-			for (size_t k = 0; k < seen; k++)
-				dup |= devs[k] == st.st_dev && inos[k] == st.st_ino;
-			if (dup || seen == MAX_HIER)
-				continue;
-			if (exists(dir, "cgroup.controllers")) {
-				rc = add_hier(lay, dir, unified_ctls(dir), true);
-			} else if (exists(dir, "cgroup.procs")) {
-				unsigned ctls = ctls_of(dl.names[i], false);
-				if (!ctls)
-					continue; /* named hierarchies (name=systemd), net_cls, freezer... */
-				rc = add_hier(lay, dir, ctls, false);
-			} else {
+			bool v2 = exists(dir, "cgroup.controllers");
+			unsigned ctls = v2 ? unified_ctls(dir) : ctls_of(dl.names[i], false);
+			if (!v2 && (!ctls || !exists(dir, "cgroup.procs")))
+				continue; /* named hierarchies (name=systemd), net_cls, freezer... */
+			size_t k = 0;
+			while (k < lay->nh && !(devs[k] == st.st_dev && inos[k] == st.st_ino))
+				k++;
+			if (k < lay->nh) {
+				lay->h[k].ctls |= ctls;
 				continue;
 			}
-			devs[seen] = st.st_dev;
-			inos[seen] = st.st_ino;
-			seen++;
+			if (lay->nh == MAX_HIER)
+				continue;
+			devs[lay->nh] = st.st_dev;
+			inos[lay->nh] = st.st_ino;
+			rc = add_hier(lay, dir, ctls, v2);
 		}
 		dirlist_free(&dl);
 		if (rc < 0)

@@ -340,6 +340,8 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 			error = true;
 		}
 	}
+	if (cx->after_walk)
+		cx->after_walk(cx);
 	uint64_t docker_gen = 0;
 	if (cx->docker) {
 		/* Ask the engine only when some cgroup looks like one of its containers. */

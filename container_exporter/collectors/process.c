@@ -97,15 +97,19 @@ static void collect(struct scan *sc, struct expo *e)
 				have_procs = true;
 				SAMPLE(sc, e, procs, cg, (double)nprocs, NULL);
 				uint64_t fds = 0, sockets = 0;
+				bool counted = false;
 				/* The list is cut out of the buffer as PIDs are visited. */
 				char *cur = b->data, *line;
 				while ((line = next_line(&cur)) != NULL) {
 					int64_t pid;
 					if (*line && parse_i64(line, &pid) == 0)
-						count_fds((int)pid, &fds, &sockets);
+						counted |= count_fds((int)pid, &fds, &sockets);
 				}
-				SAMPLE(sc, e, fdsf, cg, (double)fds, NULL);
-				SAMPLE(sc, e, sockf, cg, (double)sockets, NULL);
+				/* Processes whose descriptors cannot be read (no hostPID) count nothing. */
+				if (counted || !nprocs) {
+					SAMPLE(sc, e, fdsf, cg, (double)fds, NULL);
+					SAMPLE(sc, e, sockf, cg, (double)sockets, NULL);
+				}
 			}
 		}
 		int hp = cg_hier(sc, cg, CTL_PIDS);
