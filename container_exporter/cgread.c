@@ -138,6 +138,24 @@ void scan_bad_file(struct scan *sc, const struct cg *cg, const char *file, const
 		 "err", why, NULL);
 }
 
+bool cg_alive(const struct scan *sc, const struct cg *cg)
+{
+	for (size_t h = 0; h < sc->lay->nh; h++) {
+		if (!(cg->here & sc->lay->walk & 1u << h))
+			continue;
+		bool tmp;
+		int dfd = dir_fd(sc, cg, (int)h, &tmp);
+		if (dfd < 0)
+			return false;
+		/* Every cgroup directory has cgroup.procs; a removed one has nothing. */
+		int rc = faccessat(dfd, "cgroup.procs", F_OK, 0);
+		if (tmp)
+			close(dfd);
+		return rc == 0;
+	}
+	return true;
+}
+
 bool scan_expired(struct scan *sc)
 {
 	if (sc->truncated)

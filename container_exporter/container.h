@@ -279,6 +279,9 @@ bool scan_expired(struct scan *sc);
 /* The hierarchy serving controller c for cg if cg exists there, else -1. */
 int cg_hier(const struct scan *sc, const struct cg *cg, enum ctl c);
 
+/* False if cg's directory was removed since the walk (it is then left out). */
+bool cg_alive(const struct scan *sc, const struct cg *cg);
+
 /* True if hierarchy h is cgroup v2. */
 bool hier_v2(const struct scan *sc, int h);
 

@@ -186,12 +186,14 @@ bool meta_from_path(const char *path, struct meta *m)
 		/* Without the runtime's own name, cAdvisor's alias for containerd: the id. */
 		return set_str(&m->name, m->id, 64);
 	}
-	/* A systemd unit that runs something (not a slice, not a mount). */
+	/* A systemd unit that runs something (not a slice, not a mount): named after the unit. */
 	static const char *const unit_suffixes[] = { ".service", ".scope", ".socket", ".swap" };
 	for (size_t i = 0; i < sizeof unit_suffixes / sizeof unit_suffixes[0]; i++) {
 		if (ends(base, blen, unit_suffixes[i]) && blen > strlen(unit_suffixes[i])) {
+			/* Named, but a plain cgroup for --docker_only. */
 			m->rt = RT_SYSTEMD;
-			return set_str(&m->name, base, blen);
+			set_str(&m->name, base, blen);
+			return false;
 		}
 	}
 	char uid[64];

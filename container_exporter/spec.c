@@ -75,6 +75,8 @@ void collect_spec(struct scan *sc, struct expo *e)
 	for (size_t i = 0; i < sc->n && !scan_expired(sc); i++) {
 		struct cg *cg = sc->cgs[i];
 		bool root = cg == cx->root;
+		if (!cg_alive(sc, cg))
+			continue;
 		double ct = creation_time(sc, cg);
 		scan_sample(sc, e, created, cg, ct, false, NULL);
 		scan_sample(sc, e, started, cg, cg->meta.started > 0 ? (double)(long long)cg->meta.started : ct,

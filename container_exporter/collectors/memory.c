@@ -36,6 +36,7 @@ static const char *const keys[M_N] = {
 /* What one cgroup's files gave; a family is emitted only where its source was found. */
 struct mem {
 	uint64_t stat[M_N], found;
+	bool stat_ok; /* memory.stat was read and parsed */
 	bool has_usage, has_max, has_failcnt, has_kernel, has_swap, has_events;
 	uint64_t usage, max, failcnt, kernel, swap, ev_high, ev_max;
 	int cache, rss, mapped, swapkey, dirty, writeback, active, inactive; /* stat index or -1 */
@@ -80,10 +81,12 @@ static bool read_v1(struct scan *sc, struct cg *cg, int h, struct mem *m)
 	m->has_kernel = cg_read_u64(sc, cg, h, "memory.kmem.usage_in_bytes", &m->kernel) == 0;
 	uint64_t hier = 1;
 	cg_read_u64(sc, cg, h, "memory.use_hierarchy", &hier);
-	if (cg_read(sc, cg, h, "memory.stat", b) == 0 &&
-	    cgp_keyed(b->data, keys, M_N, m->stat, &m->found) < 0) {
-		scan_bad_file(sc, cg, "memory.stat", "not \"key value\" lines");
-		m->found = 0;
+	if (cg_read(sc, cg, h, "memory.stat", b) == 0) {
+		m->stat_ok = cgp_keyed(b->data, keys, M_N, m->stat, &m->found) == 0;
+		if (!m->stat_ok) {
+			scan_bad_file(sc, cg, "memory.stat", "not \"key value\" lines");
+			m->found = 0;
+		}
 	}
 	/* libcontainer's choice: hierarchical totals when use_hierarchy is set. */
 	m->cache = hier ? M_TCACHE : M_CACHE;
@@ -109,7 +112,8 @@ static bool read_v2(struct scan *sc, struct cg *cg, int h, struct mem *m)
 	int rc = cg_read(sc, cg, h, "memory.stat", b);
 	if (rc < 0)
 		return false;
-	if (cgp_keyed(b->data, keys, M_N, m->stat, &m->found) < 0) {
+	m->stat_ok = cgp_keyed(b->data, keys, M_N, m->stat, &m->found) == 0;
+	if (!m->stat_ok) {
 		scan_bad_file(sc, cg, "memory.stat", "not \"key value\" lines");
 		m->found = 0;
 	}
@@ -225,8 +229,10 @@ static void collect(struct scan *sc, struct expo *e)
 			SAMPLE(sc, e, swap, cg, (double)m.swap, NULL);
 		if (m.has_failcnt)
 			SAMPLE(sc, e, failcnt, cg, (double)m.failcnt, NULL);
-		if (m.has_usage) {
+		if (m.has_usage)
 			SAMPLE(sc, e, usage, cg, (double)m.usage, NULL);
+		/* The working set needs memory.stat: without inactive_file it is the usage. */
+		if (m.has_usage && m.stat_ok) {
 			uint64_t wset = m.usage;
 			if (FOUND(&m, m.inactive))
 				wset = wset < st[m.inactive] ? 0 : wset - st[m.inactive];

@@ -114,12 +114,13 @@ static void collect(struct scan *sc, struct expo *e)
 		}
 		int hp = cg_hier(sc, cg, CTL_PIDS);
 		uint64_t cur_tasks, max_tasks;
-		if (hp >= 0 && !root && cg_read_u64(sc, cg, hp, "pids.current", &cur_tasks) == 0) {
+		int rc = hp >= 0 && !root ? cg_read_u64(sc, cg, hp, "pids.current", &cur_tasks) : -ENOENT;
+		if (rc == 0) {
 			SAMPLE(sc, e, thr, cg, (double)cur_tasks, NULL);
 			if (cg_read_u64(sc, cg, hp, "pids.max", &max_tasks) == 0)
 				SAMPLE(sc, e, thrmax, cg, max_tasks == UINT64_MAX ? 0 : (double)max_tasks,
 				       NULL);
-		} else if (hier_v2(sc, h) && have_procs) {
+		} else if (rc == -ENOENT && hier_v2(sc, h) && have_procs) {
 			/* libcontainer without the pids controller: the process count, no limit. */
 			SAMPLE(sc, e, thr, cg, (double)nprocs, NULL);
 			SAMPLE(sc, e, thrmax, cg, 0, NULL);
