@@ -41,6 +41,16 @@ static uint64_t netns_of(int pid)
 	return (uint64_t)st.st_ino;
 }
 
+/*
+ * The host's network namespace: PID 1's, or where PID 1 is shielded (a
+ * sandbox denies its ns links) kthreadd's, which kernel threads never leave.
+ */
+static uint64_t host_netns(void)
+{
+	uint64_t ns = netns_of(1);
+	return ns ? ns : netns_of(2);
+}
+
 /* Field 22 of /proc/<pid>/stat: the start time in clock ticks since boot. */
 static uint64_t start_of(int pid)
 {
@@ -118,7 +128,7 @@ static void collect(struct scan *sc, struct expo *e)
 		f[k] = FAMILY(sc, e, names[k][0], METRIC_COUNTER, names[k][1], "interface", NULL);
 
 	struct cx *cx = sc->cx;
-	uint64_t host = netns_of(1);
+	uint64_t host = host_netns();
 	struct cand *c = malloc((sc->n ? sc->n : 1) * sizeof *c);
 	if (!c) {
 		sc->failed = true;
