@@ -40,13 +40,18 @@ int cgp_i64(const char *text, int64_t *v)
 int cgp_keyed(char *text, const char *const *keys, size_t n, uint64_t *vals, uint64_t *found)
 {
 	*found = 0;
+	/* memory.stat has ~50 lines for ~30 wanted keys: compare only keys of the same length. */
+	size_t lens[64];
+	for (size_t i = 0; i < n && i < 64; i++)
+		lens[i] = strlen(keys[i]);
 	char *key, *value;
 	int rc;
 	while ((rc = kv_next(&text, &key, &value)) != 0) {
 		if (rc < 0)
 			return -1;
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(key, keys[i]) != 0)
+		size_t klen = strlen(key);
+		for (size_t i = 0; i < n && i < 64; i++) {
+			if (lens[i] != klen || memcmp(key, keys[i], klen) != 0)
 				continue;
 			if (parse_u64(value, &vals[i]) < 0)
 				return -1;

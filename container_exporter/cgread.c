@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,11 +41,92 @@ static int dir_fd(const struct scan *sc, const struct cg *cg, int h, bool *tmp)
 	return fd;
 }
 
-int cg_read(struct scan *sc, const struct cg *cg, int h, const char *name, struct buf *b)
+/*
+ * The cache entry of (h, name) in cg, created if create (NULL if absent or
+ * out of memory). Names are the collectors' string literals: compared by
+ * pointer first.
+ */
+static struct cgfile *file_entry(struct cg *cg, int h, const char *name, bool create)
+{
+	for (size_t i = 0; i < cg->nfiles; i++) {
+		struct cgfile *f = &cg->files[i];
+		if (f->h == h && (f->name == name || !strcmp(f->name, name)))
+			return f;
+	}
+	if (!create)
+		return NULL;
+	if (cg->nfiles == cg->capfiles) {
+		size_t cap = cg->capfiles ? cg->capfiles * 2u : 8u;
+		struct cgfile *v = realloc(cg->files, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		cg->files = v;
+		cg->capfiles = (uint16_t)cap;
+	}
+	struct cgfile *f = &cg->files[cg->nfiles++];
+	*f = (struct cgfile){ .name = name, .h = (int8_t)h, .fd = -1 };
+	return f;
+}
+
+/*
+ * Read the whole file at fd from offset 0 into b. cgroup files are
+ * generated on each read from offset 0, and one read returns all that fits
+ * (a second read only to learn of the end would make the kernel generate
+ * the file again): read once more only when the buffer was filled.
+ */
+static int pread_file(int fd, struct buf *b)
+{
+	buf_reset(b);
+	for (;;) {
+		int rc = buf_reserve(b, b->len + 4096 > b->cap ? 4096 : 0);
+		if (rc < 0)
+			return rc;
+		size_t room = b->cap - b->len - 1;
+		ssize_t r = pread(fd, b->data + b->len, room, (off_t)b->len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		b->len += (size_t)r;
+		b->data[b->len] = '\0';
+		if ((size_t)r < room)
+			return 0;
+	}
+}
+
+/* Errors meaning the kept descriptor's file is gone (the cgroup was removed). */
+static bool stale(int err)
+{
+	return err == ENODEV || err == ENOENT || err == ESTALE || err == EBADF;
+}
+
+int cg_read(struct scan *sc, const struct cg *cg_const, int h, const char *name, struct buf *b)
 {
 	buf_reset(b);
 	if (h < 0)
 		return -ENOENT;
+	/* The cache lives in the node; collectors see nodes as const otherwise. */
+	struct cg *cg = (struct cg *)(uintptr_t)cg_const;
+	struct cx *cx = sc->cx;
+	struct cgfile *f = file_entry(cg, h, name, true);
+	if (f) {
+		f->gen = cx->gen;
+		if (f->missing) {
+			/* v1 files never appear later; v2 ones do when a controller is enabled. */
+			if (!sc->lay->h[h].v2 || cx->gen - f->missing_since < 16)
+				return -ENOENT;
+			f->missing = false;
+		}
+		if (f->fd >= 0) {
+			int rc = pread_file(f->fd, b);
+			if (rc == 0 || !stale(-rc))
+				return rc;
+			close(f->fd);
+			f->fd = -1;
+			cx->nfiles--;
+		}
+	}
 	bool tmp;
 	int dfd = dir_fd(sc, cg, h, &tmp);
 	if (dfd < 0)
@@ -53,35 +135,43 @@ int cg_read(struct scan *sc, const struct cg *cg, int h, const char *name, struc
 	int rc = fd < 0 ? -errno : 0;
 	if (tmp)
 		close(dfd);
-	while (rc == 0) {
-		rc = buf_reserve(b, 4096);
-		if (rc < 0)
-			break;
-		ssize_t r = read(fd, b->data + b->len, b->cap - b->len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		b->len += (size_t)r;
+	if (rc == -ENOENT && f) {
+		f->missing = true;
+		f->missing_since = cx->gen;
 	}
-	if (fd >= 0)
+	if (rc < 0)
+		return rc;
+	rc = pread_file(fd, b);
+	if (rc == 0 && f && cx->nfiles < cx->o.file_budget) {
+		f->fd = fd;
+		cx->nfiles++;
+	} else {
 		close(fd);
-	if (b->data)
-		b->data[b->len] = '\0';
-	/* A cgroup removed under us: its files are gone (ENODEV while reading). */
-	if (rc == -ENODEV)
-		rc = -ENOENT;
-	if (rc == 0 && !b->data) {
-		/* Empty file: still a valid empty string. */
-		rc = buf_reserve(b, 1);
-		if (rc == 0)
-			b->data[0] = '\0';
 	}
-	return rc;
+	/* A cgroup removed under us: its files are gone (ENODEV while reading). */
+	return rc == -ENODEV ? -ENOENT : rc;
+}
+
+void cg_files_sweep(struct cx *cx, struct cg *cg, bool all)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < cg->nfiles; i++) {
+		struct cgfile *f = &cg->files[i];
+		if (all || f->gen != cx->gen) {
+			if (f->fd >= 0) {
+				close(f->fd);
+				cx->nfiles--;
+			}
+			continue;
+		}
+		cg->files[out++] = *f;
+	}
+	cg->nfiles = (uint16_t)out;
+	if (!out) {
+		free(cg->files);
+		cg->files = NULL;
+		cg->capfiles = 0;
+	}
 }
 
 int cg_read_u64(struct scan *sc, const struct cg *cg, int h, const char *name, uint64_t *v)

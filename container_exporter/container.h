@@ -58,6 +58,7 @@ struct hierarchy {
 	char *dir; /* the mount point, e.g. <sysfs>/fs/cgroup/cpu,cpuacct */
 	unsigned ctls; /* bit per enum ctl */
 	bool v2;
+	bool kernfs; /* a real cgroup mount (not a fixture tree): one getdents lists a directory */
 };
 
 struct layout {
@@ -141,6 +142,15 @@ struct cg {
 	int fd[MAX_HIER]; /* kept directory descriptor per hierarchy, or -1 */
 	uint32_t here; /* hierarchies in which the directory exists */
 	double created; /* cAdvisor's creation time, computed once (0: not yet) */
+	struct cgfile {
+		const char *name; /* the collector's literal */
+		int8_t h; /* hierarchy */
+		bool missing; /* ENOENT, remembered */
+		int fd; /* kept descriptor, or -1 */
+		uint32_t gen; /* last scrape that read it */
+		uint32_t missing_since;
+	} *files; /* files read through kept descriptors (pread) */
+	uint16_t nfiles, capfiles;
 	struct meta meta;
 	bool meta_done;
 	bool runtime; /* a container of a runtime (not a raw cgroup) */
@@ -154,7 +164,10 @@ struct cg {
 		uint64_t period, shares;
 		uint64_t quota; /* cAdvisor's spec quota: 0 when unlimited */
 	} cpu;
-	int netpid; /* process whose network namespace is reported, or 0 */
+	uint32_t extra_checked; /* scrape that last looked for it in the cgroup2 mount (hybrid) */
+	int netpid; /* first process, cached between checks every few scrapes */
+	uint64_t netns; /* its network namespace */
+	uint32_t net_checked; /* scrape of the last check, 0 never */
 	/* cpuLoad: smoothed averages between scrapes (negative: not started). */
 	double load_avg, load_d_avg, load_at;
 };
@@ -178,10 +191,28 @@ struct cx_opts {
 	const char *containerd_tasks; /* containerd's task state directory, below rootfs */
 	const char *containerd_ns; /* containerd namespace of the CRI containers */
 	const char *machine_id_files, *boot_id_files; /* comma-separated, below rootfs */
+	double machine_interval; /* seconds between machine information reads (0: 300) */
 	size_t fd_budget; /* directory descriptors kept between scrapes */
+	size_t file_budget; /* file descriptors kept between scrapes */
 };
 
 struct docker;
+
+/* The machine's information, read again every --update_machine_info_interval. */
+struct machine {
+	int64_t read_ms; /* when it was read (0: never): the samples' timestamp */
+	char machine_id[128], uuid[128], boot_id[128];
+	size_t cores, physical, sockets;
+	bool s390x;
+	bool have_memory;
+	uint64_t memory, swap; /* MemTotal, SwapTotal in bytes */
+	struct dimm {
+		char type[64];
+		uint64_t count, bytes;
+	} dimms[16];
+	size_t ndimms;
+	bool no_nvdimm;
+};
 
 struct cx {
 	struct cx_opts o;
@@ -191,15 +222,21 @@ struct cx {
 	struct cg *root; /* the tree, NULL until the first scrape */
 	struct cg **all; /* every cgroup of the last walk, in path order */
 	size_t nall, capall;
-	size_t nkept; /* descriptors kept in the tree */
+	size_t nkept; /* directory descriptors kept in the tree */
+	size_t nfiles; /* file descriptors kept in the tree */
 	uint32_t gen;
 	double boot_time; /* cAdvisor's: now - uptime, truncated to the minute */
+	struct machine machine;
+	char os_version[256]; /* PRETTY_NAME of our own os-release, read once */
+	char kernel_version[128];
 	struct docker *docker;
 	struct docker *podman;
 	struct buf rd; /* file reads of collectors */
 	struct buf rd2;
 	bool warned_deadline;
 	bool warned_nofd;
+	uint64_t host_netns; /* the host's network namespace (inode), 0 unknown */
+	uint32_t host_netns_checked;
 	/* Tests: called between the walk and the collectors (a cgroup removed mid-scrape). */
 	void (*after_walk)(struct cx *cx);
 	struct devname {
@@ -251,6 +288,9 @@ extern const size_t container_ncollectors;
 void collect_spec(struct scan *sc, struct expo *e);
 void collect_machine(struct scan *sc, struct expo *e);
 
+/* Read the machine's information if it is older than --update_machine_info_interval. */
+void machine_refresh(struct cx *cx, int64_t now_ms);
+
 /*
  * Declare family `name` with the union labels plus the NULL-terminated
  * extra label names (NULL for none).
@@ -290,6 +330,12 @@ bool hier_v2(const struct scan *sc, int h);
  * Returns 0, -ENOENT (absent, or the cgroup went away), or another -errno.
  */
 int cg_read(struct scan *sc, const struct cg *cg, int h, const char *name, struct buf *b);
+
+/*
+ * Close the kept file descriptors of cg not read in this scrape (all of
+ * them if all: the cgroup was removed or replaced).
+ */
+void cg_files_sweep(struct cx *cx, struct cg *cg, bool all);
 
 /* Read a one-number file; "max" is UINT64_MAX. Returns 0, -ENOENT, -EINVAL or -errno. */
 int cg_read_u64(struct scan *sc, const struct cg *cg, int h, const char *name, uint64_t *v);

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../common/parse.h"
@@ -126,7 +128,10 @@ static int add_hier(struct layout *lay, const char *dir, unsigned ctls, bool v2)
 	char *d = strdup(dir);
 	if (!d)
 		return -ENOMEM;
-	lay->h[lay->nh++] = (struct hierarchy){ .dir = d, .ctls = ctls, .v2 = v2 };
+	struct statfs sf;
+	bool kernfs = statfs(dir, &sf) == 0 &&
+		      (sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC);
+	lay->h[lay->nh++] = (struct hierarchy){ .dir = d, .ctls = ctls, .v2 = v2, .kernfs = kernfs };
 	return 0;
 }
 

@@ -51,11 +51,6 @@ static void first_line(char *dst, size_t cap, const char *root, const char *file
 	dst[0] = '\0';
 }
 
-struct dimm {
-	char type[64];
-	uint64_t count, bytes;
-};
-
 /* EDAC memory controllers: DIMM count and capacity per memory type. */
 static size_t dimms(struct dimm *out, size_t cap)
 {
@@ -115,83 +110,108 @@ static bool no_nvdimm(void)
 	return none;
 }
 
-void collect_machine(struct scan *sc, struct expo *e)
+/*
+ * Read the machine's information into cx->machine, as cAdvisor does at
+ * start and every --update_machine_info_interval: it changes when CPUs go
+ * on- or offline or memory is hot-plugged, not between two scrapes.
+ */
+static void machine_read(struct cx *cx, int64_t now_ms)
 {
-	struct cx *cx = sc->cx;
-	char machine_id[128], uuid[128], boot_id[128];
+	struct machine *m = &cx->machine;
+	memset(m, 0, sizeof *m);
+	m->read_ms = now_ms;
 	const struct cx_opts *o = &cx->o;
-	first_line(machine_id, sizeof machine_id, path_rootfs,
+	first_line(m->machine_id, sizeof m->machine_id, path_rootfs,
 		   o->machine_id_files ? o->machine_id_files : "/etc/machine-id,/var/lib/dbus/machine-id");
 	/* cAdvisor's order: DMI, the POWER device tree, then (meant for s390x, used everywhere) /etc/machine-id. */
-	first_line(uuid, sizeof uuid, path_sysfs, "class/dmi/id/product_uuid");
-	if (!uuid[0])
-		first_line(uuid, sizeof uuid, path_procfs, "device-tree/system-id");
+	first_line(m->uuid, sizeof m->uuid, path_sysfs, "class/dmi/id/product_uuid");
+	if (!m->uuid[0])
+		first_line(m->uuid, sizeof m->uuid, path_procfs, "device-tree/system-id");
 	char p[4096];
 	/* "vm,uuid" is one file name, not a list. */
-	if (!uuid[0] && proc_path(p, sizeof p, "device-tree/vm,uuid") == 0 &&
-	    read_small(p, uuid, sizeof uuid) < 0)
-		uuid[0] = '\0';
-	if (!uuid[0])
-		first_line(uuid, sizeof uuid, path_rootfs, "etc/machine-id");
+	if (!m->uuid[0] && proc_path(p, sizeof p, "device-tree/vm,uuid") == 0 &&
+	    read_small(p, m->uuid, sizeof m->uuid) < 0)
+		m->uuid[0] = '\0';
+	if (!m->uuid[0])
+		first_line(m->uuid, sizeof m->uuid, path_rootfs, "etc/machine-id");
 	/* The default boot id file is procfs's own: under --path.procfs. */
 	if (o->boot_id_files && strcmp(o->boot_id_files, "/proc/sys/kernel/random/boot_id") != 0)
-		first_line(boot_id, sizeof boot_id, path_rootfs, o->boot_id_files);
+		first_line(m->boot_id, sizeof m->boot_id, path_rootfs, o->boot_id_files);
 	else
-		first_line(boot_id, sizeof boot_id, path_procfs, "sys/kernel/random/boot_id");
-	const char *base[] = { machine_id, uuid, boot_id, NULL, NULL };
-	const char *names[] = { "machine_id", "system_uuid", "boot_id", NULL, NULL };
-
-#define MFAM(name, help) expo_family(e, name, METRIC_GAUGE, help, names)
-#define MSAMPLE(f, v) expo_add_ts(e, f, (double)(v), sc->now_ms, base)
+		first_line(m->boot_id, sizeof m->boot_id, path_procfs, "sys/kernel/random/boot_id");
 
 	char online[4096];
-	struct buf *b = &cx->rd;
 	struct cpulist cpus;
 	if (sys_path(p, sizeof p, "devices/system/cpu/online") == 0 &&
 	    read_small(p, online, sizeof online) >= 0 && cpulist_parse(online, &cpus) == 0) {
-		if (cpus.n)
-			MSAMPLE(MFAM("machine_cpu_cores", "Number of logical CPUs online."), cpus.n);
+		m->cores = cpus.n;
 		cpulist_free(&cpus);
 	}
+	struct buf *b = &cx->rd, *b2 = &cx->rd2;
 	if (proc_path(p, sizeof p, "cpuinfo") == 0 && read_whole(p, b) == 0) {
 		/* distinct() cuts lines in place: one copy per key. */
-		struct buf *b2 = &cx->rd2;
 		buf_reset(b2);
 		if (buf_append(b2, b->data, b->len + 1) == 0) {
-			size_t phys = distinct(b->data, "core id");
-			size_t sockets = distinct(b2->data, "physical id");
-			/* Counted as cAdvisor does: distinct "core id" values, not per socket. */
-			if (phys)
-				MSAMPLE(MFAM("machine_cpu_physical_cores",
-					     "Number of physical CPU cores (distinct core ids)."), phys);
-			if (sockets)
-				MSAMPLE(MFAM("machine_cpu_sockets", "Number of CPU sockets."), sockets);
+			m->physical = distinct(b->data, "core id");
+			m->sockets = distinct(b2->data, "physical id");
 		}
 	}
 	struct utsname u;
+	m->s390x = uname(&u) == 0 && !strcmp(u.machine, "s390x");
+	m->have_memory = host_memory(cx, &m->memory, &m->swap);
+	m->ndimms = dimms(m->dimms, sizeof m->dimms / sizeof m->dimms[0]);
+	m->no_nvdimm = no_nvdimm();
+}
+
+void machine_refresh(struct cx *cx, int64_t now_ms)
+{
+	const struct machine *m = &cx->machine;
+	double interval = cx->o.machine_interval > 0 ? cx->o.machine_interval : 300;
+	if (!m->read_ms || now_ms - m->read_ms >= (int64_t)(interval * 1000) || now_ms < m->read_ms)
+		machine_read(cx, now_ms);
+}
+
+void collect_machine(struct scan *sc, struct expo *e)
+{
+	struct cx *cx = sc->cx;
+	const struct machine *m = &cx->machine;
+	if (!m->read_ms)
+		return;
+	const char *base[] = { m->machine_id, m->uuid, m->boot_id, NULL, NULL };
+	const char *names[] = { "machine_id", "system_uuid", "boot_id", NULL, NULL };
+
+#define MFAM(name, help) expo_family(e, name, METRIC_GAUGE, help, names)
+#define MSAMPLE(f, v) expo_add_ts(e, f, (double)(v), m->read_ms, base)
+
+	/* Stamped with the time they were read, as cAdvisor's machine info. */
+	if (m->cores)
+		MSAMPLE(MFAM("machine_cpu_cores", "Number of logical CPUs online."), m->cores);
+	/* Counted as cAdvisor does: distinct "core id" values, not per socket. */
+	if (m->physical)
+		MSAMPLE(MFAM("machine_cpu_physical_cores", "Number of physical CPU cores (distinct core ids)."),
+			m->physical);
+	if (m->sockets)
+		MSAMPLE(MFAM("machine_cpu_sockets", "Number of CPU sockets."), m->sockets);
 	/* Books and drawers exist on s390x only; elsewhere there are none. */
-	if (uname(&u) == 0 && strcmp(u.machine, "s390x") != 0) {
+	if (!m->s390x) {
 		MSAMPLE(MFAM("machine_cpu_books", "Number of CPU books (s390x)."), 0);
 		MSAMPLE(MFAM("machine_cpu_drawers", "Number of CPU drawers (s390x)."), 0);
 	}
-	uint64_t mem, swap;
-	if (host_memory(cx, &mem, &swap)) {
-		MSAMPLE(MFAM("machine_memory_bytes", "Memory of the machine (MemTotal), in bytes."), mem);
+	if (m->have_memory) {
+		MSAMPLE(MFAM("machine_memory_bytes", "Memory of the machine (MemTotal), in bytes."), m->memory);
 		MSAMPLE(MFAM("machine_swap_bytes", "Swap space of the machine (SwapTotal), in bytes."),
-			swap);
+			m->swap);
 	}
-	struct dimm d[16];
-	size_t nd = dimms(d, 16);
 	names[3] = "type";
 	struct family *dcount = MFAM("machine_dimm_count", "Number of memory modules, by type.");
 	struct family *dcap = MFAM("machine_dimm_capacity_bytes",
 				   "Capacity of the memory modules, by type, in bytes.");
-	for (size_t i = 0; i < nd; i++) {
-		base[3] = d[i].type;
-		MSAMPLE(dcount, d[i].count);
-		MSAMPLE(dcap, d[i].bytes);
+	for (size_t i = 0; i < m->ndimms; i++) {
+		base[3] = m->dimms[i].type;
+		MSAMPLE(dcount, m->dimms[i].count);
+		MSAMPLE(dcap, m->dimms[i].bytes);
 	}
-	if (no_nvdimm()) {
+	if (m->no_nvdimm) {
 		names[3] = "mode";
 		struct family *nvm = MFAM("machine_nvm_capacity",
 					  "Capacity of non-volatile memory, by mode, in bytes (no NVDIMM here).");

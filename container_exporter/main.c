@@ -120,7 +120,7 @@ static struct flag flags[] = {
 	  .help = ACCEPTED "new and removed cgroups are seen on every scrape." },
 	{ .name = "update_machine_info_interval", .type = FLAG_DURATION,
 	  .dest = &machine_info_interval, .def = "5m",
-	  .help = ACCEPTED "machine_* values are read on every scrape." },
+	  .help = "How often the machine's information (machine_* values, the root's limits) is read again." },
 	{ .name = "initial_splay_factor", .type = FLAG_DOUBLE, .dest = &splay, .def = "1",
 	  .help = ACCEPTED "there is no background housekeeping to spread." },
 	{ .name = "jitter_factor", .type = FLAG_DOUBLE, .dest = &jitter, .def = "1",
@@ -324,6 +324,7 @@ static int setup(char *err, size_t errlen)
 	opts.containerd_ns = containerd_ns;
 	opts.machine_id_files = machine_id_files;
 	opts.boot_id_files = boot_id_files;
+	opts.machine_interval = machine_info_interval;
 	/* containerd keeps its task state beside its socket. */
 	static char tasks[4096];
 	const char *sock = containerd_endpoint;

@@ -20,6 +20,30 @@
 #include "container.h"
 #include "tree.h"
 
+/* cAdvisor's version info: the kernel and the OS it runs on (its image's os-release). */
+static void version_read(struct cx *cx)
+{
+	struct utsname u;
+	strf(cx->kernel_version, sizeof cx->kernel_version, "%s", uname(&u) == 0 ? u.release : "");
+	struct buf b;
+	buf_init(&b, 1 << 16);
+	if (read_whole("/etc/os-release", &b) == 0) {
+		char *cur = b.data, *line;
+		while ((line = next_line(&cur)) != NULL) {
+			if (!has_prefix(line, "PRETTY_NAME="))
+				continue;
+			char *v = line + 12;
+			size_t n = strlen(v);
+			if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+				v[n - 1] = '\0';
+				v++;
+			}
+			strf(cx->os_version, sizeof cx->os_version, "%s", v);
+		}
+	}
+	buf_free(&b);
+}
+
 int cx_init(struct cx *cx, const struct cx_opts *o, char *err, size_t errlen)
 {
 	memset(cx, 0, sizeof *cx);
@@ -31,6 +55,7 @@ int cx_init(struct cx *cx, const struct cx_opts *o, char *err, size_t errlen)
 		strf(err, errlen, "--path.sysfs is too long");
 		return -1;
 	}
+	version_read(cx);
 	if (o->docker && *o->docker && !(cx->docker = docker_new(o->docker, o))) {
 		strf(err, errlen, "out of memory");
 		return -1;
@@ -271,32 +296,12 @@ static void emit_self(struct scan *sc, struct expo *e, bool error)
 	expo_single(e, "container_scrape_error", METRIC_GAUGE,
 		    "1 if reading the cgroups failed in part or whole during this scrape, 0 otherwise.",
 		    error ? 1 : 0);
-	struct utsname u;
-	char os[256] = "";
-	struct buf b;
-	buf_init(&b, 1 << 16);
-	/* cAdvisor reports the OS it runs on (its image's os-release). */
-	if (read_whole("/etc/os-release", &b) == 0) {
-		char *cur = b.data, *line;
-		while ((line = next_line(&cur)) != NULL) {
-			if (!has_prefix(line, "PRETTY_NAME="))
-				continue;
-			char *v = line + 12;
-			size_t n = strlen(v);
-			if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
-				v[n - 1] = '\0';
-				v++;
-			}
-			strf(os, sizeof os, "%s", v);
-		}
-	}
-	buf_free(&b);
 	struct family *f = expo_family(
 		e, "cadvisor_version_info", METRIC_GAUGE,
 		"A metric with a constant '1' value labeled by kernel version, OS version, docker version, and the version and revision of this exporter (in cAdvisor's label names).",
 		(const char *const[]){ "kernelVersion", "osVersion", "dockerVersion", "cadvisorVersion",
 				       "cadvisorRevision", NULL });
-	expo_sample(e, f, 1, uname(&u) == 0 ? u.release : "", os,
+	expo_sample(e, f, 1, sc->cx->kernel_version, sc->cx->os_version,
 		    sc->cx->docker ? docker_version(sc->cx->docker) : "", suite_version, suite_revision);
 }
 
@@ -324,10 +329,15 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 				 layout_mode_name(cx->lay.mode), NULL);
 		}
 	}
-	if (!cx->o.fd_budget)
-		cx->o.fd_budget = fd_budget();
+	if (!cx->o.fd_budget) {
+		/* Directories first; files (kept by the kernel with a page each) a quarter. */
+		size_t b = fd_budget();
+		cx->o.file_budget = b / 4 < 4096 ? b / 4 : 4096;
+		cx->o.fd_budget = b - cx->o.file_budget;
+	}
 	if (!cx->boot_time)
 		cx->boot_time = boot_time(sc.now);
+	machine_refresh(cx, now_ms);
 	cx->gen++;
 
 	struct names ns = { 0 };
@@ -370,6 +380,9 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 		struct cg *cg = cx->all[i];
 		enrich(cx, cg, docker_gen);
 		bool ok = cg == cx->root || cg->runtime || raw_accepted(&cx->o, cg->path);
+		/* Removed since the walk found it: left out whole. */
+		if (ok && !cg_alive(&sc, cg))
+			continue;
 		if (ok && cg->runtime && cg->meta.rt == RT_DOCKER && cx->docker &&
 		    docker_reachable(cx->docker) && !cg->meta.pid)
 			ok = raw_accepted(&cx->o, cg->path); /* Docker says it is not running */
@@ -410,6 +423,9 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 			k->collect(&sc, e);
 	}
 	collect_spec(&sc, e);
+	/* Descriptors of files no collector read this time (kinds or cgroups gone). */
+	for (size_t i = 0; i < cx->nall; i++)
+		cg_files_sweep(cx, cx->all[i], false);
 	goto out;
 oom:
 	log_error("out of memory building the labels", NULL);

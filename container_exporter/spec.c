@@ -70,13 +70,12 @@ void collect_spec(struct scan *sc, struct expo *e)
 				       "Result of the container's health check: 1 healthy, 0 starting or unhealthy, -1 no health check.",
 				       NULL);
 	struct cx *cx = sc->cx;
-	uint64_t mem_total = 0, swap_total = 0;
-	bool have_meminfo = host_memory(cx, &mem_total, &swap_total);
+	/* The root's limits: the machine's memory and swap (cAdvisor's machine info). */
+	bool have_meminfo = cx->machine.have_memory;
+	uint64_t mem_total = cx->machine.memory, swap_total = cx->machine.swap;
 	for (size_t i = 0; i < sc->n && !scan_expired(sc); i++) {
 		struct cg *cg = sc->cgs[i];
 		bool root = cg == cx->root;
-		if (!cg_alive(sc, cg))
-			continue;
 		double ct = creation_time(sc, cg);
 		scan_sample(sc, e, created, cg, ct, false, NULL);
 		scan_sample(sc, e, started, cg, cg->meta.started > 0 ? (double)(long long)cg->meta.started : ct,

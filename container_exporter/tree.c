@@ -51,7 +51,7 @@ static void listing_free(struct listing *l)
 }
 
 /* Append the subdirectories of the directory open at fd, seen in hierarchy h. */
-static int list_dirs(int fd, int h, struct listing *l)
+static int list_dirs(int fd, int h, bool kernfs, struct listing *l)
 {
 	char chunk[16384];
 	if (lseek(fd, 0, SEEK_SET) < 0)
@@ -62,6 +62,13 @@ static int list_dirs(int fd, int h, struct listing *l)
 			return -errno;
 		if (got == 0)
 			return 0;
+		/*
+		 * kernfs fills the buffer until an entry does not fit (other
+		 * filesystems need not): with room
+		 * for the longest entry left, the listing is complete and the
+		 * call that would return 0 can be saved.
+		 */
+		bool complete = kernfs && (size_t)got + sizeof(struct linux_dirent64) + 256 + 8 < sizeof chunk;
 		for (long pos = 0; pos < got;) {
 			struct linux_dirent64 *de = (struct linux_dirent64 *)(void *)(chunk + pos);
 			pos += de->d_reclen;
@@ -88,6 +95,8 @@ static int list_dirs(int fd, int h, struct listing *l)
 			if (rc < 0)
 				return rc;
 		}
+		if (complete)
+			return 0;
 	}
 }
 
@@ -135,6 +144,7 @@ static void node_free(struct cx *cx, struct cg *cg)
 	free(cg->kids);
 	for (int h = 0; h < MAX_HIER; h++)
 		close_fd(cx, cg, h);
+	cg_files_sweep(cx, cg, true);
 	meta_clear(&cg->meta);
 	free(cg->path);
 	free(cg);
@@ -169,8 +179,11 @@ static struct cg *node_new(const struct cg *parent, const char *name)
 }
 
 /* Forget what was derived from a directory that was replaced by a new one. */
-static void node_reset(struct cg *cg)
+static void node_reset(struct cx *cx, struct cg *cg)
 {
+	cg_files_sweep(cx, cg, true);
+	cg->extra_checked = 0;
+	cg->net_checked = 0;
 	cg->created = 0;
 	meta_clear(&cg->meta);
 	cg->meta_done = false;
@@ -219,7 +232,7 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 	for (size_t h = 0; h < lay->nh; h++) {
 		if (fds[h] < 0)
 			continue;
-		rc = list_dirs(fds[h], (int)h, &l);
+		rc = list_dirs(fds[h], (int)h, lay->h[h].kernfs, &l);
 		/* A directory that went away during the walk lists as empty. */
 		if (rc == -ENOENT || rc == -ENOTDIR)
 			rc = 0;
@@ -266,7 +279,7 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 					continue;
 				/* Removed and created again: a new cgroup under the old name. */
 				close_fd(cx, kid, (int)h);
-				node_reset(kid);
+				node_reset(cx, kid);
 			}
 		}
 	}
@@ -369,36 +382,44 @@ void tree_free(struct cx *cx)
 }
 
 /*
- * Also open the directories of hierarchies that are not walked but hold the
- * same path (the cgroup2 mount of a hybrid host: PSI), without listing them.
+ * Also open cg's directory in the cgroup2 mount beside the v1 hierarchies
+ * of a hybrid host (PSI for the same path), without listing it. Whether it
+ * is (still) there is checked every 16 scrapes; in between a kept
+ * descriptor is trusted (reads through a removed one fail and drop it).
  */
 void tree_attach_extra(struct cx *cx, struct cg *cg)
 {
 	const struct layout *lay = &cx->lay;
-	for (size_t h = 0; h < lay->nh; h++) {
-		if (lay->walk & 1u << h)
-			continue;
-		if (cg->fd[h] >= 0) {
-			/* Still the same directory? A removed one has no cgroup.procs. */
-			if (faccessat(cg->fd[h], "cgroup.procs", F_OK, 0) == 0) {
-				cg->here |= 1u << h;
-				continue;
-			}
-			close_fd(cx, cg, (int)h);
+	int h = lay->unified;
+	if (h < 0 || (lay->walk & 1u << h))
+		return;
+	uint32_t bit = 1u << h;
+	if (cg->extra_checked && cx->gen - cg->extra_checked < 16) {
+		if (cg->fd[h] >= 0)
+			cg->here |= bit;
+		return;
+	}
+	cg->extra_checked = cx->gen;
+	if (cg->fd[h] >= 0) {
+		/* Still the same directory? A removed one has no cgroup.procs. */
+		if (faccessat(cg->fd[h], "cgroup.procs", F_OK, 0) == 0) {
+			cg->here |= bit;
+			return;
 		}
-		char p[8192];
-		cg->here &= ~(1u << h);
-		if (pathf(p, sizeof p, "%s%s", lay->h[h].dir, cg->path) < 0)
-			continue;
-		int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		cg->here |= 1u << h;
-		if (cx->nkept < cx->o.fd_budget) {
-			cg->fd[h] = fd;
-			cx->nkept++;
-		} else {
-			close(fd);
-		}
+		close_fd(cx, cg, h);
+	}
+	char p[8192];
+	cg->here &= ~bit;
+	if (pathf(p, sizeof p, "%s%s", lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "") < 0)
+		return;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	cg->here |= bit;
+	if (cx->nkept < cx->o.fd_budget) {
+		cg->fd[h] = fd;
+		cx->nkept++;
+	} else {
+		close(fd);
 	}
 }

@@ -7,6 +7,11 @@
  * cgroups sharing one namespace (a pod's containers, Docker's
  * --network=container:) only the pod sandbox, or else the cgroup with the
  * oldest process, carries the series, so nothing is counted twice.
+ *
+ * Which process and namespace a plain cgroup has is looked up again every
+ * eight scrapes (reading cgroup.procs makes the kernel list every member);
+ * in between the cached process is used, and a process that went away
+ * makes the next scrape look again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -89,8 +94,10 @@ static void emit(struct scan *sc, struct expo *e, struct family **f, struct cg *
 {
 	char p[4096];
 	struct buf *b = &sc->cx->rd;
-	if (proc_path(p, sizeof p, "%d/net/dev", pid) < 0 || read_whole(p, b) < 0)
+	if (proc_path(p, sizeof p, "%d/net/dev", pid) < 0 || read_whole(p, b) < 0) {
+		cg->net_checked = 0; /* the process is gone: look again next time */
 		return;
+	}
 	struct netif ifs[64];
 	size_t n;
 	if (cgp_netdev(b->data, ifs, 64, &n) < 0) {
@@ -128,7 +135,11 @@ static void collect(struct scan *sc, struct expo *e)
 		f[k] = FAMILY(sc, e, names[k][0], METRIC_COUNTER, names[k][1], "interface", NULL);
 
 	struct cx *cx = sc->cx;
-	uint64_t host = host_netns();
+	if (!cx->host_netns || cx->gen - cx->host_netns_checked >= 8) {
+		cx->host_netns = host_netns();
+		cx->host_netns_checked = cx->gen;
+	}
+	uint64_t host = cx->host_netns;
 	struct cand *c = malloc((sc->n ? sc->n : 1) * sizeof *c);
 	if (!c) {
 		sc->failed = true;
@@ -144,10 +155,23 @@ static void collect(struct scan *sc, struct expo *e)
 		}
 		if (cg->meta.shares_netns)
 			continue;
-		int pid = cg->meta.pid > 0 ? cg->meta.pid : first_pid(sc, cg);
+		int pid;
+		uint64_t ns;
+		if (cg->meta.pid > 0) {
+			pid = cg->meta.pid;
+			ns = netns_of(pid);
+		} else if (cg->net_checked && cx->gen - cg->net_checked < 8) {
+			pid = cg->netpid;
+			ns = cg->netns;
+		} else {
+			pid = first_pid(sc, cg);
+			ns = pid > 0 ? netns_of(pid) : 0;
+			cg->netpid = pid;
+			cg->netns = ns;
+			cg->net_checked = cx->gen;
+		}
 		if (pid <= 0)
 			continue;
-		uint64_t ns = netns_of(pid);
 		/* Without the host's namespace to compare with, trust only a runtime's PID. */
 		if (!ns || ns == host || (!host && cg->meta.pid <= 0))
 			continue;
