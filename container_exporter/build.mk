@@ -1,8 +1,10 @@
 # container_exporter: cAdvisor's container_* and machine_* metrics from the
 # cgroup hierarchy. Collectors are container_exporter/collectors/<kind>.c,
 # each defining `const struct kind_collector collector_<kind>`; the list is
-# generated. libcurl talks to the Docker Engine API (unix socket or TCP).
-container_exporter_PKGS := libcurl yaml-0.1
+# generated. libcurl talks to the Docker Engine API (unix socket or TCP); it
+# is loaded with dlopen when an engine is there (only its header is needed to
+# build), libyaml reads the JSON replies.
+container_exporter_PKGS := yaml-0.1
 container_exporter_GEN := $(BUILD)/container_exporter/collector_list.c
 
 CONTAINER_COLLECTORS := $(sort $(basename $(notdir $(wildcard container_exporter/collectors/*.c))))

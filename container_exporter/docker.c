@@ -8,8 +8,13 @@
  * only when it is new, when its list entry changed (state, creation,
  * health), or when its cached init process is gone (a restart): its PID,
  * start time, environment and network mode do not change otherwise.
+ *
+ * libcurl is loaded (dlopen) the first time an engine is there to talk to:
+ * a host without Docker, the common Kubernetes node, never maps it and its
+ * dependencies (a quarter of the exporter's resident memory).
  */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +59,45 @@ struct docker {
 	bool have_version;
 };
 
-static bool curl_ready;
+/* The libcurl functions used, from libcurl.so.4. */
+static struct {
+	bool tried, ok;
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	void (*easy_reset)(CURL *);
+	void (*easy_cleanup)(CURL *);
+} lc;
+
+/* Load libcurl once (scrapes are serialised, so no lock). Returns false if it is not installed. */
+static bool curl_load(void)
+{
+	if (lc.tried)
+		return lc.ok;
+	lc.tried = true;
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		log_error("cannot load libcurl: no Docker or Podman metadata", "err", dlerror(), NULL);
+		return false;
+	}
+#define SYM(field, name) (*(void **)(&lc.field) = dlsym(h, name))
+	if (!SYM(global_init, "curl_global_init") || !SYM(easy_init, "curl_easy_init") ||
+	    !SYM(easy_setopt, "curl_easy_setopt") || !SYM(easy_perform, "curl_easy_perform") ||
+	    !SYM(easy_getinfo, "curl_easy_getinfo") || !SYM(easy_strerror, "curl_easy_strerror") ||
+	    !SYM(easy_reset, "curl_easy_reset") || !SYM(easy_cleanup, "curl_easy_cleanup")) {
+		log_error("libcurl lacks a function: no Docker or Podman metadata", NULL);
+		return false;
+	}
+#undef SYM
+	lc.ok = lc.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	return lc.ok;
+}
 
 struct docker *docker_new(const char *endpoint, const struct cx_opts *o)
 {
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = true;
-	}
 	struct docker *d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
@@ -82,8 +118,7 @@ struct docker *docker_new(const char *endpoint, const struct cx_opts *o)
 	} else {
 		d->url_base = strdup(endpoint);
 	}
-	d->curl = curl_easy_init();
-	if (!d->url_base || !d->curl || (has_prefix(endpoint, "unix://") && !d->socket)) {
+	if (!d->url_base || (has_prefix(endpoint, "unix://") && !d->socket)) {
 		docker_free(d);
 		return NULL;
 	}
@@ -113,7 +148,7 @@ void docker_free(struct docker *d)
 		dcont_clear(&d->c[i]);
 	free(d->c);
 	if (d->curl)
-		curl_easy_cleanup(d->curl);
+		lc.easy_cleanup(d->curl);
 	buf_free(&d->body);
 	free(d->url_base);
 	free(d->socket);
@@ -147,28 +182,34 @@ static int get(struct docker *d, const char *path)
 	char url[512];
 	strf(url, sizeof url, "%s%s", d->url_base, path);
 	buf_reset(&d->body);
+	/* No socket, no engine: nothing to load or to log (a host without Docker). */
+	struct stat st;
+	if (d->socket && (stat(d->socket, &st) < 0 || !S_ISSOCK(st.st_mode)))
+		return -1;
+	if (!d->curl && (!curl_load() || !(d->curl = lc.easy_init())))
+		return -1;
 	CURL *c = d->curl;
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	lc.easy_reset(c);
+	lc.easy_setopt(c, CURLOPT_URL, url);
 	if (d->socket)
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->socket);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d->body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(d->timeout * 1000));
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		lc.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, d->socket);
+	lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	lc.easy_setopt(c, CURLOPT_WRITEDATA, &d->body);
+	lc.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(d->timeout * 1000));
+	lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (d->tls) {
-		curl_easy_setopt(c, CURLOPT_CAINFO, d->ca);
-		curl_easy_setopt(c, CURLOPT_SSLCERT, d->cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, d->key);
+		lc.easy_setopt(c, CURLOPT_CAINFO, d->ca);
+		lc.easy_setopt(c, CURLOPT_SSLCERT, d->cert);
+		lc.easy_setopt(c, CURLOPT_SSLKEY, d->key);
 	}
-	CURLcode rc = curl_easy_perform(c);
+	CURLcode rc = lc.easy_perform(c);
 	long status = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK || status != 200) {
 		if (!d->logged_down)
 			log_warn("Docker Engine API request failed", "url", url, "err",
-				 rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP status not 200", NULL);
+				 rc != CURLE_OK ? lc.easy_strerror(rc) : "HTTP status not 200", NULL);
 		d->logged_down = true;
 		return -1;
 	}

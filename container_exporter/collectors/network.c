@@ -11,7 +11,8 @@
  * Which process and namespace a plain cgroup has is looked up again every
  * eight scrapes (reading cgroup.procs makes the kernel list every member);
  * in between the cached process is used, and a process that went away
- * makes the next scrape look again.
+ * makes the next scrape look again. An empty cgroup is looked at on every
+ * scrape (its list is empty and cheap).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -160,7 +161,7 @@ static void collect(struct scan *sc, struct expo *e)
 		if (cg->meta.pid > 0) {
 			pid = cg->meta.pid;
 			ns = netns_of(pid);
-		} else if (cg->net_checked && cx->gen - cg->net_checked < 8) {
+		} else if (cg->net_checked && cg->netpid > 0 && cx->gen - cg->net_checked < 8) {
 			pid = cg->netpid;
 			ns = cg->netns;
 		} else {
