@@ -156,30 +156,30 @@ struct refused {
 };
 
 static const struct refused refused[] = {
-	{ "storage_driver", FLAG_STRING, "storage drivers are not supported: Prometheus scrapes the metrics" },
-	{ "storage_driver_buffer_duration", FLAG_DURATION, "storage drivers are not supported" },
-	{ "storage_driver_db", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_host", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_user", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_password", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_table", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_secure", FLAG_BOOL, "storage drivers are not supported" },
-	{ "storage_driver_es_host", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_es_index", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_es_type", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_es_enable_sniffer", FLAG_BOOL, "storage drivers are not supported" },
-	{ "storage_driver_influxdb_retention_policy", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_kafka_broker_list", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_kafka_topic", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_kafka_ssl_ca", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_kafka_ssl_cert", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_kafka_ssl_key", FLAG_STRING, "storage drivers are not supported" },
-	{ "storage_driver_kafka_ssl_verify", FLAG_BOOL, "storage drivers are not supported" },
-	{ "bq_id", FLAG_STRING, "storage drivers are not supported" },
-	{ "bq_secret", FLAG_STRING, "storage drivers are not supported" },
-	{ "bq_project_id", FLAG_STRING, "storage drivers are not supported" },
-	{ "bq_account", FLAG_STRING, "storage drivers are not supported" },
-	{ "bq_credentials_file", FLAG_STRING, "storage drivers are not supported" },
+	{ "storage_driver", FLAG_STRING, "there are no storage drivers: Prometheus scrapes the metrics" },
+	{ "storage_driver_buffer_duration", FLAG_DURATION, "there are no storage drivers" },
+	{ "storage_driver_db", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_host", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_user", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_password", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_table", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_secure", FLAG_BOOL, "there are no storage drivers" },
+	{ "storage_driver_es_host", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_es_index", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_es_type", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_es_enable_sniffer", FLAG_BOOL, "there are no storage drivers" },
+	{ "storage_driver_influxdb_retention_policy", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_kafka_broker_list", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_kafka_topic", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_kafka_ssl_ca", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_kafka_ssl_cert", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_kafka_ssl_key", FLAG_STRING, "there are no storage drivers" },
+	{ "storage_driver_kafka_ssl_verify", FLAG_BOOL, "there are no storage drivers" },
+	{ "bq_id", FLAG_STRING, "there are no storage drivers" },
+	{ "bq_secret", FLAG_STRING, "there are no storage drivers" },
+	{ "bq_project_id", FLAG_STRING, "there are no storage drivers" },
+	{ "bq_account", FLAG_STRING, "there are no storage drivers" },
+	{ "bq_credentials_file", FLAG_STRING, "there are no storage drivers" },
 	{ "http_auth_file", FLAG_STRING, "there is no web UI; use --web.config.file for basic authentication" },
 	{ "http_auth_realm", FLAG_STRING, "there is no web UI; use --web.config.file for basic authentication" },
 	{ "http_digest_file", FLAG_STRING, "there is no web UI; use --web.config.file for basic authentication" },
@@ -187,24 +187,24 @@ static const struct refused refused[] = {
 	{ "collector_cert", FLAG_STRING, "application metrics (kind app) are not collected" },
 	{ "collector_key", FLAG_STRING, "application metrics (kind app) are not collected" },
 	{ "application_metrics_count_limit", FLAG_INT, "application metrics (kind app) are not collected" },
-	{ "perf_events_config", FLAG_STRING, "perf events are not supported" },
-	{ "resctrl_interval", FLAG_DURATION, "resctrl (Intel RDT) is not supported" },
-	{ "referenced_reset_interval", FLAG_INT, "referenced memory (writing clear_refs) is not supported" },
-	{ "container_hints", FLAG_STRING, "container hints (filesystem usage of extra mounts) are not supported" },
+	{ "perf_events_config", FLAG_STRING, "perf events are not collected" },
+	{ "resctrl_interval", FLAG_DURATION, "resctrl (Intel RDT) is not read" },
+	{ "referenced_reset_interval", FLAG_INT, "referenced memory (writing clear_refs) is not collected" },
+	{ "container_hints", FLAG_STRING, "container hints (filesystem usage of extra mounts) are not read" },
 	{ "docker_root", FLAG_STRING, "filesystem usage of container layers is not collected" },
 	{ "crio_client_timeout", FLAG_DURATION, "CRI-O is read from its state files, not its API" },
 	{ "profiling", FLAG_BOOL, "there is no pprof endpoint" },
-	{ "log_cadvisor_usage", FLAG_BOOL, "not supported; process_* metrics report the exporter's own usage" },
+	{ "log_cadvisor_usage", FLAG_BOOL, "process_* metrics report the exporter's own usage" },
 	{ "log_dir", FLAG_STRING, "logs go to standard error only" },
 	{ "log_file", FLAG_STRING, "logs go to standard error only" },
 	{ "log_file_max_size", FLAG_INT, "logs go to standard error only" },
-	{ "log_backtrace_at", FLAG_STRING, "klog's options are not supported; see --log.level" },
-	{ "vmodule", FLAG_STRING, "klog's options are not supported; see --log.level" },
-	{ "add_dir_header", FLAG_BOOL, "klog's options are not supported; see --log.format" },
-	{ "skip_headers", FLAG_BOOL, "klog's options are not supported; see --log.format" },
-	{ "skip_log_headers", FLAG_BOOL, "klog's options are not supported; see --log.format" },
-	{ "one_output", FLAG_BOOL, "klog's options are not supported" },
-	{ "stderrthreshold", FLAG_STRING, "klog's options are not supported; see --log.level" },
+	{ "log_backtrace_at", FLAG_STRING, "klog is not used; see --log.level" },
+	{ "vmodule", FLAG_STRING, "klog is not used; see --log.level" },
+	{ "add_dir_header", FLAG_BOOL, "klog is not used; see --log.format" },
+	{ "skip_headers", FLAG_BOOL, "klog is not used; see --log.format" },
+	{ "skip_log_headers", FLAG_BOOL, "klog is not used; see --log.format" },
+	{ "one_output", FLAG_BOOL, "klog is not used" },
+	{ "stderrthreshold", FLAG_STRING, "klog is not used; see --log.level" },
 };
 
 #define NREFUSED (sizeof refused / sizeof refused[0])
@@ -298,18 +298,24 @@ static int setup(char *err, size_t errlen)
 		}
 		kinds = ((1u << K_COUNT) - 1) & ~off;
 	}
-	/* Kinds with no source here: refused when asked for explicitly, left out by default. */
+	/*
+	 * Kinds this exporter has no collector for. Refusing them would break
+	 * the usual deployments (cAdvisor's own example enables "disk"), so a
+	 * set given on the command line that asks for some says so in one log
+	 * line; cAdvisor's defaults (cpuLoad, disk) are documented instead.
+	 */
 	static const enum kind unsupported[] = { K_ADVTCP, K_TCP, K_UDP, K_SCHED, K_HUGETLB,
 						 K_MEMORY_NUMA, K_REFERENCED_MEMORY, K_RESCTRL,
 						 K_CPU_TOPOLOGY, K_CPUSET, K_CPULOAD, K_DISK };
-	for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++) {
-		enum kind k = unsupported[i];
-		if ((kinds & KIND_BIT(k)) && *enable_metrics) {
-			strf(err, errlen, "--enable_metrics: kind %s is not supported by this exporter",
-			     kind_name(k));
-			return -1;
-		}
-		kinds &= ~KIND_BIT(k);
+	unsigned dropped = 0;
+	for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
+		dropped |= kinds & KIND_BIT(unsupported[i]);
+	kinds &= ~dropped;
+	struct flag *en = flags_find(self->fs, "enable_metrics"), *dis = flags_find(self->fs, "disable_metrics");
+	if (dropped && ((en && en->set) || (dis && dis->set))) {
+		char list[256];
+		kinds_string(dropped, list, sizeof list);
+		log_warn("metric kinds asked for but not collected by this exporter", "kinds", list, NULL);
 	}
 	opts.kinds = kinds;
 	opts.docker_only = docker_only;
