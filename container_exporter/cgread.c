@@ -25,20 +25,28 @@ bool hier_v2(const struct scan *sc, int h)
 	return h >= 0 && sc->lay->h[h].v2;
 }
 
-/* A descriptor of cg's directory in h: the kept one, or a new one (*tmp). */
-static int dir_fd(const struct scan *sc, const struct cg *cg, int h, bool *tmp)
+/*
+ * Where to open `name` of cg's directory in h from: the kept descriptor
+ * of the directory itself, else of its nearest kept ancestor with the path
+ * below it ("c01234/memory.stat" from the parent), else the whole path
+ * (AT_FDCWD). Returns the directory descriptor and puts the relative path
+ * in buf, or -ENAMETOOLONG.
+ */
+static int at_dir(const struct scan *sc, const struct cg *cg, int h, const char *name, char *buf,
+		  size_t cap)
 {
-	*tmp = false;
 	if (cg->fd[h] >= 0)
-		return cg->fd[h];
-	char p[8192];
-	if (pathf(p, sizeof p, "%s%s", sc->lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "") < 0)
+		return pathf(buf, cap, "%s", name) < 0 ? -ENAMETOOLONG : cg->fd[h];
+	const struct cg *a = cg->parent;
+	while (a && a->fd[h] < 0)
+		a = a->parent;
+	if (a) {
+		size_t skip = strcmp(a->path, "/") ? strlen(a->path) + 1 : 1;
+		return pathf(buf, cap, "%s/%s", cg->path + skip, name) < 0 ? -ENAMETOOLONG : a->fd[h];
+	}
+	if (pathf(buf, cap, "%s%s/%s", sc->lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "", name) < 0)
 		return -ENAMETOOLONG;
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*tmp = true;
-	return fd;
+	return AT_FDCWD;
 }
 
 /*
@@ -127,14 +135,14 @@ int cg_read(struct scan *sc, const struct cg *cg_const, int h, const char *name,
 			cx->nfiles--;
 		}
 	}
-	bool tmp;
-	int dfd = dir_fd(sc, cg, h, &tmp);
-	if (dfd < 0)
-		return dfd == -ENOTDIR ? -ENOENT : dfd;
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char rel[8192];
+	int dfd = at_dir(sc, cg, h, name, rel, sizeof rel);
+	if (dfd == -ENAMETOOLONG)
+		return dfd;
+	int fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	int rc = fd < 0 ? -errno : 0;
-	if (tmp)
-		close(dfd);
+	if (rc == -ENOTDIR)
+		rc = -ENOENT;
 	if (rc == -ENOENT && f) {
 		f->missing = true;
 		f->missing_since = cx->gen;
@@ -233,15 +241,10 @@ bool cg_alive(const struct scan *sc, const struct cg *cg)
 	for (size_t h = 0; h < sc->lay->nh; h++) {
 		if (!(cg->here & sc->lay->walk & 1u << h))
 			continue;
-		bool tmp;
-		int dfd = dir_fd(sc, cg, (int)h, &tmp);
-		if (dfd < 0)
-			return false;
 		/* Every cgroup directory has cgroup.procs; a removed one has nothing. */
-		int rc = faccessat(dfd, "cgroup.procs", F_OK, 0);
-		if (tmp)
-			close(dfd);
-		return rc == 0;
+		char rel[8192];
+		int dfd = at_dir(sc, cg, (int)h, "cgroup.procs", rel, sizeof rel);
+		return dfd != -ENAMETOOLONG && faccessat(dfd, rel, F_OK, 0) == 0;
 	}
 	return true;
 }

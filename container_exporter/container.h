@@ -140,6 +140,7 @@ struct cg {
 	struct cg **kids; /* sorted by base */
 	size_t nkids, kcap;
 	int fd[MAX_HIER]; /* kept directory descriptor per hierarchy, or -1 */
+	uint64_t ino[MAX_HIER]; /* inode of the directory when last listed, 0 never */
 	uint32_t here; /* hierarchies in which the directory exists */
 	double created; /* cAdvisor's creation time, computed once (0: not yet) */
 	struct cgfile {
@@ -168,8 +169,8 @@ struct cg {
 	int netpid; /* first process, cached between checks every few scrapes */
 	uint64_t netns; /* its network namespace */
 	uint32_t net_checked; /* scrape of the last check, 0 never */
-	/* cpuLoad: smoothed averages between scrapes (negative: not started). */
-	double load_avg, load_d_avg, load_at;
+	uint32_t hier_checked; /* scrape that read memory.use_hierarchy */
+	bool use_hierarchy;
 };
 
 /* ---- options (flags) and the exporter state ---- */

@@ -344,11 +344,13 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 	const char **vals = NULL;
 	struct cg **acc = NULL;
 	if (cx->lay.mode != MODE_NONE) {
-		int rc = tree_walk(cx);
+		int rc = tree_walk(cx, deadline);
 		if (rc < 0) {
 			log_error("cgroup discovery failed", "err", strerror(-rc), NULL);
 			error = true;
 		}
+		if (rc == 1)
+			sc.truncated = true;
 	}
 	if (cx->after_walk)
 		cx->after_walk(cx);

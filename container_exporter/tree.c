@@ -16,9 +16,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../common/exporter.h"
 #include "../common/log.h"
 #include "../common/parse.h"
 #include "tree.h"
+
+/* Controllers whose files the collectors read. */
+#define READ_CTLS (1u << CTL_CPU | 1u << CTL_CPUACCT | 1u << CTL_MEMORY | 1u << CTL_BLKIO | \
+		   1u << CTL_PIDS | 1u << CTL_HUGETLB | 1u << CTL_CPUSET)
 
 /* Deeper trees are not walked (the kernel's default cgroup.max.depth is unlimited). */
 #define MAX_DEPTH 64
@@ -174,7 +179,6 @@ static struct cg *node_new(const struct cg *parent, const char *name)
 	}
 	for (int h = 0; h < MAX_HIER; h++)
 		cg->fd[h] = -1;
-	cg->load_avg = cg->load_d_avg = -1;
 	return cg;
 }
 
@@ -184,10 +188,10 @@ static void node_reset(struct cx *cx, struct cg *cg)
 	cg_files_sweep(cx, cg, true);
 	cg->extra_checked = 0;
 	cg->net_checked = 0;
+	cg->hier_checked = 0;
 	cg->created = 0;
 	meta_clear(&cg->meta);
 	cg->meta_done = false;
-	cg->load_avg = cg->load_d_avg = -1;
 }
 
 static int open_dir_at(int dirfd, const char *name)
@@ -199,7 +203,17 @@ struct walk {
 	struct cx *cx;
 	struct cg **out;
 	size_t n, cap;
+	double deadline; /* mono_now() scale, 0 for none */
+	bool expired;
 };
+
+/* True once the scrape deadline passed (looked at every 64 directories). */
+static bool walk_expired(struct walk *w)
+{
+	if (!w->expired && w->deadline > 0 && (w->n & 63) == 0 && mono_now() > w->deadline)
+		w->expired = true;
+	return w->expired;
+}
 
 static int push(struct walk *w, struct cg *cg)
 {
@@ -224,7 +238,11 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 	struct cx *cx = w->cx;
 	const struct layout *lay = &cx->lay;
 	int rc = push(w, cg);
-	if (rc < 0 || depth >= MAX_DEPTH)
+	/*
+	 * Past the deadline the directory is not listed again: its children
+	 * stay in the tree as they were and are left out of this scrape.
+	 */
+	if (rc < 0 || depth >= MAX_DEPTH || walk_expired(w))
 		return rc;
 
 	struct listing l = { 0 };
@@ -273,14 +291,12 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 				close_fd(cx, kid, (int)h);
 				continue;
 			}
-			if (kid->fd[h] >= 0) {
-				struct stat st;
-				if (fstat(kid->fd[h], &st) == 0 && st.st_ino == e->ino[h])
-					continue;
-				/* Removed and created again: a new cgroup under the old name. */
+			/* Removed and created again: a new cgroup under the old name (new inode). */
+			if (kid->ino[h] && kid->ino[h] != e->ino[h]) {
 				close_fd(cx, kid, (int)h);
 				node_reset(cx, kid);
 			}
+			kid->ino[h] = e->ino[h];
 		}
 	}
 	while (k < cg->nkids)
@@ -310,7 +326,8 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 				kid->here &= ~(1u << h); /* gone since the listing */
 				continue;
 			}
-			if (cx->nkept < cx->o.fd_budget) {
+			/* Hierarchies only walked (devices) need no kept descriptor. */
+			if (cx->nkept < cx->o.fd_budget && (lay->h[h].v2 || (lay->h[h].ctls & READ_CTLS))) {
 				kid->fd[h] = fd;
 				cx->nkept++;
 			} else {
@@ -329,7 +346,7 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 	return rc;
 }
 
-int tree_walk(struct cx *cx)
+int tree_walk(struct cx *cx, double deadline)
 {
 	const struct layout *lay = &cx->lay;
 	if (!cx->root) {
@@ -362,7 +379,7 @@ int tree_walk(struct cx *cx)
 		}
 		root->here |= 1u << h;
 	}
-	struct walk w = { .cx = cx, .out = cx->all, .cap = cx->capall };
+	struct walk w = { .cx = cx, .out = cx->all, .cap = cx->capall, .deadline = deadline };
 	if (root->here)
 		rc = refresh(&w, root, fds, 0);
 	for (size_t h = 0; h < lay->nh; h++)
@@ -371,7 +388,7 @@ int tree_walk(struct cx *cx)
 	cx->all = w.out;
 	cx->capall = w.cap;
 	cx->nall = w.n;
-	return rc;
+	return rc < 0 ? rc : w.expired ? 1 : 0;
 }
 
 void tree_free(struct cx *cx)

@@ -79,8 +79,14 @@ static bool read_v1(struct scan *sc, struct cg *cg, int h, struct mem *m)
 	m->has_max = cg_read_u64(sc, cg, h, "memory.max_usage_in_bytes", &m->max) == 0;
 	m->has_failcnt = cg_read_u64(sc, cg, h, "memory.failcnt", &m->failcnt) == 0;
 	m->has_kernel = cg_read_u64(sc, cg, h, "memory.kmem.usage_in_bytes", &m->kernel) == 0;
-	uint64_t hier = 1;
-	cg_read_u64(sc, cg, h, "memory.use_hierarchy", &hier);
+	/* use_hierarchy can only change while the cgroup has no children: read it now and then. */
+	if (!cg->hier_checked || sc->cx->gen - cg->hier_checked >= 64) {
+		uint64_t v = 1;
+		cg_read_u64(sc, cg, h, "memory.use_hierarchy", &v);
+		cg->use_hierarchy = v != 0;
+		cg->hier_checked = sc->cx->gen;
+	}
+	bool hier = cg->use_hierarchy;
 	if (cg_read(sc, cg, h, "memory.stat", b) == 0) {
 		m->stat_ok = cgp_keyed(b->data, keys, M_N, m->stat, &m->found) == 0;
 		if (!m->stat_ok) {
