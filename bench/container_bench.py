@@ -7,7 +7,9 @@ cgroups (a CPU burner under a quota, a memory holder, idle ones):
     (cAdvisor's housekeeping runs anyway; ours must use none),
   * CPU per scrape: scrapes in interleaved rounds over keep-alive connections;
     the CPU time of a round minus what the process burns idle in that time,
-    divided by the scrapes (user+system from /proc/<pid>/stat),
+    divided by the scrapes (user+system from /proc/<pid>/stat), and what one
+    scrape interval (--interval, 15 s) costs in all: one scrape plus the idle
+    CPU of the interval,
   * resident memory (VmRSS, RssAnon) after the scrapes, and the ratios.
 Part 2, ours alone: scrape time (client-observed, median of --scale-scrapes)
 and CPU per scrape with 1,000 and then 5,000 extra cgroups created in the
@@ -41,10 +43,15 @@ TICK = os.sysconf("SC_CLK_TCK")
 TOP = f"/ce-bench-{os.getpid()}"
 
 
-def cpu_seconds(pid):
+def cpu_split(pid):
+    """User and system CPU seconds of the whole process (all threads)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[11]) / TICK, int(fields[12]) / TICK
+
+
+def cpu_seconds(pid):
+    return sum(cpu_split(pid))
 
 
 def mem_kb(pid, key):
@@ -73,6 +80,7 @@ class Target:
                 time.sleep(0.1)
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cpu = 0.0
+        self.user = 0.0
         self.wall = 0.0
         self.scrapes = 0
 
@@ -85,10 +93,12 @@ class Target:
         return body
 
     def round(self, n):
-        c0, t0 = cpu_seconds(self.proc.pid), time.monotonic()
+        (u0, s0), t0 = cpu_split(self.proc.pid), time.monotonic()
         for _ in range(n):
             self.fetch()
-        self.cpu += cpu_seconds(self.proc.pid) - c0
+        u1, s1 = cpu_split(self.proc.pid)
+        self.cpu += u1 + s1 - u0 - s0
+        self.user += u1 - u0
         self.wall += time.monotonic() - t0
         self.scrapes += n
 
@@ -171,6 +181,9 @@ def part1(args, procs):
                 "idle_ms_s": 1000 * rate,
                 "cpu_ms": 1000 * per,
                 "cpu_raw_ms": 1000 * t.cpu / t.scrapes,
+                "user_ms": 1000 * t.user / t.scrapes,
+                "sys_ms": 1000 * (t.cpu - t.user) / t.scrapes,
+                "interval_ms": 1000 * (per + rate * args.interval),
                 "rss_kb": mem_kb(t.proc.pid, "VmRSS"),
                 "anon_kb": mem_kb(t.proc.pid, "RssAnon"),
                 "bytes": len(t.fetch()),
@@ -183,7 +196,10 @@ def part1(args, procs):
           f"scrapes in {args.rounds} interleaved rounds; idle measured over {args.idle:g} s")
     print(f"{'':34}{'cAdvisor':>14}{'ours':>14}{'ratio':>10}")
     for key, label in (("idle_ms_s", "idle CPU (ms per s)"), ("cpu_ms", "CPU per scrape, net of idle (ms)"),
-                       ("cpu_raw_ms", "CPU per scrape, gross (ms)"), ("rss_kb", "resident memory (KiB)"),
+                       ("cpu_raw_ms", "CPU per scrape, gross (ms)"), ("user_ms", "  of which user (ms)"),
+                       ("sys_ms", "  of which system (ms)"),
+                       ("interval_ms", f"CPU per {args.interval:g} s scrape interval (ms)"),
+                       ("rss_kb", "resident memory (KiB)"),
                        ("anon_kb", "  anonymous (KiB)"), ("bytes", "response (bytes)")):
         ratio = u[key] / o[key] if o[key] else float("inf")
         print(f"{label:34}{u[key]:>14.3f}{o[key]:>14.3f}{ratio:>9.1f}x")
@@ -254,6 +270,8 @@ def main():
     ap.add_argument("--per-round-upstream", type=int, default=40)
     ap.add_argument("--per-round-ours", type=int, default=400)
     ap.add_argument("--idle", type=float, default=10)
+    ap.add_argument("--interval", type=float, default=15,
+                    help="scrape interval for the 'CPU per scrape interval' row (idle CPU + one scrape)")
     ap.add_argument("--scale", default="1000,5000")
     ap.add_argument("--scale-scrapes", type=int, default=15)
     ap.add_argument("--no-scale", action="store_true")
