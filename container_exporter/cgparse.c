@@ -117,7 +117,7 @@ int cgp_blkio(char *text, struct blk_entry *out, size_t cap, size_t *n)
 		if (nf == 3) {
 			if (strlen(f[1]) >= sizeof e.op)
 				return -1;
-			strcpy(e.op, f[1]);
+			memcpy(e.op, f[1], strlen(f[1]) + 1);
 		}
 		if (parse_u64(val, &e.value) < 0)
 			return -1;
@@ -189,7 +189,7 @@ int cgp_netdev(char *text, struct netif *out, size_t cap, size_t *n)
 		struct netif i = { 0 };
 		if (strlen(f[0]) >= sizeof i.name)
 			return -1;
-		strcpy(i.name, f[0]);
+		memcpy(i.name, f[0], strlen(f[0]) + 1);
 		uint64_t *dst[8] = { &i.rx_bytes, &i.rx_packets, &i.rx_errors, &i.rx_dropped,
 				     &i.tx_bytes, &i.tx_packets, &i.tx_errors, &i.tx_dropped };
 		static const int col[8] = { 1, 2, 3, 4, 9, 10, 11, 12 };

@@ -168,7 +168,8 @@ static struct cg *node_new(const struct cg *parent, const char *name)
 		return NULL;
 	}
 	if (!parent) {
-		strcpy(cg->path, "/");
+		cg->path[0] = '/';
+		cg->path[1] = '\0';
 		cg->base = cg->path;
 	} else {
 		size_t at = plen == 1 ? 0 : plen; /* under "/" no double slash */

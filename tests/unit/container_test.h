@@ -206,11 +206,14 @@ static inline int ctest_find(const char *text, const char *family, const char *i
 			continue;
 		bool all = true;
 		if (with) {
-			char w[1024];
-			snprintf(w, sizeof w, "%s", with);
-			for (char *tok = strtok(w, "\x1f"); tok && all; tok = strtok(NULL, "\x1f")) {
-				snprintf(want, sizeof want, ",%s,", tok);
+			/* The labels of `with` are separated by \x1f. */
+			for (const char *tok = with; *tok && all;) {
+				size_t tlen = strcspn(tok, "\x1f");
+				snprintf(want, sizeof want, ",%.*s,", (int)tlen, tok);
 				all = strstr(labels, want) != NULL;
+				tok += tlen;
+				if (*tok)
+					tok++;
 			}
 		}
 		if (!all)
