@@ -38,28 +38,12 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import cgroups  # noqa: E402
 from harness import free_port  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
+from node_bench import cpu_times, mem_kb  # noqa: E402
 TOP = f"/ce-bench-{os.getpid()}"
 
 
-def cpu_split(pid):
-    """User and system CPU seconds of the whole process (all threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) / TICK, int(fields[12]) / TICK
-
-
 def cpu_seconds(pid):
-    return sum(cpu_split(pid))
-
-
-def mem_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+    return sum(cpu_times(pid))
 
 
 class Target:
@@ -93,10 +77,10 @@ class Target:
         return body
 
     def round(self, n):
-        (u0, s0), t0 = cpu_split(self.proc.pid), time.monotonic()
+        (u0, s0), t0 = cpu_times(self.proc.pid), time.monotonic()
         for _ in range(n):
             self.fetch()
-        u1, s1 = cpu_split(self.proc.pid)
+        u1, s1 = cpu_times(self.proc.pid)
         self.cpu += u1 + s1 - u0 - s0
         self.user += u1 - u0
         self.wall += time.monotonic() - t0
@@ -138,18 +122,10 @@ def scrape_times(t, n):
 
 
 def part1(args, procs):
-    burn = cgroups.Cgroup(f"{TOP}/burn")
-    hold = cgroups.Cgroup(f"{TOP}/hold")
+    burn, hold, started = cgroups.burner_and_holder(TOP, 20000, 256 << 20, 32 << 20)
+    procs.extend(started)
     for i in range(8):
         cgroups.Cgroup(f"{TOP}/idle{i}")
-    burn.set_cpu_quota(20000, 100000)
-    hold.set_memory_limit(256 << 20)
-    p = cgroups.spawn(cgroups.BURN)
-    procs.append(p)
-    burn.add(p.pid)
-    p = cgroups.spawn(cgroups.HOLD.format(n=32 << 20))
-    procs.append(p)
-    hold.add(p.pid)
 
     uport, oport = free_port(), free_port()
     targets = []

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 
 #include "../common/exporter.h"
+#include "../common/hashtab.h"
 #include "../common/log.h"
 #include "../common/parse.h"
 #include "cgparse.h"
@@ -130,44 +131,18 @@ static bool whitelisted(const struct cx_opts *o, const char *key)
 
 /* The union of label names: a small open-addressing set over a growing list. */
 struct names {
-	char **v;
+	char **v; /* in order of first sight */
 	size_t n, cap;
-	size_t *slot; /* index + 1, 0 empty */
-	size_t nslot;
+	struct hashtab index; /* name -> index + 1 */
 };
 
-static size_t hash_str(const char *s)
-{
-	size_t h = 14695981039346656037ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* Index of name, added if new; -1 on ENOMEM. */
+/* Index of name, added if new (when add); -1 on ENOMEM, -2 if absent. */
 static long names_add(struct names *ns, const char *name, bool add)
 {
-	if ((ns->n + 1) * 2 > ns->nslot) {
-		size_t nslot = ns->nslot ? ns->nslot * 2 : 64;
-		size_t *slot = calloc(nslot, sizeof *slot);
-		if (!slot)
-			return -1;
-		for (size_t i = 0; i < ns->n; i++) {
-			size_t j = hash_str(ns->v[i]) & (nslot - 1);
-			while (slot[j])
-				j = (j + 1) & (nslot - 1);
-			slot[j] = i + 1;
-		}
-		free(ns->slot);
-		ns->slot = slot;
-		ns->nslot = nslot;
-	}
-	size_t j = hash_str(name) & (ns->nslot - 1);
-	while (ns->slot[j]) {
-		if (!strcmp(ns->v[ns->slot[j] - 1], name))
-			return (long)ns->slot[j] - 1;
-		j = (j + 1) & (ns->nslot - 1);
-	}
+	uint64_t h = hash_bytes(name, strlen(name));
+	uintptr_t at = (uintptr_t)hashtab_get(&ns->index, name, h);
+	if (at)
+		return (long)at - 1;
 	if (!add)
 		return -2;
 	if (ns->n == ns->cap) {
@@ -179,10 +154,11 @@ static long names_add(struct names *ns, const char *name, bool add)
 		ns->cap = cap;
 	}
 	char *d = strdup(name);
-	if (!d)
+	if (!d || hashtab_put(&ns->index, d, h, (void *)(uintptr_t)(ns->n + 1)) < 0) {
+		free(d);
 		return -1;
+	}
 	ns->v[ns->n] = d;
-	ns->slot[j] = ns->n + 1;
 	return (long)ns->n++;
 }
 
@@ -191,7 +167,7 @@ static void names_free(struct names *ns)
 	for (size_t i = 0; i < ns->n; i++)
 		free(ns->v[i]);
 	free(ns->v);
-	free(ns->slot);
+	hashtab_free(&ns->index);
 }
 
 /* Visit the labels of one cgroup: fn(name, value). */

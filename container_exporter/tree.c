@@ -28,14 +28,6 @@
 /* Deeper trees are not walked (the kernel's default cgroup.max.depth is unlimited). */
 #define MAX_DEPTH 64
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 /* A subdirectory seen in one or more hierarchies. */
 struct entry {
 	char *name;
@@ -286,8 +278,11 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 			}
 		}
 		kids[nk++] = kid;
-		kid->here = e->mask;
+		/* Directories of hierarchies that are not walked are tree_attach_extra()'s. */
+		kid->here = e->mask | (kid->here & ~lay->walk);
 		for (size_t h = 0; h < lay->nh; h++) {
+			if (!(lay->walk & 1u << h))
+				continue;
 			if (!(e->mask & 1u << h)) {
 				close_fd(cx, kid, (int)h);
 				continue;

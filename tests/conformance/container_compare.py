@@ -132,18 +132,11 @@ def run(upstream, burn_seconds=4.0):
         raise Skip(why)
     top = f"/ce-cmp-{os.getpid()}"
     cgroups.remove_tree(top)
-    burn = cgroups.Cgroup(f"{top}/burn")
-    hold = cgroups.Cgroup(f"{top}/hold")
-    procs, cad = [], None
+    burn = hold = cad = None
+    procs = []
     try:
-        burn.set_cpu_quota(50000, 100000)
-        hold.set_memory_limit(256 << 20)
-        p = cgroups.spawn(cgroups.BURN)
-        procs.append(p)
-        burn.add(p.pid)
-        h = cgroups.spawn(cgroups.HOLD.format(n=96 << 20))
-        procs.append(h)
-        hold.add(h.pid)
+        burn, hold, procs = cgroups.burner_and_holder(top, 50000, 256 << 20, 96 << 20)
+        p = procs[0]
         cad = Cadvisor(upstream, free_port())
         ids = {burn.path, hold.path}
         wait_for(lambda: all(f'id="{i}"' in cad.text() for i in ids), 60, interval=0.5,
@@ -166,8 +159,6 @@ def run(upstream, burn_seconds=4.0):
         if cad:
             cad.stop()
             cad.cleanup()
-        burn.remove()
-        hold.remove()
         cgroups.remove_tree(top)
 
 

@@ -66,19 +66,9 @@ NETNS = ("ip link add ce0 type bridge && ip link set ce0 arp off up && "
 
 
 def test_counters_move_limits_apply_and_removed_cgroups_leave():
-    burn = cgroups.Cgroup(f"{TOP}/burn")
-    hold = cgroups.Cgroup(f"{TOP}/hold")
+    burn, hold, procs = cgroups.burner_and_holder(TOP, 20000, 256 << 20, 96 << 20)
     net = cgroups.Cgroup(f"{TOP}/net")
-    procs = []
     try:
-        burn.set_cpu_quota(20000, 100000)
-        hold.set_memory_limit(256 << 20)
-        p = cgroups.spawn(cgroups.BURN)
-        procs.append(p)
-        burn.add(p.pid)
-        p = cgroups.spawn(cgroups.HOLD.format(n=96 << 20))
-        procs.append(p)
-        hold.add(p.pid)
         have_netns = shutil.which("unshare") and shutil.which("ip")
         if have_netns:
             p = subprocess.Popen(["unshare", "-n", "sh", "-c", NETNS], start_new_session=True,

@@ -188,6 +188,24 @@ def spawn(code):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def burner_and_holder(top, quota_us, limit, hold_bytes):
+    """Cgroups top/burn (a CPU burner under a CFS quota) and top/hold (a process
+    holding hold_bytes under a memory limit). Returns (burn, hold, processes);
+    the caller kills the processes and removes the cgroups."""
+    burn = Cgroup(f"{top}/burn")
+    hold = Cgroup(f"{top}/hold")
+    procs = []
+    burn.set_cpu_quota(quota_us, 100000)
+    hold.set_memory_limit(limit)
+    p = spawn(BURN)
+    procs.append(p)
+    burn.add(p.pid)
+    p = spawn(HOLD.format(n=hold_bytes))
+    procs.append(p)
+    hold.add(p.pid)
+    return burn, hold, procs
+
+
 BURN = "while True: pass"
 HOLD = ("import time\nb = bytearray({n})\n"
         "for i in range(0, len(b), 4096): b[i] = 1\n"

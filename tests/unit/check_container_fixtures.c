@@ -274,6 +274,22 @@ START_TEST(test_hybrid_values)
 }
 END_TEST
 
+/* The cgroup2 directories of a hybrid host stay attached from one scrape to the next. */
+START_TEST(test_hybrid_psi_every_scrape)
+{
+	ctest_prepare("hybrid");
+	struct cx_opts o = ctest_opts();
+	struct ctest t;
+	ctest_start(&t, &o);
+	for (int i = 0; i < 20; i++) {
+		char *text = ctest_scrape(&t);
+		ck_assert_double_eq(VAL(text, "container_pressure_cpu_waiting_seconds_total", DOCKER_V1, NULL), 2.5);
+		free(text);
+	}
+	ctest_stop(&t);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("container_fixtures");
@@ -285,6 +301,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_v2_values);
 	tcase_add_test(tc, test_v1_values);
 	tcase_add_test(tc, test_hybrid_values);
+	tcase_add_test(tc, test_hybrid_psi_every_scrape);
 	suite_add_tcase(s, tc);
 	return s;
 }
