@@ -290,6 +290,29 @@ START_TEST(test_hybrid_psi_every_scrape)
 }
 END_TEST
 
+/* The kept descriptors and the caches give the same page on every scrape. */
+START_TEST(test_same_page_every_scrape)
+{
+	static const char *const trees[] = { "v2", "v1", "hybrid" };
+	for (size_t k = 0; k < 3; k++) {
+		ctest_prepare(trees[k]);
+		struct cx_opts o = ctest_opts();
+		o.kinds |= KIND_BIT(K_PROCESS);
+		struct ctest t;
+		ctest_start(&t, &o);
+		char *first = ctest_scrape(&t);
+		for (int i = 0; i < 40; i++) {
+			char *again = ctest_scrape(&t);
+			ck_assert_msg(!strcmp(first, again), "%s: scrape %d differs from the first", trees[k], i + 2);
+			free(again);
+		}
+		free(first);
+		ctest_stop(&t);
+		ctest_cleanup();
+	}
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("container_fixtures");
@@ -302,6 +325,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_v1_values);
 	tcase_add_test(tc, test_hybrid_values);
 	tcase_add_test(tc, test_hybrid_psi_every_scrape);
+	tcase_add_test(tc, test_same_page_every_scrape);
 	suite_add_tcase(s, tc);
 	return s;
 }
