@@ -307,10 +307,11 @@ struct family *scan_family(struct scan *sc, struct expo *e, const char *name,
 void scan_sample(struct scan *sc, struct expo *e, struct family *f, const struct cg *cg,
 		 double value, bool stamped, const char *const *extra);
 
+/* The extra label values (names) end with NULL; the macros add one for callers that do not. */
 #define SAMPLE(sc, e, f, cg, v, ...) \
-	scan_sample((sc), (e), (f), (cg), (v), true, (const char *const[]){ __VA_ARGS__ })
+	scan_sample((sc), (e), (f), (cg), (v), true, (const char *const[]){ __VA_ARGS__, NULL })
 #define FAMILY(sc, e, name, type, help, ...) \
-	scan_family((sc), (e), (name), (type), (help), (const char *const[]){ __VA_ARGS__ })
+	scan_family((sc), (e), (name), (type), (help), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* True once the scrape deadline has passed (checked by collector loops). */
 bool scan_expired(struct scan *sc);

@@ -75,6 +75,7 @@ void cx_fini(struct cx *cx)
 	layout_free(&cx->lay);
 	docker_free(cx->docker);
 	docker_free(cx->podman);
+	free(cx->devs);
 	buf_free(&cx->rd);
 	buf_free(&cx->rd2);
 	pthread_mutex_destroy(&cx->lock);
