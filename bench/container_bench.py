@@ -37,8 +37,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 import cgroups  # noqa: E402
+import harness  # noqa: E402
+import node_bench  # noqa: E402
 from harness import free_port  # noqa: E402
 from node_bench import cpu_times, mem_kb  # noqa: E402
+
 TOP = f"/ce-bench-{os.getpid()}"
 
 
@@ -46,27 +49,34 @@ def cpu_seconds(pid):
     return sum(cpu_times(pid))
 
 
-class Target:
+class Target(node_bench.Target):
+    """node_bench's target (keep-alive scrapes, CPU split in user and system)
+    started with its own arguments (cAdvisor takes -listen_ip and -port)."""
+
     def __init__(self, name, argv, port):
         self.name = name
         self.port = port
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.log.seek(0)
-                    raise SystemExit(f"{name} did not start: {self.log.read()[-2000:]!r}")
-                time.sleep(0.1)
+        harness.wait_for(lambda: self._listening(), 30, what=f"{name} to listen")
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cpu = 0.0
-        self.user = 0.0
-        self.wall = 0.0
+        self.latencies = []
+        self.user = self.sys = self.wall = 0.0
         self.scrapes = 0
+
+    def _listening(self):
+        if self.proc.poll() is not None:
+            self.log.seek(0)
+            raise SystemExit(f"{self.name} did not start: {self.log.read()[-2000:]!r}")
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    @property
+    def cpu(self):
+        return self.user + self.sys
 
     def fetch(self, headers=None):
         self.conn.request("GET", "/metrics", headers=headers or {})
@@ -77,14 +87,9 @@ class Target:
         return body
 
     def round(self, n):
-        (u0, s0), t0 = cpu_times(self.proc.pid), time.monotonic()
-        for _ in range(n):
-            self.fetch()
-        u1, s1 = cpu_times(self.proc.pid)
-        self.cpu += u1 + s1 - u0 - s0
-        self.user += u1 - u0
+        t0 = time.monotonic()
+        super().round(n)
         self.wall += time.monotonic() - t0
-        self.scrapes += n
 
     def idle(self, seconds):
         c0 = cpu_seconds(self.proc.pid)
@@ -93,12 +98,7 @@ class Target:
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            super().stop()
 
 
 def create_many(parent, n, start=0):
@@ -158,7 +158,7 @@ def part1(args, procs):
                 "cpu_ms": 1000 * per,
                 "cpu_raw_ms": 1000 * t.cpu / t.scrapes,
                 "user_ms": 1000 * t.user / t.scrapes,
-                "sys_ms": 1000 * (t.cpu - t.user) / t.scrapes,
+                "sys_ms": 1000 * t.sys / t.scrapes,
                 "interval_ms": 1000 * (per + rate * args.interval),
                 "rss_kb": mem_kb(t.proc.pid, "VmRSS"),
                 "anon_kb": mem_kb(t.proc.pid, "RssAnon"),

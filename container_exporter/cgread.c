@@ -231,9 +231,17 @@ int cg_mtimes(const struct cg *cg, int h, const char *dir, const char *file, dou
 
 void scan_bad_file(struct scan *sc, const struct cg *cg, const char *file, const char *why)
 {
+	/* Logged once, not on every scrape: again only when another file turns bad. */
+	char key[sizeof sc->cx->last_bad];
+	strf(key, sizeof key, "%s/%s", cg->path, file);
+	if (!sc->failed && strcmp(key, sc->cx->last_bad) != 0) {
+		log_warn("unparsable cgroup file; its values are left out", "cgroup", cg->path, "file",
+			 file, "err", why, NULL);
+		strf(sc->cx->last_bad, sizeof sc->cx->last_bad, "%s", key);
+	} else {
+		log_debug("unparsable cgroup file", "cgroup", cg->path, "file", file, "err", why, NULL);
+	}
 	sc->failed = true;
-	log_warn("unparsable cgroup file; its values are left out", "cgroup", cg->path, "file", file,
-		 "err", why, NULL);
 }
 
 bool cg_alive(const struct scan *sc, const struct cg *cg)

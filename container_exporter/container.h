@@ -235,7 +235,8 @@ struct cx {
 	struct buf rd; /* file reads of collectors */
 	struct buf rd2;
 	bool warned_deadline;
-	bool warned_nofd;
+	bool warned_nolayout;
+	char last_bad[512]; /* the unparsable file last logged */
 	uint64_t host_netns; /* the host's network namespace (inode), 0 unknown */
 	uint32_t host_netns_checked;
 	/* Tests: called between the walk and the collectors (a cgroup removed mid-scrape). */

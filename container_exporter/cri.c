@@ -67,51 +67,46 @@ static yaml_node_t *load_spec(struct cx *cx, const char *dir, struct json *j)
 
 static bool containerd(struct cx *cx, const char *id, struct meta *m)
 {
-	char dir[4096];
+	/* The task state beside containerd's socket (--containerd), in its namespace. */
 	const char *tasks = cx->o.containerd_tasks ? cx->o.containerd_tasks
 						   : "run/containerd/io.containerd.runtime.v2.task";
 	const char *ns = cx->o.containerd_ns && *cx->o.containerd_ns ? cx->o.containerd_ns : "k8s.io";
 	while (*tasks == '/')
 		tasks++;
-	bool found = false;
-	{
-		struct json j;
-		if (rootfs_path(dir, sizeof dir, "%s/%s/%s", tasks, ns, id) < 0)
-			return false;
-		yaml_node_t *ann = load_spec(cx, dir, &j);
-		if (!ann)
-			return false;
-		found = true;
-		const char *type = annotation(&j, ann, "io.kubernetes.cri.container-type");
-		const char *pod = annotation(&j, ann, "io.kubernetes.cri.sandbox-name");
-		if (pod) {
-			m->k8s = true;
-			m->sandbox = type && !strcmp(type, "sandbox");
-			m->pod = strdup(pod);
-			m->ns = dup_or_null(annotation(&j, ann, "io.kubernetes.cri.sandbox-namespace"));
-			/* The kubelet leaves the sandbox's container label empty with containerd. */
-			m->container = dup_or_null(
-				m->sandbox ? "" : annotation(&j, ann, "io.kubernetes.cri.container-name"));
-			/* The labels CRI gives containerd's container records. */
-			add_label(m, "io.cri-containerd.kind", type);
-			add_label(m, "io.kubernetes.pod.name", pod);
-			add_label(m, "io.kubernetes.pod.namespace", m->ns);
-			add_label(m, "io.kubernetes.pod.uid",
-				  annotation(&j, ann, "io.kubernetes.cri.sandbox-uid"));
-			if (!m->sandbox)
-				add_label(m, "io.kubernetes.container.name", m->container);
-		}
-		const char *image = annotation(&j, ann, "io.kubernetes.cri.image-name");
-		if (image) {
-			free(m->image);
-			m->image = strdup(image);
-		}
-		json_free(&j);
-		char p[4096];
-		if (pathf(p, sizeof p, "%s/init.pid", dir) == 0)
-			m->pid = read_pid(p);
+	char dir[4096];
+	struct json j;
+	if (rootfs_path(dir, sizeof dir, "%s/%s/%s", tasks, ns, id) < 0)
+		return false;
+	yaml_node_t *ann = load_spec(cx, dir, &j);
+	if (!ann)
+		return false;
+	const char *type = annotation(&j, ann, "io.kubernetes.cri.container-type");
+	const char *pod = annotation(&j, ann, "io.kubernetes.cri.sandbox-name");
+	if (pod) {
+		m->k8s = true;
+		m->sandbox = type && !strcmp(type, "sandbox");
+		m->pod = strdup(pod);
+		m->ns = dup_or_null(annotation(&j, ann, "io.kubernetes.cri.sandbox-namespace"));
+		/* The kubelet leaves the sandbox's container label empty with containerd. */
+		m->container = dup_or_null(m->sandbox ? "" : annotation(&j, ann, "io.kubernetes.cri.container-name"));
+		/* The labels CRI gives containerd's container records. */
+		add_label(m, "io.cri-containerd.kind", type);
+		add_label(m, "io.kubernetes.pod.name", pod);
+		add_label(m, "io.kubernetes.pod.namespace", m->ns);
+		add_label(m, "io.kubernetes.pod.uid", annotation(&j, ann, "io.kubernetes.cri.sandbox-uid"));
+		if (!m->sandbox)
+			add_label(m, "io.kubernetes.container.name", m->container);
 	}
-	return found;
+	const char *image = annotation(&j, ann, "io.kubernetes.cri.image-name");
+	if (image) {
+		free(m->image);
+		m->image = strdup(image);
+	}
+	json_free(&j);
+	char p[4096];
+	if (pathf(p, sizeof p, "%s/init.pid", dir) == 0)
+		m->pid = read_pid(p);
+	return true;
 }
 
 static bool crio(struct cx *cx, const char *id, struct meta *m)

@@ -296,10 +296,10 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 	if (cx->lay.mode == MODE_NONE) {
 		int rc = layout_detect(&cx->lay, cx->cgroot, cx->o.kinds);
 		if (rc < 0 || cx->lay.mode == MODE_NONE) {
-			if (!cx->warned_nofd)
+			if (!cx->warned_nolayout)
 				log_error("no cgroup hierarchy found", "path", cx->cgroot, "err",
 					  rc < 0 ? strerror(-rc) : "nothing mounted", NULL);
-			cx->warned_nofd = true;
+			cx->warned_nolayout = true;
 			error = true;
 		} else {
 			log_info("cgroup hierarchies found", "path", cx->cgroot, "mode",
@@ -418,6 +418,8 @@ out:
 			 "cgroups", num, NULL);
 		cx->warned_deadline = true;
 	}
+	if (!sc.failed)
+		cx->last_bad[0] = '\0';
 	emit_self(&sc, e, error || sc.failed || sc.truncated);
 	free(vals);
 	free(acc);
