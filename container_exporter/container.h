@@ -6,7 +6,7 @@
  * cgroup2 mount: "hybrid") through directory descriptors kept between
  * scrapes, merges the directories of one path into one cgroup, derives its
  * labels, then hands the list to one collector per cAdvisor metric kind
- * (collectors/<kind>.c), each of which reads its files relative to the
+ * (kinds/<kind>.c), each of which reads its files relative to the
  * kept descriptors and adds its families. Nothing runs between scrapes.
  */
 #ifndef CONTAINER_CONTAINER_H
@@ -277,7 +277,7 @@ struct scan {
 	bool failed; /* a file could not be parsed (container_scrape_error) */
 };
 
-/* A collector: one cAdvisor metric kind, one file in collectors/. */
+/* A collector: one cAdvisor metric kind, one file in kinds/. */
 struct kind_collector {
 	enum kind kind;
 	void (*collect)(struct scan *sc, struct expo *e);
