@@ -408,7 +408,7 @@ int main(int argc, char **argv)
 	struct exporter x = {
 		.name = "container_exporter",
 		.title = "Container Exporter",
-		.prefix = "container_exporter",
+		.prefix = "container",
 		.default_listen = ":8080",
 		.metrics_handler = metrics,
 		.build_info = exporter_build_info_std,
