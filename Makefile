@@ -74,16 +74,23 @@ LIBCOMMON := $(BUILD)/libcommon.a
 $(foreach e,$(EXPORTERS),$(eval $(e)_SRC := $(sort $(wildcard $(e)/*.c $(e)/*/*.c))))
 include $(wildcard */build.mk)
 
-# node_exporter's collector list, from the file names in node_exporter/collectors/.
-NODE_COLLECTORS := $(sort $(basename $(notdir $(wildcard node_exporter/collectors/*.c))))
-$(BUILD)/node_exporter/collector_list.c: $(wildcard node_exporter/collectors/*.c) Makefile
-	@mkdir -p $(dir $@)
-	$(call say,GEN,$@){ echo '#include "../../../node_exporter/collectors.h"'; \
-	  for c in $(NODE_COLLECTORS); do echo "extern const struct collector_def collector_$$c;"; done; \
-	  echo 'const struct collector_def *const node_collectors[] = {'; \
-	  for c in $(NODE_COLLECTORS); do echo "	&collector_$$c,"; done; \
+# The collector list of every exporter with a collectors/ directory, from its
+# file names: <exporter>/collectors/<name>.c defines `const struct collector_def
+# collector_<name>`; the list is exporter_collectors[] (common/exporter.h), in
+# name order.
+define collector_list
+$(1)_COLLECTORS := $$(sort $$(basename $$(notdir $$(wildcard $(1)/collectors/*.c))))
+$(1)_GEN += $$(BUILD)/$(1)/collector_list.c
+$$(BUILD)/$(1)/collector_list.c: $$(wildcard $(1)/collectors/*.c) Makefile
+	@mkdir -p $$(dir $$@)
+	$$(call say,GEN,$$@){ echo '#include "../../../common/exporter.h"'; \
+	  for c in $$($(1)_COLLECTORS); do echo "extern const struct collector_def collector_$$$$c;"; done; \
+	  echo 'const struct collector_def *const exporter_collectors[] = {'; \
+	  for c in $$($(1)_COLLECTORS); do echo "	&collector_$$$$c,"; done; \
 	  echo '};'; \
-	  echo 'const size_t node_ncollectors = sizeof node_collectors / sizeof node_collectors[0];'; } > $@
+	  echo 'const size_t exporter_ncollectors = sizeof exporter_collectors / sizeof exporter_collectors[0];'; } > $$@
+endef
+$(foreach e,$(EXPORTERS),$(if $(wildcard $(e)/collectors/*.c),$(eval $(call collector_list,$(e)))))
 
 all: $(EXPORTERS:%=$(BINDIR)/%)
 

@@ -3,29 +3,11 @@
 #include <string.h>
 
 #include "parse.h"
+#include "sysfs.h"
 
 static bool blank(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-/* The next field of *p cut out in place, or NULL; *p moves past it. */
-static char *next_field(char **p)
-{
-	char *s = *p;
-	while (blank(*s))
-		s++;
-	if (!*s) {
-		*p = s;
-		return NULL;
-	}
-	char *start = s;
-	while (*s && !blank(*s))
-		s++;
-	if (*s)
-		*s++ = '\0';
-	*p = s;
-	return start;
 }
 
 /* The next line with a field in it, or NULL. */
@@ -51,9 +33,9 @@ int kv_next(char **cursor, char **key, char **value)
 	if (!line)
 		return 0;
 	char *rest = line;
-	*key = next_field(&rest);
-	*value = next_field(&rest);
-	if (!*value || next_field(&rest)) {
+	*key = sysfs_next_field(&rest);
+	*value = sysfs_next_field(&rest);
+	if (!*value || sysfs_next_field(&rest)) {
 		*key = line;
 		return -1;
 	}
@@ -66,13 +48,13 @@ int nested_next(char **cursor, char **head, char **pairs)
 	if (!line)
 		return 0;
 	*pairs = line;
-	*head = next_field(pairs);
+	*head = sysfs_next_field(pairs);
 	return 1;
 }
 
 int kv_pair_next(char **pairs, char **key, char **value)
 {
-	char *field = next_field(pairs);
+	char *field = sysfs_next_field(pairs);
 	if (!field)
 		return 0;
 	char *eq = strchr(field, '=');

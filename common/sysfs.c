@@ -91,6 +91,15 @@ ssize_t sysfs_file(struct scrape *s, const char *path, char *dst, size_t cap, bo
 	return (ssize_t)trim_both(dst, (size_t)n);
 }
 
+int sysfs_read_uint(struct scrape *s, const char *path, uint64_t *v)
+{
+	char text[256];
+	ssize_t n = sysfs_file(s, path, text, sizeof text, true);
+	if (n < 0)
+		return (int)n;
+	return parse_u64(text, v) < 0 ? -EBADMSG : 0;
+}
+
 void *sysfs_grow(void *arrp, size_t *n, size_t *cap, size_t elem)
 {
 	char *arr;
@@ -320,16 +329,7 @@ int sysfs_parse_int(const char *s, int64_t *out)
 	/* Underscore placement is judged on the whole string, sign included. */
 	if (strchr(s0, '_') && !underscores_ok(s0))
 		return -1;
-	if (neg) {
-		if (u > (uint64_t)INT64_MAX + 1)
-			return -1;
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-	} else {
-		if (u > INT64_MAX)
-			return -1;
-		*out = (int64_t)u;
-	}
-	return 0;
+	return i64_from_sign(neg, u, out);
 }
 
 static bool name_char(unsigned char c)
@@ -361,16 +361,26 @@ void sysfs_sanitize_name(const char *src, char *dst, size_t cap)
 	dst[o] = '\0';
 }
 
-int collect_read(struct scrape *s, const char *path, char **text)
+static int read_text(struct scrape *s, const char *path, char **text, bool absent_is_nodata)
 {
 	struct buf *b = scrape_buf(s);
 	int rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
+	if (rc == -ENOENT && absent_is_nodata)
 		return COLLECT_NODATA;
 	if (rc < 0)
 		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
 	*text = b->data;
 	return COLLECT_OK;
+}
+
+int collect_read(struct scrape *s, const char *path, char **text)
+{
+	return read_text(s, path, text, true);
+}
+
+int collect_read_required(struct scrape *s, const char *path, char **text)
+{
+	return read_text(s, path, text, false);
 }
 
 int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d)

@@ -51,6 +51,13 @@ ssize_t sysfs_attr_at(struct scrape *s, const char *dir, const char *name, char 
 ssize_t sysfs_file(struct scrape *s, const char *path, char *dst, size_t cap, bool trim_lead);
 
 /*
+ * A decimal counter file as procfs' ReadUintFromFile reads it: the whole file
+ * (at most 255 bytes), whitespace trimmed. Returns 0, -errno, or -EBADMSG
+ * when the text is not a number.
+ */
+int sysfs_read_uint(struct scrape *s, const char *path, uint64_t *v);
+
+/*
  * The error classes of upstream's checks: ENOENT (os.IsNotExist),
  * EACCES/EPERM (os.IsPermission), and procfs's canIgnoreError, which adds
  * EOPNOTSUPP and EINVAL. Arguments are positive or negative errno values.
@@ -93,6 +100,9 @@ void sysfs_dir_free(struct sysfs_dir *d);
  * valid until the collector's next read.
  */
 int collect_read(struct scrape *s, const char *path, char **text);
+
+/* collect_read() of a file that is always there (/proc/stat): its absence is an error too. */
+int collect_read_required(struct scrape *s, const char *path, char **text);
 
 /* A directory listing as sysfs_dir_read(); free with sysfs_dir_free() after COLLECT_OK. */
 int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d);

@@ -213,7 +213,6 @@ static const struct refused refused[] = {
 
 /* flags[] then one hidden flag per refused[] entry, registered as one table. */
 static struct flag all_flags[NFLAGS + NREFUSED];
-static struct exporter *self;
 /* Destinations of the refused flags (only whether they were set matters). */
 static union {
 	bool b;
@@ -261,7 +260,7 @@ static struct cx_opts opts;
 static char listen_buf[300];
 static char telemetry_buf[1024];
 
-static int setup(char *err, size_t errlen)
+static int setup(struct exporter *x, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < NREFUSED; i++) {
 		const struct flag *f = &all_flags[NFLAGS + i];
@@ -311,7 +310,7 @@ static int setup(char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
 		dropped |= kinds & KIND_BIT(unsupported[i]);
 	kinds &= ~dropped;
-	struct flag *en = flags_find(self->fs, "enable_metrics"), *dis = flags_find(self->fs, "disable_metrics");
+	struct flag *en = flags_find(x->fs, "enable_metrics"), *dis = flags_find(x->fs, "disable_metrics");
 	if (dropped && ((en && en->set) || (dis && dis->set))) {
 		char list[256];
 		kinds_string(dropped, list, sizeof list);
@@ -349,14 +348,14 @@ static int setup(char *err, size_t errlen)
 		strf(err, errlen, "out of memory");
 		return -1;
 	}
-	struct flag *lvl = flags_find(self->fs, "log.level"), *fmt = flags_find(self->fs, "log.format");
+	struct flag *lvl = flags_find(x->fs, "log.level"), *fmt = flags_find(x->fs, "log.format");
 	if (verbosity >= 4 && lvl && !lvl->set && fmt)
 		log_setup("debug", *(const char **)fmt->dest);
 	if (cx_init(&cx, &opts, err, errlen) < 0)
 		return -1;
 
 	/* --listen_ip/--port and --prometheus_endpoint when the web.* flags are not given. */
-	struct flag *la = flags_find(self->fs, "web.listen-address");
+	struct flag *la = flags_find(x->fs, "web.listen-address");
 	if (la && !la->set) {
 		struct strlist *l = la->dest;
 		bool v6 = strchr(listen_ip, ':') != NULL;
@@ -365,7 +364,7 @@ static int setup(char *err, size_t errlen)
 		if (l->n)
 			l->items[0] = listen_buf;
 	}
-	struct flag *tp = flags_find(self->fs, "web.telemetry-path");
+	struct flag *tp = flags_find(x->fs, "web.telemetry-path");
 	if (tp && !tp->set) {
 		strf(telemetry_buf, sizeof telemetry_buf, "%s%s", url_base_prefix, prometheus_endpoint);
 		if (telemetry_buf[0] != '/') {
@@ -393,8 +392,9 @@ static int metrics(const struct request *rq, struct expo *e, char *msg, size_t m
 	return 0;
 }
 
-static void teardown(void)
+static void teardown(struct exporter *x)
 {
+	(void)x;
 	cx_fini(&cx);
 }
 
@@ -411,7 +411,6 @@ int main(int argc, char **argv)
 		.prefix = "container",
 		.default_listen = ":8080",
 		.metrics_handler = metrics,
-		.build_info = exporter_build_info_std,
 		.flags = all_flags,
 		.nflags = NFLAGS + NREFUSED,
 		.single_dash_flags = true,
@@ -419,6 +418,5 @@ int main(int argc, char **argv)
 		.teardown = teardown,
 		.help_tail = "Metric kinds follow cAdvisor's --enable_metrics/--disable_metrics; the cgroup hierarchies (v1, v2 or hybrid) are found under <path.sysfs>/fs/cgroup and read on every scrape.",
 	};
-	self = &x;
 	return exporter_main(&x, argc, argv);
 }

@@ -540,6 +540,18 @@ static enum state st_start_comment(struct text_parser *p)
 	return help ? S_HELP : S_TYPE;
 }
 
+/* A sample line's metric: its family (a name seen first here is untyped), a new metric. */
+static bool start_metric(struct text_parser *p)
+{
+	set_family(p);
+	if (p->err)
+		return false;
+	if (p->mf->type == TEXT_UNSET)
+		p->mf->type = TEXT_UNTYPED;
+	new_metric(p);
+	return !p->err;
+}
+
 static enum state st_metric_name(struct text_parser *p)
 {
 	read_name(p, true);
@@ -549,13 +561,7 @@ static enum state st_metric_name(struct text_parser *p)
 		perr(p, "invalid metric name");
 		return S_END;
 	}
-	set_family(p);
-	if (p->err)
-		return S_END;
-	if (p->mf->type == TEXT_UNSET)
-		p->mf->type = TEXT_UNTYPED;
-	new_metric(p);
-	if (p->err)
+	if (!start_metric(p))
 		return S_END;
 	skip_blank_if_blank(p);
 	if (p->err)
@@ -580,13 +586,7 @@ static enum state name_in_braces(struct text_parser *p)
 		perr(p, "unexpected end of metric name '%c'", p->cur);
 		return S_END;
 	}
-	set_family(p);
-	if (p->err)
-		return S_END;
-	if (p->mf->type == TEXT_UNSET)
-		p->mf->type = TEXT_UNTYPED;
-	new_metric(p);
-	if (p->err)
+	if (!start_metric(p))
 		return S_END;
 	p->in_braces_present = true;
 	reset_dist(p);
@@ -676,6 +676,19 @@ static enum state st_start_label_name(struct text_parser *p)
 	return S_START_LABEL_VALUE;
 }
 
+/*
+ * A label of a summary or histogram line: its bound label (quantile, le)
+ * sets *bound, any other one joins the series' identity.
+ */
+static void dist_pair(struct text_parser *p, const char *bound_label, double *bound,
+		      const char *value)
+{
+	if (strcmp(p->pair_name, bound_label) != 0)
+		dist_label(p, p->pair_name, value);
+	else if (parse_go_float(value, bound) < 0)
+		perr(p, "expected float as value for '%s' label, got \"%s\"", bound_label, value);
+}
+
 static enum state st_start_label_value(struct text_parser *p)
 {
 	skip_blank(p);
@@ -705,26 +718,10 @@ static enum state st_start_label_value(struct text_parser *p)
 	if (p->pair_idx >= 0)
 		p->pairs[p->pair_idx].value = value;
 	int t = type_of(p->mf);
-	if (t == TEXT_SUMMARY) {
-		if (!strcmp(p->pair_name, "quantile")) {
-			if (parse_go_float(value, &p->quantile) < 0) {
-				perr(p, "expected float as value for 'quantile' label, got \"%s\"", value);
-				return S_END;
-			}
-		} else {
-			dist_label(p, p->pair_name, value);
-		}
-	}
-	if (is_hist(t)) {
-		if (!strcmp(p->pair_name, "le")) {
-			if (parse_go_float(value, &p->bucket) < 0) {
-				perr(p, "expected float as value for 'le' label, got \"%s\"", value);
-				return S_END;
-			}
-		} else {
-			dist_label(p, p->pair_name, value);
-		}
-	}
+	if (t == TEXT_SUMMARY)
+		dist_pair(p, "quantile", &p->quantile, value);
+	if (is_hist(t))
+		dist_pair(p, "le", &p->bucket, value);
 	if (p->err)
 		return S_END;
 	skip_blank(p);

@@ -20,21 +20,20 @@
 #include "../../common/log.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
+#include "../../common/sysfs.h"
 
 static bool guest_flag, info_flag;
 static const char *flags_include, *bugs_include;
 
 static struct flag cpu_flags[] = {
-	{ "collector.cpu.guest", FLAG_BOOL, &guest_flag, "true",
-	  "Enables metric node_cpu_guest_seconds_total", NULL, 0, false },
-	{ "collector.cpu.info", FLAG_BOOL, &info_flag, "false", "Enables metric cpu_info", NULL, 0,
-	  false },
-	{ "collector.cpu.info.flags-include", FLAG_STRING, &flags_include, NULL,
-	  "Filter the `flags` field in cpuInfo with a value that must be a regular expression", NULL,
-	  0, false },
-	{ "collector.cpu.info.bugs-include", FLAG_STRING, &bugs_include, NULL,
-	  "Filter the `bugs` field in cpuInfo with a value that must be a regular expression", NULL, 0,
-	  false },
+	{ .name = "collector.cpu.guest", .type = FLAG_BOOL, .dest = &guest_flag, .def = "true",
+	  .help = "Enables metric node_cpu_guest_seconds_total" },
+	{ .name = "collector.cpu.info", .type = FLAG_BOOL, .dest = &info_flag, .def = "false",
+	  .help = "Enables metric cpu_info" },
+	{ .name = "collector.cpu.info.flags-include", .type = FLAG_STRING, .dest = &flags_include,
+	  .help = "Filter the `flags` field in cpuInfo with a value that must be a regular expression" },
+	{ .name = "collector.cpu.info.bugs-include", .type = FLAG_STRING, .dest = &bugs_include,
+	  .help = "Filter the `bugs` field in cpuInfo with a value that must be a regular expression" },
 };
 
 #define NMODES 10 /* user nice system idle iowait irq softirq steal guest guest_nice */
@@ -208,14 +207,14 @@ static int update_info(struct scrape *s, struct cpu_state *st, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "cpuinfo") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	size_t n = 0;
 	char *first_flags = NULL, *first_bugs = NULL;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	bool started = false;
 	while ((line = next_line(&cur))) {
 		if (!started) {
@@ -363,13 +362,13 @@ static int update_stat(struct scrape *s, struct cpu_state *st, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "stat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	unsigned gen = ++st->gen;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		if (line[0] != 'c' || line[1] != 'p' || line[2] != 'u')
 			continue;
@@ -433,15 +432,6 @@ static bool is_cpu_dir(const char *name)
 	return name[0] == 'c' && name[1] == 'p' && name[2] == 'u' && name[3] >= '0' && name[3] <= '9';
 }
 
-/* A sysfs counter as os.ReadFile + TrimSpace + ParseUint; -1 if unreadable or garbage. */
-static int read_uint(struct scrape *s, const char *path, uint64_t *v)
-{
-	char text[64];
-	if (scrape_read_small(s, path, text, sizeof text) < 0)
-		return -1;
-	return parse_u64(trim(text), v);
-}
-
 struct throttle {
 	uint64_t package, core, count;
 };
@@ -481,24 +471,24 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 			continue;
 		uint64_t pkg, core, count;
 		strf(path, sizeof path, "%s/%s/topology/physical_package_id", dir, cpu);
-		if (read_uint(s, path, &pkg) < 0)
+		if (sysfs_read_uint(s, path, &pkg) < 0)
 			continue;
 		strf(path, sizeof path, "%s/%s/topology/core_id", dir, cpu);
-		if (read_uint(s, path, &core) < 0)
+		if (sysfs_read_uint(s, path, &core) < 0)
 			continue;
 		/* Core throttles first: some CPUs report those without package ones. */
 		bool seen = false;
 		for (size_t k = 0; k < ncores && !seen; k++)
 			seen = cores[k].package == pkg && cores[k].core == core;
 		strf(path, sizeof path, "%s/%s/thermal_throttle/core_throttle_count", dir, cpu);
-		if (!seen && read_uint(s, path, &count) == 0 &&
+		if (!seen && sysfs_read_uint(s, path, &count) == 0 &&
 		    add_throttle(&cores, &ncores, &corecap, (struct throttle){ pkg, core, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 		seen = false;
 		for (size_t k = 0; k < npkgs && !seen; k++)
 			seen = pkgs[k].package == pkg;
 		strf(path, sizeof path, "%s/%s/thermal_throttle/package_throttle_count", dir, cpu);
-		if (!seen && read_uint(s, path, &count) == 0 &&
+		if (!seen && sysfs_read_uint(s, path, &count) == 0 &&
 		    add_throttle(&pkgs, &npkgs, &pkgcap, (struct throttle){ pkg, 0, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 	}

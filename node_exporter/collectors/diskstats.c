@@ -22,14 +22,14 @@
 static const char *exclude_flag, *old_exclude_flag, *include_flag;
 
 static struct flag diskstats_flags[] = {
-	{ "collector.diskstats.device-exclude", FLAG_STRING, &exclude_flag, DEFAULT_EXCLUDE,
-	  "Regexp of diskstats devices to exclude (mutually exclusive to device-include).", NULL, 0,
-	  false },
-	{ "collector.diskstats.ignored-devices", FLAG_STRING, &old_exclude_flag, NULL,
-	  "DEPRECATED: Use collector.diskstats.device-exclude", NULL, FLAG_HIDDEN, false },
-	{ "collector.diskstats.device-include", FLAG_STRING, &include_flag, NULL,
-	  "Regexp of diskstats devices to include (mutually exclusive to device-exclude).", NULL, 0,
-	  false },
+	{ .name = "collector.diskstats.device-exclude", .type = FLAG_STRING, .dest = &exclude_flag,
+	  .def = DEFAULT_EXCLUDE,
+	  .help = "Regexp of diskstats devices to exclude (mutually exclusive to device-include)." },
+	{ .name = "collector.diskstats.ignored-devices", .type = FLAG_STRING,
+	  .dest = &old_exclude_flag, .help = "DEPRECATED: Use collector.diskstats.device-exclude",
+	  .opts = FLAG_HIDDEN },
+	{ .name = "collector.diskstats.device-include", .type = FLAG_STRING, .dest = &include_flag,
+	  .help = "Regexp of diskstats devices to include (mutually exclusive to device-exclude)." },
 };
 
 struct diskstats_state {

@@ -24,9 +24,10 @@ static const char *const all_labels[] = { "local_address", "local_port", "remote
 static const char *backend_labels_flag;
 
 static struct flag ipvs_flags[] = {
-	{ "collector.ipvs.backend-labels", FLAG_STRING, &backend_labels_flag,
-	  "local_address,local_port,remote_address,remote_port,proto,local_mark",
-	  "Labels of the IPVS backend metrics, comma-separated; backends that differ only in omitted labels are summed.", NULL, 0, false },
+	{ .name = "collector.ipvs.backend-labels", .type = FLAG_STRING,
+	  .dest = &backend_labels_flag,
+	  .def = "local_address,local_port,remote_address,remote_port,proto,local_mark",
+	  .help = "Labels of the IPVS backend metrics, comma-separated; backends that differ only in omitted labels are summed." },
 };
 
 struct ipvs_state {

@@ -45,9 +45,8 @@
 static struct strlist textfile_dirs;
 
 static struct flag textfile_flags[] = {
-	{ "collector.textfile.directory", FLAG_LIST, &textfile_dirs, NULL,
-	  "Directory, or glob of directories, whose *.prom files are exported (repeatable).",
-	  NULL, 0, false },
+	{ .name = "collector.textfile.directory", .type = FLAG_LIST, .dest = &textfile_dirs,
+	  .help = "Directory, or glob of directories, whose *.prom files are exported (repeatable)." },
 };
 
 /* ---- paths ---- */

@@ -1,11 +1,14 @@
 /*
  * The Linux layer in common/: path roots and their flags, mountinfo
  * (cgroup v1, v2 and hybrid mount tables among others), CPU lists, the
- * kernel's stat-file formats, the udev database, and the readers that turn
- * missing files into COLLECT_NODATA.
+ * kernel's stat-file formats, the udev database, the readers that turn
+ * missing files into COLLECT_NODATA, and the sysfs attribute readers and
+ * Go integer syntax of node's collectors.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "../../common/cpulist.h"
 #include "../../common/mountinfo.h"
@@ -440,6 +443,18 @@ static int cg_list_collect(struct scrape *s, struct expo *e)
 	return COLLECT_OK;
 }
 
+static int cg_required_collect(struct scrape *s, struct expo *e)
+{
+	char path[4200], *text;
+	snprintf(path, sizeof path, "%s/%s", cg_dir, cg_file);
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
+	expo_single(e, "test_bytes", METRIC_GAUGE, "Length.", (double)strlen(text));
+	return COLLECT_OK;
+}
+
+static const struct collector_def cg_required = { .name = "cg_required", .collect = cg_required_collect };
 static const struct collector_def cg_value = { .name = "cg_value", .collect = cg_value_collect };
 static const struct collector_def cg_stat = { .name = "cg_stat", .collect = cg_stat_collect };
 static const struct collector_def cg_list = { .name = "cg_list", .collect = cg_list_collect };
@@ -499,6 +514,26 @@ START_TEST(test_collect_readers)
 	ck_assert_msg(strstr(r.err, "couldn't read"), "%s", r.err);
 	free(r.text);
 
+	r = run_cg(&cg_required, "memory.stat");
+	ck_assert_int_eq(r.rc, COLLECT_OK);
+	expect_line(&r, "test_bytes 20"); /* "anon 4096\nfile 8192\n" */
+	free(r.text);
+	r = run_cg(&cg_required, "gone.stat"); /* absent: an error, not no data */
+	ck_assert_int_eq(r.rc, COLLECT_ERROR);
+	ck_assert_msg(strstr(r.err, "couldn't read") && strstr(r.err, "gone.stat"), "%s", r.err);
+	free(r.text);
+
+	/* procfs' ReadUintFromFile, without a scrape (no descriptor cache). */
+	char path[4200];
+	uint64_t u = 0;
+	snprintf(path, sizeof path, "%s/memory.current", dir);
+	ck_assert_int_eq(sysfs_read_uint(NULL, path, &u), 0);
+	ck_assert_uint_eq(u, 4096);
+	snprintf(path, sizeof path, "%s/memory.max", dir);
+	ck_assert_int_eq(sysfs_read_uint(NULL, path, &u), -EBADMSG);
+	snprintf(path, sizeof path, "%s/gone", dir);
+	ck_assert_int_eq(sysfs_read_uint(NULL, path, &u), -ENOENT);
+
 	r = run_cg(&cg_list, "kids");
 	ck_assert_int_eq(r.rc, COLLECT_OK);
 	expect_line(&r, "test_child{name=\"a\"} 1");
@@ -511,6 +546,115 @@ START_TEST(test_collect_readers)
 	ck_assert_int_eq(r.rc, COLLECT_ERROR);
 	ck_assert_msg(strstr(r.err, "couldn't list") && strstr(r.err, "memory.stat"), "%s", r.err);
 	free(r.text);
+	fixture_rm(dir);
+}
+END_TEST
+
+/* The sysfs readers as procfs reads attributes, Go's integer syntax, metric-name sanitizing. */
+
+START_TEST(test_parse_go_ints)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		int64_t v;
+	} cases[] = {
+		{ "0", 1, 0 },	      { "42", 1, 42 },		{ "-42", 1, -42 },	{ "+7", 1, 7 },
+		{ "0x1003", 1, 4099 }, { "0X1f", 1, 31 },	{ "0o17", 1, 15 },	{ "017", 1, 15 },
+		{ "0b101", 1, 5 },     { "1_000", 1, 1000 },	{ "0x_1F", 1, 31 },	{ "08", 0, 0 },
+		{ "0x", 0, 0 },	       { "", 0, 0 },		{ "1__0", 0, 0 },	{ "_1", 0, 0 },
+		{ "1_", 0, 0 },	       { " 1", 0, 0 },		{ "1.5", 0, 0 },	{ "9223372036854775807", 1, INT64_MAX },
+		{ "9223372036854775808", 0, 0 },		{ "-9223372036854775808", 1, INT64_MIN },
+		{ "0xg", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t v = 12345;
+		int rc = sysfs_parse_int(cases[i].s, &v);
+		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d", cases[i].s, rc);
+		if (cases[i].ok)
+			ck_assert_msg(v == cases[i].v, "'%s': %lld", cases[i].s, (long long)v);
+	}
+	uint64_t u;
+	ck_assert_int_eq(sysfs_parse_uint("0xffffffffffffffff", &u), 0);
+	ck_assert(u == UINT64_MAX);
+	ck_assert_int_eq(sysfs_parse_uint("0x10000000000000000", &u), -1);
+	ck_assert_int_eq(sysfs_parse_uint("-1", &u), -1);
+	ck_assert_int_eq(sysfs_parse_uint("+1", &u), -1);
+}
+END_TEST
+
+START_TEST(test_sanitize_name)
+{
+	static const char *const cases[][2] = {
+		{ "package", "package" },  { "psys-x", "psys_x" },   { "a__-__b", "a_b" }, { "a__b", "a__b" },
+		{ "a.b.c", "a_b_c" },	   { "-x-", "_x_" },	     { "", "" },	   { "é1", "_1" },
+		{ "core_ -0", "core_0" }, { "a_ b _c", "a_b_c" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[64];
+		sysfs_sanitize_name(cases[i][0], out, sizeof out);
+		ck_assert_msg(!strcmp(out, cases[i][1]), "'%s' -> '%s'", cases[i][0], out);
+	}
+}
+END_TEST
+
+START_TEST(test_attr_reads)
+{
+	char *dir = fixture_dir();
+	fixture_puts(dir, "a", "  \tvalue with spaces \n\n");
+	char big[5000];
+	memset(big, 'b', sizeof big);
+	big[0] = ' ';
+	fixture_write(dir, "big", big, sizeof big);
+	char path[4096], v[SYSFS_VAL];
+	snprintf(path, sizeof path, "%s/a", dir);
+	ck_assert_int_eq(sysfs_attr(NULL, path, v, sizeof v), 17);
+	ck_assert_str_eq(v, "value with spaces");
+	snprintf(path, sizeof path, "%s/big", dir);
+	ck_assert_int_eq(sysfs_attr(NULL, path, v, sizeof v), SYSFS_ATTR_MAX - 1);
+	ck_assert_int_eq(sysfs_head(NULL, path, v, sizeof v), SYSFS_ATTR_MAX);
+	ck_assert_int_eq(v[0], ' ');
+	ck_assert_int_eq(sysfs_attr(NULL, path, v, 64), -EINVAL);
+	snprintf(path, sizeof path, "%s/missing", dir);
+	ck_assert_int_eq(sysfs_attr(NULL, path, v, sizeof v), -ENOENT);
+	ck_assert(sysfs_enoent(-ENOENT) && sysfs_eperm(EACCES) && sysfs_eperm(-EPERM));
+	ck_assert(sysfs_ignorable(-EINVAL) && sysfs_ignorable(EOPNOTSUPP) && !sysfs_ignorable(-EIO));
+
+	/* Listings are sorted and typed. */
+	fixture_puts(dir, "sub/x", "");
+	snprintf(path, sizeof path, "%s/link", dir);
+	ck_assert_int_eq(symlink("sub", path), 0);
+	struct sysfs_dir d;
+	ck_assert_int_eq(sysfs_dir_read(NULL, dir, &d), 0);
+	ck_assert_uint_eq(d.n, 4);
+	ck_assert_str_eq(d.ents[0].name, "a");
+	ck_assert_int_eq(d.ents[0].type, DT_REG);
+	ck_assert_str_eq(d.ents[2].name, "link");
+	ck_assert_int_eq(d.ents[2].type, DT_LNK);
+	ck_assert_int_eq(d.ents[3].type, DT_DIR);
+	sysfs_dir_free(&d);
+	ck_assert(sysfs_is_dir(path) && sysfs_exists(path));
+	/* the link resolves to the directory's canonical path */
+	char real[4096], want[8192];
+	ck_assert_int_eq(sysfs_realpath(path, real, sizeof real), 0);
+	snprintf(want, sizeof want, "%s/sub", dir);
+	char wantreal[PATH_MAX];
+	ck_assert_ptr_nonnull(realpath(want, wantreal));
+	ck_assert_str_eq(real, wantreal);
+	ck_assert_int_eq(sysfs_realpath(path, real, 4), -ENAMETOOLONG);
+	snprintf(want, sizeof want, "%s/dangling", dir);
+	ck_assert_int_eq(symlink("nowhere", want), 0);
+	ck_assert_int_eq(sysfs_realpath(want, real, sizeof real), -ENOENT);
+	snprintf(path, sizeof path, "%s/nope", dir);
+	ck_assert_int_eq(sysfs_dir_read(NULL, path, &d), -ENOENT);
+
+	char line[] = "  one two\tthree\n";
+	char *cur = line;
+	ck_assert_str_eq(sysfs_next_field(&cur), "one");
+	ck_assert_str_eq(sysfs_next_field(&cur), "two");
+	ck_assert_str_eq(sysfs_next_field(&cur), "three");
+	ck_assert_ptr_null(sysfs_next_field(&cur));
+	ck_assert(sysfs_glob_digit("thermal_zone1", "thermal_zone") && !sysfs_glob_digit("thermal_zone", "thermal_zone"));
 	fixture_rm(dir);
 }
 END_TEST
@@ -530,6 +674,9 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_psi);
 	tcase_add_test(tc, test_collect_readers);
+	tcase_add_test(tc, test_parse_go_ints);
+	tcase_add_test(tc, test_sanitize_name);
+	tcase_add_test(tc, test_attr_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
