@@ -113,7 +113,8 @@ static void v1(struct scan *sc, struct expo *e, struct fams *f, struct cg *cg, i
 	size_t n[B_N] = { 0 };
 	bool have[B_N] = { false };
 	struct buf *b = &sc->cx->rd;
-	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+	bool none = false;
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0] && !none; g++) {
 		bool used = false;
 		for (size_t i = 0; i < groups[g].n; i++) {
 			const struct blk_file *bf = &groups[g].files[i];
@@ -124,8 +125,15 @@ static void v1(struct scan *sc, struct expo *e, struct fams *f, struct cg *cg, i
 				return;
 			}
 			/* A missing or empty first file moves on to the next group; a later one ends. */
-			if (rc < 0 || cnt == 0)
+			if (rc < 0 || cnt == 0) {
+				/*
+				 * The throttle files list the devices of the cgroup's own
+				 * blkgs, recursive or not: an empty recursive one means an
+				 * empty local one, which need not be read.
+				 */
+				none = rc == 0 && groups[g].files == throttle_recursive;
 				break;
+			}
 			used = true;
 			n[bf->stat] = cnt > MAX_ENTRIES ? MAX_ENTRIES : cnt;
 			have[bf->stat] = true;
