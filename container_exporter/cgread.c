@@ -25,26 +25,20 @@ bool hier_v2(const struct scan *sc, int h)
 	return h >= 0 && sc->lay->h[h].v2;
 }
 
-/*
- * Where to open `name` of cg's directory in h from: the kept descriptor
- * of the directory itself, else of its nearest kept ancestor with the path
- * below it ("c01234/memory.stat" from the parent), else the whole path
- * (AT_FDCWD). Returns the directory descriptor and puts the relative path
- * in buf, or -ENAMETOOLONG.
- */
-static int at_dir(const struct scan *sc, const struct cg *cg, int h, const char *name, char *buf,
-		  size_t cap)
+int cg_at_dir(const struct layout *lay, const struct cg *cg, int h, const char *name, char *buf,
+	      size_t cap)
 {
+	const char *sep = name ? "/" : "", *file = name ? name : "";
 	if (cg->fd[h] >= 0)
-		return pathf(buf, cap, "%s", name) < 0 ? -ENAMETOOLONG : cg->fd[h];
+		return pathf(buf, cap, "%s", name ? name : ".") < 0 ? -ENAMETOOLONG : cg->fd[h];
 	const struct cg *a = cg->parent;
 	while (a && a->fd[h] < 0)
 		a = a->parent;
 	if (a) {
 		size_t skip = strcmp(a->path, "/") ? strlen(a->path) + 1 : 1;
-		return pathf(buf, cap, "%s/%s", cg->path + skip, name) < 0 ? -ENAMETOOLONG : a->fd[h];
+		return pathf(buf, cap, "%s%s%s", cg->path + skip, sep, file) < 0 ? -ENAMETOOLONG : a->fd[h];
 	}
-	if (pathf(buf, cap, "%s%s/%s", sc->lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "", name) < 0)
+	if (pathf(buf, cap, "%s%s%s%s", lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "", sep, file) < 0)
 		return -ENAMETOOLONG;
 	return AT_FDCWD;
 }
@@ -136,7 +130,7 @@ int cg_read(struct scan *sc, const struct cg *cg_const, int h, const char *name,
 		}
 	}
 	char rel[8192];
-	int dfd = at_dir(sc, cg, h, name, rel, sizeof rel);
+	int dfd = cg_at_dir(sc->lay, cg, h, name, rel, sizeof rel);
 	if (dfd == -ENAMETOOLONG)
 		return dfd;
 	int fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -242,6 +236,7 @@ void scan_bad_file(struct scan *sc, const struct cg *cg, const char *file, const
 		log_debug("unparsable cgroup file", "cgroup", cg->path, "file", file, "err", why, NULL);
 	}
 	sc->failed = true;
+	sc->nbad++;
 }
 
 bool cg_alive(const struct scan *sc, const struct cg *cg)
@@ -249,9 +244,12 @@ bool cg_alive(const struct scan *sc, const struct cg *cg)
 	for (size_t h = 0; h < sc->lay->nh; h++) {
 		if (!(cg->here & sc->lay->walk & 1u << h))
 			continue;
+		/* The parent's listing is current: no event said a subdirectory went. */
+		if (cg->parent && (cg->parent->listed & 1u << h) && !sc->cx->relist_all)
+			return true;
 		/* Every cgroup directory has cgroup.procs; a removed one has nothing. */
 		char rel[8192];
-		int dfd = at_dir(sc, cg, (int)h, "cgroup.procs", rel, sizeof rel);
+		int dfd = cg_at_dir(sc->lay, cg, (int)h, "cgroup.procs", rel, sizeof rel);
 		return dfd != -ENAMETOOLONG && faccessat(dfd, rel, F_OK, 0) == 0;
 	}
 	return true;
@@ -291,16 +289,8 @@ void scan_sample(struct scan *sc, struct expo *e, struct family *f, const struct
 	expo_add_ts(e, f, value, stamped ? sc->now_ms : -1, sc->vbuf);
 }
 
-const struct cpuspec *cg_cpuspec(struct scan *sc, struct cg *cg)
+static void cpuspec_read(struct scan *sc, struct cg *cg, int h, struct cpuspec *c)
 {
-	struct cpuspec *c = &cg->cpu;
-	if (c->gen == sc->cx->gen)
-		return c;
-	memset(c, 0, sizeof *c);
-	c->gen = sc->cx->gen;
-	int h = cg_hier(sc, cg, CTL_CPU);
-	if (h < 0)
-		return c;
 	struct buf *b = &sc->cx->rd2;
 	if (!hier_v2(sc, h)) {
 		c->has_cpu = true;
@@ -313,7 +303,7 @@ const struct cpuspec *cg_cpuspec(struct scan *sc, struct cg *cg)
 			else
 				c->quota = q > 0 ? (uint64_t)q : 0;
 		}
-		return c;
+		return;
 	}
 	uint64_t weight;
 	if (cg_read_u64(sc, cg, h, "cpu.weight", &weight) == 0 && weight >= 1 && weight <= 10000) {
@@ -330,8 +320,33 @@ const struct cpuspec *cg_cpuspec(struct scan *sc, struct cg *cg)
 			c->has_period = c->has_cpu = true;
 		}
 	}
+}
+
+const struct cpuspec *cg_cpuspec(struct scan *sc, struct cg *cg)
+{
+	struct cpuspec *c = &cg->cpu;
+	struct cx *cx = sc->cx;
+	if (c->gen == cx->gen)
+		return c;
+	int h = cg_hier(sc, cg, CTL_CPU);
+	/* Shares, quota and period change only when written (an event then). */
+	if (h >= 0 && h == c->h && cg_cfg_current(cx, cg, h, c->read)) {
+		c->gen = cx->gen;
+		return c;
+	}
+	memset(c, 0, sizeof *c);
+	c->gen = c->read = cx->gen;
+	c->h = (int8_t)h;
+	if (h < 0)
+		return c;
+	/* An unparsable file is read (and reported) again next time. */
+	unsigned bad = sc->nbad;
+	cpuspec_read(sc, cg, h, c);
+	if (sc->nbad != bad)
+		c->read = 0;
 	return c;
 }
+
 
 bool host_memory(struct cx *cx, uint64_t *mem_total, uint64_t *swap_total)
 {

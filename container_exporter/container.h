@@ -142,6 +142,9 @@ struct cg {
 	int fd[MAX_HIER]; /* kept directory descriptor per hierarchy, or -1 */
 	uint64_t ino[MAX_HIER]; /* inode of the directory when last listed, 0 never */
 	uint32_t here; /* hierarchies in which the directory exists */
+	int wd[MAX_HIER]; /* inotify watch of the directory per hierarchy, or 0 (watch.c) */
+	uint32_t listed; /* hierarchies whose listing of the directory is current (watched, no event since) */
+	uint32_t cfg_changed; /* scrape in which an event said one of its files was written */
 	double created; /* cAdvisor's creation time, computed once (0: not yet) */
 	struct cgfile {
 		const char *name; /* the collector's literal */
@@ -164,6 +167,8 @@ struct cg {
 		bool has_period, has_shares;
 		uint64_t period, shares;
 		uint64_t quota; /* cAdvisor's spec quota: 0 when unlimited */
+		uint32_t read; /* scrape that last read the files, 0 never */
+		int8_t h; /* the hierarchy they were read from */
 	} cpu;
 	uint32_t extra_checked; /* scrape that last looked for it in the cgroup2 mount (hybrid) */
 	int netpid; /* first process, cached between checks every few scrapes */
@@ -171,6 +176,12 @@ struct cg {
 	uint32_t net_checked; /* scrape of the last check, 0 never */
 	uint32_t hier_checked; /* scrape that read memory.use_hierarchy */
 	bool use_hierarchy;
+	struct memspec {
+		uint32_t gen; /* scrape that read it, 0 never */
+		int8_t h; /* the hierarchy it was read from */
+		bool has_limit, has_swap, has_reservation;
+		uint64_t limit, swap, reservation;
+	} mem;
 };
 
 /* ---- options (flags) and the exporter state ---- */
@@ -215,6 +226,19 @@ struct machine {
 	bool no_nvdimm;
 };
 
+/* inotify watches of the walked directories (watch.c). */
+struct watches {
+	int fd; /* the inotify instance, or -1 */
+	bool tried; /* watch_open() ran */
+	bool full; /* the watch limit was reached */
+	struct wslot {
+		int wd; /* 0: free slot */
+		int8_t h;
+		struct cg *cg;
+	} *slots; /* open addressing by wd */
+	size_t cap, n;
+};
+
 struct cx {
 	struct cx_opts o;
 	pthread_mutex_t lock; /* one scrape at a time: the tree is shared */
@@ -226,6 +250,9 @@ struct cx {
 	size_t nkept; /* directory descriptors kept in the tree */
 	size_t nfiles; /* file descriptors kept in the tree */
 	uint32_t gen;
+	struct watches watches;
+	bool relist_all; /* events were lost: list every directory in this walk */
+	uint32_t cfg_epoch; /* scrape since which every cgroup's configuration must be read again */
 	double boot_time; /* cAdvisor's: now - uptime, truncated to the minute */
 	struct machine machine;
 	char os_version[256]; /* PRETTY_NAME of our own os-release, read once */
@@ -275,6 +302,7 @@ struct scan {
 	double deadline;
 	bool truncated; /* stopped at the deadline */
 	bool failed; /* a file could not be parsed (container_scrape_error) */
+	unsigned nbad; /* files found unparsable in this scrape */
 };
 
 /* A collector: one cAdvisor metric kind, one file in kinds/. */
@@ -339,6 +367,22 @@ int cg_read(struct scan *sc, const struct cg *cg, int h, const char *name, struc
  * them if all: the cgroup was removed or replaced).
  */
 void cg_files_sweep(struct cx *cx, struct cg *cg, bool all);
+
+/*
+ * True if what was read from cg's files in hierarchy h in scrape read_gen
+ * is still current: the directory is watched and no write to its files was
+ * seen since (configuration files change only when written). watch.c.
+ */
+bool cg_cfg_current(const struct cx *cx, const struct cg *cg, int h, uint32_t read_gen);
+
+/*
+ * Where to open `name` (NULL: the directory itself) of cg's directory in h
+ * from: the kept descriptor of the directory, else of its nearest kept
+ * ancestor with the path below it, else the whole path (AT_FDCWD).
+ * Returns that descriptor with the relative path in buf, or -ENAMETOOLONG.
+ */
+int cg_at_dir(const struct layout *lay, const struct cg *cg, int h, const char *name, char *buf,
+	      size_t cap);
 
 /* Read a one-number file; "max" is UINT64_MAX. Returns 0, -ENOENT, -EINVAL or -errno. */
 int cg_read_u64(struct scan *sc, const struct cg *cg, int h, const char *name, uint64_t *v);

@@ -49,6 +49,7 @@ int cx_init(struct cx *cx, const struct cx_opts *o, char *err, size_t errlen)
 {
 	memset(cx, 0, sizeof *cx);
 	cx->o = *o;
+	cx->watches.fd = -1;
 	pthread_mutex_init(&cx->lock, NULL);
 	buf_init(&cx->rd, 16u << 20);
 	buf_init(&cx->rd2, 1u << 20);
@@ -71,6 +72,7 @@ int cx_init(struct cx *cx, const struct cx_opts *o, char *err, size_t errlen)
 void cx_fini(struct cx *cx)
 {
 	tree_free(cx);
+	watch_close(cx);
 	free(cx->all);
 	layout_free(&cx->lay);
 	docker_free(cx->docker);
@@ -331,6 +333,8 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 	}
 	if (cx->after_walk)
 		cx->after_walk(cx);
+	/* Directories removed since they were listed (see cg_alive()). */
+	watch_drain(cx);
 	uint64_t docker_gen = 0;
 	if (cx->docker) {
 		/* Ask the engine only when some cgroup looks like one of its containers. */

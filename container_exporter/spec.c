@@ -41,6 +41,37 @@ static double creation_time(struct scan *sc, struct cg *cg)
 	return cg->created;
 }
 
+/*
+ * The memory limits of a cgroup other than the root, read again only when
+ * one of its files was written (limits change only so).
+ */
+static const struct memspec *mem_spec(struct scan *sc, struct cg *cg, int h)
+{
+	struct memspec *m = &cg->mem;
+	if (h == m->h && cg_cfg_current(sc->cx, cg, h, m->gen))
+		return m;
+	memset(m, 0, sizeof *m);
+	m->gen = sc->cx->gen;
+	m->h = (int8_t)h;
+	unsigned bad = sc->nbad;
+	if (hier_v2(sc, h)) {
+		m->has_limit = cg_read_u64(sc, cg, h, "memory.max", &m->limit) == 0;
+		if (m->has_limit) {
+			m->has_swap = cg_read_u64(sc, cg, h, "memory.swap.max", &m->swap) == 0;
+			m->has_reservation = cg_read_u64(sc, cg, h, "memory.min", &m->reservation) == 0;
+		}
+	} else {
+		m->has_limit = cg_read_u64(sc, cg, h, "memory.limit_in_bytes", &m->limit) == 0;
+		m->has_swap = cg_read_u64(sc, cg, h, "memory.memsw.limit_in_bytes", &m->swap) == 0;
+		m->has_reservation =
+			cg_read_u64(sc, cg, h, "memory.soft_limit_in_bytes", &m->reservation) == 0;
+	}
+	/* An unparsable file is read (and reported) again next time. */
+	if (sc->nbad != bad)
+		m->gen = 0;
+	return m;
+}
+
 void collect_spec(struct scan *sc, struct expo *e)
 {
 	struct family *created = FAMILY(sc, e, "container_creation_time_seconds", METRIC_GAUGE,
@@ -98,21 +129,14 @@ void collect_spec(struct scan *sc, struct expo *e)
 			const char *res = hier_v2(sc, h) ? "memory.min" : "memory.soft_limit_in_bytes";
 			if (h >= 0 && cg_read_u64(sc, cg, h, res, &v) == 0)
 				scan_sample(sc, e, rlimit, cg, limit_value(v), false, NULL);
-		} else if (h >= 0 && hier_v2(sc, h)) {
-			if (cg_read_u64(sc, cg, h, "memory.max", &v) == 0) {
-				scan_sample(sc, e, mlimit, cg, limit_value(v), false, NULL);
-				if (cg_read_u64(sc, cg, h, "memory.swap.max", &v) == 0)
-					scan_sample(sc, e, slimit, cg, limit_value(v), false, NULL);
-				if (cg_read_u64(sc, cg, h, "memory.min", &v) == 0)
-					scan_sample(sc, e, rlimit, cg, limit_value(v), false, NULL);
-			}
 		} else if (h >= 0) {
-			if (cg_read_u64(sc, cg, h, "memory.limit_in_bytes", &v) == 0)
-				scan_sample(sc, e, mlimit, cg, limit_value(v), false, NULL);
-			if (cg_read_u64(sc, cg, h, "memory.memsw.limit_in_bytes", &v) == 0)
-				scan_sample(sc, e, slimit, cg, limit_value(v), false, NULL);
-			if (cg_read_u64(sc, cg, h, "memory.soft_limit_in_bytes", &v) == 0)
-				scan_sample(sc, e, rlimit, cg, limit_value(v), false, NULL);
+			const struct memspec *m = mem_spec(sc, cg, h);
+			if (m->has_limit)
+				scan_sample(sc, e, mlimit, cg, limit_value(m->limit), false, NULL);
+			if (m->has_swap)
+				scan_sample(sc, e, slimit, cg, limit_value(m->swap), false, NULL);
+			if (m->has_reservation)
+				scan_sample(sc, e, rlimit, cg, limit_value(m->reservation), false, NULL);
 		}
 		scan_sample(sc, e, seen, cg, (double)(long long)sc->now, true, NULL);
 		scan_sample(sc, e, health, cg, cg->meta.health, true, NULL);

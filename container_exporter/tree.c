@@ -1,10 +1,12 @@
 /*
  * Discovery: the cgroup directories of every walked hierarchy, merged by
  * path into one tree whose nodes keep a directory descriptor per hierarchy
- * between scrapes. Each scrape re-lists every directory through its
- * descriptor (getdents from offset 0), adds what appeared, drops what went
- * away, and notices a directory removed and created again under the same
- * name (a restarted systemd service) by its inode number.
+ * between scrapes. A directory is listed (getdents from offset 0) when it
+ * is new, and again only when an inotify event said a subdirectory came or
+ * went (watch.c), or on every scrape where it could not be watched; each
+ * listing adds what appeared, drops what went away, and notices a directory
+ * removed and created again under the same name (a restarted systemd
+ * service) by its inode number.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -139,15 +141,17 @@ static void node_free(struct cx *cx, struct cg *cg)
 	for (size_t i = 0; i < cg->nkids; i++)
 		node_free(cx, cg->kids[i]);
 	free(cg->kids);
-	for (int h = 0; h < MAX_HIER; h++)
+	for (int h = 0; h < MAX_HIER; h++) {
 		close_fd(cx, cg, h);
+		watch_drop(cx, cg, h);
+	}
 	cg_files_sweep(cx, cg, true);
 	meta_clear(&cg->meta);
 	free(cg->path);
 	free(cg);
 }
 
-static struct cg *node_new(const struct cg *parent, const char *name)
+static struct cg *node_new(struct cg *parent, const char *name)
 {
 	struct cg *cg = calloc(1, sizeof *cg);
 	if (!cg)
@@ -172,6 +176,7 @@ static struct cg *node_new(const struct cg *parent, const char *name)
 	}
 	for (int h = 0; h < MAX_HIER; h++)
 		cg->fd[h] = -1;
+	cg->parent = parent;
 	return cg;
 }
 
@@ -182,14 +187,11 @@ static void node_reset(struct cx *cx, struct cg *cg)
 	cg->extra_checked = 0;
 	cg->net_checked = 0;
 	cg->hier_checked = 0;
+	memset(&cg->cpu, 0, sizeof cg->cpu);
+	memset(&cg->mem, 0, sizeof cg->mem);
 	cg->created = 0;
 	meta_clear(&cg->meta);
 	cg->meta_done = false;
-}
-
-static int open_dir_at(int dirfd, const char *name)
-{
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 }
 
 struct walk {
@@ -223,32 +225,70 @@ static int push(struct walk *w, struct cg *cg)
 }
 
 /*
- * Refresh the children of cg, whose directories are open at fds (kept or
- * temporary; -1 where absent), then recurse into them.
+ * cg's directory in h: its kept descriptor, or one opened now relative to
+ * the nearest kept ancestor, kept if the budget allows and files are read
+ * there (hierarchies only walked, such as devices, keep none), else
+ * *temp is set and the caller closes it. Returns the descriptor or -errno.
  */
-static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
+static int dir_fd(struct cx *cx, struct cg *cg, int h, bool *temp)
 {
-	struct cx *cx = w->cx;
-	const struct layout *lay = &cx->lay;
-	int rc = push(w, cg);
-	/*
-	 * Past the deadline the directory is not listed again: its children
-	 * stay in the tree as they were and are left out of this scrape.
-	 */
-	if (rc < 0 || depth >= MAX_DEPTH || walk_expired(w))
-		return rc;
+	*temp = false;
+	if (cg->fd[h] >= 0)
+		return cg->fd[h];
+	char rel[8192];
+	int at = cg_at_dir(&cx->lay, cg, h, NULL, rel, sizeof rel);
+	if (at == -ENAMETOOLONG)
+		return at;
+	/* A mount point may be a link ("cpu" -> "cpu,cpuacct"); cgroup directories are not. */
+	int fd = openat(at, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (cg->parent ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -errno;
+	const struct hierarchy *hi = &cx->lay.h[h];
+	if (cx->nkept < cx->o.fd_budget && (hi->v2 || (hi->ctls & READ_CTLS))) {
+		cg->fd[h] = fd;
+		cx->nkept++;
+	} else {
+		*temp = true;
+	}
+	return fd;
+}
 
+/*
+ * List cg's directories in the hierarchies where it exists (watching them
+ * first, so that a change after the listing is an event) and merge the
+ * subdirectories into cg->kids, sorted by name.
+ */
+static int relist(struct cx *cx, struct cg *cg)
+{
+	const struct layout *lay = &cx->lay;
 	struct listing l = { 0 };
 	buf_init(&l.names, 64u << 20);
-	for (size_t h = 0; h < lay->nh; h++) {
-		if (fds[h] < 0)
+	int rc = 0;
+	uint32_t listed = 0;
+	for (size_t h = 0; h < lay->nh && rc == 0; h++) {
+		uint32_t bit = 1u << h;
+		if (!(cg->here & lay->walk & bit))
 			continue;
-		rc = list_dirs(fds[h], (int)h, lay->h[h].kernfs, &l);
+		bool temp;
+		int fd = dir_fd(cx, cg, (int)h, &temp);
+		if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM) {
+			rc = fd;
+			break;
+		}
+		if (fd < 0) {
+			/* Gone since its parent was listed: no subdirectories, dropped next time. */
+			cg->here &= ~bit;
+			continue;
+		}
+		watch_add(cx, cg, (int)h, fd);
+		rc = list_dirs(fd, (int)h, lay->h[h].kernfs, &l);
 		/* A directory that went away during the walk lists as empty. */
 		if (rc == -ENOENT || rc == -ENOTDIR)
 			rc = 0;
-		if (rc < 0)
-			break;
+		else if (rc == 0 && cg->wd[h] > 0)
+			listed |= bit;
+		if (temp)
+			close(fd);
 	}
 	if (rc < 0) {
 		listing_free(&l);
@@ -285,11 +325,13 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 				continue;
 			if (!(e->mask & 1u << h)) {
 				close_fd(cx, kid, (int)h);
+				watch_drop(cx, kid, (int)h);
 				continue;
 			}
 			/* Removed and created again: a new cgroup under the old name (new inode). */
 			if (kid->ino[h] && kid->ino[h] != e->ino[h]) {
 				close_fd(cx, kid, (int)h);
+				watch_drop(cx, kid, (int)h);
 				node_reset(cx, kid);
 			}
 			kid->ino[h] = e->ino[h];
@@ -300,45 +342,32 @@ static int refresh(struct walk *w, struct cg *cg, const int *fds, int depth)
 	free(cg->kids);
 	cg->kids = kids;
 	cg->nkids = cg->kcap = nk;
+	listing_free(&l);
+	if (rc == 0)
+		cg->listed = listed;
+	return rc;
+}
 
-	for (size_t i = 0; i < nk && rc == 0; i++) {
-		struct cg *kid = kids[i];
-		int kfds[MAX_HIER];
-		bool temp[MAX_HIER] = { false };
-		for (size_t h = 0; h < lay->nh; h++) {
-			kfds[h] = -1;
-			if (!(kid->here & 1u << h) || fds[h] < 0)
-				continue;
-			if (kid->fd[h] >= 0) {
-				kfds[h] = kid->fd[h];
-				continue;
-			}
-			int fd = open_dir_at(fds[h], kid->base);
-			if (fd < 0) {
-				if (errno == EMFILE || errno == ENFILE) {
-					rc = -errno;
-					break;
-				}
-				kid->here &= ~(1u << h); /* gone since the listing */
-				continue;
-			}
-			/* Hierarchies only walked (devices) need no kept descriptor. */
-			if (cx->nkept < cx->o.fd_budget && (lay->h[h].v2 || (lay->h[h].ctls & READ_CTLS))) {
-				kid->fd[h] = fd;
-				cx->nkept++;
-			} else {
-				temp[h] = true;
-			}
-			kfds[h] = fd;
-		}
-		if (rc == 0 && kid->here)
-			rc = refresh(w, kid, kfds, depth + 1);
-		for (size_t h = 0; h < lay->nh; h++)
-			if (temp[h])
-				close(kfds[h]);
-	}
-	free(l.e);
-	buf_free(&l.names);
+/*
+ * Refresh the children of cg where its listing is not current, then
+ * recurse into them.
+ */
+static int refresh(struct walk *w, struct cg *cg, int depth)
+{
+	struct cx *cx = w->cx;
+	int rc = push(w, cg);
+	/*
+	 * Past the deadline the directory is not listed again: its children
+	 * stay in the tree as they were and are left out of this scrape.
+	 */
+	if (rc < 0 || depth >= MAX_DEPTH || walk_expired(w))
+		return rc;
+	uint32_t in = cg->here & cx->lay.walk;
+	if (cx->relist_all || (in & ~cg->listed))
+		rc = relist(cx, cg);
+	for (size_t i = 0; i < cg->nkids && rc == 0; i++)
+		if (cg->kids[i]->here & cx->lay.walk)
+			rc = refresh(w, cg->kids[i], depth + 1);
 	return rc;
 }
 
@@ -350,37 +379,14 @@ int tree_walk(struct cx *cx, double deadline)
 		if (!cx->root)
 			return -ENOMEM;
 	}
+	watch_open(cx);
+	watch_drain(cx);
 	struct cg *root = cx->root;
-	int fds[MAX_HIER];
-	bool temp[MAX_HIER] = { false };
-	root->here = 0;
-	int rc = 0;
-	for (size_t h = 0; h < lay->nh; h++) {
-		fds[h] = -1;
-		if (!(lay->walk & 1u << h))
-			continue;
-		if (root->fd[h] < 0) {
-			int fd = open(lay->h[h].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (cx->nkept < cx->o.fd_budget) {
-				root->fd[h] = fd;
-				cx->nkept++;
-			} else {
-				temp[h] = true;
-			}
-			fds[h] = fd;
-		} else {
-			fds[h] = root->fd[h];
-		}
-		root->here |= 1u << h;
-	}
+	/* The hierarchies' mount points: there unless unmounted. */
+	root->here = (root->here & ~lay->walk) | lay->walk;
 	struct walk w = { .cx = cx, .out = cx->all, .cap = cx->capall, .deadline = deadline };
-	if (root->here)
-		rc = refresh(&w, root, fds, 0);
-	for (size_t h = 0; h < lay->nh; h++)
-		if (temp[h])
-			close(fds[h]);
+	int rc = refresh(&w, root, 0);
+	cx->relist_all = false;
 	cx->all = w.out;
 	cx->capall = w.cap;
 	cx->nall = w.n;

@@ -79,8 +79,14 @@ static bool read_v1(struct scan *sc, struct cg *cg, int h, struct mem *m)
 	m->has_max = cg_read_u64(sc, cg, h, "memory.max_usage_in_bytes", &m->max) == 0;
 	m->has_failcnt = cg_read_u64(sc, cg, h, "memory.failcnt", &m->failcnt) == 0;
 	m->has_kernel = cg_read_u64(sc, cg, h, "memory.kmem.usage_in_bytes", &m->kernel) == 0;
-	/* use_hierarchy can only change while the cgroup has no children: read it now and then. */
-	if (!cg->hier_checked || sc->cx->gen - cg->hier_checked >= 64) {
+	/*
+	 * use_hierarchy changes only when written (an event, where the
+	 * directory is watched) and only while the cgroup has no children:
+	 * unwatched, it is read now and then.
+	 */
+	bool stale = cg->wd[h] > 0 ? !cg_cfg_current(sc->cx, cg, h, cg->hier_checked)
+				   : !cg->hier_checked || sc->cx->gen - cg->hier_checked >= 64;
+	if (stale) {
 		uint64_t v = 1;
 		cg_read_u64(sc, cg, h, "memory.use_hierarchy", &v);
 		cg->use_hierarchy = v != 0;

@@ -8,11 +8,14 @@
  * --network=container:) only the pod sandbox, or else the cgroup with the
  * oldest process, carries the series, so nothing is counted twice.
  *
- * Which process and namespace a plain cgroup has is looked up again every
- * eight scrapes (reading cgroup.procs makes the kernel list every member);
- * in between the cached process is used, and a process that went away
- * makes the next scrape look again. An empty cgroup is looked at on every
- * scrape (its list is empty and cheap).
+ * Which process and namespace a cgroup has is looked up again every eight
+ * scrapes (reading cgroup.procs makes the kernel list every member, and
+ * the namespace is a lookup in /proc); in between the cached process is
+ * used, and a process that went away makes the next scrape look again. An
+ * empty cgroup is looked at again when something was written to its files
+ * (processes move in by writing cgroup.procs; a v2 cgroup that gets one
+ * otherwise notifies cgroup.events), or on every scrape where its
+ * directory is not watched.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -74,8 +77,8 @@ static uint64_t start_of(int pid)
 	return parse_u64(f[19], &v) == 0 ? v : UINT64_MAX;
 }
 
-/* The first process of the cgroup, from its cgroup.procs. */
-static int first_pid(struct scan *sc, struct cg *cg)
+/* The hierarchy whose cgroup.procs lists the cgroup's processes. */
+static int procs_hier(struct scan *sc, struct cg *cg)
 {
 	int h = cg_hier(sc, cg, CTL_CPU);
 	if (h < 0)
@@ -83,6 +86,12 @@ static int first_pid(struct scan *sc, struct cg *cg)
 	for (int k = 0; h < 0 && k < (int)sc->lay->nh; k++)
 		if (cg->here & 1u << k)
 			h = k;
+	return h;
+}
+
+/* The first process of the cgroup, from its cgroup.procs. */
+static int first_pid(struct scan *sc, struct cg *cg, int h)
+{
 	struct buf *b = &sc->cx->rd2;
 	size_t count;
 	int first;
@@ -158,14 +167,16 @@ static void collect(struct scan *sc, struct expo *e)
 			continue;
 		int pid;
 		uint64_t ns;
-		if (cg->meta.pid > 0) {
-			pid = cg->meta.pid;
-			ns = netns_of(pid);
-		} else if (cg->net_checked && cg->netpid > 0 && cx->gen - cg->net_checked < 8) {
+		int h = procs_hier(sc, cg);
+		bool recent = cg->net_checked && cx->gen - cg->net_checked < 8;
+		if (cg->meta.pid > 0 ? recent && cg->netpid == cg->meta.pid
+				     : (recent && cg->netpid > 0) ||
+					       /* Empty until something is written to its files. */
+					       (!cg->netpid && cg_cfg_current(cx, cg, h, cg->net_checked))) {
 			pid = cg->netpid;
 			ns = cg->netns;
 		} else {
-			pid = first_pid(sc, cg);
+			pid = cg->meta.pid > 0 ? cg->meta.pid : first_pid(sc, cg, h);
 			ns = pid > 0 ? netns_of(pid) : 0;
 			cg->netpid = pid;
 			cg->netns = ns;
