@@ -37,29 +37,63 @@ int cgp_i64(const char *text, int64_t *v)
 	return parse_i64(tok, v);
 }
 
+/* Character classes of "key value" lines: a field, white space within a line, the end of one. */
+enum { C_FIELD, C_BLANK, C_END };
+static const unsigned char cls[256] = {
+	[0] = C_END, ['\n'] = C_END, [' '] = C_BLANK, ['\t'] = C_BLANK,
+	['\r'] = C_BLANK, ['\v'] = C_BLANK, ['\f'] = C_BLANK,
+};
+#define CLS(p) cls[(unsigned char)*(p)]
+
 int cgp_keyed(char *text, const char *const *keys, size_t n, uint64_t *vals, uint64_t *found)
 {
 	*found = 0;
-	/* memory.stat has ~50 lines for ~30 wanted keys: compare only keys of the same length. */
-	size_t lens[64];
-	for (size_t i = 0; i < n && i < 64; i++)
-		lens[i] = strlen(keys[i]);
-	char *key, *value;
-	int rc;
-	while ((rc = kv_next(&text, &key, &value)) != 0) {
-		if (rc < 0)
-			return -1;
-		size_t klen = strlen(key);
-		for (size_t i = 0; i < n && i < 64; i++) {
-			if (lens[i] != klen || memcmp(key, keys[i], klen) != 0)
+	if (n > 64)
+		n = 64;
+	/*
+	 * v1's memory.stat has ~70 lines for ~30 wanted keys: index the keys by
+	 * length, so that a line costs one scan and at most a memcmp or two.
+	 */
+	uint64_t by_len[40] = { 0 }, longer = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(keys[i]);
+		if (len < 40)
+			by_len[len] |= 1ull << i;
+		else
+			longer |= 1ull << i;
+	}
+	const char *p = text;
+	for (;;) {
+		while (CLS(p) == C_BLANK || *p == '\n')
+			p++;
+		if (!*p)
+			return 0;
+		const char *key = p;
+		while (CLS(p) == C_FIELD)
+			p++;
+		size_t klen = (size_t)(p - key);
+		while (CLS(p) == C_BLANK)
+			p++;
+		if (CLS(p) == C_END)
+			return -1; /* one field */
+		const char *value = p;
+		while (CLS(p) == C_FIELD)
+			p++;
+		size_t vlen = (size_t)(p - value);
+		while (CLS(p) == C_BLANK)
+			p++;
+		if (CLS(p) != C_END)
+			return -1; /* three fields */
+		for (uint64_t cand = klen < 40 ? by_len[klen] : longer; cand; cand &= cand - 1) {
+			size_t i = (size_t)__builtin_ctzll(cand);
+			if (strncmp(keys[i], key, klen) != 0 || keys[i][klen])
 				continue;
-			if (parse_u64(value, &vals[i]) < 0)
+			if (parse_u64_n(value, vlen, &vals[i]) < 0)
 				return -1;
 			*found |= 1ull << i;
 			break;
 		}
 	}
-	return 0;
 }
 
 int cgp_list(char *text, uint64_t *vals, size_t cap, size_t *n)
