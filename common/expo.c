@@ -743,15 +743,26 @@ static int escape_help(struct buf *out, const char *s, bool om)
 	return buf_append(out, run, (size_t)(s - run));
 }
 
+/* Label names of more families than this have their lengths taken per line. */
+#define RENDER_LABELS 64
+
 struct render {
 	struct buf *out;
 	bool om;
+	/* Of the family being rendered: taken once, not on every line. */
+	size_t name_len;
+	size_t label_len[RENDER_LABELS];
 };
 
-/* Copy a label value escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
-static char *put_escaped(char *p, const char *s)
+/* Copy a label value of n bytes escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
+static char *put_escaped(char *p, const char *s, size_t n)
 {
-	for (; *s; s++) {
+	size_t plain = strcspn(s, "\\\"\n");
+	memcpy(p, s, plain);
+	p += plain;
+	if (plain == n)
+		return p;
+	for (s += plain; *s; s++) {
 		char c = *s;
 		if (c == '\\' || c == '"') {
 			*p++ = '\\';
@@ -775,10 +786,16 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 		    const struct series *s, const char *extra, double xval, double value,
 		    bool count, uint64_t ivalue, int64_t ts_ms)
 {
-	size_t name_len = strlen(f->name), suffix_len = suffix ? strlen(suffix) : 0;
+	size_t name_len = r->name_len, suffix_len = suffix ? strlen(suffix) : 0;
 	size_t need = name_len + suffix_len + 3 * FMT_NUM_MAX + 16; /* value, extra, timestamp */
-	for (size_t k = 0; k < f->nlabels; k++)
-		need += strlen(f->labels[k]) + 4 + 2 * strlen(s->values[k]);
+	size_t value_len[RENDER_LABELS];
+	bool known = f->nlabels <= RENDER_LABELS;
+	for (size_t k = 0; k < f->nlabels; k++) {
+		size_t vl = strlen(s->values[k]);
+		if (known)
+			value_len[k] = vl;
+		need += (known ? r->label_len[k] : strlen(f->labels[k])) + 4 + 2 * vl;
+	}
 	TRY(buf_reserve(r->out, need));
 
 	char *start = r->out->data + r->out->len, *p = start;
@@ -795,12 +812,12 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 			continue;
 		*p++ = sep;
 		sep = ',';
-		size_t ln = strlen(f->labels[k]);
+		size_t ln = known ? r->label_len[k] : strlen(f->labels[k]);
 		memcpy(p, f->labels[k], ln);
 		p += ln;
 		*p++ = '=';
 		*p++ = '"';
-		p = put_escaped(p, s->values[k]);
+		p = put_escaped(p, s->values[k], known ? value_len[k] : strlen(s->values[k]));
 		*p++ = '"';
 	}
 	if (extra) {
@@ -900,6 +917,9 @@ static int render_family(struct render *r, const struct family *f)
 	TRY(buf_puts(out, type));
 	TRY(buf_putc(out, '\n'));
 
+	r->name_len = strlen(f->name);
+	for (size_t k = 0; k < f->nlabels && k < RENDER_LABELS; k++)
+		r->label_len[k] = strlen(f->labels[k]);
 	for (size_t i = 0; i < f->nseries; i++) {
 		const struct series *s = &f->series[i];
 		const struct dist *d = s->dist;

@@ -82,6 +82,35 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* More labels than the renderer keeps lengths for: the same line, names sorted, values escaped. */
+START_TEST(test_many_labels)
+{
+	enum { N = 70 };
+	char names[N][8], values[N][16];
+	const char *np[N + 1], *vp[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "l%02d", N - 1 - i);
+		snprintf(values[i], sizeof values[i], i == 0 ? "x\"%d" : "v%d", i);
+		np[i] = names[i];
+		vp[i] = values[i];
+	}
+	np[N] = NULL;
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", np);
+	expo_add(e, f, 2, vp);
+	char *out = render(e, EXPO_TEXT);
+	char want[4096];
+	size_t n = (size_t)snprintf(want, sizeof want, "# HELP m h\n# TYPE m gauge\nm{");
+	for (int k = 0; k < N; k++) /* l00 is the last name given */
+		n += (size_t)snprintf(want + n, sizeof want - n, "%sl%02d=\"%s\"", k ? "," : "", k,
+				      k == N - 1 ? "x\\\"0" : values[N - 1 - k]);
+	snprintf(want + n, sizeof want - n, "} 2\n");
+	ck_assert_str_eq(out, want);
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 START_TEST(test_invalid_utf8_replaced)
 {
 	struct expo *e = expo_new(1 << 20);
@@ -348,6 +377,7 @@ Suite *make_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sorted_families_and_series);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_many_labels);
 	tcase_add_test(tc, test_omit_empty_labels);
 	tcase_add_test(tc, test_invalid_utf8_replaced);
 	tcase_add_test(tc, test_duplicates_keep_first);
