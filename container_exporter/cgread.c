@@ -76,7 +76,7 @@ static struct cgfile *file_entry(struct cg *cg, int h, const char *name, bool cr
  * (a second read only to learn of the end would make the kernel generate
  * the file again): read once more only when the buffer was filled.
  */
-static int pread_file(int fd, struct buf *b)
+int pread_file(int fd, struct buf *b)
 {
 	buf_reset(b);
 	for (;;) {

@@ -265,6 +265,7 @@ struct cx {
 	bool warned_nolayout;
 	char last_bad[512]; /* the unparsable file last logged */
 	uint64_t host_netns; /* the host's network namespace (inode), 0 unknown */
+	int host_netdev; /* <procfs>/1/net/dev kept open (the root cgroup's interfaces), or -1 */
 	uint32_t host_netns_checked;
 	/* Tests: called between the walk and the collectors (a cgroup removed mid-scrape). */
 	void (*after_walk)(struct cx *cx);
@@ -383,6 +384,12 @@ bool cg_cfg_current(const struct cx *cx, const struct cg *cg, int h, uint32_t re
  */
 int cg_at_dir(const struct layout *lay, const struct cg *cg, int h, const char *name, char *buf,
 	      size_t cap);
+
+/*
+ * Read a generated (cgroup, proc) file open at fd from offset 0 into b,
+ * NUL-terminated, with one pread unless it fills b. Returns 0 or -errno.
+ */
+int pread_file(int fd, struct buf *b);
 
 /* Read a one-number file; "max" is UINT64_MAX. Returns 0, -ENOENT, -EINVAL or -errno. */
 int cg_read_u64(struct scan *sc, const struct cg *cg, int h, const char *name, uint64_t *v);

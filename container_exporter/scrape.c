@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "../common/exporter.h"
 #include "../common/hashtab.h"
@@ -50,6 +51,7 @@ int cx_init(struct cx *cx, const struct cx_opts *o, char *err, size_t errlen)
 	memset(cx, 0, sizeof *cx);
 	cx->o = *o;
 	cx->watches.fd = -1;
+	cx->host_netdev = -1;
 	pthread_mutex_init(&cx->lock, NULL);
 	buf_init(&cx->rd, 16u << 20);
 	buf_init(&cx->rd2, 1u << 20);
@@ -73,6 +75,8 @@ void cx_fini(struct cx *cx)
 {
 	tree_free(cx);
 	watch_close(cx);
+	if (cx->host_netdev >= 0)
+		close(cx->host_netdev);
 	free(cx->all);
 	layout_free(&cx->lay);
 	docker_free(cx->docker);

@@ -18,9 +18,11 @@
  * directory is not watched.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../common/parse.h"
 #include "../cgparse.h"
@@ -100,11 +102,33 @@ static int first_pid(struct scan *sc, struct cg *cg, int h)
 	return first;
 }
 
-static void emit(struct scan *sc, struct expo *e, struct family **f, struct cg *cg, int pid)
+/*
+ * /proc/<pid>/net/dev. PID 1's (the root cgroup's, read on every scrape)
+ * stays open: the open walks procfs and the namespace's directory, which
+ * costs more than the read. Others are opened each time, so that a
+ * process gone leaves no namespace held open.
+ */
+static int read_netdev(struct cx *cx, int pid, struct buf *b)
 {
 	char p[4096];
+	if (proc_path(p, sizeof p, "%d/net/dev", pid) < 0)
+		return -ENAMETOOLONG;
+	if (pid != 1)
+		return read_whole(p, b);
+	if (cx->host_netdev < 0 && (cx->host_netdev = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	int rc = pread_file(cx->host_netdev, b);
+	if (rc < 0) {
+		close(cx->host_netdev);
+		cx->host_netdev = -1;
+	}
+	return rc;
+}
+
+static void emit(struct scan *sc, struct expo *e, struct family **f, struct cg *cg, int pid)
+{
 	struct buf *b = &sc->cx->rd;
-	if (proc_path(p, sizeof p, "%d/net/dev", pid) < 0 || read_whole(p, b) < 0) {
+	if (read_netdev(sc->cx, pid, b) < 0) {
 		cg->net_checked = 0; /* the process is gone: look again next time */
 		return;
 	}
