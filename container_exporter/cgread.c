@@ -25,22 +25,40 @@ bool hier_v2(const struct scan *sc, int h)
 	return h >= 0 && sc->lay->h[h].v2;
 }
 
+/* Concatenate n strings into buf; -ENAMETOOLONG if they do not fit. */
+static int join(char *buf, size_t cap, const char *const *parts, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(parts[i]);
+		if (l >= cap - len)
+			return -ENAMETOOLONG;
+		memcpy(buf + len, parts[i], l);
+		len += l;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
 int cg_at_dir(const struct layout *lay, const struct cg *cg, int h, const char *name, char *buf,
-	      size_t cap)
+	      size_t cap, const char **rel)
 {
 	const char *sep = name ? "/" : "", *file = name ? name : "";
-	if (cg->fd[h] >= 0)
-		return pathf(buf, cap, "%s", name ? name : ".") < 0 ? -ENAMETOOLONG : cg->fd[h];
+	if (cg->fd[h] >= 0) {
+		*rel = name ? name : ".";
+		return cg->fd[h];
+	}
+	*rel = buf;
 	const struct cg *a = cg->parent;
 	while (a && a->fd[h] < 0)
 		a = a->parent;
 	if (a) {
-		size_t skip = strcmp(a->path, "/") ? strlen(a->path) + 1 : 1;
-		return pathf(buf, cap, "%s%s%s", cg->path + skip, sep, file) < 0 ? -ENAMETOOLONG : a->fd[h];
+		size_t skip = a->parent ? strlen(a->path) + 1 : 1;
+		const char *parts[] = { cg->path + skip, sep, file };
+		return join(buf, cap, parts, 3) < 0 ? -ENAMETOOLONG : a->fd[h];
 	}
-	if (pathf(buf, cap, "%s%s%s%s", lay->h[h].dir, strcmp(cg->path, "/") ? cg->path : "", sep, file) < 0)
-		return -ENAMETOOLONG;
-	return AT_FDCWD;
+	const char *parts[] = { lay->h[h].dir, cg->parent ? cg->path : "", sep, file };
+	return join(buf, cap, parts, 4) < 0 ? -ENAMETOOLONG : AT_FDCWD;
 }
 
 /*
@@ -129,8 +147,9 @@ int cg_read(struct scan *sc, const struct cg *cg_const, int h, const char *name,
 			cx->nfiles--;
 		}
 	}
-	char rel[8192];
-	int dfd = cg_at_dir(sc->lay, cg, h, name, rel, sizeof rel);
+	char buf[8192];
+	const char *rel;
+	int dfd = cg_at_dir(sc->lay, cg, h, name, buf, sizeof buf, &rel);
 	if (dfd == -ENAMETOOLONG)
 		return dfd;
 	int fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -248,8 +267,9 @@ bool cg_alive(const struct scan *sc, const struct cg *cg)
 		if (cg->parent && (cg->parent->listed & 1u << h) && !sc->cx->relist_all)
 			return true;
 		/* Every cgroup directory has cgroup.procs; a removed one has nothing. */
-		char rel[8192];
-		int dfd = cg_at_dir(sc->lay, cg, (int)h, "cgroup.procs", rel, sizeof rel);
+		char buf[8192];
+		const char *rel;
+		int dfd = cg_at_dir(sc->lay, cg, (int)h, "cgroup.procs", buf, sizeof buf, &rel);
 		return dfd != -ENAMETOOLONG && faccessat(dfd, rel, F_OK, 0) == 0;
 	}
 	return true;

@@ -380,10 +380,11 @@ bool cg_cfg_current(const struct cx *cx, const struct cg *cg, int h, uint32_t re
  * Where to open `name` (NULL: the directory itself) of cg's directory in h
  * from: the kept descriptor of the directory, else of its nearest kept
  * ancestor with the path below it, else the whole path (AT_FDCWD).
- * Returns that descriptor with the relative path in buf, or -ENAMETOOLONG.
+ * Returns that descriptor with *rel the path relative to it (name itself,
+ * or built in buf), or -ENAMETOOLONG.
  */
 int cg_at_dir(const struct layout *lay, const struct cg *cg, int h, const char *name, char *buf,
-	      size_t cap);
+	      size_t cap, const char **rel);
 
 /*
  * Read a generated (cgroup, proc) file open at fd from offset 0 into b,

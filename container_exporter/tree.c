@@ -235,8 +235,9 @@ static int dir_fd(struct cx *cx, struct cg *cg, int h, bool *temp)
 	*temp = false;
 	if (cg->fd[h] >= 0)
 		return cg->fd[h];
-	char rel[8192];
-	int at = cg_at_dir(&cx->lay, cg, h, NULL, rel, sizeof rel);
+	char buf[8192];
+	const char *rel;
+	int at = cg_at_dir(&cx->lay, cg, h, NULL, buf, sizeof buf, &rel);
 	if (at == -ENAMETOOLONG)
 		return at;
 	/* A mount point may be a link ("cpu" -> "cpu,cpuacct"); cgroup directories are not. */

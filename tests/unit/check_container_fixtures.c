@@ -313,6 +313,41 @@ START_TEST(test_same_page_every_scrape)
 }
 END_TEST
 
+/*
+ * With room for only a few descriptors (directories beyond it opened
+ * relative to their nearest kept ancestor, files opened on every scrape),
+ * the page is the one read with all of them kept, scrape after scrape.
+ */
+START_TEST(test_same_page_with_few_descriptors)
+{
+	static const char *const trees[] = { "v2", "v1", "hybrid" };
+	for (size_t k = 0; k < 3; k++) {
+		ctest_prepare(trees[k]);
+		struct cx_opts o = ctest_opts();
+		o.kinds |= KIND_BIT(K_PROCESS);
+		struct ctest all, few;
+		ctest_start(&all, &o);
+		char *want = ctest_scrape(&all);
+		ctest_stop(&all);
+		o.fd_budget = 4;
+		o.file_budget = 3;
+		ctest_start(&few, &o);
+		for (int i = 0; i < 3; i++) {
+			char *got = ctest_scrape(&few);
+			if (strcmp(want, got))
+				ctest_dump(got);
+			ck_assert_msg(!strcmp(want, got), "%s: scrape %d with 4+3 descriptors differs", trees[k], i + 1);
+			free(got);
+		}
+		ck_assert_uint_le(few.cx.nkept, 4);
+		ck_assert_uint_le(few.cx.nfiles, 3);
+		free(want);
+		ctest_stop(&few);
+		ctest_cleanup();
+	}
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("container_fixtures");
@@ -326,6 +361,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_hybrid_values);
 	tcase_add_test(tc, test_hybrid_psi_every_scrape);
 	tcase_add_test(tc, test_same_page_every_scrape);
+	tcase_add_test(tc, test_same_page_with_few_descriptors);
 	suite_add_tcase(s, tc);
 	return s;
 }
