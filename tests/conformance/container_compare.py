@@ -12,6 +12,9 @@ an empty value dropped, as Prometheus stores them), and the CPU and memory
 values must agree within 5%. Families cAdvisor fills with constants because
 nothing is read for them here are listed with the reason (NO_SOURCE).
 
+Both programs are started here with one command line, cAdvisor's
+(tests/lib/cadvisor.py: its defaults, on loopback):
+
     tests/conformance/container_compare.py --upstream /tmp/upstream/bin/cadvisor
 
 prints the figures; tests/integration/test_container_compare.py runs it when
@@ -20,14 +23,14 @@ $UPSTREAM_CADVISOR names the binary."""
 import argparse
 import os
 import signal
-import socket
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import cadvisor  # noqa: E402
 import cgroups  # noqa: E402
-from harness import Exporter, Process, Skip, free_port, http_get, parse_text, wait_for  # noqa: E402
+from harness import BINDIR, Skip, free_port, http_get, parse_text, wait_for  # noqa: E402
 
 # cAdvisor families with no source on this kind of host: it exports constants.
 NO_SOURCE = {
@@ -51,25 +54,10 @@ VALUES = ("container_cpu_usage_seconds_total", "container_cpu_user_seconds_total
 TOLERANCE = 0.05
 
 
-class Cadvisor(Process):
-    def __init__(self, binary, port):
-        self.port = port
-        super().__init__([binary, "-listen_ip=127.0.0.1", f"-port={port}", "-logtostderr"])
-        wait_for(self._ready, 30, what="cAdvisor to listen")
-
-    def _ready(self):
-        if not self.alive():
-            raise AssertionError(f"cAdvisor exited: {self.log[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
-
-    def text(self):
-        r = http_get(self.port, "/metrics", timeout=30)
-        assert r.status == 200, r.status
-        return r.text
+def text(proc):
+    r = http_get(proc.port, "/metrics", timeout=30)
+    assert r.status == 200, r.status
+    return r.text
 
 
 def stored_names(samples):
@@ -130,24 +118,32 @@ def run(upstream, burn_seconds=4.0):
     why = cgroups.usable()
     if why:
         raise Skip(why)
+    why = cadvisor.executable(upstream)
+    if why:
+        raise Skip(why)
+    ours_bin = os.path.join(BINDIR, "container_exporter")
+    if not os.path.exists(ours_bin):
+        raise Skip(f"{ours_bin} is not built")
     top = f"/ce-cmp-{os.getpid()}"
     cgroups.remove_tree(top)
-    burn = hold = cad = None
+    burn = hold = cad = ours = None
     procs = []
     try:
         burn, hold, procs = cgroups.burner_and_holder(top, 50000, 256 << 20, 96 << 20)
         p = procs[0]
-        cad = Cadvisor(upstream, free_port())
+        cad = cadvisor.Started(upstream, free_port())
         ids = {burn.path, hold.path}
-        wait_for(lambda: all(f'id="{i}"' in cad.text() for i in ids), 60, interval=0.5,
+        wait_for(lambda: all(f'id="{i}"' in text(cad) for i in ids), 60, interval=0.5,
                  what="cAdvisor to report the test cgroups")
         time.sleep(burn_seconds)
         os.kill(p.pid, signal.SIGSTOP)
         # cAdvisor samples every second: let it see the final counters.
         time.sleep(3.0)
-        with Exporter("container_exporter", ["--docker=", "--podman="]) as ours:
-            ours_text = ours.get("/metrics").text
-            up_text = cad.text()
+        ours = cadvisor.Started(ours_bin, free_port())
+        ours_text = text(ours)
+        up_text = text(cad)
+        rc = ours.stop()
+        assert rc == 0, f"container_exporter exited with {rc} after SIGTERM:\n{ours.log[-4000:]}"
         return compare(up_text, ours_text, ids)
     finally:
         for p in procs:
@@ -156,9 +152,10 @@ def run(upstream, burn_seconds=4.0):
                 p.wait()
             except OSError:
                 pass
-        if cad:
-            cad.stop()
-            cad.cleanup()
+        for proc in (cad, ours):
+            if proc:
+                proc.stop()
+                proc.cleanup()
         cgroups.remove_tree(top)
 
 
