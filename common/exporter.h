@@ -220,6 +220,12 @@ struct exporter {
 	void (*teardown)(struct exporter *x);
 	/* Paragraphs appended to --help. */
 	const char *help_tail;
+	/*
+	 * Set by setup(): a web configuration made from the exporter's own
+	 * flags (redis_exporter's --tls-server-*, --basic-auth-*), served as
+	 * --web.config.file's would be; the two together exit 2.
+	 */
+	struct webconfig *web_config;
 
 	/* Filled in by exporter_main(). */
 	struct collector *inst;
@@ -289,6 +295,14 @@ void exporter_build_info(const struct exporter *x, struct expo *e);
 
 /* process_* families from /proc/self (client_golang's process collector). */
 void process_metrics(struct expo *e);
+
+/*
+ * IpExt's InOctets and OutOctets from the text of /proc/<pid>/net/netstat
+ * (parsed in place), 0 when absent. Returns 0, or -1 when the text is not
+ * pairs of header and value lines of equal length with numeric values (then
+ * client_golang exports neither).
+ */
+int process_netstat_octets(char *text, double *in, double *out);
 
 /* Version of the suite and of this build. */
 extern const char suite_version[];

@@ -85,3 +85,32 @@ bool mount_option(const char *opts, const char *opt)
 	}
 	return false;
 }
+
+bool mount_option_value(const char *opts, const char *key, char *dst, size_t cap)
+{
+	size_t klen = strlen(key);
+	bool found = false;
+	dst[0] = '\0';
+	for (const char *p = opts; p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t name_len = eq ? (size_t)(eq - p) : len;
+		if (name_len == klen && memcmp(p, key, klen) == 0) {
+			found = true;
+			dst[0] = '\0';
+			if (eq) {
+				const char *v = eq + 1, *end = p + len, *eq2 = memchr(v, '=', (size_t)(end - v));
+				if (eq2)
+					end = eq2;
+				size_t vlen = (size_t)(end - v);
+				if (vlen >= cap)
+					vlen = cap - 1;
+				memcpy(dst, v, vlen);
+				dst[vlen] = '\0';
+			}
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	return found;
+}

@@ -46,4 +46,12 @@ void mountinfo_unescape(char *s);
 /* True if the comma-separated list opts holds exactly opt ("ro" but not "ro=x"). */
 bool mount_option(const char *opts, const char *opt);
 
+/*
+ * The value of "key=value" in the comma-separated list opts, copied into
+ * dst, as procfs' option map has it: the last occurrence of key wins and the
+ * value ends at a further '='. Returns true if key is there (a key without
+ * '=' has the value ""), false otherwise (dst is then "").
+ */
+bool mount_option_value(const char *opts, const char *key, char *dst, size_t cap);
+
 #endif

@@ -123,7 +123,8 @@ int parse_double(const char *s, double *out)
 		*out = s[0] == '-' ? -INFINITY : INFINITY;
 		return 0;
 	}
-	if (strcasecmp(p, "nan") == 0) {
+	/* Go takes a sign before Inf, not before NaN. */
+	if (p == s && strcasecmp(p, "nan") == 0) {
 		*out = NAN;
 		return 0;
 	}
@@ -197,6 +198,20 @@ size_t split_fields(char *s, char **fields, size_t max)
 		if (!*s)
 			return n;
 		*s++ = '\0';
+	}
+}
+
+size_t count_fields(const char *s)
+{
+	size_t n = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			return n;
+		n++;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
 	}
 }
 

@@ -48,6 +48,9 @@ char *next_line(char **cursor);
  */
 size_t split_fields(char *s, char **fields, size_t max);
 
+/* The number of fields split_fields() would find, without cutting s. */
+size_t count_fields(const char *s);
+
 /* Split on one separator character, in place; empty fields are kept. */
 size_t split_on(char *s, char sep, char **fields, size_t max);
 

@@ -393,6 +393,16 @@ int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d)
 	return COLLECT_OK;
 }
 
+int collect_list_optional(struct scrape *s, const char *path, struct sysfs_dir *d)
+{
+	int rc = collect_list(s, path, d);
+	if (rc == COLLECT_NODATA) {
+		memset(d, 0, sizeof *d);
+		return COLLECT_OK;
+	}
+	return rc;
+}
+
 int collect_read_value(struct scrape *s, const char *path, uint64_t *v, bool *is_max)
 {
 	char text[SYSFS_VAL];

@@ -108,6 +108,13 @@ int collect_read_required(struct scrape *s, const char *path, char **text);
 int collect_list(struct scrape *s, const char *path, struct sysfs_dir *d);
 
 /*
+ * The same for a directory whose absence means "nothing to report" (where
+ * upstream globs its entries and finds none): COLLECT_OK with no entries
+ * then. Free with sysfs_dir_free() after COLLECT_OK.
+ */
+int collect_list_optional(struct scrape *s, const char *path, struct sysfs_dir *d);
+
+/*
  * A single-value file (a sysfs attribute, a cgroup's memory.current):
  * decimal digits, whitespace trimmed. With is_max not NULL, "max" is
  * accepted as well (*v = UINT64_MAX, *is_max = true), as in limit files

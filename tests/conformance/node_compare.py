@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """Conformance of our node_exporter with upstream on upstream's fixture trees.
 
-Runs bin/node_exporter the way upstream's end-to-end test runs its binary
-(tests/fixtures/node/README.md has the method), drops the lines that depend
-on the host, and compares with upstream's golden output
-(tests/fixtures/node/expected-metrics.txt):
+Runs bin/node_exporter the way upstream's end-to-end-test.sh runs its binary
+(its collectors and flags, on the fixtures tests/fixtures/node/NOTICE names),
+drops the lines that depend on the host, and compares with upstream's golden
+output (tests/fixtures/node/expected-metrics.txt):
 
   families: an expected family matches when ours has the same name, type and
             label names;
   values:   an expected sample matches when ours has the same series with an
-            equal value.
+            equal value;
+  extras:   families, and series of upstream's families, that only ours has.
 
 Both figures are reported for the families of the collectors upstream enables
-by default on Linux, and for all compared families. Prints a report listing
-every difference; --json writes the figures for tests."""
+by default on Linux and for all compared families (upstream's whole
+end-to-end flag set, qdisc and wifi reading upstream's canned data through
+their fixture flags). Prints a report listing every difference; --json
+writes the figures for tests."""
 
 import argparse
 import json
@@ -54,12 +57,15 @@ OPTIONS = [
     "--collector.netclass.ignore-invalid-speed",
     "--collector.netclass.ignored-devices=(dmz|int)",
     "--collector.netdev.device-include=lo",
+    "--collector.qdisc.device-include=(wlan0|eth0)",
+    f"--collector.qdisc.fixtures={FIX}/qdisc/",
     "--collector.stat.softirq",
     "--collector.sysctl.include-info=kernel.seccomp.actions_avail",
     "--collector.sysctl.include=fs.file-nr",
     "--collector.sysctl.include=fs.file-nr:total,current,max",
     "--collector.sysctl.include=kernel.threads-max",
     f"--collector.textfile.directory={FIX}/textfile/two_metric_files/",
+    f"--collector.wifi.fixtures={FIX}/wifi",
 ]
 
 HOST_DEPENDENT = re.compile(r"^(go_|node_exporter_build_info|node_scrape_collector_duration_seconds|process_|"
@@ -169,6 +175,17 @@ def compare(expected, ours):
     return rows
 
 
+def extras(expected, ours):
+    """What ours exposes beyond the golden output: families, then samples of shared families."""
+    fams = sorted(n for n in ours if n not in expected and not n.startswith("go_"))
+    samples = []
+    for name, fam in sorted(ours.items()):
+        if name in expected:
+            theirs = {key(n, l) for n, l, _ in expected[name].samples}
+            samples += [key(n, l) for n, l, _ in fam.samples if key(n, l) not in theirs]
+    return fams, samples
+
+
 def figures(rows, only=None):
     fams = [r for r in rows if only is None or r[1] in only]
     fam_ok = sum(1 for r in fams if r[2] == "ok")
@@ -208,6 +225,10 @@ def main():
             print(f"  [{col}] {name}: {status}; {len(bad)}/{len(values)} samples differ")
             for k, v in bad[:3]:
                 print(f"      {k}: {v}")
+    only_fams, only_samples = extras(expected, ours)
+    print(f"only in ours: {len(only_fams)} families, {len(only_samples)} samples of upstream's families")
+    for k in only_fams + only_samples:
+        print(f"  {k}")
     print(f"collectors not built: {' '.join(absent) or 'none'}")
     print(f"option flags not supported: {' '.join(ignored) or 'none'}")
     for label, fg in (("default-on collectors", default), ("all compared collectors", everything)):
@@ -215,7 +236,8 @@ def main():
               f"sample values {fg['samples_ok']}/{fg['samples']} = {fg['value_pct']:.1f}%")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"default_on": default, "all": everything, "absent": absent, "ignored": ignored}, f)
+            json.dump({"default_on": default, "all": everything, "only_ours": only_fams + only_samples, "absent": absent,
+                       "ignored": ignored}, f)
 
 
 if __name__ == "__main__":

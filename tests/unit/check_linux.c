@@ -85,6 +85,19 @@ START_TEST(test_mountinfo_helpers)
 	ck_assert(!mount_option("rw", "r"));
 	ck_assert(mount_option("ro", "ro"));
 	ck_assert(!mount_option("", "ro"));
+	char val[16];
+	ck_assert(mount_option_value("rw,addr=10.0.0.1,vers=4", "addr", val, sizeof val));
+	ck_assert_str_eq(val, "10.0.0.1");
+	ck_assert(mount_option_value("addr=1,addr=2", "addr", val, sizeof val)); /* the last wins */
+	ck_assert_str_eq(val, "2");
+	ck_assert(mount_option_value("k=a=b", "k", val, sizeof val)); /* ends at a further '=' */
+	ck_assert_str_eq(val, "a");
+	ck_assert(mount_option_value("rw,hard", "hard", val, sizeof val));
+	ck_assert_str_eq(val, "");
+	ck_assert(!mount_option_value("rw,mountaddr=1", "addr", val, sizeof val));
+	ck_assert_str_eq(val, "");
+	ck_assert(mount_option_value("addr=0123456789abcdefXYZ", "addr", val, sizeof val));
+	ck_assert_str_eq(val, "0123456789abcde"); /* cut to the buffer */
 
 	char text[] = "29 1 259:2 / /a\\040b rw,relatime shared:1 master:2 - ext4 /dev/dm-2 rw,errors=x\n"
 		      "30 29 0:5 / /b - tmpfs tmpfs rw\n";
@@ -459,6 +472,21 @@ static const struct collector_def cg_value = { .name = "cg_value", .collect = cg
 static const struct collector_def cg_stat = { .name = "cg_stat", .collect = cg_stat_collect };
 static const struct collector_def cg_list = { .name = "cg_list", .collect = cg_list_collect };
 
+static int cg_optional_collect(struct scrape *s, struct expo *e)
+{
+	struct sysfs_dir d;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s", cg_dir, cg_file);
+	int rc = collect_list_optional(s, path, &d);
+	if (rc != COLLECT_OK)
+		return rc;
+	expo_single(e, "test_entries", METRIC_GAUGE, "Entries.", (double)d.n);
+	sysfs_dir_free(&d);
+	return COLLECT_OK;
+}
+
+static const struct collector_def cg_optional = { .name = "cg_optional", .collect = cg_optional_collect };
+
 static struct run_result run_cg(const struct collector_def *def, const char *file)
 {
 	cg_file = file;
@@ -541,6 +569,18 @@ START_TEST(test_collect_readers)
 	free(r.text);
 	r = run_cg(&cg_list, "gone");
 	ck_assert_int_eq(r.rc, COLLECT_NODATA);
+	free(r.text);
+	/* A directory that may be absent: none is nothing, a file is an error. */
+	r = run_cg(&cg_optional, "kids");
+	ck_assert_int_eq(r.rc, COLLECT_OK);
+	expect_line(&r, "test_entries 2");
+	free(r.text);
+	r = run_cg(&cg_optional, "gone");
+	ck_assert_int_eq(r.rc, COLLECT_OK);
+	expect_line(&r, "test_entries 0");
+	free(r.text);
+	r = run_cg(&cg_optional, "memory.stat");
+	ck_assert_int_eq(r.rc, COLLECT_ERROR);
 	free(r.text);
 	r = run_cg(&cg_list, "memory.stat");
 	ck_assert_int_eq(r.rc, COLLECT_ERROR);
