@@ -69,6 +69,24 @@ START_TEST(test_cgroups_come_and_go_without_inotify)
 }
 END_TEST
 
+/* Write text over the file at path (in place: the same inode). */
+static void overwrite(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* One scrape's value of family for id, which has no timestamp (a spec family). */
+static double spec_of(struct ctest *t, const char *family, const char *id)
+{
+	char *text = ctest_scrape(t);
+	double v = SPEC(text, family, id, NULL);
+	free(text);
+	return v;
+}
+
 /*
  * The limit of a watched cgroup is read again after a write in its
  * directory. A write through a hard link elsewhere reaches the same file
@@ -86,47 +104,28 @@ static void limit_follows_writes(const char *tree, const char *dir, const char *
 	struct cx_opts o = ctest_opts();
 	struct ctest t;
 	ctest_start(&t, &o);
-	char *text = ctest_scrape(&t);
-	ck_assert_double_eq(SPEC(text, family, id, NULL), before);
-	free(text);
-
+	ck_assert_double_eq(spec_of(&t, family, id), before);
 	ctest_write(rel, "1048576\n", 8);
-	text = ctest_scrape(&t);
-	ck_assert_double_eq(SPEC(text, family, id, NULL), 1048576);
-	free(text);
+	ck_assert_double_eq(spec_of(&t, family, id), 1048576);
 
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", ctest_dir, rel);
 	ck_assert_int_eq(link(path, other), 0);
-	FILE *f = fopen(other, "wb");
-	ck_assert_ptr_nonnull(f);
-	fputs("2097152\n", f);
-	fclose(f);
-	text = ctest_scrape(&t);
-	ck_assert_double_eq(SPEC(text, family, id, NULL), 1048576);
-	free(text);
+	overwrite(other, "2097152\n");
+	ck_assert_double_eq(spec_of(&t, family, id), 1048576);
 
 	/* Unwatched (no inotify): read on every scrape. */
 	struct ctest u;
 	ctest_start(&u, &o);
 	u.cx.watches.tried = true;
-	text = ctest_scrape(&u);
-	ck_assert_double_eq(SPEC(text, family, id, NULL), 2097152);
-	free(text);
-	f = fopen(other, "wb");
-	ck_assert_ptr_nonnull(f);
-	fputs("3145728\n", f);
-	fclose(f);
-	text = ctest_scrape(&u);
-	ck_assert_double_eq(SPEC(text, family, id, NULL), 3145728);
-	free(text);
+	ck_assert_double_eq(spec_of(&u, family, id), 2097152);
+	overwrite(other, "3145728\n");
+	ck_assert_double_eq(spec_of(&u, family, id), 3145728);
 	ctest_stop(&u);
 
 	/* A write in the cgroup's directory: read again. */
 	ctest_write(rel, "4194304\n", 8);
-	text = ctest_scrape(&t);
-	ck_assert_double_eq(SPEC(text, family, id, NULL), 4194304);
-	free(text);
+	ck_assert_double_eq(spec_of(&t, family, id), 4194304);
 	ctest_stop(&t);
 }
 
