@@ -1,0 +1,274 @@
+/*
+ * clickhouse_exporter's shared types: the uniform reply every query of a
+ * scrape is written to return, the server's capabilities learnt by the
+ * probe, the HTTP connection (conn.c) and the sections (one per system
+ * table query) that the collectors turn into families.
+ *
+ * Every section is one SELECT with the same columns
+ *     k String, n String, d String, t String, x String, v1..v6 Float64
+ * (section key, name, database, table, one more label, values), so that
+ * all of a scrape's sections go to the server as one UNION ALL in one
+ * request, and a section can still be sent on its own when the combined
+ * query fails.
+ */
+#ifndef CLICKHOUSE_EXPORTER_CLICKHOUSE_H
+#define CLICKHOUSE_EXPORTER_CLICKHOUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/buf.h"
+#include "../common/exporter.h"
+#include "target.h"
+
+#define CH_NVALUES 6
+
+/* The queries of a scrape, in the order their families are emitted. */
+enum ch_sec {
+	SEC_VERSION, /* version(), uptime(): always asked, it says the server answered */
+	SEC_METRICS,
+	SEC_ASYNC,
+	SEC_EVENTS,
+	SEC_PARTS,
+	SEC_DISKS,
+	SEC_REPLICAS,
+	SEC_REPLICATION_QUEUE,
+	SEC_MUTATIONS,
+	SEC_MUTATION_FAILURES,
+	SEC_MERGES,
+	SEC_DETACHED_PARTS,
+	SEC_ERRORS,
+	SEC_DICTIONARIES,
+	SEC_N
+};
+
+/* One row of the uniform reply; strings point into the reply buffer. */
+struct ch_row {
+	enum ch_sec sec;
+	const char *n, *d, *t, *x;
+	double v[CH_NVALUES];
+};
+
+/* ---- capabilities (probe.c) ---- */
+
+/* What the probe learnt about a server: its version and the columns of the system tables we query. */
+struct ch_caps {
+	char version[64];
+	bool readonly; /* readonly=1: the server refuses any setting in the URL */
+	char *columns; /* "table.column\n" lines, malloc'd */
+	size_t ncolumns;
+};
+
+/* The probe statement (one request: version, readonly, system table columns). */
+const char *ch_probe_sql(void);
+
+/*
+ * Fill caps from the rows of the probe reply (the reply must stay alive
+ * only during the call). Returns 0, or -1 with err when the reply lacks
+ * the version.
+ */
+int ch_caps_from_rows(struct ch_caps *caps, char *data, size_t len, char *err, size_t errlen);
+
+/* Does system.<table> exist (column NULL) or have this column? */
+bool ch_caps_has(const struct ch_caps *caps, const char *table, const char *column);
+
+void ch_caps_free(struct ch_caps *caps);
+
+/* ---- sections (sql.c and collectors/) ---- */
+
+struct ch_section {
+	enum ch_sec sec;
+	const char *key; /* value of column k */
+	const char *table; /* system table it needs, NULL for none */
+	/* The collector that emits it (NULL: always asked). */
+	const struct collector_def *collector;
+	/* Append the SELECT (no FORMAT) for these capabilities; -1 on buffer overflow. */
+	int (*sql)(const struct ch_caps *caps, struct buf *b);
+};
+
+extern const struct ch_section *const ch_sections[SEC_N];
+
+/*
+ * Append one SELECT with the uniform columns: n, d, t, x are String
+ * expressions (NULL for ''), v the value expressions (NULL for 0), tail
+ * the FROM/WHERE/GROUP BY clause. Returns 0 or -1 (buffer full).
+ */
+int ch_sql_select(struct buf *b, const char *key, const char *n, const char *d, const char *t,
+		  const char *x, const char *const v[CH_NVALUES], const char *tail);
+
+/* ---- TabSeparatedWithNamesAndTypes (tsv.c) ---- */
+
+struct tsv {
+	char *cur, *end;
+	size_t ncols;
+	char *names[32];
+	size_t line; /* 1-based number of the last line read */
+};
+
+/*
+ * Start reading data[0..len) in place: checks that the reply ends with a
+ * newline (a reply cut short does not), that it is not a server error
+ * text, and reads the names and types lines. Returns 0 or -1 with err.
+ */
+int tsv_open(struct tsv *t, char *data, size_t len, char *err, size_t errlen);
+
+/* Index of the column called name, or -1. */
+int tsv_column(const struct tsv *t, const char *name);
+
+/*
+ * Next row: its fields are cut out and unescaped in place, up to max of
+ * them stored in fields. Returns the number of fields of the row (which
+ * may differ from t->ncols in a broken reply), 0 at the end of the data,
+ * or -1 when the line is a server error text (an exception sent after
+ * the first rows).
+ */
+long tsv_next(struct tsv *t, char **fields, size_t max);
+
+/* Undo TabSeparated escaping of s in place (\t \n \\ \' \b \f \r); returns s. */
+char *tsv_unescape(char *s);
+
+/* ---- one scrape's reply (reply.c) ---- */
+
+enum ch_sec_state { SEC_NOT_ASKED, SEC_ABSENT, SEC_OK, SEC_FAILED };
+
+/* What collectors get as s->target. */
+struct ch_result {
+	struct ch_row *rows; /* sorted by section */
+	size_t nrows;
+	size_t first[SEC_N], count[SEC_N];
+	enum ch_sec_state state[SEC_N];
+	size_t bad_rows[SEC_N]; /* rows skipped: wrong field count, not a number */
+	char err[SEC_N][200]; /* why a section failed */
+	const struct ch_caps *caps;
+};
+
+/* Growable row storage kept between scrapes of a connection. */
+struct ch_rows {
+	struct ch_row *rows, *sorted;
+	size_t n, cap;
+	size_t bad[SEC_N];
+};
+
+/*
+ * Parse a reply of uniform rows (in place) and append them to rows.
+ * Returns 0, or -1 with err when the reply as a whole is unusable
+ * (not TabSeparatedWithNamesAndTypes, cut short, an exception text).
+ */
+int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_t errlen);
+
+/* Sort the rows into res by section (res->rows points into rows). */
+void ch_rows_finish(struct ch_rows *rows, struct ch_result *res);
+
+void ch_rows_free(struct ch_rows *rows);
+
+/* Section of a key, or SEC_N. */
+enum ch_sec ch_sec_of(const char *key);
+
+/* ---- metric names (names.c) ---- */
+
+/*
+ * upstream's name of a system.metrics/events/asynchronous_metrics entry:
+ * "clickhouse_" + snake case (an underscore before an upper-case letter
+ * that follows a lower-case one or precedes one) + suffix, with every
+ * character not valid in a metric name as '_'. Returns 0 or -1 (too long).
+ */
+int ch_metric_name(char *dst, size_t cap, const char *raw, const char *suffix);
+
+/*
+ * Emit the rows of a name/value section as one unlabelled family each.
+ * A name already declared in this scrape by another section is skipped
+ * (upstream would fail the scrape on it), so are repeated names.
+ */
+void ch_emit_values(struct expo *e, const struct ch_result *r, enum ch_sec sec, enum metric_type type,
+		    const char *suffix, const char *help_pre, const char *help_post);
+
+/*
+ * Collector helper: COLLECT_NODATA if the section was not available on
+ * this server, COLLECT_ERROR (message in s) if it failed or rows were
+ * skipped, else COLLECT_OK.
+ */
+int ch_section_status(struct scrape *s, const struct ch_result *r, enum ch_sec sec);
+
+/* Does the section hold rows we can emit (ok, or failed only on some rows)? */
+bool ch_section_usable(const struct ch_result *r, enum ch_sec sec);
+
+/* Labelled per-table gauges of value column i; declares the family. */
+void ch_emit_table_gauge(struct expo *e, const struct ch_result *r, enum ch_sec sec, int i,
+			 const char *name, const char *help);
+
+/* ---- HTTP connection (conn.c) ---- */
+
+struct chconn_opts {
+	const char *user; /* CLICKHOUSE_USER, NULL or "" for none */
+	const char *password; /* CLICKHOUSE_PASSWORD (secret), NULL for none */
+	const char *ca_file; /* PEM bundle, NULL or "" for the system's */
+	bool insecure; /* skip certificate checks */
+	double timeout; /* most seconds for one request, besides the scrape deadline */
+};
+
+struct chconn;
+
+/* Outcome of a query. */
+enum ch_qrc {
+	CHQ_OK = 0,
+	CHQ_TRANSPORT = -1, /* no HTTP reply: refused, timeout, cut short, TLS */
+	CHQ_SERVER = -2, /* the server answered with an error (code in *code, 0 if none) */
+};
+
+/*
+ * Parse a ClickHouse HTTP address (http[s]://[user:pass@]host[:port][/path][?settings],
+ * or host[:port]) into a connection (no I/O yet). display receives
+ * scheme://host:port/path: no credentials, no query string. Returns NULL
+ * with err (which never quotes the address's credentials).
+ */
+struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
+			  char *err, size_t errlen);
+
+/* Close the connection and wipe its secrets. */
+void chconn_free(struct chconn *c);
+
+/*
+ * Send sql as a GET before deadline (monotonic seconds). With settings,
+ * max_execution_time follows the deadline. On CHQ_OK, body and len hold the
+ * reply (owned by c, valid until the next query). Errors leave a one-line
+ * message in err without secrets.
+ */
+enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, double deadline,
+			 char **body, size_t *len, int *code, char *err, size_t errlen);
+
+/* Forget the kept TCP connection (the next query opens a new one). */
+void chconn_reset(struct chconn *c);
+
+/* libcurl's global set-up; call once before threads start. Returns 0 or -1. */
+int chconn_global_init(void);
+void chconn_global_cleanup(void);
+
+/* ---- collectors (collectors/<name>.c) ---- */
+
+extern const struct collector_def collector_metrics, collector_asynchronous_metrics,
+	collector_events, collector_parts, collector_disks, collector_replicas, collector_mutations,
+	collector_merges, collector_detached_parts, collector_errors, collector_dictionaries,
+	collector_version;
+
+extern const struct ch_section section_version, section_metrics, section_async, section_events,
+	section_parts, section_disks, section_replicas, section_replication_queue, section_mutations,
+	section_mutation_failures, section_merges, section_detached_parts, section_errors,
+	section_dictionaries;
+
+/* ---- scrapes (scrape.c) ---- */
+
+struct ch_options {
+	bool clickhouse_only; /* no process_*, promhttp_*, build info */
+	bool probe_credentials; /* send CLICKHOUSE_USER/PASSWORD to /probe targets too */
+	struct chconn_opts conn;
+};
+extern struct ch_options ch_opts;
+
+int ch_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+int ch_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+
+/* How targets make their connection state (see target.h). */
+extern const struct chtarget_ops ch_session_ops;
+
+#endif

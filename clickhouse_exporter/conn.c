@@ -1,0 +1,357 @@
+/*
+ * The HTTP side of a target: one libcurl easy handle, whose kept
+ * connection carries every query of the target (HTTP keep-alive), GET
+ * requests with the SQL in ?query= after the address's own query string,
+ * credentials in X-ClickHouse-User/X-ClickHouse-Key, every wait bounded by
+ * the scrape deadline.
+ */
+#include <curl/curl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../common/parse.h"
+#include "clickhouse.h"
+
+/* Largest reply kept: a server with this much metadata is out of scope. */
+#define REPLY_MAX (256u << 20)
+
+struct chconn {
+	CURL *h;
+	char *base; /* scheme://[userinfo@]host:port/path: may hold a password */
+	char *query; /* the address's own query string without query=, "" if none */
+	bool user_sets_timeout; /* max_execution_time given in the address */
+	char *user_hdr, *key_hdr; /* "X-ClickHouse-User: ..." (key: secret) */
+	struct chconn_opts opts;
+	char *ca_file;
+	struct buf reply;
+	struct buf url; /* reused between queries; holds secrets */
+	char curl_err[CURL_ERROR_SIZE];
+	char agent[64];
+	long exception_code; /* X-ClickHouse-Exception-Code of the last reply */
+};
+
+static void wipe(void *p, size_t n)
+{
+	volatile unsigned char *q = p;
+	while (n--)
+		*q++ = 0;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		wipe(s, strlen(s));
+		free(s);
+	}
+}
+
+int chconn_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void chconn_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+/* Drop query= from a query string (upstream replaces it with its own); note max_execution_time. */
+static char *own_query(const char *q, bool *sets_timeout)
+{
+	size_t n = q ? strlen(q) : 0;
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	size_t len = 0;
+	while (q && *q) {
+		const char *amp = strchr(q, '&');
+		size_t plen = amp ? (size_t)(amp - q) : strlen(q);
+		bool drop = plen == 0 || (plen >= 6 && !strncmp(q, "query=", 6)) || (plen == 5 && !strncmp(q, "query", 5));
+		if (plen >= 18 && !strncmp(q, "max_execution_time", 18) && (q[18] == '=' || plen == 18))
+			*sets_timeout = true;
+		if (!drop) {
+			if (len)
+				out[len++] = '&';
+			memcpy(out + len, q, plen);
+			len += plen;
+		}
+		q += plen + (amp ? 1 : 0);
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static char *header(const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 3;
+	char *h = malloc(n);
+	if (h)
+		strf(h, n, "%s: %s", name, value);
+	return h;
+}
+
+struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
+			  char *err, size_t errlen)
+{
+	if (displen)
+		display[0] = '\0';
+	CURLU *u = curl_url();
+	struct chconn *c = calloc(1, sizeof *c);
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *q = NULL;
+	if (!u || !c) {
+		strf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* host:port alone means http:// as in a Prometheus target list. */
+	CURLUcode uc = curl_url_set(u, CURLUPART_URL, uri, CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+	if (uc != CURLUE_OK) {
+		strf(err, errlen, "invalid ClickHouse address: %s", curl_url_strerror(uc));
+		goto fail;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		strf(err, errlen, "invalid ClickHouse address: the scheme must be http or https");
+		goto fail;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+		strf(err, errlen, "invalid ClickHouse address: no host");
+		goto fail;
+	}
+	if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
+		strf(err, errlen, "invalid ClickHouse address");
+		goto fail;
+	}
+	strf(display, displen, "%s://%s:%s%s", scheme, host, port, path);
+	if (curl_url_get(u, CURLUPART_QUERY, &q, 0) != CURLUE_OK)
+		q = NULL;
+	c->query = own_query(q, &c->user_sets_timeout);
+	curl_url_set(u, CURLUPART_QUERY, NULL, 0);
+	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
+	if (!c->query || curl_url_get(u, CURLUPART_URL, &c->base, 0) != CURLUE_OK) {
+		strf(err, errlen, "out of memory");
+		goto fail;
+	}
+	c->opts = *o;
+	c->opts.user = c->opts.password = NULL;
+	if (o->user && *o->user && !(c->user_hdr = header("X-ClickHouse-User", o->user))) {
+		strf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (o->password && !(c->key_hdr = header("X-ClickHouse-Key", o->password))) {
+		strf(err, errlen, "out of memory");
+		goto fail;
+	}
+	c->h = curl_easy_init();
+	if (!c->h) {
+		strf(err, errlen, "could not make an HTTP client");
+		goto fail;
+	}
+	strf(c->agent, sizeof c->agent, "clickhouse_exporter/%s", suite_version);
+	buf_init(&c->reply, REPLY_MAX);
+	buf_init(&c->url, 1u << 20);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	if (q)
+		wipe_free(q);
+	curl_url_cleanup(u);
+	return c;
+fail:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	if (q)
+		wipe(q, strlen(q));
+	curl_free(q);
+	curl_url_cleanup(u);
+	chconn_free(c);
+	return NULL;
+}
+
+void chconn_free(struct chconn *c)
+{
+	if (!c)
+		return;
+	if (c->h)
+		curl_easy_cleanup(c->h);
+	if (c->base) {
+		wipe(c->base, strlen(c->base));
+		curl_free(c->base);
+	}
+	wipe_free(c->query);
+	wipe_free(c->user_hdr);
+	wipe_free(c->key_hdr);
+	if (c->url.data)
+		wipe(c->url.data, c->url.cap);
+	buf_free(&c->url);
+	buf_free(&c->reply);
+	free(c);
+}
+
+void chconn_reset(struct chconn *c)
+{
+	/* A new handle drops the kept connection; its options are set again on each query. */
+	curl_easy_cleanup(c->h);
+	c->h = curl_easy_init();
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct chconn *c = arg;
+	return buf_append(&c->reply, p, size * n) == 0 ? size * n : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct chconn *c = arg;
+	size_t len = size * n;
+	static const char name[] = "X-ClickHouse-Exception-Code:";
+	if (len > sizeof name && !strncasecmp(p, name, sizeof name - 1)) {
+		char num[16];
+		size_t k = 0;
+		for (size_t i = sizeof name - 1; i < len && k + 1 < sizeof num; i++)
+			if (p[i] >= '0' && p[i] <= '9')
+				num[k++] = p[i];
+		num[k] = '\0';
+		uint64_t v;
+		if (k && parse_u64(num, &v) == 0)
+			c->exception_code = (long)v;
+	}
+	return len;
+}
+
+/* The first line of an error reply, without the stack trace ClickHouse may add; its code in *code. */
+static void server_error(const char *body, size_t len, long status, int *code, char *err, size_t errlen)
+{
+	size_t n = 0;
+	while (n < len && body[n] != '\n' && n < 300)
+		n++;
+	/* "Code: 193, e.displayText() = ..." (18.16) or "Code: 193. DB::Exception: ..." */
+	*code = 0;
+	if (len > 6 && !strncmp(body, "Code: ", 6)) {
+		size_t d = 6;
+		int v = 0;
+		while (d < len && d < 12 && body[d] >= '0' && body[d] <= '9')
+			v = v * 10 + (body[d++] - '0');
+		*code = v;
+	}
+	char line[320];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 1 < sizeof line; i++)
+		line[k++] = (body[i] >= 0x20 && body[i] != 0x7f) ? body[i] : ' ';
+	line[k] = '\0';
+	strf(err, errlen, "HTTP status %ld: %s", status, k ? line : "(empty reply)");
+}
+
+enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, double deadline,
+			 char **body, size_t *len, int *code, char *err, size_t errlen)
+{
+	*code = 0;
+	double left = deadline - mono_now();
+	if (c->opts.timeout > 0 && left > c->opts.timeout)
+		left = c->opts.timeout;
+	if (left <= 0.001) {
+		strf(err, errlen, "no time left before the scrape deadline");
+		return CHQ_TRANSPORT;
+	}
+	if (!c->h && !(c->h = curl_easy_init())) {
+		strf(err, errlen, "could not make an HTTP client");
+		return CHQ_TRANSPORT;
+	}
+	char *esc = curl_easy_escape(c->h, sql, 0);
+	if (!esc) {
+		strf(err, errlen, "out of memory");
+		return CHQ_TRANSPORT;
+	}
+	buf_reset(&c->url);
+	int brc = buf_puts(&c->url, c->base);
+	brc = brc ? brc : buf_putc(&c->url, '?');
+	if (!brc && c->query[0]) {
+		brc = buf_puts(&c->url, c->query);
+		brc = brc ? brc : buf_putc(&c->url, '&');
+	}
+	brc = brc ? brc : buf_puts(&c->url, "query=");
+	brc = brc ? brc : buf_puts(&c->url, esc);
+	curl_free(esc);
+	/* Errors as an HTTP status, not after rows already sent with 200. */
+	brc = brc ? brc : buf_puts(&c->url, "&wait_end_of_query=1");
+	if (!brc && settings && !c->user_sets_timeout) {
+		/* The server stops the queries itself shortly after we stop waiting (whole seconds in 18.16). */
+		long secs = (long)floor(left);
+		brc = buf_printf(&c->url, "&max_execution_time=%ld", secs > 0 ? secs : 1);
+	}
+	if (brc) {
+		strf(err, errlen, "query too long");
+		return CHQ_TRANSPORT;
+	}
+
+	CURL *h = c->h;
+	struct curl_slist *hdrs = NULL, *tmp;
+	if (c->user_hdr) {
+		tmp = curl_slist_append(hdrs, c->user_hdr);
+		hdrs = tmp ? tmp : hdrs;
+	}
+	if (c->key_hdr) {
+		tmp = curl_slist_append(hdrs, c->key_hdr);
+		hdrs = tmp ? tmp : hdrs;
+	}
+	long ms = (long)ceil(left * 1000);
+	buf_reset(&c->reply);
+	c->exception_code = 0;
+	c->curl_err[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, c->url.data);
+	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms > 0 ? ms : 1L);
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->agent);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->opts.insecure ? 0L : 2L);
+	if (c->opts.ca_file && *c->opts.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->opts.ca_file);
+	CURLcode rc = curl_easy_perform(h);
+	/* The header list holds copies of the credentials. */
+	for (tmp = hdrs; tmp; tmp = tmp->next)
+		wipe(tmp->data, strlen(tmp->data));
+	curl_slist_free_all(hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	wipe(c->url.data, c->url.len);
+
+	if (rc != CURLE_OK) {
+		const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc);
+		if (rc == CURLE_WRITE_ERROR)
+			why = "reply too large";
+		strf(err, errlen, "%s", why);
+		/* A connection in an unknown state is not reused. */
+		chconn_reset(c);
+		return CHQ_TRANSPORT;
+	}
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	/* NUL-terminate the body for the parsers (buf appends always leave room). */
+	if (buf_reserve(&c->reply, 1) == 0 && c->reply.data)
+		c->reply.data[c->reply.len] = '\0';
+	if (status != 200 || c->exception_code) {
+		server_error(c->reply.data ? c->reply.data : "", c->reply.len, status, code, err, errlen);
+		if (!*code)
+			*code = (int)c->exception_code;
+		return CHQ_SERVER;
+	}
+	*body = c->reply.data ? c->reply.data : (char *)"";
+	*len = c->reply.len;
+	return CHQ_OK;
+}

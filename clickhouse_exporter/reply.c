@@ -1,0 +1,116 @@
+/*
+ * Rows of the uniform reply (see clickhouse.h): columns are found by name
+ * in the header, so a reply with more columns than asked still reads; a
+ * row that does not parse is skipped and counted against its section,
+ * never against the whole scrape.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/parse.h"
+#include "clickhouse.h"
+
+enum ch_sec ch_sec_of(const char *key)
+{
+	for (int s = 0; s < SEC_N; s++)
+		if (!strcmp(ch_sections[s]->key, key))
+			return (enum ch_sec)s;
+	return SEC_N;
+}
+
+static int grow(struct ch_rows *rows)
+{
+	if (rows->n < rows->cap)
+		return 0;
+	size_t cap = rows->cap ? rows->cap * 2 : 256;
+	struct ch_row *r = realloc(rows->rows, cap * sizeof *r);
+	if (!r)
+		return -1;
+	rows->rows = r;
+	struct ch_row *s = realloc(rows->sorted, cap * sizeof *s);
+	if (!s)
+		return -1;
+	rows->sorted = s;
+	rows->cap = cap;
+	return 0;
+}
+
+int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_t errlen)
+{
+	struct tsv t;
+	if (tsv_open(&t, data, len, err, errlen) < 0)
+		return -1;
+	static const char *const names[] = { "k", "n", "d", "t", "x", "v1", "v2", "v3", "v4", "v5", "v6" };
+	int col[sizeof names / sizeof names[0]];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		col[i] = tsv_column(&t, names[i]);
+		if (col[i] < 0) {
+			strf(err, errlen, "reply without column %s", names[i]);
+			return -1;
+		}
+	}
+	char *f[32];
+	long nf;
+	while ((nf = tsv_next(&t, f, sizeof f / sizeof f[0])) != 0) {
+		if (nf < 0) {
+			strf(err, errlen, "server error after %zu rows: %.200s", t.line - 3, f[0]);
+			return -1;
+		}
+		enum ch_sec sec = nf > col[0] && (size_t)col[0] < sizeof f / sizeof f[0] ? ch_sec_of(f[col[0]]) : SEC_N;
+		if (sec == SEC_N) {
+			/* Not a row we asked for: counted against the version section, always asked. */
+			rows->bad[SEC_VERSION]++;
+			continue;
+		}
+		if ((size_t)nf != t.ncols) {
+			rows->bad[sec]++;
+			continue;
+		}
+		if (grow(rows) < 0) {
+			strf(err, errlen, "out of memory");
+			return -1;
+		}
+		struct ch_row *r = &rows->rows[rows->n];
+		r->sec = sec;
+		r->n = f[col[1]];
+		r->d = f[col[2]];
+		r->t = f[col[3]];
+		r->x = f[col[4]];
+		bool ok = true;
+		for (int i = 0; i < CH_NVALUES && ok; i++)
+			ok = parse_double(f[col[5 + i]], &r->v[i]) == 0;
+		if (!ok) {
+			rows->bad[sec]++;
+			continue;
+		}
+		rows->n++;
+	}
+	return 0;
+}
+
+void ch_rows_finish(struct ch_rows *rows, struct ch_result *res)
+{
+	size_t count[SEC_N] = { 0 };
+	for (size_t i = 0; i < rows->n; i++)
+		count[rows->rows[i].sec]++;
+	size_t at = 0;
+	for (int s = 0; s < SEC_N; s++) {
+		res->first[s] = at;
+		res->count[s] = count[s];
+		at += count[s];
+	}
+	size_t next[SEC_N];
+	memcpy(next, res->first, sizeof next);
+	for (size_t i = 0; i < rows->n; i++)
+		rows->sorted[next[rows->rows[i].sec]++] = rows->rows[i];
+	res->rows = rows->sorted;
+	res->nrows = rows->n;
+	memcpy(res->bad_rows, rows->bad, sizeof res->bad_rows);
+}
+
+void ch_rows_free(struct ch_rows *rows)
+{
+	free(rows->rows);
+	free(rows->sorted);
+	memset(rows, 0, sizeof *rows);
+}

@@ -1,0 +1,374 @@
+/*
+ * One scrape of one target: the probe when the connection has none, then
+ * every selected section in one UNION ALL request, the collectors over the
+ * rows, and clickhouse_up / clickhouse_exporter_scrape_failures_total.
+ *
+ * When the combined query is refused for its content (a column or table
+ * this server lacks, no grant on one table), each section is sent alone
+ * once: those that fail again are left out for the rest of the connection
+ * and reported by their collector, the others are served. Transport
+ * errors, HTTP errors of another kind and unreadable replies make the
+ * scrape fail (clickhouse_up 0) and the next one probe again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/parse.h"
+#include "clickhouse.h"
+
+/* Time kept back from the request deadline for the collectors and the rendering. */
+#define DEADLINE_MARGIN 0.05
+/* Mutation failures remembered (so as to log each once). */
+#define SEEN_FAILURES 64
+
+struct ch_options ch_opts;
+
+struct ch_session {
+	struct chconn *conn;
+	bool probed;
+	struct ch_caps caps;
+	double uptime; /* of the last scrape: a smaller one means a restart */
+	unsigned disabled; /* sections refused alone on this connection */
+	char disabled_err[SEC_N][200];
+	unsigned sql_wanted; /* sections the cached SQL was built for; 0: none */
+	unsigned sql_absent; /* of those, the ones the server cannot answer */
+	struct buf sql;
+	struct buf replies; /* bodies of the one-section queries of a fallback */
+	struct ch_rows rows;
+	uint64_t seen[SEEN_FAILURES];
+	size_t nseen;
+};
+
+static void *session_open(const char *uri, bool probe, char *display, size_t displen, char *err, size_t errlen)
+{
+	struct ch_session *s = calloc(1, sizeof *s);
+	if (!s) {
+		strf(err, errlen, "out of memory");
+		return NULL;
+	}
+	struct chconn_opts o = ch_opts.conn;
+	/* Credentials go only where the configuration points, unless told otherwise. */
+	if (probe && !ch_opts.probe_credentials)
+		o.user = o.password = NULL;
+	s->conn = chconn_new(uri, &o, display, displen, err, errlen);
+	if (!s->conn) {
+		free(s);
+		return NULL;
+	}
+	buf_init(&s->sql, 1u << 20);
+	buf_init(&s->replies, 512u << 20);
+	return s;
+}
+
+static void session_close(void *p)
+{
+	struct ch_session *s = p;
+	chconn_free(s->conn);
+	ch_caps_free(&s->caps);
+	buf_free(&s->sql);
+	buf_free(&s->replies);
+	ch_rows_free(&s->rows);
+	free(s);
+}
+
+const struct chtarget_ops ch_session_ops = { .open = session_open, .close = session_close };
+
+/* ClickHouse error codes that say the statement does not fit this server, not that the server is unwell. */
+static bool content_error(int code)
+{
+	static const int codes[] = {
+		8, /* THERE_IS_NO_COLUMN */ 10, /* NOT_FOUND_COLUMN_IN_BLOCK */
+		16, /* NO_SUCH_COLUMN_IN_TABLE */ 36, /* BAD_ARGUMENTS */ 43, /* ILLEGAL_TYPE_OF_ARGUMENT */
+		44, /* ILLEGAL_COLUMN */ 46, /* UNKNOWN_FUNCTION */ 47, /* UNKNOWN_IDENTIFIER */
+		48, /* NOT_IMPLEMENTED */ 53, /* TYPE_MISMATCH */ 60, /* UNKNOWN_TABLE */
+		62, /* SYNTAX_ERROR */ 81, /* UNKNOWN_DATABASE */ 184, /* ILLEGAL_AGGREGATION */
+		215, /* NOT_AN_AGGREGATE */ 386, /* NO_COMMON_TYPE */ 497, /* ACCESS_DENIED */
+	};
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (codes[i] == code)
+			return true;
+	return false;
+}
+
+static int probe(struct ch_session *s, const char *name, double deadline, char *err, size_t errlen)
+{
+	char *body;
+	size_t len;
+	int code;
+	if (chconn_query(s->conn, ch_probe_sql(), false, deadline, &body, &len, &code, err, errlen) != CHQ_OK)
+		return -1;
+	if (ch_caps_from_rows(&s->caps, body, len, err, errlen) < 0)
+		return -1;
+	s->probed = true;
+	s->uptime = 0;
+	s->disabled = 0;
+	s->sql_wanted = 0;
+	log_info("probed ClickHouse", "target", name, "version", s->caps.version, "settings",
+		 s->caps.readonly ? "refused (readonly=1): no server-side time limit" : "sent", NULL);
+	return 0;
+}
+
+/* Sections to ask for: version, and those of the selected collectors the server has. */
+static unsigned wanted_sections(const struct ch_session *s, const struct request *rq, const bool *sel,
+				struct ch_result *res)
+{
+	unsigned want = 0;
+	for (int i = 0; i < SEC_N; i++) {
+		const struct ch_section *d = ch_sections[i];
+		bool chosen = !d->collector;
+		for (size_t k = 0; k < rq->x->ninst && !chosen; k++)
+			chosen = rq->x->inst[k].def == d->collector && sel[k];
+		if (!chosen)
+			continue;
+		if (d->table && !ch_caps_has(&s->caps, d->table, NULL)) {
+			res->state[i] = SEC_ABSENT;
+			continue;
+		}
+		if (s->disabled & (1u << i)) {
+			res->state[i] = SEC_FAILED;
+			strf(res->err[i], sizeof res->err[i], "%s", s->disabled_err[i]);
+			continue;
+		}
+		want |= 1u << i;
+	}
+	return want;
+}
+
+/* The combined statement of the wanted sections, rebuilt when they change. */
+static int build_sql(struct ch_session *s, unsigned want)
+{
+	if (s->sql_wanted == want)
+		return 0;
+	buf_reset(&s->sql);
+	s->sql_absent = 0;
+	s->sql_wanted = 0;
+	bool first = true;
+	for (int i = 0; i < SEC_N; i++) {
+		if (!(want & (1u << i)))
+			continue;
+		size_t mark = s->sql.len;
+		if (!first && buf_puts(&s->sql, " UNION ALL ") < 0)
+			return -1;
+		int rc = ch_sections[i]->sql(&s->caps, &s->sql);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			s->sql.len = mark;
+			s->sql_absent |= 1u << i;
+			continue;
+		}
+		first = false;
+	}
+	if (buf_puts(&s->sql, " FORMAT TabSeparatedWithNamesAndTypes") < 0)
+		return -1;
+	s->sql_wanted = want;
+	return 0;
+}
+
+/* One section alone, into s->replies; 0, 1 (refused for its content: disabled), -1 (scrape fails). */
+static int query_alone(struct ch_session *s, const char *name, int sec, double deadline, size_t *off,
+		       size_t *len, char *err, size_t errlen)
+{
+	struct buf one;
+	buf_init(&one, 1u << 20);
+	int rc = ch_sections[sec]->sql(&s->caps, &one);
+	rc = rc ? rc : buf_puts(&one, " FORMAT TabSeparatedWithNamesAndTypes");
+	if (rc) {
+		buf_free(&one);
+		strf(err, errlen, "query of %s too long", ch_sections[sec]->key);
+		return -1;
+	}
+	char *body;
+	int code;
+	enum ch_qrc q = chconn_query(s->conn, one.data, !s->caps.readonly, deadline, &body, len, &code, err, errlen);
+	buf_free(&one);
+	if (q == CHQ_SERVER && content_error(code)) {
+		s->disabled |= 1u << sec;
+		strf(s->disabled_err[sec], sizeof s->disabled_err[sec], "%s", err);
+		log_warn("query refused by this server; not asked again on this connection", "target", name,
+			 "section", ch_sections[sec]->key, "err", err, NULL);
+		return 1;
+	}
+	if (q != CHQ_OK)
+		return -1;
+	*off = s->replies.len;
+	if (buf_append(&s->replies, body, *len) < 0) {
+		strf(err, errlen, "replies too large");
+		return -1;
+	}
+	return 0;
+}
+
+/* Send the sections one by one after the combined query was refused for its content. */
+static int fallback(struct ch_session *s, const char *name, unsigned want, double deadline,
+		    struct ch_result *res, char *err, size_t errlen)
+{
+	size_t off[SEC_N], len[SEC_N];
+	unsigned ok = 0;
+	buf_reset(&s->replies);
+	for (int i = 0; i < SEC_N; i++) {
+		if (!(want & (1u << i)))
+			continue;
+		int rc = query_alone(s, name, i, deadline, &off[i], &len[i], err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			res->state[i] = SEC_FAILED;
+			strf(res->err[i], sizeof res->err[i], "%s", s->disabled_err[i]);
+		} else {
+			ok |= 1u << i;
+		}
+	}
+	s->sql_wanted = 0;
+	/* Parsed only now: the buffer no longer moves. */
+	for (int i = 0; i < SEC_N; i++) {
+		if (!(ok & (1u << i)))
+			continue;
+		if (ch_rows_parse(&s->rows, s->replies.data + off[i], len[i], err, errlen) < 0)
+			return -1;
+		res->state[i] = SEC_OK;
+	}
+	return 0;
+}
+
+static uint64_t fnv(uint64_t h, const char *p)
+{
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return (h ^ 0xff) * 1099511628211u;
+}
+
+/* Log each failing mutation once per reason. */
+static void log_mutation_failures(struct ch_session *s, const char *name, const struct ch_result *r)
+{
+	const struct ch_row *row = r->rows + r->first[SEC_MUTATION_FAILURES];
+	for (size_t i = 0; i < r->count[SEC_MUTATION_FAILURES]; i++, row++) {
+		uint64_t h = fnv(fnv(fnv(fnv(14695981039346656037u, row->d), row->t), row->x), row->n);
+		bool seen = false;
+		for (size_t k = 0; k < s->nseen && k < SEEN_FAILURES && !seen; k++)
+			seen = s->seen[k] == h;
+		if (seen)
+			continue;
+		s->seen[s->nseen++ % SEEN_FAILURES] = h;
+		char reason[400];
+		strf(reason, sizeof reason, "%s", row->n);
+		log_warn("mutation failing", "target", name, "database", row->d, "table", row->t, "mutation_id",
+			 row->x, "reason", reason, NULL);
+	}
+}
+
+/* Fetch and parse this scrape's rows into res (the target is locked). Returns 0 or -1 with err. */
+static int fetch(struct ch_session *s, const char *name, const struct request *rq, const bool *sel,
+		 double deadline, struct ch_result *res, char *err, size_t errlen)
+{
+	if (!s->probed && probe(s, name, deadline, err, errlen) < 0)
+		return -1;
+	res->caps = &s->caps;
+	s->rows.n = 0;
+	memset(s->rows.bad, 0, sizeof s->rows.bad);
+	unsigned want = wanted_sections(s, rq, sel, res);
+	if (build_sql(s, want) < 0) {
+		strf(err, errlen, "query too long");
+		return -1;
+	}
+	for (int i = 0; i < SEC_N; i++)
+		if (s->sql_absent & (1u << i))
+			res->state[i] = SEC_ABSENT;
+	want &= ~s->sql_absent;
+
+	char *body;
+	size_t len;
+	int code;
+	enum ch_qrc q = chconn_query(s->conn, s->sql.data, !s->caps.readonly, deadline, &body, &len, &code, err,
+				     errlen);
+	if (q == CHQ_SERVER && content_error(code)) {
+		if (fallback(s, name, want, deadline, res, err, errlen) < 0)
+			return -1;
+	} else if (q != CHQ_OK) {
+		return -1;
+	} else {
+		if (ch_rows_parse(&s->rows, body, len, err, errlen) < 0)
+			return -1;
+		for (int i = 0; i < SEC_N; i++)
+			if (want & (1u << i))
+				res->state[i] = SEC_OK;
+	}
+	ch_rows_finish(&s->rows, res);
+	if (res->state[SEC_VERSION] != SEC_OK || res->count[SEC_VERSION] != 1) {
+		strf(err, errlen, "reply without the server's version");
+		return -1;
+	}
+	double uptime = res->rows[res->first[SEC_VERSION]].v[0];
+	if (uptime < s->uptime) {
+		/* Restarted, perhaps upgraded: what it offers is asked again next time. */
+		log_info("ClickHouse restarted", "target", name, NULL);
+		s->probed = false;
+	}
+	s->uptime = uptime;
+	log_mutation_failures(s, name, res);
+	return 0;
+}
+
+static void scrape_target(const struct request *rq, const bool *sel, struct chtarget *t, struct expo *e)
+{
+	double deadline = mono_now() + request_remaining(rq) - DEADLINE_MARGIN;
+	char err[512] = "";
+	struct ch_session *s = chtarget_begin(t, deadline, err, sizeof err);
+	bool up = false;
+	if (s) {
+		struct ch_result res;
+		memset(&res, 0, sizeof res);
+		up = fetch(s, chtarget_name(t), rq, sel, deadline, &res, err, sizeof err) == 0;
+		if (up) {
+			exporter_run_collectors(rq, sel, &res, e);
+		} else {
+			/* Whatever went wrong, the next scrape starts from a fresh probe. */
+			s->probed = false;
+		}
+		chtarget_end(t, up, err);
+	}
+	expo_single(e, "clickhouse_up", METRIC_GAUGE, "1 if the last scrape of ClickHouse succeeded, else 0.",
+		    up ? 1 : 0);
+	expo_single(e, "clickhouse_exporter_scrape_failures_total", METRIC_COUNTER,
+		    "Scrapes of this ClickHouse server that failed.", (double)chtarget_failures(t));
+}
+
+/* collect[]/exclude[] as the framework reads them. */
+static int selection(const struct request *rq, bool *sel, size_t cap, char *msg, size_t msglen)
+{
+	if (rq->x->ninst > cap) {
+		strf(msg, msglen, "too many collectors");
+		return 500;
+	}
+	int status = exporter_select(rq, sel, msg, msglen);
+	if (status)
+		log_warn("bad collector filter", "err", msg, NULL);
+	return status;
+}
+
+int ch_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
+{
+	bool sel[32];
+	int status = selection(rq, sel, 32, msg, msglen);
+	if (status)
+		return status;
+	scrape_target(rq, sel, chtarget_main(), e);
+	if (!ch_opts.clickhouse_only)
+		exporter_self_metrics(rq, e);
+	return 0;
+}
+
+int ch_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
+{
+	bool sel[32];
+	int status = selection(rq, sel, 32, msg, msglen);
+	if (status)
+		return status;
+	struct chtarget *t = chtarget_from_request(rq, &status, msg, msglen);
+	if (!t)
+		return status;
+	scrape_target(rq, sel, t, e);
+	chtarget_put(t);
+	return 0;
+}

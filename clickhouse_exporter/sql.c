@@ -1,0 +1,41 @@
+/* The sections and the uniform SELECT they are written with (see clickhouse.h). */
+#include "../common/parse.h"
+#include "clickhouse.h"
+
+const struct ch_section *const ch_sections[SEC_N] = {
+	[SEC_VERSION] = &section_version,
+	[SEC_METRICS] = &section_metrics,
+	[SEC_ASYNC] = &section_async,
+	[SEC_EVENTS] = &section_events,
+	[SEC_PARTS] = &section_parts,
+	[SEC_DISKS] = &section_disks,
+	[SEC_REPLICAS] = &section_replicas,
+	[SEC_REPLICATION_QUEUE] = &section_replication_queue,
+	[SEC_MUTATIONS] = &section_mutations,
+	[SEC_MUTATION_FAILURES] = &section_mutation_failures,
+	[SEC_MERGES] = &section_merges,
+	[SEC_DETACHED_PARTS] = &section_detached_parts,
+	[SEC_ERRORS] = &section_errors,
+	[SEC_DICTIONARIES] = &section_dictionaries,
+};
+
+int ch_sql_select(struct buf *b, const char *key, const char *n, const char *d, const char *t,
+		  const char *x, const char *const v[CH_NVALUES], const char *tail)
+{
+	/*
+	 * Every branch of the UNION ALL has the same types (18.16 finds no
+	 * common type for Int64 and UInt64), and strings go through toString()
+	 * (LowCardinality and Enum columns on newer servers).
+	 */
+	int rc = buf_printf(b, "SELECT '%s' AS k", key);
+	const char *const labels[] = { n, d, t, x };
+	static const char *const lnames[] = { "n", "d", "t", "x" };
+	for (int i = 0; i < 4 && !rc; i++)
+		rc = labels[i] ? buf_printf(b, ", toString(%s) AS %s", labels[i], lnames[i])
+			       : buf_printf(b, ", '' AS %s", lnames[i]);
+	for (int i = 0; i < CH_NVALUES && !rc; i++)
+		rc = buf_printf(b, ", toFloat64(%s) AS v%d", v && v[i] ? v[i] : "0", i + 1);
+	if (!rc && tail)
+		rc = buf_printf(b, " %s", tail);
+	return rc ? -1 : 0;
+}
