@@ -97,6 +97,14 @@ extern const struct ch_section *const ch_sections[SEC_N];
 int ch_sql_select(struct buf *b, const char *key, const char *n, const char *d, const char *t,
 		  const char *x, const char *const v[CH_NVALUES], const char *tail);
 
+/*
+ * The combined statement of the sections in want (a bit per enum ch_sec):
+ * their SELECTs joined by UNION ALL, FORMAT TabSeparatedWithNamesAndTypes.
+ * Sections whose SQL says they cannot be asked of this server are set in
+ * *absent. Returns 0 or -1 (buffer full).
+ */
+int ch_build_query(const struct ch_caps *caps, unsigned want, struct buf *b, unsigned *absent);
+
 /* ---- TabSeparatedWithNamesAndTypes (tsv.c) ---- */
 
 struct tsv {

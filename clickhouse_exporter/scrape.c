@@ -140,27 +140,8 @@ static int build_sql(struct ch_session *s, unsigned want)
 {
 	if (s->sql_wanted == want)
 		return 0;
-	buf_reset(&s->sql);
-	s->sql_absent = 0;
 	s->sql_wanted = 0;
-	bool first = true;
-	for (int i = 0; i < SEC_N; i++) {
-		if (!(want & (1u << i)))
-			continue;
-		size_t mark = s->sql.len;
-		if (!first && buf_puts(&s->sql, " UNION ALL ") < 0)
-			return -1;
-		int rc = ch_sections[i]->sql(&s->caps, &s->sql);
-		if (rc < 0)
-			return -1;
-		if (rc > 0) {
-			s->sql.len = mark;
-			s->sql_absent |= 1u << i;
-			continue;
-		}
-		first = false;
-	}
-	if (buf_puts(&s->sql, " FORMAT TabSeparatedWithNamesAndTypes") < 0)
+	if (ch_build_query(&s->caps, want, &s->sql, &s->sql_absent) < 0)
 		return -1;
 	s->sql_wanted = want;
 	return 0;

@@ -39,3 +39,30 @@ int ch_sql_select(struct buf *b, const char *key, const char *n, const char *d, 
 		rc = buf_printf(b, " %s", tail);
 	return rc ? -1 : 0;
 }
+
+int ch_build_query(const struct ch_caps *caps, unsigned want, struct buf *b, unsigned *absent)
+{
+	buf_reset(b);
+	*absent = 0;
+	bool first = true;
+	for (int i = 0; i < SEC_N; i++) {
+		if (!(want & (1u << i)))
+			continue;
+		size_t mark = b->len;
+		if (!first && buf_puts(b, " UNION ALL ") < 0)
+			return -1;
+		int rc = ch_sections[i]->sql(caps, b);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			/* Not for this server after all: its text is taken back. */
+			b->len = mark;
+			if (b->data)
+				b->data[mark] = '\0';
+			*absent |= 1u << i;
+			continue;
+		}
+		first = false;
+	}
+	return buf_puts(b, " FORMAT TabSeparatedWithNamesAndTypes") < 0 ? -1 : 0;
+}

@@ -1,0 +1,410 @@
+// links: clickhouse_exporter
+/*
+ * clickhouse_exporter's reply handling on the replies ClickHouse 26.9 gave
+ * to its queries (tests/fixtures/clickhouse/26.9, recorded with chdb) and
+ * on broken replies: truncated, extra or reordered columns, garbage
+ * numbers, names with spaces, tabs and escapes, an exception after rows.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../clickhouse_exporter/clickhouse.h"
+#include "../../common/expo.h"
+#include "unit.h"
+
+#define FIX "tests/fixtures/clickhouse/26.9/"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = malloc((size_t)n + 1);
+	ck_assert(s != NULL);
+	ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+	s[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return s;
+}
+
+static char *render(struct expo *e)
+{
+	struct buf b;
+	buf_init(&b, 64u << 20);
+	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
+	char *s = b.data ? b.data : strdup("");
+	return s;
+}
+
+/* The 26.9 server's capabilities, from the recorded probe reply. */
+static void caps_26_9(struct ch_caps *caps)
+{
+	size_t len;
+	char *probe = slurp(FIX "probe.tsv", &len);
+	char err[256] = "";
+	memset(caps, 0, sizeof *caps);
+	ck_assert_msg(ch_caps_from_rows(caps, probe, len, err, sizeof err) == 0, "%s", err);
+	free(probe);
+}
+
+static const struct collector_def *const all_collectors[] = {
+	&collector_version, &collector_metrics, &collector_asynchronous_metrics, &collector_events,
+	&collector_parts, &collector_disks, &collector_replicas, &collector_mutations,
+	&collector_merges, &collector_detached_parts, &collector_errors, &collector_dictionaries,
+};
+#define NCOLLECTORS (sizeof all_collectors / sizeof all_collectors[0])
+
+/* Run every collector over res into a new expo; rcs receives each collect() result. */
+static struct expo *collect_all(const struct ch_result *res, int *rcs, char errs[][512])
+{
+	struct expo *e = expo_new(64u << 20);
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		struct scrape s = { .target = (void *)res };
+		rcs[i] = all_collectors[i]->collect(&s, e);
+		if (errs)
+			memcpy(errs[i], s.err, sizeof s.err);
+	}
+	return e;
+}
+
+/* A reply as the server would send it for the given sections, all marked asked. */
+static void result_of(struct ch_rows *rows, struct ch_result *res, char *data, size_t len, unsigned asked,
+		      const struct ch_caps *caps)
+{
+	char err[256] = "";
+	memset(rows, 0, sizeof *rows);
+	memset(res, 0, sizeof *res);
+	ck_assert_msg(ch_rows_parse(rows, data, len, err, sizeof err) == 0, "%s", err);
+	ch_rows_finish(rows, res);
+	for (int i = 0; i < SEC_N; i++)
+		res->state[i] = (asked & (1u << i)) ? SEC_OK : SEC_ABSENT;
+	res->caps = caps;
+}
+
+START_TEST(test_unescape)
+{
+	char a[] = "odd name\\twith\\\\ tab";
+	ck_assert_str_eq(tsv_unescape(a), "odd name\twith\\ tab");
+	char b[] = "line\\nbreak \\'q\\' \\r\\b\\f end\\";
+	ck_assert_str_eq(tsv_unescape(b), "line\nbreak 'q' \r\b\f end\\");
+	char c[] = "nul\\0kept \\x41";
+	ck_assert_str_eq(tsv_unescape(c), "nul\\0kept \\x41");
+	char d[] = "plain";
+	ck_assert_str_eq(tsv_unescape(d), "plain");
+}
+END_TEST
+
+START_TEST(test_metric_names)
+{
+	/* upstream's names (its toSnake + "." -> "_", and "-" -> "_" for asynchronous metrics) */
+	static const char *const cases[][3] = {
+		{ "Query", "", "clickhouse_query" },
+		{ "Query", "_total", "clickhouse_query_total" },
+		{ "HTTPConnection", "", "clickhouse_http_connection" },
+		{ "ZooKeeperSession", "", "clickhouse_zoo_keeper_session" },
+		{ "OSCPUVirtualTimeMicroseconds", "_total", "clickhouse_oscpu_virtual_time_microseconds_total" },
+		{ "CPUFrequencyMHz_0", "", "clickhouse_cpu_frequency_m_hz_0" },
+		{ "jemalloc.active", "", "clickhouse_jemalloc_active" },
+		{ "ReplicasMaxAbsoluteDelay", "", "clickhouse_replicas_max_absolute_delay" },
+		{ "BlockQueueTime_dm-2", "", "clickhouse_block_queue_time_dm_2" },
+		{ "a b\xc3\xa9", "", "clickhouse_a_b__" },
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(ch_metric_name(out, sizeof out, cases[i][0], cases[i][1]), 0);
+		ck_assert_str_eq(out, cases[i][2]);
+	}
+	ck_assert_int_eq(ch_metric_name(out, 16, "AVeryLongMetricName", ""), -1);
+}
+END_TEST
+
+START_TEST(test_probe_26_9)
+{
+	struct ch_caps caps;
+	caps_26_9(&caps);
+	ck_assert_str_eq(caps.version, "26.9.2.1");
+	ck_assert(!caps.readonly);
+	ck_assert(ch_caps_has(&caps, "disks", NULL));
+	ck_assert(ch_caps_has(&caps, "errors", "code"));
+	ck_assert(ch_caps_has(&caps, "mutations", "latest_fail_reason"));
+	ck_assert(ch_caps_has(&caps, "dictionaries", "status"));
+	ck_assert(ch_caps_has(&caps, "detached_parts", "reason"));
+	/* chdb runs no server: no asynchronous metrics */
+	ck_assert(!ch_caps_has(&caps, "asynchronous_metrics", NULL));
+	ck_assert(!ch_caps_has(&caps, "parts", "no_such_column"));
+	ch_caps_free(&caps);
+
+	char bad[] = "k\tv\nString\tString\nreadonly\t1\n";
+	char err[256];
+	ck_assert_int_eq(ch_caps_from_rows(&caps, bad, strlen(bad), err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "version"));
+}
+END_TEST
+
+/* The statement built for the 26.9 capabilities is the one that server answered. */
+START_TEST(test_query_26_9)
+{
+	struct ch_caps caps;
+	caps_26_9(&caps);
+	unsigned want = 0;
+	for (int i = 0; i < SEC_N; i++)
+		if (!ch_sections[i]->table || ch_caps_has(&caps, ch_sections[i]->table, NULL))
+			want |= 1u << i;
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	unsigned absent = 0;
+	ck_assert_int_eq(ch_build_query(&caps, want, &b, &absent), 0);
+	ck_assert_uint_eq(absent, 0);
+	char *recorded = slurp(FIX "scrape.sql", NULL);
+	recorded[strcspn(recorded, "\n")] = '\0';
+	ck_assert_str_eq(b.data, recorded);
+	free(recorded);
+
+	/* 18.16's capabilities: no failed-mutation count, no failures query, bytes_on_disk kept. */
+	char p1816[] = "k\tv\nString\tString\nversion\t18.16.1\nreadonly\t0\n"
+		       "column\tparts.bytes_on_disk\ncolumn\tmutations.is_done\n";
+	struct ch_caps old;
+	char err[256];
+	memset(&old, 0, sizeof old);
+	ck_assert_int_eq(ch_caps_from_rows(&old, p1816, strlen(p1816), err, sizeof err), 0);
+	ck_assert_int_eq(ch_build_query(&old, (1u << SEC_MUTATIONS) | (1u << SEC_MUTATION_FAILURES), &b, &absent), 0);
+	ck_assert_uint_eq(absent, 1u << SEC_MUTATION_FAILURES);
+	ck_assert_ptr_null(strstr(b.data, "latest_fail_reason"));
+	ck_assert_ptr_null(strstr(b.data, "UNION ALL"));
+	ck_assert_ptr_nonnull(strstr(b.data, "FROM system.mutations GROUP BY database, table FORMAT"));
+	ch_caps_free(&old);
+	buf_free(&b);
+	ch_caps_free(&caps);
+}
+END_TEST
+
+START_TEST(test_scrape_26_9)
+{
+	struct ch_caps caps;
+	caps_26_9(&caps);
+	size_t len;
+	char *data = slurp(FIX "scrape.tsv", &len);
+	struct ch_rows rows;
+	struct ch_result res;
+	unsigned asked = ~0u & ~(1u << SEC_ASYNC);
+	result_of(&rows, &res, data, len, asked, &caps);
+	int rcs[NCOLLECTORS];
+	char errs[NCOLLECTORS][512];
+	struct expo *e = collect_all(&res, rcs, errs);
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (all_collectors[i] == &collector_asynchronous_metrics)
+			ck_assert_int_eq(rcs[i], COLLECT_NODATA);
+		else
+			ck_assert_msg(rcs[i] == COLLECT_OK, "%s: %d %s", all_collectors[i]->name, rcs[i], errs[i]);
+	char *page = render(e);
+#define HAS(s) ck_assert_msg(strstr(page, s "\n") != NULL, "missing: %s", s)
+	HAS("clickhouse_version_info{version=\"26.9.2.1\"} 1");
+	HAS("# TYPE clickhouse_query gauge");
+	HAS("clickhouse_query 1");
+	HAS("# TYPE clickhouse_query_total counter");
+	HAS("# TYPE clickhouse_table_parts_bytes gauge");
+	HAS("clickhouse_table_parts_bytes{database=\"shop\",table=\"orders\"} 2200");
+	HAS("clickhouse_table_parts_count{database=\"shop\",table=\"orders\"} 3");
+	HAS("clickhouse_table_parts_rows{database=\"shop\",table=\"orders\"} 3");
+	HAS("clickhouse_table_parts_rows{database=\"shop\",table=\"visits\"} 1000");
+	HAS("clickhouse_table_parts_rows{database=\"shop\",table=\"odd name\twith\\\\ tab\"} 2");
+	HAS("clickhouse_table_parts_rows{database=\"default\",table=\"with space\"} 1");
+	HAS("clickhouse_free_space_in_bytes{disk=\"default\"} 8.1427628032e+10");
+	HAS("clickhouse_total_space_in_bytes{disk=\"default\"} 2.70553174016e+11");
+	HAS("clickhouse_table_mutations{database=\"shop\",table=\"orders\"} 1");
+	HAS("clickhouse_table_mutations_pending{database=\"shop\",table=\"orders\"} 0");
+	HAS("clickhouse_table_mutations_pending{database=\"default\",table=\"stuck\"} 1");
+	HAS("clickhouse_table_mutations_parts_to_do{database=\"default\",table=\"stuck\"} 1");
+	HAS("clickhouse_table_mutations_failed{database=\"default\",table=\"stuck\"} 1");
+	HAS("clickhouse_table_detached_parts{database=\"shop\",reason=\"\",table=\"orders\"} 1");
+	HAS("clickhouse_errors_total{code=\"60\",name=\"UNKNOWN_TABLE\"} 2");
+	HAS("clickhouse_dictionary_status{name=\"default.broken\",status=\"FAILED\"} 1");
+	HAS("clickhouse_dictionary_status{name=\"default.colors\",status=\"LOADED\"} 1");
+	HAS("clickhouse_dictionary_failed{name=\"default.broken\"} 1");
+	HAS("clickhouse_dictionary_failed{name=\"default.colors\"} 0");
+	HAS("clickhouse_dictionary_element_count{name=\"default.colors\"} 3");
+	HAS("clickhouse_dictionary_bytes_allocated{name=\"default.colors\"} 20768");
+#undef HAS
+	/* replicas need a Keeper chdb lacks: asked, empty, no series */
+	ck_assert_ptr_null(strstr(page, "clickhouse_replica_absolute_delay_seconds{"));
+	ck_assert_uint_eq(res.count[SEC_MUTATION_FAILURES], 1);
+	ck_assert_ptr_nonnull(strstr(res.rows[res.first[SEC_MUTATION_FAILURES]].n, "'throwIf'"));
+	free(page);
+	expo_free(e);
+
+	/* Each section sent alone (a fallback scrape) gives the same rows as in the combined reply. */
+	for (int sec = 0; sec < SEC_N; sec++) {
+		if (sec == SEC_ASYNC)
+			continue;
+		char path[256];
+		snprintf(path, sizeof path, FIX "sections/%s.tsv", ch_sections[sec]->key);
+		size_t slen;
+		char *one = slurp(path, &slen);
+		struct ch_rows r1;
+		struct ch_result res1;
+		result_of(&r1, &res1, one, slen, 1u << sec, &caps);
+		/* system.events lists the events that happened: the recording's own queries add some. */
+		size_t slack = sec == SEC_EVENTS ? 5 : 0;
+		ck_assert_msg(res1.count[sec] + slack >= res.count[sec] && res1.count[sec] <= res.count[sec] + slack,
+			      "%s: %zu rows alone, %zu combined", ch_sections[sec]->key, res1.count[sec], res.count[sec]);
+		ck_assert_uint_eq(res1.nrows, res1.count[sec]);
+		ch_rows_free(&r1);
+		free(one);
+	}
+	ch_rows_free(&rows);
+	free(data);
+	ch_caps_free(&caps);
+}
+END_TEST
+
+#define HEADER "k\tn\td\tt\tx\tv1\tv2\tv3\tv4\tv5\tv6\nString\tString\tString\tString\tString\tFloat64\tFloat64\tFloat64\tFloat64\tFloat64\tFloat64\n"
+
+static int parse_str(const char *text, struct ch_rows *rows, struct ch_result *res, char *err, size_t errlen)
+{
+	static char data[8192];
+	snprintf(data, sizeof data, "%s", text);
+	memset(rows, 0, sizeof *rows);
+	memset(res, 0, sizeof *res);
+	int rc = ch_rows_parse(rows, data, strlen(data), err, errlen);
+	if (rc == 0) {
+		ch_rows_finish(rows, res);
+		for (int i = 0; i < SEC_N; i++)
+			res->state[i] = SEC_OK;
+	}
+	return rc;
+}
+
+START_TEST(test_broken_whole)
+{
+	struct ch_rows rows;
+	struct ch_result res;
+	char err[256];
+	/* cut in the middle of a row */
+	ck_assert_int_eq(parse_str(HEADER "parts\t\tshop\torders\t\t22", &rows, &res, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cut short"));
+	/* cut in the header */
+	ck_assert_int_eq(parse_str("k\tn\td", &rows, &res, err, sizeof err), -1);
+	ck_assert_int_eq(parse_str("", &rows, &res, err, sizeof err), -1);
+	/* names without types */
+	ck_assert_int_eq(parse_str("k\tn\td\tt\tx\tv1\tv2\tv3\tv4\tv5\tv6\n", &rows, &res, err, sizeof err), -1);
+	/* a column missing */
+	ck_assert_int_eq(parse_str("k\tn\nString\tString\nversion\t1\n", &rows, &res, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "column d"));
+	/* an error text instead of a reply, and after some rows */
+	ck_assert_int_eq(parse_str("Code: 60. DB::Exception: Table system.disks does not exist.\n", &rows, &res, err,
+				   sizeof err), -1);
+	ck_assert_int_eq(parse_str(HEADER "version\t1.2\t\t\t\t0\t0\t0\t0\t0\t0\n"
+				   "Code: 241. DB::Exception: Memory limit exceeded\n",
+				   &rows, &res, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "Memory limit"));
+	ch_rows_free(&rows);
+	/* HTML from a proxy */
+	ck_assert_int_eq(parse_str("<html><body>Bad Gateway</body></html>\n", &rows, &res, err, sizeof err), -1);
+	/* only the header: no rows, not an error */
+	ck_assert_int_eq(parse_str(HEADER, &rows, &res, err, sizeof err), 0);
+	ck_assert_uint_eq(res.nrows, 0);
+	ch_rows_free(&rows);
+}
+END_TEST
+
+START_TEST(test_broken_rows)
+{
+	struct ch_rows rows;
+	struct ch_result res;
+	char err[256];
+	/* extra columns, in another order: found by name */
+	const char *extra = "x\tk\textra\tn\td\tt\tv1\tv2\tv3\tv4\tv5\tv6\tmore\n"
+			    "String\tString\tString\tString\tString\tString\tFloat64\tFloat64\tFloat64\tFloat64\tFloat64\tFloat64\tString\n"
+			    "\tversion\tzz\t18.16.1\t\t\t5\t0\t0\t0\t0\t0\tyy\n"
+			    "\tparts\t?\t\tshop\tspaced name\t100\t2\t7\t0\t0\t0\t\n";
+	ck_assert_int_eq(parse_str(extra, &rows, &res, err, sizeof err), 0);
+	ck_assert_uint_eq(res.count[SEC_PARTS], 1);
+	const struct ch_row *p = &res.rows[res.first[SEC_PARTS]];
+	ck_assert_str_eq(p->t, "spaced name");
+	ck_assert(p->v[2] == 7);
+	ch_rows_free(&rows);
+
+	/* garbage numbers, a short row, an unknown section, escapes: only the bad rows go */
+	const char *mixed = HEADER
+		"version\t18.16.1\t\t\t\t9\t0\t0\t0\t0\t0\n"
+		"parts\t\tshop\tgood\t\t10\t1\t5\t0\t0\t0\n"
+		"parts\t\tshop\tbad\t\t1O\t1\t5\t0\t0\t0\n"
+		"parts\t\tshop\tshort\t\t10\t1\n"
+		"metrics\tQuery\t\t\t\tnan\t0\t0\t0\t0\t0\n"
+		"metrics\tQueryX\t\t\t\t1e400\t0\t0\t0\t0\t0\n"
+		"surprise\tx\t\t\t\t1\t0\t0\t0\t0\t0\n"
+		"parts\t\tdb\\twith\\\\tab\\nline\tt\t\t3\t1\t1\t0\t0\t0\n";
+	ck_assert_int_eq(parse_str(mixed, &rows, &res, err, sizeof err), 0);
+	ck_assert_uint_eq(res.count[SEC_PARTS], 2);
+	ck_assert_uint_eq(res.bad_rows[SEC_PARTS], 2);
+	ck_assert_uint_eq(res.count[SEC_METRICS], 1);
+	ck_assert_uint_eq(res.bad_rows[SEC_METRICS], 1);
+	ck_assert_uint_eq(res.bad_rows[SEC_VERSION], 1); /* the unknown section */
+	int rcs[NCOLLECTORS];
+	char errs[NCOLLECTORS][512];
+	struct expo *e = collect_all(&res, rcs, errs);
+	char *page = render(e);
+	/* the parts collector fails (success 0) but serves its good rows */
+	for (size_t i = 0; i < NCOLLECTORS; i++)
+		if (all_collectors[i] == &collector_parts) {
+			ck_assert_int_eq(rcs[i], COLLECT_ERROR);
+			ck_assert_ptr_nonnull(strstr(errs[i], "2 rows"));
+		}
+	ck_assert_ptr_nonnull(strstr(page, "clickhouse_table_parts_rows{database=\"shop\",table=\"good\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(page, "clickhouse_table_parts_rows{database=\"db\twith\\\\tab\\nline\",table=\"t\"} 1\n"));
+	ck_assert_ptr_null(strstr(page, "table=\"bad\""));
+	ck_assert_ptr_nonnull(strstr(page, "clickhouse_query NaN\n"));
+	free(page);
+	expo_free(e);
+	ch_rows_free(&rows);
+}
+END_TEST
+
+/* A name in system.metrics and in system.asynchronous_metrics is one family (system.metrics'). */
+START_TEST(test_duplicate_names)
+{
+	struct ch_rows rows;
+	struct ch_result res;
+	char err[256];
+	const char *dup = HEADER
+		"version\t18.16.1\t\t\t\t9\t0\t0\t0\t0\t0\n"
+		"metrics\tMarkCacheBytes\t\t\t\t1\t0\t0\t0\t0\t0\n"
+		"asynchronous_metrics\tMarkCacheBytes\t\t\t\t2\t0\t0\t0\t0\t0\n"
+		"asynchronous_metrics\tjemalloc.active\t\t\t\t3\t0\t0\t0\t0\t0\n"
+		"asynchronous_metrics\tjemalloc_active\t\t\t\t4\t0\t0\t0\t0\t0\n";
+	ck_assert_int_eq(parse_str(dup, &rows, &res, err, sizeof err), 0);
+	int rcs[NCOLLECTORS];
+	struct expo *e = collect_all(&res, rcs, NULL);
+	char *page = render(e);
+	ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_mark_cache_bytes 1\n"));
+	ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_jemalloc_active 3\n"));
+	ck_assert_ptr_null(strstr(page, " 2\n"));
+	ck_assert_ptr_null(strstr(page, " 4\n"));
+	ck_assert_uint_eq(expo_dropped(e), 0);
+	free(page);
+	expo_free(e);
+	ch_rows_free(&rows);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+	Suite *s = suite_create("clickhouse_reply");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_unescape);
+	tcase_add_test(tc, test_metric_names);
+	tcase_add_test(tc, test_probe_26_9);
+	tcase_add_test(tc, test_query_26_9);
+	tcase_add_test(tc, test_scrape_26_9);
+	tcase_add_test(tc, test_broken_whole);
+	tcase_add_test(tc, test_broken_rows);
+	tcase_add_test(tc, test_duplicate_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
