@@ -104,8 +104,19 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 		strf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* host:port alone means http:// as in a Prometheus target list. */
-	CURLUcode uc = curl_url_set(u, CURLUPART_URL, uri, CURLU_DEFAULT_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+	/* host:port alone means http:// as in a Prometheus target list (libcurl's default would be https). */
+	char *full = NULL;
+	if (!strstr(uri, "://")) {
+		size_t n = strlen(uri) + sizeof "http://";
+		full = malloc(n);
+		if (!full) {
+			strf(err, errlen, "out of memory");
+			goto fail;
+		}
+		strf(full, n, "http://%s", uri);
+	}
+	CURLUcode uc = curl_url_set(u, CURLUPART_URL, full ? full : uri, CURLU_NON_SUPPORT_SCHEME);
+	wipe_free(full);
 	if (uc != CURLUE_OK) {
 		strf(err, errlen, "invalid ClickHouse address: %s", curl_url_strerror(uc));
 		goto fail;

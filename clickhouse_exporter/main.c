@@ -35,7 +35,7 @@ static struct flag ch_flags[] = {
 	{ .name = "insecure", .type = FLAG_BOOL, .dest = &ch_opts.conn.insecure, .def = "false",
 	  .help = "Do not check the server's TLS certificate (https:// only). Upstream's default is true." },
 	{ .name = "ca_file", .type = FLAG_STRING, .dest = &ca_file, .def = "",
-	  .help = "PEM file of the certificate authorities that sign the server's TLS certificate (default: the system's)." },
+	  .help = "PEM file of the certificate authorities that sign the server's TLS certificate; empty: the system's." },
 	{ .name = "clickhouse_only", .type = FLAG_BOOL, .dest = &ch_opts.clickhouse_only, .def = "false",
 	  .help = "Expose only ClickHouse metrics, not those of the exporter itself (process_*, promhttp_*, build info)." },
 	{ .name = "probe_credentials", .type = FLAG_BOOL, .dest = &ch_opts.probe_credentials, .def = "false",
