@@ -237,7 +237,7 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 void chconn_free(struct chconn *c);
 
 /*
- * Send sql as a GET before deadline (monotonic seconds). With settings,
+ * Send sql (as a POST body) before deadline (monotonic seconds). With settings,
  * max_execution_time follows the deadline. On CHQ_OK, body and len hold the
  * reply (owned by c, valid until the next query). Errors leave a one-line
  * message in err without secrets.

@@ -1,9 +1,10 @@
 /*
  * The HTTP side of a target: one libcurl easy handle, whose kept
- * connection carries every query of the target (HTTP keep-alive), GET
- * requests with the SQL in ?query= after the address's own query string,
- * credentials in X-ClickHouse-User/X-ClickHouse-Key, every wait bounded by
- * the scrape deadline.
+ * connection carries every query of the target (HTTP keep-alive): POST
+ * requests with the SQL as the body and the address's own query string
+ * (settings, credentials) in the URL, credentials from the environment in
+ * X-ClickHouse-User/X-ClickHouse-Key, every wait bounded by the scrape
+ * deadline.
  */
 #include <curl/curl.h>
 #include <math.h>
@@ -274,11 +275,11 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 		strf(err, errlen, "could not make an HTTP client");
 		return CHQ_TRANSPORT;
 	}
-	char *esc = curl_easy_escape(c->h, sql, 0);
-	if (!esc) {
-		strf(err, errlen, "out of memory");
-		return CHQ_TRANSPORT;
-	}
+	/*
+	 * The statement goes in the body of a POST: a URL of several kilobytes
+	 * costs libcurl more to escape and parse than the rest of the scrape.
+	 * The address's own query string and our settings stay in the URL.
+	 */
 	buf_reset(&c->url);
 	int brc = buf_puts(&c->url, c->base);
 	brc = brc ? brc : buf_putc(&c->url, '?');
@@ -286,11 +287,8 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 		brc = buf_puts(&c->url, c->query);
 		brc = brc ? brc : buf_putc(&c->url, '&');
 	}
-	brc = brc ? brc : buf_puts(&c->url, "query=");
-	brc = brc ? brc : buf_puts(&c->url, esc);
-	curl_free(esc);
 	/* Errors as an HTTP status, not after rows already sent with 200. */
-	brc = brc ? brc : buf_puts(&c->url, "&wait_end_of_query=1");
+	brc = brc ? brc : buf_puts(&c->url, "wait_end_of_query=1");
 	if (!brc && settings && !c->user_sets_timeout) {
 		/* The server stops the queries itself shortly after we stop waiting (whole seconds in 18.16). */
 		long secs = (long)floor(left);
@@ -302,7 +300,10 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 	}
 
 	CURL *h = c->h;
-	struct curl_slist *hdrs = NULL, *tmp;
+	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: text/plain; charset=UTF-8"), *tmp;
+	/* No "Expect: 100-continue" round trip before the body. */
+	tmp = hdrs ? curl_slist_append(hdrs, "Expect:") : NULL;
+	hdrs = tmp ? tmp : hdrs;
 	if (c->user_hdr) {
 		tmp = curl_slist_append(hdrs, c->user_hdr);
 		hdrs = tmp ? tmp : hdrs;
@@ -316,7 +317,8 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 	c->exception_code = 0;
 	c->curl_err[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, c->url.data);
-	curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, sql);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(sql));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);

@@ -201,7 +201,8 @@ class HeaderCatcher:
         outer = self
 
         class H(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 outer.headers.append({k.lower(): v for k, v in self.headers.items()})
                 body = b"Code: 516. DB::Exception: Authentication failed\n"
                 self.send_response(401)

@@ -302,7 +302,17 @@ class FaultProxy:
                 return None, b""
             buf += chunk
         head, rest = buf.split(b"\r\n\r\n", 1)
-        return head + b"\r\n\r\n", rest  # GET requests only: no body
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                length = int(v.strip())
+        while len(rest) < length:
+            chunk = c.recv(65536)
+            if not chunk:
+                return None, b""
+            rest += chunk
+        return head + b"\r\n\r\n" + rest[:length], rest[length:]
 
     def _serve(self, c):
         buf = b""
