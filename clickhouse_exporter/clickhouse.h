@@ -5,7 +5,7 @@
  * table query) that the collectors turn into families.
  *
  * Every section is one SELECT with the same columns
- *     k String, n String, d String, t String, x String, v1..v6 Float64
+ *     k String, n String, d String, t String, x String, v1..v4 Float64
  * (section key, name, database, table, one more label, values), so that
  * all of a scrape's sections go to the server as one UNION ALL in one
  * request, and a section can still be sent on its own when the combined
@@ -22,7 +22,7 @@
 #include "../common/exporter.h"
 #include "target.h"
 
-#define CH_NVALUES 6
+#define CH_NVALUES 4
 
 /* The queries of a scrape, in the order their families are emitted. */
 enum ch_sec {
@@ -91,8 +91,10 @@ extern const struct ch_section *const ch_sections[SEC_N];
 
 /*
  * Append one SELECT with the uniform columns: n, d, t, x are String
- * expressions (NULL for ''), v the value expressions (NULL for 0), tail
- * the FROM/WHERE/GROUP BY clause. Returns 0 or -1 (buffer full).
+ * expressions (NULL for ''; a column that is not a plain String on every
+ * version must be given as toString(...)), v the value expressions (NULL
+ * for 0), tail the FROM/WHERE/GROUP BY clause. Returns 0 or -1 (buffer
+ * full).
  */
 int ch_sql_select(struct buf *b, const char *key, const char *n, const char *d, const char *t,
 		  const char *x, const char *const v[CH_NVALUES], const char *tail);

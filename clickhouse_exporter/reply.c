@@ -40,7 +40,7 @@ int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_
 	struct tsv t;
 	if (tsv_open(&t, data, len, err, errlen) < 0)
 		return -1;
-	static const char *const names[] = { "k", "n", "d", "t", "x", "v1", "v2", "v3", "v4", "v5", "v6" };
+	static const char *const names[] = { "k", "n", "d", "t", "x", "v1", "v2", "v3", "v4" };
 	int col[sizeof names / sizeof names[0]];
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		col[i] = tsv_column(&t, names[i]);

@@ -4,7 +4,7 @@
 static int detached_sql(const struct ch_caps *c, struct buf *b)
 {
 	/* reason is Nullable on some versions; "" is a part detached by hand. */
-	const char *reason = ch_caps_has(c, "detached_parts", "reason") ? "ifNull(reason, '')" : NULL;
+	const char *reason = ch_caps_has(c, "detached_parts", "reason") ? "toString(ifNull(reason, ''))" : NULL;
 	return ch_sql_select(b, "detached_parts", NULL, "database", "table", reason,
 			     (const char *const[CH_NVALUES]){ "count()" },
 			     reason ? "FROM system.detached_parts GROUP BY database, table, reason"

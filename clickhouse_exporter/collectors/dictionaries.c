@@ -10,7 +10,7 @@ static int dictionaries_sql(const struct ch_caps *c, struct buf *b)
 	const char *name = ch_caps_has(c, "dictionaries", "database")
 				   ? "if(database = '', name, concat(database, '.', name))"
 				   : "name";
-	const char *status = ch_caps_has(c, "dictionaries", "status") ? "status" : NULL;
+	const char *status = ch_caps_has(c, "dictionaries", "status") ? "toString(status)" : NULL;
 	return ch_sql_select(b, "dictionaries", name, NULL, NULL, status,
 			     (const char *const[CH_NVALUES]){ "bytes_allocated", "element_count",
 							      "last_exception != ''" },

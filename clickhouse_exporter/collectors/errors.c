@@ -5,7 +5,7 @@ static int errors_sql(const struct ch_caps *c, struct buf *b)
 {
 	(void)c;
 	/* Local and remote (received from other servers) counts added up, as the built-in endpoint does. */
-	return ch_sql_select(b, "errors", "name", NULL, NULL, "code",
+	return ch_sql_select(b, "errors", "name", NULL, NULL, "toString(code)",
 			     (const char *const[CH_NVALUES]){ "sum(value)" },
 			     "FROM system.errors GROUP BY name, code");
 }

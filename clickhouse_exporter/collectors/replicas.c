@@ -1,7 +1,8 @@
 /*
  * Replicated tables: system.replicas (delay, queue, read-only, expired
  * Keeper session) and system.replication_queue (entries by type, those
- * failing, most tries). Only columns that need no Keeper request are read.
+ * failing, most tries). Only columns that need no Keeper request are read;
+ * the queue's inserts and merges are in system.replication_queue by type.
  */
 #include "../clickhouse.h"
 
@@ -9,8 +10,7 @@ static int replicas_sql(const struct ch_caps *c, struct buf *b)
 {
 	(void)c;
 	return ch_sql_select(b, "replicas", NULL, "database", "table", NULL,
-			     (const char *const[CH_NVALUES]){ "absolute_delay", "queue_size", "inserts_in_queue",
-							      "merges_in_queue", "is_readonly",
+			     (const char *const[CH_NVALUES]){ "absolute_delay", "queue_size", "is_readonly",
 							      "is_session_expired" },
 			     "FROM system.replicas");
 }
@@ -18,7 +18,7 @@ static int replicas_sql(const struct ch_caps *c, struct buf *b)
 static int queue_sql(const struct ch_caps *c, struct buf *b)
 {
 	(void)c;
-	return ch_sql_select(b, "replication_queue", NULL, "database", "table", "type",
+	return ch_sql_select(b, "replication_queue", NULL, "database", "table", "toString(type)",
 			     (const char *const[CH_NVALUES]){ "count()", "countIf(last_exception != '')",
 							      "max(num_tries)" },
 			     "FROM system.replication_queue GROUP BY database, table, type");
@@ -39,8 +39,6 @@ static const struct {
 } replica_families[CH_NVALUES] = {
 	{ "clickhouse_replica_absolute_delay_seconds", "How far the replica is behind, in seconds." },
 	{ "clickhouse_replica_queue_size", "Entries in the replica's replication queue." },
-	{ "clickhouse_replica_inserts_in_queue", "Inserts of parts waiting in the replica's queue." },
-	{ "clickhouse_replica_merges_in_queue", "Merges waiting in the replica's queue." },
 	{ "clickhouse_replica_is_readonly", "1 if the replica is read-only (no Keeper session or configuration)." },
 	{ "clickhouse_replica_is_session_expired", "1 if the replica's Keeper session has expired." },
 };
