@@ -151,6 +151,7 @@ struct ch_result {
 	size_t bad_rows[SEC_N]; /* rows skipped: wrong field count, not a number */
 	char err[SEC_N][200]; /* why a section failed */
 	const struct ch_caps *caps;
+	struct ch_names *names; /* the connection's name cache, or NULL */
 };
 
 /* Growable row storage kept between scrapes of a connection. */
@@ -184,6 +185,14 @@ enum ch_sec ch_sec_of(const char *key);
  * character not valid in a metric name as '_'. Returns 0 or -1 (too long).
  */
 int ch_metric_name(char *dst, size_t cap, const char *raw, const char *suffix);
+
+/*
+ * Metric names and help texts of name/value rows, made once per
+ * connection: they are the same in every scrape.
+ */
+struct ch_names;
+struct ch_names *ch_names_new(void);
+void ch_names_free(struct ch_names *n);
 
 /*
  * Emit the rows of a name/value section as one unlabelled family each.

@@ -1,4 +1,5 @@
 /* Metric names and the emitting helpers the collectors share. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/parse.h"
@@ -40,18 +41,124 @@ int ch_metric_name(char *dst, size_t cap, const char *raw, const char *suffix)
 	return 0;
 }
 
+/* Most names kept per connection; a server with more is served without the cache. */
+#define NAMES_MAX 16384
+
+struct name_entry {
+	uint64_t hash;
+	int sec;
+	char *raw, *metric, *help; /* one allocation: raw, then metric, then help */
+};
+
+struct ch_names {
+	struct name_entry *slots;
+	size_t cap, n;
+};
+
+struct ch_names *ch_names_new(void)
+{
+	return calloc(1, sizeof(struct ch_names));
+}
+
+void ch_names_free(struct ch_names *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->cap; i++)
+		free(n->slots[i].raw);
+	free(n->slots);
+	free(n);
+}
+
+static uint64_t hash_name(int sec, const char *s)
+{
+	uint64_t h = 14695981039346656037u ^ (uint64_t)sec;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The slot of (sec, raw): its entry, or the empty slot where it belongs. */
+static struct name_entry *slot_of(struct ch_names *n, uint64_t h, int sec, const char *raw)
+{
+	size_t i = (size_t)h & (n->cap - 1);
+	while (n->slots[i].raw && !(n->slots[i].hash == h && n->slots[i].sec == sec && !strcmp(n->slots[i].raw, raw)))
+		i = (i + 1) & (n->cap - 1);
+	return &n->slots[i];
+}
+
+static int names_grow(struct ch_names *n)
+{
+	size_t cap = n->cap ? n->cap * 2 : 512;
+	struct name_entry *old = n->slots;
+	size_t oldcap = n->cap;
+	n->slots = calloc(cap, sizeof *n->slots);
+	if (!n->slots) {
+		n->slots = old;
+		return -1;
+	}
+	n->cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].raw)
+			*slot_of(n, old[i].hash, old[i].sec, old[i].raw) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Metric name and help of a row, from the cache or made (and cached when there is room). */
+static const struct name_entry *lookup(struct ch_names *n, struct name_entry *tmp, char *buf, size_t buflen, int sec,
+				       const char *raw, const char *suffix, const char *help_pre,
+				       const char *help_post)
+{
+	uint64_t h = hash_name(sec, raw);
+	struct name_entry *slot = NULL;
+	if (n && (n->cap || names_grow(n) == 0)) {
+		slot = slot_of(n, h, sec, raw);
+		if (slot->raw)
+			return slot;
+		if (n->n >= NAMES_MAX)
+			slot = NULL;
+	}
+	char name[256];
+	if (ch_metric_name(name, sizeof name, raw, suffix) < 0)
+		return NULL;
+	int len = strf(buf, buflen, "%s%c%s%c%s%s%s", raw, 0, name, 0, help_pre, raw, help_post);
+	if (len < 0 || (size_t)len >= buflen)
+		return NULL;
+	tmp->hash = h;
+	tmp->sec = sec;
+	tmp->raw = buf;
+	tmp->metric = buf + strlen(raw) + 1;
+	tmp->help = tmp->metric + strlen(name) + 1;
+	if (!slot)
+		return tmp;
+	char *copy = malloc((size_t)len + 1);
+	if (!copy)
+		return tmp;
+	memcpy(copy, buf, (size_t)len + 1);
+	*slot = (struct name_entry){ .hash = h, .sec = sec, .raw = copy, .metric = copy + (tmp->metric - buf),
+				     .help = copy + (tmp->help - buf) };
+	n->n++;
+	if (n->n * 2 > n->cap)
+		names_grow(n);
+	return tmp;
+}
+
 void ch_emit_values(struct expo *e, const struct ch_result *r, enum ch_sec sec, enum metric_type type,
 		    const char *suffix, const char *help_pre, const char *help_post)
 {
 	if (!ch_section_usable(r, sec))
 		return;
-	char name[256], help[512];
+	char buf[1024];
+	struct name_entry tmp;
 	const struct ch_row *row = r->rows + r->first[sec];
 	for (size_t i = 0; i < r->count[sec]; i++, row++) {
-		if (ch_metric_name(name, sizeof name, row->n, suffix) < 0 || expo_find(e, name))
+		const struct name_entry *ne =
+			lookup(r->names, &tmp, buf, sizeof buf, (int)sec, row->n, suffix, help_pre, help_post);
+		/* A name another section already gave (or this one, twice) is served once. */
+		if (!ne || expo_find(e, ne->metric))
 			continue;
-		strf(help, sizeof help, "%s%s%s", help_pre, row->n, help_post);
-		expo_value(e, expo_family(e, name, type, help, NULL), row->v[0]);
+		expo_value(e, expo_family(e, ne->metric, type, ne->help, NULL), row->v[0]);
 	}
 }
 

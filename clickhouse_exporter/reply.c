@@ -18,6 +18,21 @@ enum ch_sec ch_sec_of(const char *key)
 	return SEC_N;
 }
 
+/* Most values are 0 or whole numbers: those skip parse_double's checks for inf and nan. */
+static int value_of(const char *s, double *out)
+{
+	if (s[0] == '0' && !s[1]) {
+		*out = 0;
+		return 0;
+	}
+	uint64_t u;
+	if (s[0] >= '1' && s[0] <= '9' && parse_u64(s, &u) == 0) {
+		*out = (double)u;
+		return 0;
+	}
+	return parse_double(s, out);
+}
+
 static int grow(struct ch_rows *rows)
 {
 	if (rows->n < rows->cap)
@@ -78,7 +93,7 @@ int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_
 		r->x = f[col[4]];
 		bool ok = true;
 		for (int i = 0; i < CH_NVALUES && ok; i++)
-			ok = parse_double(f[col[5 + i]], &r->v[i]) == 0;
+			ok = value_of(f[col[5 + i]], &r->v[i]) == 0;
 		if (!ok) {
 			rows->bad[sec]++;
 			continue;

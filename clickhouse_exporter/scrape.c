@@ -36,6 +36,7 @@ struct ch_session {
 	struct buf sql;
 	struct buf replies; /* bodies of the one-section queries of a fallback */
 	struct ch_rows rows;
+	struct ch_names *names;
 	uint64_t seen[SEEN_FAILURES];
 	size_t nseen;
 };
@@ -56,6 +57,7 @@ static void *session_open(const char *uri, bool probe, char *display, size_t dis
 		free(s);
 		return NULL;
 	}
+	s->names = ch_names_new();
 	buf_init(&s->sql, 1u << 20);
 	buf_init(&s->replies, 512u << 20);
 	return s;
@@ -69,6 +71,7 @@ static void session_close(void *p)
 	buf_free(&s->sql);
 	buf_free(&s->replies);
 	ch_rows_free(&s->rows);
+	ch_names_free(s->names);
 	free(s);
 }
 
@@ -246,6 +249,7 @@ static int fetch(struct ch_session *s, const char *name, const struct request *r
 	if (!s->probed && probe(s, name, deadline, err, errlen) < 0)
 		return -1;
 	res->caps = &s->caps;
+	res->names = s->names;
 	s->rows.n = 0;
 	memset(s->rows.bad, 0, sizeof s->rows.bad);
 	unsigned want = wanted_sections(s, rq, sel, res);
