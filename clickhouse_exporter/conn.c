@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "../common/parse.h"
+#include "../common/secret.h"
 #include "clickhouse.h"
 
 /* Largest reply kept: a server with this much metadata is out of scope. */
@@ -32,21 +33,6 @@ struct chconn {
 	char agent[64];
 	long exception_code; /* X-ClickHouse-Exception-Code of the last reply */
 };
-
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *q = p;
-	while (n--)
-		*q++ = 0;
-}
-
-static void wipe_free(char *s)
-{
-	if (s) {
-		wipe(s, strlen(s));
-		free(s);
-	}
-}
 
 int chconn_global_init(void)
 {
@@ -117,7 +103,7 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 		strf(full, n, "http://%s", uri);
 	}
 	CURLUcode uc = curl_url_set(u, CURLUPART_URL, full ? full : uri, CURLU_NON_SUPPORT_SCHEME);
-	wipe_free(full);
+	secret_free(full);
 	if (uc != CURLUE_OK) {
 		strf(err, errlen, "invalid ClickHouse address: %s", curl_url_strerror(uc));
 		goto fail;
@@ -169,7 +155,7 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 	curl_free(port);
 	curl_free(path);
 	if (q)
-		wipe_free(q);
+		secret_free(q);
 	curl_url_cleanup(u);
 	return c;
 fail:
@@ -178,7 +164,7 @@ fail:
 	curl_free(port);
 	curl_free(path);
 	if (q)
-		wipe(q, strlen(q));
+		secret_wipe(q, strlen(q));
 	curl_free(q);
 	curl_url_cleanup(u);
 	chconn_free(c);
@@ -192,14 +178,14 @@ void chconn_free(struct chconn *c)
 	if (c->h)
 		curl_easy_cleanup(c->h);
 	if (c->base) {
-		wipe(c->base, strlen(c->base));
+		secret_wipe(c->base, strlen(c->base));
 		curl_free(c->base);
 	}
-	wipe_free(c->query);
-	wipe_free(c->user_hdr);
-	wipe_free(c->key_hdr);
+	secret_free(c->query);
+	secret_free(c->user_hdr);
+	secret_free(c->key_hdr);
 	if (c->url.data)
-		wipe(c->url.data, c->url.cap);
+		secret_wipe(c->url.data, c->url.cap);
 	buf_free(&c->url);
 	buf_free(&c->reply);
 	free(c);
@@ -339,10 +325,10 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 	CURLcode rc = curl_easy_perform(h);
 	/* The header list holds copies of the credentials. */
 	for (tmp = hdrs; tmp; tmp = tmp->next)
-		wipe(tmp->data, strlen(tmp->data));
+		secret_wipe(tmp->data, strlen(tmp->data));
 	curl_slist_free_all(hdrs);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	wipe(c->url.data, c->url.len);
+	secret_wipe(c->url.data, c->url.len);
 
 	if (rc != CURLE_OK) {
 		const char *why = c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc);

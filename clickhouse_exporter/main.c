@@ -9,6 +9,7 @@
 
 #include "../common/log.h"
 #include "../common/parse.h"
+#include "../common/secret.h"
 #include "../common/server.h"
 #include "clickhouse.h"
 
@@ -55,15 +56,16 @@ static struct exporter exporter = {
 	.title = "ClickHouse Exporter",
 	.prefix = "clickhouse",
 	.default_listen = ":9116",
-	.collectors = collectors,
-	.ncollectors = sizeof collectors / sizeof collectors[0],
-	.metrics_handler = ch_metrics_handler,
-	.routes = probe_route,
-	.nroutes = 1,
-	.build_info = exporter_build_info_std,
+	/* upstream's flags are Go flag package ones: -scrape_uri */
+	.single_dash_flags = true,
 	.flags = ch_flags,
 	.nflags = sizeof ch_flags / sizeof ch_flags[0],
-	.single_dash_flags = true,
+	.metrics_handler = ch_metrics_handler,
+	.routes = probe_route,
+	.nroutes = sizeof probe_route / sizeof probe_route[0],
+	.collectors = collectors,
+	.ncollectors = sizeof collectors / sizeof collectors[0],
+	.build_info = exporter_build_info_std,
 	.help_tail =
 		"Flags may also be given with a single dash (-scrape_uri), as with upstream.\n"
 		"Environment: CLICKHOUSE_USER and CLICKHOUSE_PASSWORD are sent as the\n"
@@ -73,20 +75,12 @@ static struct exporter exporter = {
 		"-probe_credentials).\n",
 };
 
-static struct flag *own_flag(const char *name)
-{
-	for (size_t i = 0; i < sizeof ch_flags / sizeof ch_flags[0]; i++)
-		if (!strcmp(ch_flags[i].name, name))
-			return &ch_flags[i];
-	return NULL;
-}
-
 /* Upstream's -telemetry.* flags onto the common --web.* ones (see ch_flags). */
 static int map_telemetry_flags(char *err, size_t errlen)
 {
 	struct flag *listen = flags_find(exporter.fs, "web.listen-address");
 	struct flag *path = flags_find(exporter.fs, "web.telemetry-path");
-	if (own_flag("telemetry.address")->set) {
+	if (flags_find(exporter.fs, "telemetry.address")->set) {
 		if (listen->set) {
 			strf(err, errlen, "give either -telemetry.address or --web.listen-address");
 			return -1;
@@ -103,7 +97,7 @@ static int map_telemetry_flags(char *err, size_t errlen)
 		l->items = items;
 		l->n = 1;
 	}
-	if (own_flag("telemetry.endpoint")->set) {
+	if (flags_find(exporter.fs, "telemetry.endpoint")->set) {
 		if (path->set) {
 			strf(err, errlen, "give either -telemetry.endpoint or --web.telemetry-path");
 			return -1;
@@ -141,22 +135,12 @@ static int setup(char *err, size_t errlen)
 	return chtargets_init(&ch_session_ops, scrape_uri, MAX_PROBE_TARGETS, err, errlen);
 }
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = 0;
-	free(s);
-}
-
 static void teardown(void)
 {
 	chtargets_fini();
 	chconn_global_cleanup();
-	wipe_free(user);
-	wipe_free(password);
+	secret_free(user);
+	secret_free(password);
 }
 
 /* Copy an environment variable and wipe it where it lies (it shows in /proc/PID/environ). */
@@ -167,7 +151,7 @@ static char *take_env(const char *name, bool secret)
 		return NULL;
 	char *copy = strdup(v);
 	if (secret)
-		memset(v, 0, strlen(v));
+		secret_wipe(v, strlen(v));
 	return copy;
 }
 

@@ -319,41 +319,35 @@ static void scrape_target(const struct request *rq, const bool *sel, struct chta
 		    "Scrapes of this ClickHouse server that failed.", (double)chtarget_failures(t));
 }
 
-/* collect[]/exclude[] as the framework reads them. */
-static int selection(const struct request *rq, bool *sel, size_t cap, char *msg, size_t msglen)
+/* One metrics request: /metrics scrapes -scrape_uri (and adds the process metrics), /probe its target. */
+static int serve(const struct request *rq, struct expo *e, char *msg, size_t msglen, bool probe)
 {
-	if (rq->x->ninst > cap) {
+	bool sel[32];
+	if (rq->x->ninst > sizeof sel / sizeof sel[0]) {
 		strf(msg, msglen, "too many collectors");
 		return 500;
 	}
 	int status = exporter_select(rq, sel, msg, msglen);
+	struct chtarget *t = NULL;
 	if (status)
 		log_warn("bad collector filter", "err", msg, NULL);
-	return status;
-}
-
-int ch_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
-{
-	bool sel[32];
-	int status = selection(rq, sel, 32, msg, msglen);
-	if (status)
-		return status;
-	scrape_target(rq, sel, chtarget_main(), e);
-	if (!ch_opts.clickhouse_only)
-		exporter_self_metrics(rq, e);
-	return 0;
-}
-
-int ch_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
-{
-	bool sel[32];
-	int status = selection(rq, sel, 32, msg, msglen);
-	if (status)
-		return status;
-	struct chtarget *t = chtarget_from_request(rq, &status, msg, msglen);
+	else
+		t = probe ? chtarget_from_request(rq, &status, msg, msglen) : chtarget_main();
 	if (!t)
 		return status;
 	scrape_target(rq, sel, t, e);
 	chtarget_put(t);
+	if (!probe && !ch_opts.clickhouse_only)
+		exporter_self_metrics(rq, e);
 	return 0;
+}
+
+int ch_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
+{
+	return serve(rq, e, msg, msglen, false);
+}
+
+int ch_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
+{
+	return serve(rq, e, msg, msglen, true);
 }

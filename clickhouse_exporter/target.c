@@ -11,6 +11,7 @@
 #include "../common/lockwait.h"
 #include "../common/log.h"
 #include "../common/parse.h"
+#include "../common/secret.h"
 
 /* Backoff between failed scrapes: doubled from the first to the last. */
 #define BACKOFF_FIRST 0.1
@@ -41,16 +42,6 @@ static struct {
 	size_t n, max;
 } reg = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	volatile char *p = s;
-	while (*p)
-		*p++ = 0;
-	free(s);
-}
-
 static struct chtarget *target_new(const char *uri, bool probe)
 {
 	struct chtarget *t = calloc(1, sizeof *t);
@@ -72,7 +63,7 @@ static void target_free(struct chtarget *t)
 		return;
 	if (t->conn)
 		reg.ops->close(t->conn);
-	wipe_free(t->key);
+	secret_free(t->key);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
@@ -96,13 +87,12 @@ int chtargets_init(const struct chtarget_ops *ops, const char *main_uri, size_t 
 
 void chtargets_fini(void)
 {
-	target_free(reg.main);
-	reg.main = NULL;
-	for (size_t i = 0; i < reg.n; i++)
-		target_free(reg.probe[i]);
-	reg.n = 0;
+	while (reg.n)
+		target_free(reg.probe[--reg.n]);
 	free(reg.probe);
+	target_free(reg.main);
 	reg.probe = NULL;
+	reg.main = NULL;
 }
 
 struct chtarget *chtarget_main(void)

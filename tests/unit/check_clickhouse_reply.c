@@ -12,25 +12,20 @@
 
 #include "../../clickhouse_exporter/clickhouse.h"
 #include "../../common/expo.h"
+#include "../../common/fsread.h"
 #include "unit.h"
 
 #define FIX "tests/fixtures/clickhouse/26.9/"
 
+/* A fixture file, NUL-terminated; the caller frees it. */
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = malloc((size_t)n + 1);
-	ck_assert(s != NULL);
-	ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
+	struct buf b;
+	buf_init(&b, 16u << 20);
+	ck_assert_msg(read_whole(path, &b) == 0 && b.data, "cannot read %s", path);
 	if (len)
-		*len = (size_t)n;
-	return s;
+		*len = b.len;
+	return b.data;
 }
 
 static char *render(struct expo *e)
