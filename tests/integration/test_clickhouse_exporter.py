@@ -5,12 +5,13 @@ users with and without the right to send settings; flags, /probe, secrets."""
 
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, ROOT, Exporter, assert_promtool_ok, free_port, parse_text, wait_for  # noqa: E402
+from harness import BINDIR, ROOT, Exporter, Skip, assert_promtool_ok, free_port, parse_text, wait_for  # noqa: E402
 from clickhouse_harness import (EXPORTER_PASSWORD, PASSWORD, ClickHouseServer, FaultProxy,  # noqa: E402
                                 populate)
 
@@ -19,7 +20,7 @@ CH = None
 
 def setup_module():
     global CH
-    CH = ClickHouseServer(name="chx")
+    CH = ClickHouseServer(name="chx", tls=shutil.which("openssl") is not None)
     populate(CH)
     # a mutation that cannot finish: it stays pending with a part to do
     CH.query("CREATE TABLE default.stuck (id UInt64) ENGINE = MergeTree() ORDER BY id")
@@ -275,6 +276,26 @@ def test_upstream_flags():
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = subprocess.run([args[0], "-ca_file=/nonexistent/ca.pem"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "ca_file" in r.stderr
+
+
+def test_tls_with_a_ca_file():
+    if not CH.https_port:
+        raise Skip("openssl is not installed: no certificate for the server")
+    uri = f"-scrape_uri=https://127.0.0.1:{CH.https_port}/"
+    with Exporter("clickhouse_exporter", [uri, f"-ca_file={CH.cert}"]) as e:
+        f = e.scrape()
+        assert value(f, "clickhouse_up") == 1, e.log
+        assert value(f, "clickhouse_table_parts_rows", database="shop", table="visits") == 1000
+    # unlike upstream, the certificate is checked by default: a self-signed one fails
+    with Exporter("clickhouse_exporter", [uri]) as e:
+        assert value(e.scrape(), "clickhouse_up") == 0
+        assert "certificate" in e.log.lower()
+    with Exporter("clickhouse_exporter", [uri, "-insecure"]) as e:
+        assert value(e.scrape(), "clickhouse_up") == 1
+    # the probe endpoint takes https targets too, with the same CA file
+    with Exporter("clickhouse_exporter", ["-scrape_uri=http://127.0.0.1:1/", f"-ca_file={CH.cert}"]) as e:
+        f = e.scrape(f"/probe?target=https://127.0.0.1:{CH.https_port}/")
+        assert value(f, "clickhouse_up") == 1
 
 
 def test_unusable_scrape_uri_is_a_backend_fault():

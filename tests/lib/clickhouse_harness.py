@@ -36,7 +36,7 @@ CONFIG = """<?xml version="1.0"?>
         <count>1</count>
     </logger>
     <http_port>{http_port}</http_port>
-    <tcp_port>{tcp_port}</tcp_port>
+    <tcp_port>{tcp_port}</tcp_port>{tls}
     <listen_host>127.0.0.1</listen_host>
     <max_connections>256</max_connections>
     <keep_alive_timeout>{keep_alive}</keep_alive_timeout>
@@ -127,17 +127,36 @@ class QueryError(Exception):
 class ClickHouseServer:
     """clickhouse-server on free loopback ports in its own directory under /tmp."""
 
-    def __init__(self, name="ch", keep_alive=3, http_port=None):
+    def __init__(self, name="ch", keep_alive=3, http_port=None, tls=False):
         if not os.path.exists(CLICKHOUSE_SERVER):
             raise Skip("clickhouse-server is not installed (scripts/install-deps test)")
         self.dir = tempfile.mkdtemp(prefix=f"itest-{name}-", dir="/tmp")
         self.http_port = http_port or free_port()
         self.tcp_port = free_port()
+        self.https_port = None
+        tls_config = ""
+        if tls:
+            self.https_port = free_port()
+            self.cert = os.path.join(self.dir, "server.crt")
+            key = os.path.join(self.dir, "server.key")
+            # a self-signed certificate for 127.0.0.1: the exporter needs it as its CA file
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", self.cert], check=True, capture_output=True)
+            tls_config = f"""
+    <https_port>{self.https_port}</https_port>
+    <openSSL><server>
+        <certificateFile>{self.cert}</certificateFile>
+        <privateKeyFile>{key}</privateKeyFile>
+        <verificationMode>none</verificationMode>
+        <loadDefaultCAFile>false</loadDefaultCAFile>
+        <disableProtocols>sslv2,sslv3</disableProtocols>
+    </server></openSSL>"""
         self.keep_alive = keep_alive
         self.proc = None
         for sub in ("data", "tmp", "user_files", "format_schemas", "log"):
             os.makedirs(os.path.join(self.dir, sub))
-        fmt = dict(dir=self.dir, http_port=self.http_port, tcp_port=self.tcp_port, keep_alive=keep_alive,
+        fmt = dict(dir=self.dir, http_port=self.http_port, tcp_port=self.tcp_port, keep_alive=keep_alive, tls=tls_config,
                    password=PASSWORD, exporter_password=EXPORTER_PASSWORD)
         with open(os.path.join(self.dir, "config.xml"), "w") as f:
             f.write(CONFIG.format(**fmt))
