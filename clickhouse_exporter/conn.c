@@ -25,6 +25,7 @@ struct chconn {
 	char *query; /* the address's own query string without query=, "" if none */
 	bool user_sets_timeout; /* max_execution_time given in the address */
 	char *user_hdr, *key_hdr; /* "X-ClickHouse-User: ..." (key: secret) */
+	struct curl_slist *hdrs; /* the request headers, the key among them: wiped */
 	struct chconn_opts opts;
 	char *ca_file;
 	struct buf reply;
@@ -77,6 +78,43 @@ static char *header(const char *name, const char *value)
 	if (h)
 		strf(h, n, "%s: %s", name, value);
 	return h;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg);
+static size_t on_header(char *p, size_t size, size_t n, void *arg);
+
+/* A handle with the options that do not change between queries. */
+static CURL *new_handle(struct chconn *c)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->agent);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->opts.insecure ? 0L : 2L);
+	if (c->opts.ca_file && *c->opts.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->opts.ca_file);
+	return h;
+}
+
+/* Append to the header list, which stays unchanged when memory runs out. */
+static int add_header(struct chconn *c, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(c->hdrs, line);
+	if (!l)
+		return -1;
+	c->hdrs = l;
+	return 0;
 }
 
 struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
@@ -142,12 +180,14 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 		strf(err, errlen, "out of memory");
 		goto fail;
 	}
-	c->h = curl_easy_init();
-	if (!c->h) {
+	strf(c->agent, sizeof c->agent, "clickhouse_exporter/%s", suite_version);
+	/* The statement is a POST body of its own type; no "Expect: 100-continue" round trip. */
+	if (add_header(c, "Content-Type: text/plain; charset=UTF-8") < 0 || add_header(c, "Expect:") < 0 ||
+	    (c->user_hdr && add_header(c, c->user_hdr) < 0) || (c->key_hdr && add_header(c, c->key_hdr) < 0) ||
+	    !(c->h = new_handle(c))) {
 		strf(err, errlen, "could not make an HTTP client");
 		goto fail;
 	}
-	strf(c->agent, sizeof c->agent, "clickhouse_exporter/%s", suite_version);
 	buf_init(&c->reply, REPLY_MAX);
 	buf_init(&c->url, 1u << 20);
 	curl_free(scheme);
@@ -155,7 +195,8 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 	curl_free(port);
 	curl_free(path);
 	if (q)
-		secret_free(q);
+		secret_wipe(q, strlen(q));
+	curl_free(q);
 	curl_url_cleanup(u);
 	return c;
 fail:
@@ -177,6 +218,9 @@ void chconn_free(struct chconn *c)
 		return;
 	if (c->h)
 		curl_easy_cleanup(c->h);
+	for (struct curl_slist *l = c->hdrs; l; l = l->next)
+		secret_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(c->hdrs);
 	if (c->base) {
 		secret_wipe(c->base, strlen(c->base));
 		curl_free(c->base);
@@ -193,9 +237,9 @@ void chconn_free(struct chconn *c)
 
 void chconn_reset(struct chconn *c)
 {
-	/* A new handle drops the kept connection; its options are set again on each query. */
+	/* A new handle drops the kept connection. */
 	curl_easy_cleanup(c->h);
-	c->h = curl_easy_init();
+	c->h = new_handle(c);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -257,7 +301,7 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 		strf(err, errlen, "no time left before the scrape deadline");
 		return CHQ_TRANSPORT;
 	}
-	if (!c->h && !(c->h = curl_easy_init())) {
+	if (!c->h && !(c->h = new_handle(c))) {
 		strf(err, errlen, "could not make an HTTP client");
 		return CHQ_TRANSPORT;
 	}
@@ -286,18 +330,6 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 	}
 
 	CURL *h = c->h;
-	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: text/plain; charset=UTF-8"), *tmp;
-	/* No "Expect: 100-continue" round trip before the body. */
-	tmp = hdrs ? curl_slist_append(hdrs, "Expect:") : NULL;
-	hdrs = tmp ? tmp : hdrs;
-	if (c->user_hdr) {
-		tmp = curl_slist_append(hdrs, c->user_hdr);
-		hdrs = tmp ? tmp : hdrs;
-	}
-	if (c->key_hdr) {
-		tmp = curl_slist_append(hdrs, c->key_hdr);
-		hdrs = tmp ? tmp : hdrs;
-	}
 	long ms = (long)ceil(left * 1000);
 	buf_reset(&c->reply);
 	c->exception_code = 0;
@@ -305,29 +337,9 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 	curl_easy_setopt(h, CURLOPT_URL, c->url.data);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, sql);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(sql));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms > 0 ? ms : 1L);
-	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, c->agent);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->opts.insecure ? 0L : 2L);
-	if (c->opts.ca_file && *c->opts.ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->opts.ca_file);
 	CURLcode rc = curl_easy_perform(h);
-	/* The header list holds copies of the credentials. */
-	for (tmp = hdrs; tmp; tmp = tmp->next)
-		secret_wipe(tmp->data, strlen(tmp->data));
-	curl_slist_free_all(hdrs);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	secret_wipe(c->url.data, c->url.len);
 
 	if (rc != CURLE_OK) {
