@@ -104,10 +104,10 @@ def idle_rate(pid, seconds=1.0):
     return ((u1 + s1) - (u0 + s0)) / seconds
 
 
-def measure(ch, upstream, rounds, scrapes):
-    up = Exporter("upstream", [f"-scrape_uri={ch.uri}"], binary=upstream, listen_flag="-telemetry.address",
+def measure(ch, upstream, rounds, scrapes, extra=()):
+    up = Exporter("upstream", [f"-scrape_uri={ch.uri}", *extra], binary=upstream, listen_flag="-telemetry.address",
                   check_exit=False)
-    ours = Exporter("clickhouse_exporter", [f"-scrape_uri={ch.uri}"])
+    ours = Exporter("clickhouse_exporter", [f"-scrape_uri={ch.uri}", *extra])
     try:
         sides = [Side("upstream", up, b"clickhouse_up 1"), Side("ours", ours, b"clickhouse_up 1"),
                  Side("ours/upstream's set", ours, b"clickhouse_up 1", UPSTREAM_SET)]
@@ -158,6 +158,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--scrapes", type=int, default=200, help="scrapes per exporter per round")
     ap.add_argument("--tables", type=int, default=1000)
+    ap.add_argument("--clickhouse-only", action="store_true",
+                    help="run both with -clickhouse_only (no process_* or Go runtime families)")
     ap.add_argument("--wait-async", action="store_true",
                     help="wait until 18.16 fills system.asynchronous_metrics (a minute after start)")
     a = ap.parse_args()
@@ -173,15 +175,16 @@ def main():
                 ("system", "of which system", "ms"), ("server", "ClickHouse CPU per scrape", "ms"),
                 ("rss", "exporter resident memory", "MiB"), ("anon", "of which anonymous", "MiB"),
                 ("p50", "scrape time (median)", "ms"), ("size", "page size", "KiB")]
-        res, rate = measure(ch, a.upstream, a.rounds, a.scrapes)
-        print(f"\nClickHouse 18.16, {a.rounds} rounds x {a.scrapes} scrapes each "
+        extra = ["-clickhouse_only"] if a.clickhouse_only else []
+        res, rate = measure(ch, a.upstream, a.rounds, a.scrapes, extra)
+        print(f"\nClickHouse 18.16, {a.rounds} rounds x {a.scrapes} scrapes each{' (-clickhouse_only)' * bool(extra)} "
               f"(server idle: {rate * 1e3:.1f} ms CPU/s, subtracted)\n")
         table(res, keys)
         if a.tables:
             t0 = time.monotonic()
             add_tables(ch, a.tables)
             print(f"\n{a.tables} more tables created in {time.monotonic() - t0:.0f}s")
-            res, rate = measure(ch, a.upstream, max(1, a.rounds // 2), max(10, a.scrapes // 10))
+            res, rate = measure(ch, a.upstream, max(1, a.rounds // 2), max(10, a.scrapes // 10), extra)
             print(f"\nwith {a.tables} more MergeTree tables (one part each):\n")
             table(res, keys)
     finally:
