@@ -124,6 +124,12 @@ def test_one_request_per_scrape():
             # the probe once, then one request per scrape
             assert proxy.requests == 5, proxy.requests
             assert e.log.count("probed ClickHouse") == 1
+            # the statement is POSTed; the server's time limit follows the scrape's deadline
+            assert all(l.startswith("POST /?") and "wait_end_of_query=1" in l for l in proxy.lines)
+            assert "max_execution_time" not in proxy.lines[0]  # the probe
+            e.get("/metrics", {"X-Prometheus-Scrape-Timeout-Seconds": "5"})
+            assert "max_execution_time=4" in proxy.lines[-1], proxy.lines[-1]
+            assert "max_execution_time=9" in proxy.lines[1]  # the default deadline, 10 s
     finally:
         proxy.close()
 

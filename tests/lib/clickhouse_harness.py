@@ -289,6 +289,7 @@ class FaultProxy:
         self.plan = plan
         self.port = free_port()
         self.requests = 0
+        self.lines = []  # request lines ("POST /?... HTTP/1.1"), in order
         self.lock = threading.Lock()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -343,6 +344,7 @@ class FaultProxy:
                 with self.lock:
                     self.requests += 1
                     n = self.requests
+                    self.lines.append(req.split(b"\r\n", 1)[0].decode("latin-1"))
                 action = self.plan(n)
                 if action == "500":
                     body = b"proxy: internal error\n"
