@@ -166,7 +166,11 @@ class ClickHouseServer:
             f.write(DICTIONARIES.format(**fmt))
         with open(os.path.join(self.dir, "user_files", "colors.tsv"), "w") as f:
             f.write("1\tred\n2\tgreen\n3\tblue\n")
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.cleanup()  # no server and no directory left behind
+            raise
 
     @property
     def uri(self):
