@@ -40,14 +40,19 @@ int parse_i64(const char *s, int64_t *out)
 	uint64_t u;
 	if (parse_u64(s, &u) < 0)
 		return -1;
+	return i64_from_sign(neg, u, out);
+}
+
+int i64_from_sign(bool neg, uint64_t magnitude, int64_t *out)
+{
 	if (neg) {
-		if (u > (uint64_t)INT64_MAX + 1)
+		if (magnitude > (uint64_t)INT64_MAX + 1)
 			return -1;
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+		*out = magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
 	} else {
-		if (u > INT64_MAX)
+		if (magnitude > INT64_MAX)
 			return -1;
-		*out = (int64_t)u;
+		*out = (int64_t)magnitude;
 	}
 	return 0;
 }

@@ -20,6 +20,9 @@ int parse_u64(const char *s, uint64_t *out);
 int parse_i64(const char *s, int64_t *out);
 int parse_hex_u64(const char *s, uint64_t *out); /* optional "0x" prefix */
 
+/* The int64 -magnitude (neg) or magnitude; returns 0, or -1 if it does not fit. */
+int i64_from_sign(bool neg, uint64_t magnitude, int64_t *out);
+
 /*
  * Go strconv.ParseFloat semantics for decimal input: "1", "-2.5e3", "NaN",
  * "+Inf", "-Inf", "Inf" (any case). Rejects empty strings, spaces and

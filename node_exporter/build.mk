@@ -1,4 +1,3 @@
 # node_exporter: collectors are node_exporter/collectors/<name>.c, each defining
 # `const struct collector_def collector_<name>`; the list is generated.
 node_exporter_PKGS :=
-node_exporter_GEN := $(BUILD)/node_exporter/collector_list.c

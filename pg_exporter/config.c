@@ -23,10 +23,7 @@ static void free_module(struct auth_module *m)
 	free(m->name);
 	free(m->type);
 	free(m->username);
-	if (m->password) {
-		memset(m->password, 0, strlen(m->password));
-		free(m->password);
-	}
+	secret_free(m->password);
 	for (size_t i = 0; i < m->noptions; i++) {
 		free(m->opt_keys[i]);
 		free(m->opt_vals[i]);
@@ -278,7 +275,7 @@ int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen
 	}
 	char perr[400];
 	int rc = pgconfig_parse(c, buf, n, perr, sizeof perr);
-	memset(buf, 0, n);
+	secret_wipe(buf, n); /* it holds the auth modules' passwords */
 	free(buf);
 	if (rc < 0)
 		strf(err, errlen, "error parsing config file \"%s\": %s", path, perr);

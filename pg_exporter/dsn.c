@@ -17,11 +17,7 @@ void pgdsn_free(struct pgdsn *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->keys[i]);
-		if (d->vals[i]) {
-			/* Do not leave the password in freed memory. */
-			memset(d->vals[i], 0, strlen(d->vals[i]));
-			free(d->vals[i]);
-		}
+		secret_free(d->vals[i]); /* the password is one of them */
 	}
 	free(d->keys);
 	free(d->vals);
@@ -45,8 +41,7 @@ int pgdsn_set(struct pgdsn *d, const char *key, const char *val)
 		return -1;
 	for (size_t i = 0; i < d->n; i++) {
 		if (!strcmp(d->keys[i], key)) {
-			memset(d->vals[i], 0, strlen(d->vals[i]));
-			free(d->vals[i]);
+			secret_free(d->vals[i]);
 			d->vals[i] = v;
 			return 0;
 		}
@@ -117,6 +112,8 @@ int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen)
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		/* libpq's message quotes the offending part, which may be the password. */
+		if (perr)
+			secret_wipe(perr, strlen(perr));
 		PQfreemem(perr);
 		strf(err, errlen, "could not parse the data source name (neither a valid URI nor key=value pairs)");
 		return -1;
@@ -125,6 +122,9 @@ int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen)
 	for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++)
 		if (o->val)
 			rc = pgdsn_set(d, o->keyword, o->val);
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (o->val)
+			secret_wipe(o->val, strlen(o->val)); /* libpq's copy of the password */
 	PQconninfoFree(opts);
 	if (rc == 0)
 		rc = pgdsn_describe(d);
@@ -168,8 +168,7 @@ int pgdsn_parse_target(struct pgdsn *d, const char *target, char *err, size_t er
 	}
 	strf(uri, n, "postgresql://%s", target);
 	int rc = pgdsn_parse(d, uri, err, errlen);
-	memset(uri, 0, n);
-	free(uri);
+	secret_free(uri);
 	if (rc < 0)
 		strf(err, errlen, "could not understand DSN");
 	return rc;
@@ -220,14 +219,6 @@ static char *env_or_file(const char *var, const char *what, bool *failed, char *
 	return copy;
 }
 
-static void wipe_free(char *s)
-{
-	if (s) {
-		memset(s, 0, strlen(s));
-		free(s);
-	}
-}
-
 int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 {
 	memset(d, 0, sizeof *d);
@@ -245,7 +236,7 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 			log_warn("DATA_SOURCE_NAME lists several data sources; only the first is scraped (use /probe for the others)",
 				 NULL);
 		int rc = pgdsn_parse(d, first, err, errlen);
-		wipe_free(first);
+		secret_free(first);
 		if (rc < 0) {
 			char tmp[256];
 			strf(tmp, sizeof tmp, "DATA_SOURCE_NAME: %s", err);
@@ -274,7 +265,7 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 	}
 	strf(full, n, "postgresql://%s", uri);
 	rc = pgdsn_parse(d, full, err, errlen);
-	free(full);
+	secret_free(full);
 	if (rc < 0) {
 		char tmp[256];
 		strf(tmp, sizeof tmp, "DATA_SOURCE_URI: %s", err);
@@ -290,9 +281,9 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 	}
 	rc = 1;
 out:
-	wipe_free(user);
-	wipe_free(pass);
-	wipe_free(uri);
+	secret_free(user);
+	secret_free(pass);
+	secret_free(uri);
 	return rc;
 }
 

@@ -57,7 +57,8 @@ static const struct {
 
 static void emit_static(struct pgscrape *ps, struct expo *e)
 {
-	const char *version = ps->t->conn ? ps->t->conn->version_str : NULL;
+	const struct pgconn *c = pg_main_conn(ps);
+	const char *version = c ? c->version_str : NULL;
 	char short_version[64];
 	if (!version || pg_short_version(version, short_version, sizeof short_version) < 0)
 		return;

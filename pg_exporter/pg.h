@@ -4,10 +4,10 @@
  *
  * A target is one PostgreSQL server the exporter scrapes: the default one
  * from DATA_SOURCE_NAME (or DATA_SOURCE_URI/USER/PASS), or one named by
- * /probe?target=. Each target keeps one persistent connection, reused across
- * scrapes, plus one per other database when --auto-discover-databases asks for
- * table statistics of every database. A target's mutex is held for its whole
- * scrape; different targets are scraped concurrently.
+ * /probe?target=. The backend layer (common/backend.h) keeps the targets,
+ * their persistent main connection and their lock, held for a whole scrape;
+ * a target also keeps one connection per other database when
+ * --auto-discover-databases asks for table statistics of every database.
  */
 #ifndef PG_EXPORTER_PG_H
 #define PG_EXPORTER_PG_H
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/backend.h"
 #include "../common/exporter.h"
 #include "../common/expo.h"
 
@@ -27,6 +28,11 @@ extern bool pg_disable_default_metrics;
 extern bool pg_auto_discover;
 extern const char *pg_metric_prefix;
 extern double pg_collection_timeout;
+extern const char *pg_config_file;
+extern bool pg_dump_maps;
+extern const char *pg_constant_labels;
+extern const char *pg_exclude_databases_flag;
+extern const char *pg_include_databases_flag;
 
 /* Comma-separated list flags, split at start-up. */
 struct namelist {
@@ -232,49 +238,45 @@ void pgconn_close(struct pgconn *c);
 /* Wait (briefly) for background cancel requests at shutdown. */
 void pgconn_shutdown(void);
 
-/* ---- targets (target.c) ---- */
+/* ---- targets (target.c): the hooks of the backend layer (common/backend.h) ---- */
 
+/* Wait between failed connection attempts, doubling from min to max (seconds). */
+#define PG_BACKOFF_MIN 0.1
+#define PG_BACKOFF_MAX 2.0
+
+/* A persistent connection to another database of a target (auto discovery). */
 struct dbconn {
 	char *datname;
 	struct pgconn *conn;
-	double next_attempt; /* backoff after a failed connect */
-	double backoff;
+	struct backoff backoff; /* after a failed connect */
 	bool seen; /* discovered in the current scrape */
 	uint64_t prefetched; /* scrape number of the last pipelined prefetch */
 	char last_err[512]; /* why the last connection attempt failed */
 };
 
+/*
+ * A target as the backend layer keeps it (its spec): the data source, and
+ * the per-database connections. The main connection is the layer's.
+ */
 struct pgtarget {
-	pthread_mutex_t lock; /* held for a whole scrape of this target */
 	struct pgdsn dsn;
-	char *key; /* registry key for probe targets */
-	struct pgconn *conn;
-	double next_attempt; /* no new connection attempt before this (backoff) */
-	double backoff;
-	char last_err[512];
-	bool was_up;
-	/* legacy exporter metrics of this target */
-	uint64_t scrapes;
-	double last_duration;
-	bool last_error;
-	/* per-database connections (auto discovery) */
+	uint64_t scrapes; /* scrapes so far, numbering the per-database prefetches */
 	struct dbconn *dbs;
 	size_t ndbs;
-	double last_used; /* monotonic, for evicting idle probe targets */
-	int users; /* scrapes holding a reference (registry lock) */
 };
 
 /* Make a target for d (copied). Returns NULL on allocation failure. */
-struct pgtarget *pgtarget_new(const struct pgdsn *d, const char *key);
-void pgtarget_free(struct pgtarget *t);
+struct pgtarget *pgtarget_new(const struct pgdsn *d);
 
-/*
- * The probe target registry: find or create the target for key, taking a
- * reference. Returns NULL on allocation failure.
- */
-struct pgtarget *probe_target_get(const char *key, const struct pgdsn *d);
-void probe_target_put(struct pgtarget *t);
-void probe_targets_free(void);
+/* Connect to database datname of t (NULL: the DSN's), honouring its connect_timeout. */
+struct pgconn *pg_open_db(const struct pgtarget *t, const char *datname, double deadline,
+			  char *err, size_t errlen);
+
+/* The hooks of the backend layer. */
+extern const struct backend_ops pg_ops;
+
+/* The collect hook (scrape.c). */
+int pg_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen);
 
 /* ---- one scrape (scrape.c) ---- */
 
@@ -288,12 +290,12 @@ typedef PGresult *(*pg_replay_fn)(void *ctx, const char *datname, const char *na
 /* What collectors get in s->target. */
 struct pgscrape {
 	struct pgtarget *t;
+	struct backend_scrape *bs; /* the main connection is bs->conn; NULL when replaying */
 	const struct request *rq;
 	double deadline; /* monotonic seconds */
 	int version; /* server_version_num of the main connection */
 	bool conn_lost; /* a connection failed or timed out during this scrape */
-	bool reused; /* the main connection was opened by an earlier scrape */
-	bool retried; /* already reconnected once in this scrape */
+	char lost_err[512]; /* why, the first time */
 	int answered; /* queries the server answered (success or SQL error) */
 	/* databases listed by pg_databases() for this scrape */
 	bool dbs_listed;
@@ -418,13 +420,15 @@ int pg_append_literal(struct buf *b, const char *s);
 /* upstream's short_version from version(): "15.4.0". Returns 0 or -1. */
 int pg_short_version(const char *version, char *out, size_t outlen);
 
-/* The metrics handler for the telemetry path and the /probe handler. */
-int pg_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
-int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+/* The main connection of the scrape, or NULL. */
+struct pgconn *pg_main_conn(const struct pgscrape *ps);
 
-/* Set up the default target and the configuration; see main.c. */
-int pg_setup(char *err, size_t errlen);
-void pg_teardown(void);
+/* Check the flags, load the configuration, set up the default target (options.c). */
+int pg_setup(struct exporter *x, char *err, size_t errlen);
+void pg_teardown(struct exporter *x);
+
+/* postgres_exporter_config_* families (the telemetry path's own). */
+void pg_config_metrics(struct expo *e);
 
 /* The loaded --config.file (never NULL after pg_setup). */
 extern struct pgconfig pg_config;
@@ -448,9 +452,5 @@ int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGre
  */
 size_t pg_const_labels(const char **names, const char **values, size_t cap,
 		       const char *const *base_names, const char *const *base_values);
-
-/* Run a whole scrape of target t into e (used by both handlers). */
-void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo *e,
-		      bool self_metrics);
 
 #endif

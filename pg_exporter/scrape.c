@@ -1,7 +1,8 @@
 /*
- * One scrape of one target: make sure its connection is usable (reusing
- * it, or reconnecting with backoff), run the legacy part and the
- * collectors on it, and report pg_up and the pg_exporter_* families.
+ * One scrape of one target (pg_collect, the backend layer's collect hook):
+ * keep the main connection usable (reconnecting once when a reused one
+ * turns out broken), run the legacy part and the collectors on it, and say
+ * whether the server answered.
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,9 +13,6 @@
 #include "../common/parse.h"
 #include "pg.h"
 
-#define BACKOFF_MIN 0.1
-#define BACKOFF_MAX 2.0
-#define MAX_LABELS 32
 
 /* ---- values ---- */
 
@@ -71,104 +69,48 @@ int pg_version(const struct scrape *s)
 	return ((const struct pgscrape *)s->target)->version;
 }
 
+struct pgconn *pg_main_conn(const struct pgscrape *ps)
+{
+	return ps->bs ? ps->bs->conn : NULL;
+}
+
 const char *pg_dbname(const struct scrape *s)
 {
 	const struct pgscrape *ps = s->target;
 	if (ps->replay)
 		return ps->replay_dbname ? ps->replay_dbname : "postgres";
-	return ps->t->conn && ps->t->conn->dbname ? ps->t->conn->dbname : "";
+	const struct pgconn *c = pg_main_conn(ps);
+	return c && c->dbname ? c->dbname : "";
 }
 
-/* ---- connections of a scrape ---- */
+/* ---- the main connection of a scrape ---- */
 
-static void note_conn_error(struct pgtarget *t, const char *what, const char *err)
+/* The main connection is gone for this scrape; remember the first reason. */
+static void lose_main(struct pgscrape *ps, const char *err)
 {
-	if (t->was_up || strcmp(t->last_err, err) != 0)
-		log_error(what, "target", t->dsn.safe, "err", err, NULL);
-	else
-		log_debug(what, "target", t->dsn.safe, "err", err, NULL);
-	t->was_up = false;
-	strf(t->last_err, sizeof t->last_err, "%s", err);
-}
-
-static double connect_deadline(const struct pgdsn *d, double deadline)
-{
-	const char *ct = pgdsn_get(d, "connect_timeout");
-	int64_t secs;
-	if (ct && parse_i64(ct, &secs) == 0 && secs > 0) {
-		/* libpq's rule: a value below 2 s means 2 s. */
-		double limit = mono_now() + (double)(secs < 2 ? 2 : secs);
-		if (limit < deadline)
-			return limit;
-	}
-	return deadline;
-}
-
-/* Open the main connection if there is none (respecting the backoff). */
-static bool open_main(struct pgscrape *ps, char *err, size_t errlen)
-{
-	struct pgtarget *t = ps->t;
-	double now = mono_now();
-	if (now < t->next_attempt) {
-		strf(err, errlen, "waiting %.1fs before reconnecting; last error: %.400s",
-			 t->next_attempt - now, t->last_err);
-		return false;
-	}
-	t->conn = pgconn_open(&t->dsn, NULL, connect_deadline(&t->dsn, ps->deadline), err, errlen);
-	if (!t->conn) {
-		t->backoff = t->backoff > 0 ? fmin(t->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
-		t->next_attempt = mono_now() + t->backoff;
-		note_conn_error(t, "could not connect to PostgreSQL", err);
-		return false;
-	}
-	if (!t->was_up)
-		log_info("connected to PostgreSQL", "target", t->dsn.safe, NULL);
-	t->was_up = true;
-	t->backoff = 0;
-	t->next_attempt = 0;
-	ps->reused = false;
-	return true;
-}
-
-static void drop_main(struct pgscrape *ps, const char *err)
-{
-	struct pgtarget *t = ps->t;
-	pgconn_close(t->conn);
-	t->conn = NULL;
+	backend_drop(ps->bs);
+	if (!ps->conn_lost)
+		strf(ps->lost_err, sizeof ps->lost_err, "lost the connection: %.480s", err);
 	ps->conn_lost = true;
-	note_conn_error(t, "lost the connection to PostgreSQL", err);
 }
 
-/* A usable main connection with statement_timeout set for this scrape. */
+/* Set statement_timeout for this scrape, reconnecting once if a reused connection is broken. */
 static bool ready_main(struct pgscrape *ps, char *err, size_t errlen)
 {
-	struct pgtarget *t = ps->t;
-	if (t->conn && pgconn_dead(t->conn)) {
-		log_info("the server closed the connection; reconnecting", "target", t->dsn.safe, NULL);
-		pgconn_close(t->conn);
-		t->conn = NULL;
-	}
-	ps->reused = t->conn != NULL;
-	if (!t->conn && !open_main(ps, err, errlen))
-		return false;
 	for (;;) {
-		enum pgq_status st = pgconn_set_timeout(t->conn, ps->deadline, err, errlen);
+		enum pgq_status st = pgconn_set_timeout(pg_main_conn(ps), ps->deadline, err, errlen);
 		if (st == PGQ_OK)
 			return true;
 		if (st == PGQ_LATE)
 			return false;
 		if (st == PGQ_SQLERR) {
-			note_conn_error(t, "could not set statement_timeout", err);
+			char tmp[512];
+			strf(tmp, sizeof tmp, "%s", err);
+			strf(err, errlen, "could not set statement_timeout: %s", tmp);
 			return false;
 		}
-		bool retry = ps->reused && mono_now() < ps->deadline;
-		pgconn_close(t->conn);
-		t->conn = NULL;
-		if (!retry || !open_main(ps, err, errlen)) {
-			if (!retry)
-				note_conn_error(t, "lost the connection to PostgreSQL", err);
+		if (!backend_reconnect(ps->bs, err, errlen))
 			return false;
-		}
 	}
 }
 
@@ -178,37 +120,24 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 {
 	*out = NULL;
 	for (;;) {
-		if (!ps->t->conn) {
+		struct pgconn *c = pg_main_conn(ps);
+		if (!c) {
 			strf(err, errlen, "no connection to the server");
 			return PGQ_CONNERR;
 		}
 		enum pgq_status st =
-			param ? pgconn_query1(ps->t->conn, sql, param, ps->deadline, out, err, errlen)
-			      : pgconn_query_ex(ps->t->conn, name, sql, ps->deadline, record, out, err, errlen);
+			param ? pgconn_query1(c, sql, param, ps->deadline, out, err, errlen)
+			      : pgconn_query_ex(c, name, sql, ps->deadline, record, out, err, errlen);
 		if (st == PGQ_LATE)
 			return st;
 		if (st != PGQ_CONNERR) {
 			ps->answered++;
 			return st;
 		}
-		/* A server restarted since the last scrape: one fresh attempt. */
-		bool retry = ps->reused && ps->answered == 0 && !ps->retried && mono_now() < ps->deadline;
-		ps->retried = true;
-		pgconn_close(ps->t->conn);
-		ps->t->conn = NULL;
-		if (!retry) {
-			drop_main(ps, err);
-			return st;
-		}
-		char err2[512];
-		if (!open_main(ps, err2, sizeof err2) ||
-		    pgconn_set_timeout(ps->t->conn, ps->deadline, err2, sizeof err2) != PGQ_OK) {
-			if (ps->t->conn) {
-				pgconn_close(ps->t->conn);
-				ps->t->conn = NULL;
-			}
-			ps->conn_lost = true;
-			strf(err, errlen, "%s", err2);
+		/* A server restarted since the last scrape: one fresh attempt, before any answer. */
+		if (ps->answered > 0 || !backend_reconnect(ps->bs, err, errlen) ||
+		    pgconn_set_timeout(pg_main_conn(ps), ps->deadline, err, errlen) != PGQ_OK) {
+			lose_main(ps, err);
 			return PGQ_CONNERR;
 		}
 	}
@@ -242,7 +171,7 @@ int pg_query_once(struct scrape *s, const char *name, const char *sql, PGresult 
 void *pg_cache_get(struct scrape *s, const char *name, const char *key)
 {
 	struct pgscrape *ps = s->target;
-	struct pgconn *c = ps->replay ? NULL : ps->t->conn;
+	struct pgconn *c = pg_main_conn(ps);
 	if (!c || !c->cache_val || strcmp(c->cache_name, name) != 0 || strcmp(c->cache_key, key) != 0)
 		return NULL;
 	return c->cache_val;
@@ -252,7 +181,7 @@ void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val
 		  void (*free_fn)(void *))
 {
 	struct pgscrape *ps = s->target;
-	struct pgconn *c = ps->replay ? NULL : ps->t->conn;
+	struct pgconn *c = pg_main_conn(ps);
 	char *n = c ? strdup(name) : NULL, *k = c ? strdup(key) : NULL;
 	if (!c || !n || !k) {
 		free(n);
@@ -389,24 +318,20 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 		d->conn = NULL;
 	}
 	if (!d->conn) {
-		double now = mono_now();
 		/* The same message while backing off, so the failure is logged once. */
-		if (now < d->next_attempt)
+		if (backoff_left(&d->backoff) > 0)
 			return scrape_fail(s, "database %s: %s", datname, d->last_err);
-		d->conn = pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, ps->deadline), err,
-				      sizeof err);
+		d->conn = pg_open_db(t, datname, ps->deadline, err, sizeof err);
 		if (!d->conn) {
 			if (mono_now() < ps->deadline && db_exists(ps, datname) == 0) {
 				log_debug("database dropped since discovery", "datname", datname, NULL);
 				return COLLECT_NODATA;
 			}
-			d->backoff = d->backoff > 0 ? fmin(d->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
-			d->next_attempt = mono_now() + d->backoff;
+			backoff_failed(&d->backoff, PG_BACKOFF_MIN, PG_BACKOFF_MAX);
 			strf(d->last_err, sizeof d->last_err, "%s", err);
 			return scrape_fail(s, "database %s: %s", datname, d->last_err);
 		}
-		d->backoff = 0;
-		d->next_attempt = 0;
+		backoff_reset(&d->backoff);
 	}
 	enum pgq_status ts = pgconn_set_timeout(d->conn, ps->deadline, err, sizeof err);
 	if (ts != PGQ_OK) {
@@ -475,45 +400,26 @@ size_t pg_const_labels(const char **names, const char **values, size_t cap,
 	return n;
 }
 
-static void legacy_value(struct expo *e, const char *name, enum metric_type type, const char *help,
-			 double v)
-{
-	const char *names[MAX_LABELS], *values[MAX_LABELS];
-	pg_const_labels(names, values, MAX_LABELS, NULL, NULL);
-	expo_add(e, expo_family(e, name, type, help, names), v, values);
-}
-
 /* ---- the scrape ---- */
 
-void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo *e, bool self_metrics)
+int pg_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&t->lock);
-	double t0 = mono_now();
-	struct pgscrape ps = { .t = t, .rq = rq };
-	ps.deadline = t0 + fmin(request_remaining(rq), pg_collection_timeout);
+	struct pgtarget *t = bs->spec;
+	struct pgscrape ps = { .t = t, .bs = bs, .rq = bs->rq, .deadline = bs->deadline };
 	t->scrapes++;
-	t->last_used = t0;
 
-	char err[512] = "";
-	bool ready = ready_main(&ps, err, sizeof err);
-	bool legacy_failed = false;
-	if (ready && pgconn_prefetch(t->conn, ps.deadline, err, sizeof err) != PGQ_OK) {
+	bool ready = ready_main(&ps, err, errlen);
+	if (ready && pgconn_prefetch(pg_main_conn(&ps), ps.deadline, err, errlen) != PGQ_OK) {
 		/* As for a single query: a reused connection gets one fresh attempt. */
-		bool retry = ps.reused && mono_now() < ps.deadline;
-		pgconn_close(t->conn);
-		t->conn = NULL;
-		ps.retried = true;
-		ready = retry && open_main(&ps, err, sizeof err) &&
-			pgconn_set_timeout(t->conn, ps.deadline, err, sizeof err) == PGQ_OK;
-		if (!ready) {
-			pgconn_close(t->conn);
-			t->conn = NULL;
-			note_conn_error(t, "lost the connection to PostgreSQL", err);
-		}
+		ready = backend_reconnect(bs, err, errlen) &&
+			pgconn_set_timeout(pg_main_conn(&ps), ps.deadline, err, errlen) == PGQ_OK;
+		if (!ready)
+			backend_drop(bs);
 	}
-	if (ready)
-		ps.version = t->conn->version;
+	bool legacy_failed = false;
 	if (ready) {
+		err[0] = '\0'; /* a reconnection may have left its first failure here */
+		ps.version = pg_main_conn(&ps)->version;
 		if (!pg_disable_default_metrics) {
 			char lerr[512];
 			if (pg_legacy_collect(&ps, e, lerr, sizeof lerr) < 0) {
@@ -521,36 +427,33 @@ void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo 
 				log_error("error scraping dsn", "target", t->dsn.safe, "err", lerr, NULL);
 			}
 		}
-		if (t->conn)
-			exporter_run_collectors(rq, NULL, &ps, e);
-		if (t->conn && ps.answered == 0 && !ps.conn_lost) {
-			enum pgq_status st = pgconn_ping(t->conn, ps.deadline, err, sizeof err);
+		if (pg_main_conn(&ps))
+			exporter_run_collectors(bs->rq, NULL, &ps, e);
+		if (pg_main_conn(&ps) && ps.answered == 0 && !ps.conn_lost) {
+			enum pgq_status st = pgconn_ping(pg_main_conn(&ps), ps.deadline, err, errlen);
 			if (st == PGQ_CONNERR)
-				drop_main(&ps, err);
+				lose_main(&ps, err);
 			else if (st != PGQ_LATE)
 				ps.answered++;
 		}
 	}
-	if (t->conn)
-		pgconn_end_scrape(t->conn);
+	if (pg_main_conn(&ps))
+		pgconn_end_scrape(pg_main_conn(&ps));
 	prune_dbs(&ps);
 	PQclear(ps.dbres);
 	free(ps.dbnames);
 
-	bool up = ready && !ps.conn_lost && ps.answered > 0;
-	t->last_duration = mono_now() - t0;
-	t->last_error = !up || legacy_failed;
-
-	legacy_value(e, "pg_up", METRIC_GAUGE,
-		     "Whether this scrape's queries ran on the PostgreSQL server (1 for yes, 0 for no).",
-		     up ? 1 : 0);
-	legacy_value(e, "pg_exporter_last_scrape_duration_seconds", METRIC_GAUGE,
-		     "Duration of the last scrape of metrics from PostgreSQL.", t->last_duration);
-	legacy_value(e, "pg_exporter_scrapes_total", METRIC_COUNTER,
-		     "Total number of times PostgreSQL was scraped for metrics.", (double)t->scrapes);
-	legacy_value(e, "pg_exporter_last_scrape_error", METRIC_GAUGE,
-		     "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
-		     t->last_error ? 1 : 0);
-	pthread_mutex_unlock(&t->lock);
-	(void)self_metrics;
+	bs->partial = legacy_failed;
+	if (!ready)
+		return -1;
+	if (ps.conn_lost) {
+		strf(err, errlen, "%s", ps.lost_err);
+		return -1;
+	}
+	if (ps.answered == 0) {
+		if (!err[0])
+			strf(err, errlen, "no query was answered before the scrape deadline");
+		return -1;
+	}
+	return 0;
 }

@@ -6,8 +6,8 @@
  * missing columns, failed queries) that must fail the collector cleanly.
  * The test server is PostgreSQL 15; these cover the other versions.
  */
-#include "../../pg_exporter/collectors.h"
-#include "pg_test.h"
+#include "../../common/exporter.h"
+#include "pg_replay.h"
 #include "unit.h"
 
 extern const struct collector_def collector_stat_bgwriter, collector_stat_checkpointer,
@@ -487,8 +487,8 @@ END_TEST
  * server version rules the query out, it asks nothing and succeeds). */
 START_TEST(test_every_collector_without_answers)
 {
-	for (size_t i = 0; i < pg_ncollectors; i++) {
-		const struct collector_def *def = pg_collectors[i];
+	for (size_t i = 0; i < exporter_ncollectors; i++) {
+		const struct collector_def *def = exporter_collectors[i];
 		struct replay rp = { NULL, 0, { { 0 } }, { { 0 } }, 0 };
 		struct run_result r = run_pg_collector(def, 150000, &rp, NULL);
 		if (rp.nasked == 0) {
@@ -500,7 +500,7 @@ START_TEST(test_every_collector_without_answers)
 		}
 		free(r.text);
 	}
-	ck_assert_uint_eq(pg_ncollectors, 26);
+	ck_assert_uint_eq(exporter_ncollectors, 26);
 }
 END_TEST
 

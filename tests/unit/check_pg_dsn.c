@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "pg_test.h"
+#include "../../pg_exporter/pg.h"
 #include "unit.h"
 
 static const char *const env_vars[] = {
