@@ -28,7 +28,7 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from harness import Exporter  # noqa: E402
-from clickhouse_harness import ClickHouseServer, populate  # noqa: E402
+from clickhouse_harness import ClickHouseServer, ch_exporter, populate  # noqa: E402
 
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -107,7 +107,7 @@ def idle_rate(pid, seconds=1.0):
 def measure(ch, upstream, rounds, scrapes, extra=()):
     up = Exporter("upstream", [f"-scrape_uri={ch.uri}", *extra], binary=upstream, listen_flag="-telemetry.address",
                   check_exit=False)
-    ours = Exporter("clickhouse_exporter", [f"-scrape_uri={ch.uri}", *extra])
+    ours = ch_exporter([f"-scrape_uri={ch.uri}", *extra])
     try:
         sides = [Side("upstream", up, b"clickhouse_up 1"), Side("ours", ours, b"clickhouse_up 1"),
                  Side("ours/upstream's set", ours, b"clickhouse_up 1", UPSTREAM_SET)]

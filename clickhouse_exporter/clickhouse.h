@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/backend.h"
 #include "../common/buf.h"
 #include "../common/exporter.h"
-#include "target.h"
 
 #define CH_NVALUES 4
 
@@ -226,6 +226,10 @@ struct chconn_opts {
 	double timeout; /* most seconds for one request, besides the scrape deadline */
 };
 
+/* A parsed address: what to connect to, with its credentials. */
+struct chaddr;
+
+/* A kept HTTP connection to an address. */
 struct chconn;
 
 /* Outcome of a query. */
@@ -237,27 +241,32 @@ enum ch_qrc {
 
 /*
  * Parse a ClickHouse HTTP address (http[s]://[user:pass@]host[:port][/path][?settings],
- * or host[:port]) into a connection (no I/O yet). display receives
- * scheme://host:port/path: no credentials, no query string. Returns NULL
- * with err (which never quotes the address's credentials).
+ * or host[:port]) with the credentials and TLS options of o (no I/O).
+ * display receives scheme://host:port/path: no credentials, no query
+ * string. Returns NULL with err (which never quotes the address's
+ * credentials).
  */
-struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
-			  char *err, size_t errlen);
+struct chaddr *chaddr_parse(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
+			    char *err, size_t errlen);
 
-/* Close the connection and wipe its secrets. */
+/* Free an address and wipe its secrets (NULL is fine). */
+void chaddr_free(struct chaddr *a);
+
+/* A connection to a (which must outlive it); no I/O yet. NULL with err. */
+struct chconn *chconn_open(const struct chaddr *a, char *err, size_t errlen);
+
+/* Close the connection and wipe the secrets it held (NULL is fine). */
 void chconn_free(struct chconn *c);
 
 /*
  * Send sql (as a POST body) before deadline (monotonic seconds). With settings,
  * max_execution_time follows the deadline. On CHQ_OK, body and len hold the
  * reply (owned by c, valid until the next query). Errors leave a one-line
- * message in err without secrets.
+ * message in err without secrets; after CHQ_TRANSPORT the connection is in
+ * an unknown state and should be closed.
  */
 enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, double deadline,
 			 char **body, size_t *len, int *code, char *err, size_t errlen);
-
-/* Forget the kept TCP connection (the next query opens a new one). */
-void chconn_reset(struct chconn *c);
 
 /* libcurl's global set-up; call once before threads start. Returns 0 or -1. */
 int chconn_global_init(void);
@@ -275,19 +284,55 @@ extern const struct ch_section section_version, section_metrics, section_async, 
 	section_mutation_failures, section_merges, section_detached_parts, section_errors,
 	section_dictionaries;
 
-/* ---- scrapes (scrape.c) ---- */
+/* ---- options (options.c) ---- */
 
+/* Written at start-up only (flags, environment), read by every scrape. */
 struct ch_options {
+	const char *scrape_uri; /* the default target */
+	const char *ca_file;
 	bool clickhouse_only; /* no process_*, promhttp_*, build info */
 	bool probe_credentials; /* send CLICKHOUSE_USER/PASSWORD to /probe targets too */
 	struct chconn_opts conn;
 };
 extern struct ch_options ch_opts;
 
-int ch_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
-int ch_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+/* Check the flags, read the environment, set up the default target. */
+int ch_setup(struct exporter *x, char *err, size_t errlen);
+void ch_teardown(struct exporter *x);
 
-/* How targets make their connection state (see target.h). */
-extern const struct chtarget_ops ch_session_ops;
+/* ---- targets (target.c): the hooks of the backend layer ---- */
+
+/* Mutation failures remembered per target (so as to log each once). */
+#define CH_SEEN_FAILURES 64
+
+/* A target as the backend layer keeps it (its spec). */
+struct ch_target {
+	struct chaddr *addr; /* NULL: the address is unusable (why in err) */
+	char name[512]; /* the address as logs show it */
+	char err[256];
+	uint64_t seen[CH_SEEN_FAILURES]; /* hashes of the mutation failures logged */
+	size_t nseen;
+};
+
+extern const struct backend_ops ch_ops;
+
+/*
+ * Make the default target from an address (probe: named by a /probe
+ * request, which gets the credentials only with -probe_credentials).
+ * Returns a target, its addr NULL with the reason in err when the address
+ * is unusable; NULL when out of memory.
+ */
+struct ch_target *ch_target_new(const char *uri, bool probe);
+
+/* ---- scrapes (scrape.c) ---- */
+
+/* The open hook: a connection to spec's server, probed before deadline; NULL with err. */
+void *ch_session_open(void *spec, double deadline, char *err, size_t errlen);
+
+/* The close hook. */
+void ch_session_close(void *session);
+
+/* The collect hook: one scrape of bs->conn, the collectors over its rows. */
+int ch_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,11 @@
 /*
- * The HTTP side of a target: one libcurl easy handle, whose kept
- * connection carries every query of the target (HTTP keep-alive): POST
- * requests with the SQL as the body and the address's own query string
- * (settings, credentials) in the URL, credentials from the environment in
- * X-ClickHouse-User/X-ClickHouse-Key, every wait bounded by the scrape
- * deadline.
+ * The HTTP side of a target. A struct chaddr is the parsed address (the
+ * target's spec: no I/O), a struct chconn one libcurl easy handle whose
+ * kept connection carries every query of the target (HTTP keep-alive):
+ * POST requests with the SQL as the body and the address's own query
+ * string (settings, credentials) in the URL, credentials from the
+ * environment in X-ClickHouse-User/X-ClickHouse-Key, every wait bounded by
+ * the scrape deadline.
  */
 #include <curl/curl.h>
 #include <math.h>
@@ -12,26 +13,29 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../common/backend.h"
 #include "../common/parse.h"
-#include "../common/secret.h"
 #include "clickhouse.h"
 
 /* Largest reply kept: a server with this much metadata is out of scope. */
 #define REPLY_MAX (256u << 20)
 
-struct chconn {
-	CURL *h;
+struct chaddr {
 	char *base; /* scheme://[userinfo@]host:port/path: may hold a password */
 	char *query; /* the address's own query string without query=, "" if none */
 	bool user_sets_timeout; /* max_execution_time given in the address */
 	char *user_hdr, *key_hdr; /* "X-ClickHouse-User: ..." (key: secret) */
 	struct curl_slist *hdrs; /* the request headers, the key among them: wiped */
-	struct chconn_opts opts;
-	char *ca_file;
+	struct chconn_opts opts; /* without user and password */
+	char agent[64];
+};
+
+struct chconn {
+	const struct chaddr *a;
+	CURL *h;
 	struct buf reply;
 	struct buf url; /* reused between queries; holds secrets */
 	char curl_err[CURL_ERROR_SIZE];
-	char agent[64];
 	long exception_code; /* X-ClickHouse-Exception-Code of the last reply */
 };
 
@@ -86,10 +90,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg);
 /* A handle with the options that do not change between queries. */
 static CURL *new_handle(struct chconn *c)
 {
+	const struct chaddr *a = c->a;
 	CURL *h = curl_easy_init();
 	if (!h)
 		return NULL;
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, a->hdrs);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -99,35 +104,36 @@ static CURL *new_handle(struct chconn *c)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_USERAGENT, c->agent);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->opts.insecure ? 0L : 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->opts.insecure ? 0L : 2L);
-	if (c->opts.ca_file && *c->opts.ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->opts.ca_file);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, a->agent);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, a->opts.insecure ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, a->opts.insecure ? 0L : 2L);
+	if (a->opts.ca_file && *a->opts.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, a->opts.ca_file);
 	return h;
 }
 
 /* Append to the header list, which stays unchanged when memory runs out. */
-static int add_header(struct chconn *c, const char *line)
+static int add_header(struct chaddr *a, const char *line)
 {
-	struct curl_slist *l = curl_slist_append(c->hdrs, line);
+	struct curl_slist *l = curl_slist_append(a->hdrs, line);
 	if (!l)
 		return -1;
-	c->hdrs = l;
+	a->hdrs = l;
 	return 0;
 }
 
-struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
-			  char *err, size_t errlen)
+struct chaddr *chaddr_parse(const char *uri, const struct chconn_opts *o, char *display, size_t displen,
+			    char *err, size_t errlen)
 {
 	if (displen)
 		display[0] = '\0';
 	CURLU *u = curl_url();
-	struct chconn *c = calloc(1, sizeof *c);
+	struct chaddr *a = calloc(1, sizeof *a);
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *q = NULL;
-	if (!u || !c) {
+	bool ok = false;
+	if (!u || !a) {
 		strf(err, errlen, "out of memory");
-		goto fail;
+		goto done;
 	}
 	/* host:port alone means http:// as in a Prometheus target list (libcurl's default would be https). */
 	char *full = NULL;
@@ -136,7 +142,7 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 		full = malloc(n);
 		if (!full) {
 			strf(err, errlen, "out of memory");
-			goto fail;
+			goto done;
 		}
 		strf(full, n, "http://%s", uri);
 	}
@@ -144,72 +150,97 @@ struct chconn *chconn_new(const char *uri, const struct chconn_opts *o, char *di
 	secret_free(full);
 	if (uc != CURLUE_OK) {
 		strf(err, errlen, "invalid ClickHouse address: %s", curl_url_strerror(uc));
-		goto fail;
+		goto done;
 	}
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
 		strf(err, errlen, "invalid ClickHouse address: the scheme must be http or https");
-		goto fail;
+		goto done;
 	}
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
 		strf(err, errlen, "invalid ClickHouse address: no host");
-		goto fail;
+		goto done;
 	}
 	if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
 		strf(err, errlen, "invalid ClickHouse address");
-		goto fail;
+		goto done;
 	}
 	strf(display, displen, "%s://%s:%s%s", scheme, host, port, path);
 	if (curl_url_get(u, CURLUPART_QUERY, &q, 0) != CURLUE_OK)
 		q = NULL;
-	c->query = own_query(q, &c->user_sets_timeout);
+	a->query = own_query(q, &a->user_sets_timeout);
 	curl_url_set(u, CURLUPART_QUERY, NULL, 0);
 	curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-	if (!c->query || curl_url_get(u, CURLUPART_URL, &c->base, 0) != CURLUE_OK) {
+	if (!a->query || curl_url_get(u, CURLUPART_URL, &a->base, 0) != CURLUE_OK) {
 		strf(err, errlen, "out of memory");
-		goto fail;
+		goto done;
 	}
-	c->opts = *o;
-	c->opts.user = c->opts.password = NULL;
-	if (o->user && *o->user && !(c->user_hdr = header("X-ClickHouse-User", o->user))) {
+	a->opts = *o;
+	a->opts.user = a->opts.password = NULL;
+	if (o->user && *o->user && !(a->user_hdr = header("X-ClickHouse-User", o->user))) {
 		strf(err, errlen, "out of memory");
-		goto fail;
+		goto done;
 	}
-	if (o->password && !(c->key_hdr = header("X-ClickHouse-Key", o->password))) {
+	if (o->password && !(a->key_hdr = header("X-ClickHouse-Key", o->password))) {
 		strf(err, errlen, "out of memory");
-		goto fail;
+		goto done;
 	}
-	strf(c->agent, sizeof c->agent, "clickhouse_exporter/%s", suite_version);
+	strf(a->agent, sizeof a->agent, "clickhouse_exporter/%s", suite_version);
 	/* The statement is a POST body of its own type; no "Expect: 100-continue" round trip. */
-	if (add_header(c, "Content-Type: text/plain; charset=UTF-8") < 0 || add_header(c, "Expect:") < 0 ||
-	    (c->user_hdr && add_header(c, c->user_hdr) < 0) || (c->key_hdr && add_header(c, c->key_hdr) < 0) ||
-	    !(c->h = new_handle(c))) {
+	if (add_header(a, "Content-Type: text/plain; charset=UTF-8") < 0 || add_header(a, "Expect:") < 0 ||
+	    (a->user_hdr && add_header(a, a->user_hdr) < 0) || (a->key_hdr && add_header(a, a->key_hdr) < 0)) {
+		strf(err, errlen, "out of memory");
+		goto done;
+	}
+	ok = true;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	if (q)
+		secret_wipe(q, strlen(q));
+	curl_free(q);
+	curl_url_cleanup(u);
+	if (ok)
+		return a;
+	chaddr_free(a);
+	return NULL;
+}
+
+void chaddr_free(struct chaddr *a)
+{
+	if (!a)
+		return;
+	for (struct curl_slist *l = a->hdrs; l; l = l->next)
+		secret_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(a->hdrs);
+	if (a->base) {
+		secret_wipe(a->base, strlen(a->base));
+		curl_free(a->base);
+	}
+	secret_free(a->query);
+	secret_free(a->user_hdr);
+	secret_free(a->key_hdr);
+	free(a);
+}
+
+struct chconn *chconn_open(const struct chaddr *a, char *err, size_t errlen)
+{
+	struct chconn *c = calloc(1, sizeof *c);
+	if (c) {
+		c->a = a;
+		c->h = new_handle(c);
+	}
+	if (!c || !c->h) {
+		free(c);
 		strf(err, errlen, "could not make an HTTP client");
-		goto fail;
+		return NULL;
 	}
 	buf_init(&c->reply, REPLY_MAX);
 	buf_init(&c->url, 1u << 20);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	if (q)
-		secret_wipe(q, strlen(q));
-	curl_free(q);
-	curl_url_cleanup(u);
 	return c;
-fail:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	if (q)
-		secret_wipe(q, strlen(q));
-	curl_free(q);
-	curl_url_cleanup(u);
-	chconn_free(c);
-	return NULL;
 }
 
 void chconn_free(struct chconn *c)
@@ -218,28 +249,11 @@ void chconn_free(struct chconn *c)
 		return;
 	if (c->h)
 		curl_easy_cleanup(c->h);
-	for (struct curl_slist *l = c->hdrs; l; l = l->next)
-		secret_wipe(l->data, strlen(l->data));
-	curl_slist_free_all(c->hdrs);
-	if (c->base) {
-		secret_wipe(c->base, strlen(c->base));
-		curl_free(c->base);
-	}
-	secret_free(c->query);
-	secret_free(c->user_hdr);
-	secret_free(c->key_hdr);
 	if (c->url.data)
 		secret_wipe(c->url.data, c->url.cap);
 	buf_free(&c->url);
 	buf_free(&c->reply);
 	free(c);
-}
-
-void chconn_reset(struct chconn *c)
-{
-	/* A new handle drops the kept connection. */
-	curl_easy_cleanup(c->h);
-	c->h = new_handle(c);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -295,14 +309,10 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 {
 	*code = 0;
 	double left = deadline - mono_now();
-	if (c->opts.timeout > 0 && left > c->opts.timeout)
-		left = c->opts.timeout;
+	if (c->a->opts.timeout > 0 && left > c->a->opts.timeout)
+		left = c->a->opts.timeout;
 	if (left <= 0.001) {
 		strf(err, errlen, "no time left before the scrape deadline");
-		return CHQ_TRANSPORT;
-	}
-	if (!c->h && !(c->h = new_handle(c))) {
-		strf(err, errlen, "could not make an HTTP client");
 		return CHQ_TRANSPORT;
 	}
 	/*
@@ -311,15 +321,15 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 	 * The address's own query string and our settings stay in the URL.
 	 */
 	buf_reset(&c->url);
-	int brc = buf_puts(&c->url, c->base);
+	int brc = buf_puts(&c->url, c->a->base);
 	brc = brc ? brc : buf_putc(&c->url, '?');
-	if (!brc && c->query[0]) {
-		brc = buf_puts(&c->url, c->query);
+	if (!brc && c->a->query[0]) {
+		brc = buf_puts(&c->url, c->a->query);
 		brc = brc ? brc : buf_putc(&c->url, '&');
 	}
 	/* Errors as an HTTP status, not after rows already sent with 200. */
 	brc = brc ? brc : buf_puts(&c->url, "wait_end_of_query=1");
-	if (!brc && settings && !c->user_sets_timeout) {
+	if (!brc && settings && !c->a->user_sets_timeout) {
 		/* The server stops the queries itself shortly after we stop waiting (whole seconds in 18.16). */
 		long secs = (long)floor(left);
 		brc = buf_printf(&c->url, "&max_execution_time=%ld", secs > 0 ? secs : 1);
@@ -347,8 +357,6 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 		if (rc == CURLE_WRITE_ERROR)
 			why = "reply too large";
 		strf(err, errlen, "%s", why);
-		/* A connection in an unknown state is not reused. */
-		chconn_reset(c);
 		return CHQ_TRANSPORT;
 	}
 	long status = 0;

@@ -1,14 +1,16 @@
 /*
- * One scrape of one target: the probe when the connection has none, then
- * every selected section in one UNION ALL request, the collectors over the
- * rows, and clickhouse_up / clickhouse_exporter_scrape_failures_total.
+ * One scrape of one target (ch_collect, the backend layer's collect hook):
+ * every selected section in one UNION ALL request on the target's session,
+ * then the collectors over the rows. A session (the open hook) is a kept
+ * HTTP connection with what the probe learnt of the server.
  *
  * When the combined query is refused for its content (a column or table
  * this server lacks, no grant on one table), each section is sent alone
- * once: those that fail again are left out for the rest of the connection
+ * once: those that fail again are left out for the rest of the session
  * and reported by their collector, the others are served. Transport
  * errors, HTTP errors of another kind and unreadable replies make the
- * scrape fail (clickhouse_up 0) and the next one probe again.
+ * scrape fail (clickhouse_up 0) and close the session: the next scrape
+ * opens and probes a new one (with the layer's backoff when that fails).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +19,12 @@
 #include "../common/parse.h"
 #include "clickhouse.h"
 
-/* Time kept back from the request deadline for the collectors and the rendering. */
-#define DEADLINE_MARGIN 0.05
-/* Mutation failures remembered (so as to log each once). */
-#define SEEN_FAILURES 64
-
-struct ch_options ch_opts;
-
 struct ch_session {
 	struct chconn *conn;
 	bool probed;
 	struct ch_caps caps;
 	double uptime; /* of the last scrape: a smaller one means a restart */
-	unsigned disabled; /* sections refused alone on this connection */
+	unsigned disabled; /* sections refused alone on this session */
 	char disabled_err[SEC_N][200];
 	unsigned sql_wanted; /* sections the cached SQL was built for; 0: none */
 	unsigned sql_absent; /* of those, the ones the server cannot answer */
@@ -37,35 +32,13 @@ struct ch_session {
 	struct buf replies; /* bodies of the one-section queries of a fallback */
 	struct ch_rows rows;
 	struct ch_names *names;
-	uint64_t seen[SEEN_FAILURES];
-	size_t nseen;
 };
 
-static void *session_open(const char *uri, bool probe, char *display, size_t displen, char *err, size_t errlen)
-{
-	struct ch_session *s = calloc(1, sizeof *s);
-	if (!s) {
-		strf(err, errlen, "out of memory");
-		return NULL;
-	}
-	struct chconn_opts o = ch_opts.conn;
-	/* Credentials go only where the configuration points, unless told otherwise. */
-	if (probe && !ch_opts.probe_credentials)
-		o.user = o.password = NULL;
-	s->conn = chconn_new(uri, &o, display, displen, err, errlen);
-	if (!s->conn) {
-		free(s);
-		return NULL;
-	}
-	s->names = ch_names_new();
-	buf_init(&s->sql, 1u << 20);
-	buf_init(&s->replies, 512u << 20);
-	return s;
-}
-
-static void session_close(void *p)
+void ch_session_close(void *p)
 {
 	struct ch_session *s = p;
+	if (!s)
+		return;
 	chconn_free(s->conn);
 	ch_caps_free(&s->caps);
 	buf_free(&s->sql);
@@ -74,8 +47,6 @@ static void session_close(void *p)
 	ch_names_free(s->names);
 	free(s);
 }
-
-const struct chtarget_ops ch_session_ops = { .open = session_open, .close = session_close };
 
 /* ClickHouse error codes that say the statement does not fit this server, not that the server is unwell. */
 static bool content_error(int code)
@@ -112,6 +83,31 @@ static int probe(struct ch_session *s, const char *name, double deadline, char *
 	return 0;
 }
 
+void *ch_session_open(void *spec, double deadline, char *err, size_t errlen)
+{
+	struct ch_target *t = spec;
+	if (!t->addr) {
+		strf(err, errlen, "%s", t->err);
+		return NULL;
+	}
+	struct ch_session *s = calloc(1, sizeof *s);
+	if (!s) {
+		strf(err, errlen, "out of memory");
+		return NULL;
+	}
+	buf_init(&s->sql, 1u << 20);
+	buf_init(&s->replies, 512u << 20);
+	s->names = ch_names_new();
+	s->conn = chconn_open(t->addr, err, errlen);
+	if (!s->names || !s->conn || probe(s, t->name, deadline, err, errlen) < 0) {
+		if (!s->names)
+			strf(err, errlen, "out of memory");
+		ch_session_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Sections to ask for: version, and those of the selected collectors the server has. */
 static unsigned wanted_sections(const struct ch_session *s, const struct request *rq, const bool *sel,
 				struct ch_result *res)
@@ -121,7 +117,7 @@ static unsigned wanted_sections(const struct ch_session *s, const struct request
 		const struct ch_section *d = ch_sections[i];
 		bool chosen = !d->collector;
 		for (size_t k = 0; k < rq->x->ninst && !chosen; k++)
-			chosen = rq->x->inst[k].def == d->collector && sel[k];
+			chosen = rq->x->inst[k].def == d->collector && (sel ? sel[k] : rq->x->inst[k].enabled);
 		if (!chosen)
 			continue;
 		if (d->table && !ch_caps_has(&s->caps, d->table, NULL)) {
@@ -224,28 +220,29 @@ static uint64_t fnv(uint64_t h, const char *p)
 }
 
 /* Log each failing mutation once per reason. */
-static void log_mutation_failures(struct ch_session *s, const char *name, const struct ch_result *r)
+static void log_mutation_failures(struct ch_target *t, const struct ch_result *r)
 {
 	const struct ch_row *row = r->rows + r->first[SEC_MUTATION_FAILURES];
 	for (size_t i = 0; i < r->count[SEC_MUTATION_FAILURES]; i++, row++) {
 		uint64_t h = fnv(fnv(fnv(fnv(14695981039346656037u, row->d), row->t), row->x), row->n);
 		bool seen = false;
-		for (size_t k = 0; k < s->nseen && k < SEEN_FAILURES && !seen; k++)
-			seen = s->seen[k] == h;
+		for (size_t k = 0; k < t->nseen && k < CH_SEEN_FAILURES && !seen; k++)
+			seen = t->seen[k] == h;
 		if (seen)
 			continue;
-		s->seen[s->nseen++ % SEEN_FAILURES] = h;
+		t->seen[t->nseen++ % CH_SEEN_FAILURES] = h;
 		char reason[400];
 		strf(reason, sizeof reason, "%s", row->n);
-		log_warn("mutation failing", "target", name, "database", row->d, "table", row->t, "mutation_id",
+		log_warn("mutation failing", "target", t->name, "database", row->d, "table", row->t, "mutation_id",
 			 row->x, "reason", reason, NULL);
 	}
 }
 
 /* Fetch and parse this scrape's rows into res (the target is locked). Returns 0 or -1 with err. */
-static int fetch(struct ch_session *s, const char *name, const struct request *rq, const bool *sel,
+static int fetch(struct ch_session *s, struct ch_target *t, const struct request *rq, const bool *sel,
 		 double deadline, struct ch_result *res, char *err, size_t errlen)
 {
+	const char *name = t->name;
 	if (!s->probed && probe(s, name, deadline, err, errlen) < 0)
 		return -1;
 	res->caps = &s->caps;
@@ -291,63 +288,20 @@ static int fetch(struct ch_session *s, const char *name, const struct request *r
 		s->probed = false;
 	}
 	s->uptime = uptime;
-	log_mutation_failures(s, name, res);
+	log_mutation_failures(t, res);
 	return 0;
 }
 
-static void scrape_target(const struct request *rq, const bool *sel, struct chtarget *t, struct expo *e)
+int ch_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen)
 {
-	double deadline = mono_now() + request_remaining(rq) - DEADLINE_MARGIN;
-	char err[512] = "";
-	struct ch_session *s = chtarget_begin(t, deadline, err, sizeof err);
-	bool up = false;
-	if (s) {
-		struct ch_result res;
-		memset(&res, 0, sizeof res);
-		up = fetch(s, chtarget_name(t), rq, sel, deadline, &res, err, sizeof err) == 0;
-		if (up) {
-			exporter_run_collectors(rq, sel, &res, e);
-		} else {
-			/* Whatever went wrong, the next scrape starts from a fresh probe. */
-			s->probed = false;
-		}
-		chtarget_end(t, up, err);
+	struct ch_session *s = bs->conn;
+	struct ch_result res;
+	memset(&res, 0, sizeof res);
+	if (fetch(s, bs->spec, bs->rq, bs->selected, bs->deadline, &res, err, errlen) < 0) {
+		/* Whatever went wrong, the next scrape starts from a new connection and probe. */
+		backend_drop(bs);
+		return -1;
 	}
-	expo_single(e, "clickhouse_up", METRIC_GAUGE, "1 if the last scrape of ClickHouse succeeded, else 0.",
-		    up ? 1 : 0);
-	expo_single(e, "clickhouse_exporter_scrape_failures_total", METRIC_COUNTER,
-		    "Scrapes of this ClickHouse server that failed.", (double)chtarget_failures(t));
-}
-
-/* One metrics request: /metrics scrapes -scrape_uri (and adds the process metrics), /probe its target. */
-static int serve(const struct request *rq, struct expo *e, char *msg, size_t msglen, bool probe)
-{
-	bool sel[32];
-	if (rq->x->ninst > sizeof sel / sizeof sel[0]) {
-		strf(msg, msglen, "too many collectors");
-		return 500;
-	}
-	int status = exporter_select(rq, sel, msg, msglen);
-	struct chtarget *t = NULL;
-	if (status)
-		log_warn("bad collector filter", "err", msg, NULL);
-	else
-		t = probe ? chtarget_from_request(rq, &status, msg, msglen) : chtarget_main();
-	if (!t)
-		return status;
-	scrape_target(rq, sel, t, e);
-	chtarget_put(t);
-	if (!probe && !ch_opts.clickhouse_only)
-		exporter_self_metrics(rq, e);
+	exporter_run_collectors(bs->rq, bs->selected, &res, e);
 	return 0;
-}
-
-int ch_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
-{
-	return serve(rq, e, msg, msglen, false);
-}
-
-int ch_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
-{
-	return serve(rq, e, msg, msglen, true);
 }

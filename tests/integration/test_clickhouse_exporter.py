@@ -3,16 +3,14 @@ started for this module: MergeTree tables with inserts, a mutation done and one
 stuck, a detached part, dictionaries; names with spaces, tabs and backslashes;
 users with and without the right to send settings; flags, /probe, secrets."""
 
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, ROOT, Exporter, Skip, assert_promtool_ok, free_port, parse_text, wait_for  # noqa: E402
-from clickhouse_harness import (EXPORTER_PASSWORD, PASSWORD, ClickHouseServer, FaultProxy,  # noqa: E402
+from harness import BINDIR, ROOT, Skip, assert_promtool_ok, free_port, parse_text, wait_for  # noqa: E402
+from clickhouse_harness import (EXPORTER_PASSWORD, PASSWORD, ClickHouseServer, FaultProxy, StandIn, ch_exporter,  # noqa: E402
                                 populate)
 
 CH = None
@@ -34,7 +32,7 @@ def teardown_module():
 
 
 def exporter(*args, env=None, **kw):
-    return Exporter("clickhouse_exporter", [f"-scrape_uri={CH.uri}", *args], env=env, **kw)
+    return ch_exporter([f"-scrape_uri={CH.uri}", *args], env=env, **kw)
 
 
 def value(f, name, /, **labels):
@@ -118,7 +116,7 @@ def test_promtool_parses():
 def test_one_request_per_scrape():
     proxy = FaultProxy(CH.http_port, lambda n: None)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={proxy.uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={proxy.uri}"]) as e:
             for i in range(4):
                 assert value(e.scrape(), "clickhouse_up") == 1
             # the probe once, then one request per scrape
@@ -137,7 +135,7 @@ def test_one_request_per_scrape():
 def test_collect_filter_narrows_the_query():
     proxy = FaultProxy(CH.http_port, lambda n: None)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={proxy.uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={proxy.uri}"]) as e:
             f = e.scrape("/metrics?collect[]=parts")
             assert value(f, "clickhouse_up") == 1
             assert "clickhouse_table_parts_rows" in f
@@ -170,12 +168,12 @@ def test_readonly_user_gets_no_settings():
 
 def test_credentials_in_the_uri_query_string():
     uri = f"{CH.uri}?user=monitor&password={PASSWORD}&max_threads=1"
-    with Exporter("clickhouse_exporter", [f"-scrape_uri={uri}"]) as e:
+    with ch_exporter([f"-scrape_uri={uri}"]) as e:
         f = e.scrape()
         assert value(f, "clickhouse_up") == 1
         assert PASSWORD not in e.log
     bad = f"{CH.uri}?user=monitor&password=wrong-{PASSWORD}"
-    with Exporter("clickhouse_exporter", [f"-scrape_uri={bad}"]) as e:
+    with ch_exporter([f"-scrape_uri={bad}"]) as e:
         f = e.scrape()
         assert value(f, "clickhouse_up") == 0
         assert "Wrong password" in e.log and PASSWORD not in e.log
@@ -200,39 +198,12 @@ def test_wrong_password_never_shown():
     assert "CLICKHOUSE_PASSWORD" in out.stdout
 
 
-class HeaderCatcher:
-    """An HTTP server that records request headers and answers like ClickHouse would refuse."""
-
-    def __init__(self):
-        self.headers = []
-        outer = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.headers.append({k.lower(): v for k, v in self.headers.items()})
-                body = b"Code: 516. DB::Exception: Authentication failed\n"
-                self.send_response(401)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), H)
-        self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.srv.shutdown()
-
-
 def test_probe_endpoint():
     env = {"CLICKHOUSE_USER": "monitor", "CLICKHOUSE_PASSWORD": PASSWORD}
-    catcher = HeaderCatcher()
+    # answers as ClickHouse refusing the user would
+    catcher = StandIn(lambda sql: (401, b"Code: 516. DB::Exception: Authentication failed\n"))
     try:
-        with Exporter("clickhouse_exporter", ["-scrape_uri=http://127.0.0.1:1/"], env=env) as e:
+        with ch_exporter(["-scrape_uri=http://127.0.0.1:1/"], env=env) as e:
             assert e.get("/probe").status == 400
             assert e.get("/probe?target=ftp://x/").status == 400
             # a probe target gets no credentials unless -probe_credentials
@@ -248,7 +219,7 @@ def test_probe_endpoint():
             assert value(f, "clickhouse_up") == 1
             # the configured target is down meanwhile
             assert value(e.scrape(), "clickhouse_up") == 0
-        with Exporter("clickhouse_exporter", ["-scrape_uri=http://127.0.0.1:1/", "-probe_credentials"], env=env) as e:
+        with ch_exporter(["-scrape_uri=http://127.0.0.1:1/", "-probe_credentials"], env=env) as e:
             e.scrape(f"/probe?target=127.0.0.1:{catcher.port}")
             assert catcher.headers[-1].get("x-clickhouse-user") == "monitor"
             assert catcher.headers[-1].get("x-clickhouse-key") == PASSWORD
@@ -274,10 +245,12 @@ def test_upstream_flags():
     finally:
         p.terminate()
         assert p.wait(10) == 0
-    # the two names of the listen address at once: one line, exit 2
-    r = subprocess.run(args[:3] + ["--web.listen-address=127.0.0.1:1"], capture_output=True, text=True, timeout=10)
+    # the listen address has upstream's name only: --web.listen-address is refused in one line, exit 2
+    r = subprocess.run(args[:2] + ["--web.listen-address=127.0.0.1:1"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert "telemetry.address" in r.stderr
+    assert "web.listen-address" in r.stderr
+    r = subprocess.run([args[0], "-telemetry.address=nohost"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = subprocess.run([args[0], "-telemetry.endpoint=nope"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = subprocess.run([args[0], "-ca_file=/nonexistent/ca.pem"], capture_output=True, text=True, timeout=10)
@@ -288,25 +261,25 @@ def test_tls_with_a_ca_file():
     if not CH.https_port:
         raise Skip("openssl is not installed: no certificate for the server")
     uri = f"-scrape_uri=https://127.0.0.1:{CH.https_port}/"
-    with Exporter("clickhouse_exporter", [uri, f"-ca_file={CH.cert}"]) as e:
+    with ch_exporter([uri, f"-ca_file={CH.cert}"]) as e:
         f = e.scrape()
         assert value(f, "clickhouse_up") == 1, e.log
         assert value(f, "clickhouse_table_parts_rows", database="shop", table="visits") == 1000
     # unlike upstream, the certificate is checked by default: a self-signed one fails
-    with Exporter("clickhouse_exporter", [uri]) as e:
+    with ch_exporter([uri]) as e:
         assert value(e.scrape(), "clickhouse_up") == 0
         assert "certificate" in e.log.lower()
-    with Exporter("clickhouse_exporter", [uri, "-insecure"]) as e:
+    with ch_exporter([uri, "-insecure"]) as e:
         assert value(e.scrape(), "clickhouse_up") == 1
     # the probe endpoint takes https targets too, with the same CA file
-    with Exporter("clickhouse_exporter", ["-scrape_uri=http://127.0.0.1:1/", f"-ca_file={CH.cert}"]) as e:
+    with ch_exporter(["-scrape_uri=http://127.0.0.1:1/", f"-ca_file={CH.cert}"]) as e:
         f = e.scrape(f"/probe?target=https://127.0.0.1:{CH.https_port}/")
         assert value(f, "clickhouse_up") == 1
 
 
 def test_unusable_scrape_uri_is_a_backend_fault():
     for uri in ("ftp://127.0.0.1/", "http://"):
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={uri}"]) as e:
             for _ in range(3):
                 f = e.scrape()
                 assert value(f, "clickhouse_up") == 0

@@ -10,8 +10,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Exporter, free_port, parse_text, wait_for  # noqa: E402
-from clickhouse_harness import ClickHouseServer, FaultProxy, PASSWORD  # noqa: E402
+from harness import free_port, parse_text, wait_for  # noqa: E402
+from clickhouse_harness import ClickHouseServer, FaultProxy, PASSWORD, ch_exporter  # noqa: E402
 
 DEADLINE = 2.0
 HDR = {"X-Prometheus-Scrape-Timeout-Seconds": str(DEADLINE)}
@@ -49,7 +49,7 @@ def failures(f):
 
 def test_down_at_start_then_up():
     port = free_port()
-    with Exporter("clickhouse_exporter", [f"-scrape_uri=http://127.0.0.1:{port}/"]) as e:
+    with ch_exporter([f"-scrape_uri=http://127.0.0.1:{port}/"]) as e:
         f = scrape(e)
         assert up(f) == 0 and failures(f) == 1
         assert "clickhouse_query" not in f
@@ -67,7 +67,7 @@ def test_down_at_start_then_up():
 
 
 def test_restarted_between_scrapes():
-    with Exporter("clickhouse_exporter", [f"-scrape_uri={CH.uri}"]) as e:
+    with ch_exporter([f"-scrape_uri={CH.uri}"]) as e:
         assert up(scrape(e)) == 1
         CH.restart()
         # the kept connection is dead: libcurl opens a new one within the same scrape
@@ -90,7 +90,7 @@ def test_restarted_between_scrapes():
 def test_frozen_server():
     other = ClickHouseServer(name="chother")
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={CH.uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={CH.uri}"]) as e:
             assert up(scrape(e)) == 1
             CH.freeze()
             try:
@@ -123,7 +123,7 @@ def test_frozen_server():
 
 def test_wrong_password():
     env = {"CLICKHOUSE_USER": "monitor", "CLICKHOUSE_PASSWORD": "not-" + PASSWORD}
-    with Exporter("clickhouse_exporter", [f"-scrape_uri={CH.uri}"], env=env) as e:
+    with ch_exporter([f"-scrape_uri={CH.uri}"], env=env) as e:
         for _ in range(3):
             f = scrape(e)
             assert up(f) == 0
@@ -138,7 +138,7 @@ def test_http_500_in_the_middle_of_a_scrape():
     # request 1 is the probe, request 2 the scrape's query: the server's answer to it is replaced by a 500
     proxy = FaultProxy(CH.http_port, lambda n: "500" if n == 2 else None)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={proxy.uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={proxy.uri}"]) as e:
             f = scrape(e)
             assert up(f) == 0 and failures(f) == 1
             assert "HTTP status 500" in e.log and "proxy: internal error" in e.log
@@ -152,7 +152,7 @@ def test_http_500_in_the_middle_of_a_scrape():
 def test_reply_cut_mid_line():
     proxy = FaultProxy(CH.http_port, lambda n: "cut" if n == 2 else None)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={proxy.uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={proxy.uri}"]) as e:
             f = scrape(e)
             assert up(f) == 0 and failures(f) == 1
             assert "clickhouse_table_parts_rows" not in f
@@ -165,7 +165,7 @@ def test_hostile_reply_is_not_trusted():
     # a proxy that cuts the very first reply (the probe) too
     proxy = FaultProxy(CH.http_port, lambda n: "cut" if n == 1 else None)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri={proxy.uri}"]) as e:
+        with ch_exporter([f"-scrape_uri={proxy.uri}"]) as e:
             assert up(scrape(e)) == 0
             wait_for(lambda: up(scrape(e)) == 1, 10, interval=0.2, what="recovery")
     finally:

@@ -6,13 +6,12 @@ capabilities, exactly the statement 26.9 answered. Covers what the 18.16 server
 cannot show: disks, detached parts, system.errors, dictionary status, failed
 mutations and their reason in the log (once)."""
 
-import http.server
 import os
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import FIXTURES, Exporter, assert_promtool_ok, free_port, parse_text  # noqa: E402
+from harness import FIXTURES, assert_promtool_ok, parse_text  # noqa: E402
+from clickhouse_harness import StandIn, ch_exporter  # noqa: E402
 
 FIX = os.path.join(FIXTURES, "clickhouse", "26.9")
 FORMAT = " FORMAT TabSeparatedWithNamesAndTypes"
@@ -21,38 +20,6 @@ FORMAT = " FORMAT TabSeparatedWithNamesAndTypes"
 def fixture(*path):
     with open(os.path.join(FIX, *path), "rb") as f:
         return f.read()
-
-
-class Replay:
-    """An HTTP server taking the exporter's POSTed statements; answer(sql) gives (status, body)."""
-
-    def __init__(self, answer):
-        self.requests = []
-        outer = self
-
-        class H(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                sql = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode().strip()
-                outer.requests.append(sql)
-                status, body = answer(sql)
-                self.send_response(status)
-                self.send_header("Content-Type", "text/tab-separated-values; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *a):
-                pass
-
-        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), H)
-        self.port = self.srv.server_address[1]
-        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.srv.shutdown()
-        self.srv.server_close()
 
 
 UNKNOWN = (404, b"Code: 60. DB::Exception: not recorded. (UNKNOWN_TABLE)\n")
@@ -83,9 +50,9 @@ def by_section(sql):
 
 
 def test_scrape_of_a_26_9_server():
-    r = Replay(recorded)
+    r = StandIn(recorded)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri=http://127.0.0.1:{r.port}/"]) as e:
+        with ch_exporter([f"-scrape_uri=http://127.0.0.1:{r.port}/"]) as e:
             page = e.get("/metrics").text
             f = parse_text(page)
             assert all(recorded(q) != UNKNOWN for q in r.requests), "a statement not as recorded"
@@ -117,9 +84,9 @@ def test_scrape_of_a_26_9_server():
 
 
 def test_a_refused_table_is_left_out_not_the_scrape():
-    r = Replay(by_section)
+    r = StandIn(by_section)
     try:
-        with Exporter("clickhouse_exporter", [f"-scrape_uri=http://127.0.0.1:{r.port}/"]) as e:
+        with ch_exporter([f"-scrape_uri=http://127.0.0.1:{r.port}/"]) as e:
             f = e.scrape()
             assert f["clickhouse_up"].value() == 1
             assert "clickhouse_errors_total" not in f

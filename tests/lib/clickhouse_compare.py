@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Exporter, wait_for  # noqa: E402
-from clickhouse_harness import ClickHouseServer, populate  # noqa: E402
+from clickhouse_harness import ClickHouseServer, ch_exporter, populate  # noqa: E402
 
 STABLE = ("clickhouse_table_parts_bytes", "clickhouse_table_parts_count", "clickhouse_table_parts_rows",
           "clickhouse_up")
@@ -33,7 +33,7 @@ def upstream_exporter(binary, ch):
 
 
 def ours(ch, *args):
-    return Exporter("clickhouse_exporter", [f"-scrape_uri={ch.uri}", *args])
+    return ch_exporter([f"-scrape_uri={ch.uri}", *args])
 
 
 def wait_async(ch, timeout=90):

@@ -10,6 +10,7 @@ requests, replies cut mid-line) and an `upstream` helper (the Go exporter
 given with --upstream or $CLICKHOUSE_UPSTREAM)."""
 
 import http.client
+import http.server
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ import threading
 import time
 import urllib.parse
 
-from harness import Skip, free_port, wait_for
+from harness import Exporter, Skip, free_port, wait_for
 
 CLICKHOUSE_SERVER = "/usr/sbin/clickhouse-server"
 PASSWORD = "m0nitor-Pa55"
@@ -377,6 +378,46 @@ class FaultProxy:
             pass
         finally:
             c.close()
+
+
+class StandIn:
+    """An HTTP server in ClickHouse's place: records each POSTed statement (requests) and its
+    headers (lower-cased names); answer(sql) gives the (status, body) to send back."""
+
+    def __init__(self, answer):
+        self.requests = []
+        self.headers = []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                sql = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode().strip()
+                outer.requests.append(sql)
+                outer.headers.append({k.lower(): v for k, v in self.headers.items()})
+                status, body = answer(sql)
+                self.send_response(status)
+                self.send_header("Content-Type", "text/tab-separated-values; charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), H)
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def ch_exporter(args=(), **kw):
+    """Our clickhouse_exporter on a free port, given as upstream names it (-telemetry.address)."""
+    return Exporter("clickhouse_exporter", args, listen_flag="-telemetry.address", **kw)
 
 
 def upstream_binary(default_name="clickhouse_exporter"):

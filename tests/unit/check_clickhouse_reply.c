@@ -5,43 +5,16 @@
  * on broken replies: truncated, extra or reordered columns, garbage
  * numbers, names with spaces, tabs and escapes, an exception after rows.
  */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "../../clickhouse_exporter/clickhouse.h"
-#include "../../common/expo.h"
-#include "../../common/fsread.h"
 #include "unit.h"
 
 #define FIX "tests/fixtures/clickhouse/26.9/"
 
-/* A fixture file, NUL-terminated; the caller frees it. */
-static char *slurp(const char *path, size_t *len)
-{
-	struct buf b;
-	buf_init(&b, 16u << 20);
-	ck_assert_msg(read_whole(path, &b) == 0 && b.data, "cannot read %s", path);
-	if (len)
-		*len = b.len;
-	return b.data;
-}
-
-static char *render(struct expo *e)
-{
-	struct buf b;
-	buf_init(&b, 64u << 20);
-	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-	char *s = b.data ? b.data : strdup("");
-	return s;
-}
-
 /* The 26.9 server's capabilities, from the recorded probe reply. */
 static void caps_26_9(struct ch_caps *caps)
 {
-	size_t len;
-	char *probe = slurp(FIX "probe.tsv", &len);
+	char *probe = slurp(FIX "probe.tsv");
+	size_t len = strlen(probe);
 	char err[256] = "";
 	memset(caps, 0, sizeof *caps);
 	ck_assert_msg(ch_caps_from_rows(caps, probe, len, err, sizeof err) == 0, "%s", err);
@@ -156,7 +129,7 @@ START_TEST(test_query_26_9)
 	unsigned absent = 0;
 	ck_assert_int_eq(ch_build_query(&caps, want, &b, &absent), 0);
 	ck_assert_uint_eq(absent, 0);
-	char *recorded = slurp(FIX "scrape.sql", NULL);
+	char *recorded = slurp(FIX "scrape.sql");
 	recorded[strcspn(recorded, "\n")] = '\0';
 	ck_assert_str_eq(b.data, recorded);
 	free(recorded);
@@ -183,8 +156,8 @@ START_TEST(test_scrape_26_9)
 {
 	struct ch_caps caps;
 	caps_26_9(&caps);
-	size_t len;
-	char *data = slurp(FIX "scrape.tsv", &len);
+	char *data = slurp(FIX "scrape.tsv");
+	size_t len = strlen(data);
 	struct ch_rows rows;
 	struct ch_result res;
 	unsigned asked = ~0u & ~(1u << SEC_ASYNC);
@@ -197,7 +170,8 @@ START_TEST(test_scrape_26_9)
 			ck_assert_int_eq(rcs[i], COLLECT_NODATA);
 		else
 			ck_assert_msg(rcs[i] == COLLECT_OK, "%s: %d %s", all_collectors[i]->name, rcs[i], errs[i]);
-	char *page = render(e);
+	size_t dropped = expo_dropped(e);
+	char *page = render_free(e);
 #define HAS(s) ck_assert_msg(strstr(page, s "\n") != NULL, "missing: %s", s)
 	HAS("clickhouse_version_info{version=\"26.9.2.1\"} 1");
 	HAS("# TYPE clickhouse_query gauge");
@@ -228,11 +202,10 @@ START_TEST(test_scrape_26_9)
 #undef HAS
 	/* replicas need a Keeper chdb lacks: asked, empty, no series */
 	ck_assert_ptr_null(strstr(page, "clickhouse_replica_absolute_delay_seconds{"));
-	ck_assert_uint_eq(expo_dropped(e), 0);
+	ck_assert_uint_eq(dropped, 0);
 	ck_assert_uint_eq(res.count[SEC_MUTATION_FAILURES], 1);
 	ck_assert_ptr_nonnull(strstr(res.rows[res.first[SEC_MUTATION_FAILURES]].n, "'throwIf'"));
 	free(page);
-	expo_free(e);
 
 	/* Each section sent alone (a fallback scrape) gives the same rows as in the combined reply. */
 	for (int sec = 0; sec < SEC_N; sec++) {
@@ -240,8 +213,8 @@ START_TEST(test_scrape_26_9)
 			continue;
 		char path[256];
 		snprintf(path, sizeof path, FIX "sections/%s.tsv", ch_sections[sec]->key);
-		size_t slen;
-		char *one = slurp(path, &slen);
+		char *one = slurp(path);
+		size_t slen = strlen(one);
 		struct ch_rows r1;
 		struct ch_result res1;
 		result_of(&r1, &res1, one, slen, 1u << sec, &caps);
@@ -345,7 +318,7 @@ START_TEST(test_broken_rows)
 	int rcs[NCOLLECTORS];
 	char errs[NCOLLECTORS][512];
 	struct expo *e = collect_all(&res, rcs, errs);
-	char *page = render(e);
+	char *page = render_free(e);
 	/* the parts collector fails (success 0) but serves its good rows */
 	for (size_t i = 0; i < NCOLLECTORS; i++)
 		if (all_collectors[i] == &collector_parts) {
@@ -357,7 +330,6 @@ START_TEST(test_broken_rows)
 	ck_assert_ptr_null(strstr(page, "table=\"bad\""));
 	ck_assert_ptr_nonnull(strstr(page, "clickhouse_query NaN\n"));
 	free(page);
-	expo_free(e);
 	ch_rows_free(&rows);
 }
 END_TEST
@@ -377,14 +349,14 @@ START_TEST(test_duplicate_names)
 	ck_assert_int_eq(parse_str(dup, &rows, &res, err, sizeof err), 0);
 	int rcs[NCOLLECTORS];
 	struct expo *e = collect_all(&res, rcs, NULL);
-	char *page = render(e);
+	size_t dropped = expo_dropped(e);
+	char *page = render_free(e);
 	ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_mark_cache_bytes 1\n"));
 	ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_jemalloc_active 3\n"));
 	ck_assert_ptr_null(strstr(page, " 2\n"));
 	ck_assert_ptr_null(strstr(page, " 4\n"));
-	ck_assert_uint_eq(expo_dropped(e), 0);
+	ck_assert_uint_eq(dropped, 0);
 	free(page);
-	expo_free(e);
 	ch_rows_free(&rows);
 }
 END_TEST
@@ -407,7 +379,8 @@ START_TEST(test_replicas_rows)
 	ck_assert_int_eq(parse_str(text, &rows, &res, err, sizeof err), 0);
 	int rcs[NCOLLECTORS];
 	struct expo *e = collect_all(&res, rcs, NULL);
-	char *page = render(e);
+	size_t dropped = expo_dropped(e);
+	char *page = render_free(e);
 	static const char *const want[] = {
 		"clickhouse_replica_absolute_delay_seconds{database=\"shop\",table=\"events\"} 42\n",
 		"clickhouse_replica_queue_size{database=\"shop\",table=\"events\"} 7\n",
@@ -423,9 +396,8 @@ START_TEST(test_replicas_rows)
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		ck_assert_msg(strstr(page, want[i]) != NULL, "missing: %s", want[i]);
-	ck_assert_uint_eq(expo_dropped(e), 0);
+	ck_assert_uint_eq(dropped, 0);
 	free(page);
-	expo_free(e);
 	ch_rows_free(&rows);
 }
 END_TEST
