@@ -4,12 +4,15 @@
  * probe, the HTTP connection (conn.c) and the sections (one per system
  * table query) that the collectors turn into families.
  *
- * Every section is one SELECT with the same columns
- *     k String, n String, d String, t String, x String, v1..v4 Float64
- * (section key, name, database, table, one more label, values), so that
- * all of a scrape's sections go to the server as one UNION ALL in one
- * request, and a section can still be sent on its own when the combined
- * query fails.
+ * Every section is one SELECT of the columns
+ *     k String, l1..lL String, v1..vV Float64
+ * (the section's key, its labels and values in the section's own order),
+ * so that all of a scrape's sections go to the server as one UNION ALL in
+ * one request, and a section can still be sent on its own when the
+ * combined query fails. A statement has as many label and value columns as
+ * its widest section needs: 18.16 spends more on parsing and analysing the
+ * statement than on reading the tables, so every column and function
+ * counts.
  */
 #ifndef CLICKHOUSE_EXPORTER_CLICKHOUSE_H
 #define CLICKHOUSE_EXPORTER_CLICKHOUSE_H
@@ -22,11 +25,12 @@
 #include "../common/buf.h"
 #include "../common/exporter.h"
 
+#define CH_NLABELS 4
 #define CH_NVALUES 4
 
-/* The queries of a scrape, in the order their families are emitted. */
+/* The queries of a scrape. */
 enum ch_sec {
-	SEC_VERSION, /* version(), uptime(): always asked, it says the server answered */
+	SEC_VERSION, /* version(), uptime(): restarts, when system.events is not read */
 	SEC_METRICS,
 	SEC_ASYNC,
 	SEC_EVENTS,
@@ -43,10 +47,10 @@ enum ch_sec {
 	SEC_N
 };
 
-/* One row of the uniform reply; strings point into the reply buffer. */
+/* One row of the uniform reply; strings point into the reply buffer ("" for a column not asked). */
 struct ch_row {
 	enum ch_sec sec;
-	const char *n, *d, *t, *x;
+	const char *l[CH_NLABELS];
 	double v[CH_NVALUES];
 };
 
@@ -77,35 +81,64 @@ void ch_caps_free(struct ch_caps *caps);
 
 /* ---- sections (sql.c and collectors/) ---- */
 
+/* What one section selects, for sql.c to write as a branch of the statement. */
+struct ch_select {
+	/* String expressions (one not a plain String on every version as toString(...)); NULL ends. */
+	const char *labels[CH_NLABELS];
+	/* Float64 expressions (toFloat64(...) unless Float64 already); NULL ends. */
+	const char *values[CH_NVALUES];
+	const char *from; /* FROM/WHERE/GROUP BY clause, NULL for none */
+};
+
 struct ch_section {
 	enum ch_sec sec;
 	const char *key; /* value of column k */
 	const char *table; /* system table it needs, NULL for none */
-	/* The collector that emits it (NULL: always asked). */
+	/* The collector that emits it (NULL: none, asked for the exporter's own use). */
 	const struct collector_def *collector;
-	/* Append the SELECT (no FORMAT) for these capabilities; -1 on buffer overflow. */
-	int (*sql)(const struct ch_caps *caps, struct buf *b);
+	/*
+	 * A section of things that are usually absent (replicas, mutations...):
+	 * after it came back empty it is left out of scrapes (see ch_plan()).
+	 */
+	bool sparse;
+	/* system.metrics entries of which a non-zero value says it may have rows now; NULL ends. */
+	const char *const *hints;
+	/* Fill sel for these capabilities: 0, or 1 when the server cannot answer it. */
+	int (*select)(const struct ch_caps *caps, struct ch_select *sel);
 };
 
 extern const struct ch_section *const ch_sections[SEC_N];
 
 /*
- * Append one SELECT with the uniform columns: n, d, t, x are String
- * expressions (NULL for ''; a column that is not a plain String on every
- * version must be given as toString(...)), v the value expressions (NULL
- * for 0), tail the FROM/WHERE/GROUP BY clause. Returns 0 or -1 (buffer
- * full).
- */
-int ch_sql_select(struct buf *b, const char *key, const char *n, const char *d, const char *t,
-		  const char *x, const char *const v[CH_NVALUES], const char *tail);
-
-/*
- * The combined statement of the sections in want (a bit per enum ch_sec):
- * their SELECTs joined by UNION ALL, FORMAT TabSeparatedWithNamesAndTypes.
- * Sections whose SQL says they cannot be asked of this server are set in
- * *absent. Returns 0 or -1 (buffer full).
+ * The statement of the sections in want (a bit per enum ch_sec): their
+ * SELECTs joined by UNION ALL (column names given in the first one only),
+ * FORMAT TabSeparatedWithNamesAndTypes. Sections that cannot be asked of
+ * this server are set in *absent. Returns 0 or -1 (buffer full).
  */
 int ch_build_query(const struct ch_caps *caps, unsigned want, struct buf *b, unsigned *absent);
+
+/* ---- which sections a scrape asks (plan.c) ---- */
+
+struct ch_result;
+
+/* What earlier scrapes of a session learnt, for choosing the next one's sections. */
+struct ch_plan {
+	double asked_at[SEC_N]; /* monotonic seconds of the last time asked; 0: never */
+	bool had_rows[SEC_N]; /* it returned rows then */
+	bool hints_known; /* the last scrape read system.metrics */
+	bool hinted[SEC_N]; /* a hint of that scrape was non-zero */
+};
+
+/*
+ * Of the sections in want, those to ask now: every one, except a sparse
+ * section that came back empty less than recheck seconds ago and that no
+ * hint of the last scrape points to (all of them when that scrape did not
+ * read system.metrics).
+ */
+unsigned ch_plan(const struct ch_plan *p, unsigned want, double now, double recheck);
+
+/* Record what the sections asked (a bit each) in a scrape gave. */
+void ch_plan_update(struct ch_plan *p, unsigned asked, const struct ch_result *res, double now);
 
 /* ---- TabSeparatedWithNamesAndTypes (tsv.c) ---- */
 
@@ -140,7 +173,13 @@ char *tsv_unescape(char *s);
 
 /* ---- one scrape's reply (reply.c) ---- */
 
-enum ch_sec_state { SEC_NOT_ASKED, SEC_ABSENT, SEC_OK, SEC_FAILED };
+enum ch_sec_state {
+	SEC_NOT_ASKED,
+	SEC_ABSENT, /* the server has no such table */
+	SEC_OK,
+	SEC_FAILED,
+	SEC_QUIET, /* left out: empty when last asked (no rows, not a failure) */
+};
 
 /* What collectors get as s->target. */
 struct ch_result {
@@ -292,6 +331,7 @@ struct ch_options {
 	const char *ca_file;
 	bool clickhouse_only; /* no process_*, promhttp_*, build info */
 	bool probe_credentials; /* send CLICKHOUSE_USER/PASSWORD to /probe targets too */
+	double recheck; /* seconds a sparse section found empty may be left out */
 	struct chconn_opts conn;
 };
 extern struct ch_options ch_opts;

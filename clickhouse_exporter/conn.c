@@ -327,8 +327,13 @@ enum ch_qrc chconn_query(struct chconn *c, const char *sql, bool settings, doubl
 		brc = buf_puts(&c->url, c->a->query);
 		brc = brc ? brc : buf_putc(&c->url, '&');
 	}
-	/* Errors as an HTTP status, not after rows already sent with 200. */
-	brc = brc ? brc : buf_puts(&c->url, "wait_end_of_query=1");
+	/*
+	 * Errors as an HTTP status, not after rows already sent with 200. The
+	 * server holds the reply back in a buffer of buffer_size (in memory
+	 * only above its 1 MiB default: below, every reply goes through a
+	 * temporary file).
+	 */
+	brc = brc ? brc : buf_puts(&c->url, "wait_end_of_query=1&buffer_size=2097152");
 	if (!brc && settings && !c->a->user_sets_timeout) {
 		/* The server stops the queries itself shortly after we stop waiting (whole seconds in 18.16). */
 		long secs = (long)floor(left);

@@ -14,6 +14,8 @@ static struct flag ch_flags[] = {
 	  .help = "PEM file of the certificate authorities that sign the server's TLS certificate; empty: the system's." },
 	{ .name = "clickhouse_only", .type = FLAG_BOOL, .dest = &ch_opts.clickhouse_only, .def = "false",
 	  .help = "Expose only ClickHouse metrics, not those of the exporter itself (process_*, promhttp_*, build info)." },
+	{ .name = "recheck_interval", .type = FLAG_DURATION, .dest = &ch_opts.recheck, .def = "5m",
+	  .help = "Longest time a query of replicas, mutations, merges, detached parts or dictionaries that found nothing is left out of scrapes (sooner when system.metrics shows merges, mutations or a Keeper session); 0s: every query at every scrape." },
 	{ .name = "probe_credentials", .type = FLAG_BOOL, .dest = &ch_opts.probe_credentials, .def = "false",
 	  .help = "Send CLICKHOUSE_USER and CLICKHOUSE_PASSWORD to /probe targets too (by default only to -scrape_uri)." },
 };

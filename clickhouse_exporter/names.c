@@ -154,7 +154,7 @@ void ch_emit_values(struct expo *e, const struct ch_result *r, enum ch_sec sec, 
 	const struct ch_row *row = r->rows + r->first[sec];
 	for (size_t i = 0; i < r->count[sec]; i++, row++) {
 		const struct name_entry *ne =
-			lookup(r->names, &tmp, buf, sizeof buf, (int)sec, row->n, suffix, help_pre, help_post);
+			lookup(r->names, &tmp, buf, sizeof buf, (int)sec, row->l[0], suffix, help_pre, help_post);
 		/* A name another section already gave (or this one, twice) is served once. */
 		if (!ne || expo_find(e, ne->metric))
 			continue;
@@ -173,6 +173,7 @@ int ch_section_status(struct scrape *s, const struct ch_result *r, enum ch_sec s
 		return COLLECT_NODATA;
 	case SEC_FAILED:
 		return scrape_fail(s, "%s", r->err[sec]);
+	case SEC_QUIET:
 	case SEC_OK:
 		break;
 	}
@@ -195,5 +196,5 @@ void ch_emit_table_gauge(struct expo *e, const struct ch_result *r, enum ch_sec 
 	struct family *f = expo_family(e, name, METRIC_GAUGE, help, (const char *const[]){ "database", "table", NULL });
 	const struct ch_row *row = r->rows + r->first[sec];
 	for (size_t k = 0; k < r->count[sec]; k++, row++)
-		expo_sample(e, f, row->v[i], row->d, row->t);
+		expo_sample(e, f, row->v[i], row->l[0], row->l[1]);
 }

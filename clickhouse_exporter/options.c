@@ -15,7 +15,7 @@
 /* Upstream's HTTP client timeout; a scrape also ends at its own deadline. */
 #define REQUEST_TIMEOUT 30.0
 
-struct ch_options ch_opts = { .conn = { .timeout = REQUEST_TIMEOUT } };
+struct ch_options ch_opts = { .recheck = 300, .conn = { .timeout = REQUEST_TIMEOUT } };
 
 static char *user, *password;
 
@@ -41,6 +41,10 @@ int ch_setup(struct exporter *x, char *err, size_t errlen)
 			return -1;
 		}
 		fclose(f);
+	}
+	if (ch_opts.recheck < 0) {
+		strf(err, errlen, "-recheck_interval must not be negative");
+		return -1;
 	}
 	if (ch_opts.clickhouse_only)
 		exporter_disable_self_metrics(x);

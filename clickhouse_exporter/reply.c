@@ -55,14 +55,15 @@ int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_
 	struct tsv t;
 	if (tsv_open(&t, data, len, err, errlen) < 0)
 		return -1;
-	static const char *const names[] = { "k", "n", "d", "t", "x", "v1", "v2", "v3", "v4" };
-	int col[sizeof names / sizeof names[0]];
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+	/* The key, then labels and values: a statement has only those its sections use. */
+	static const char *const names[1 + CH_NLABELS + CH_NVALUES] = { "k", "l1", "l2", "l3", "l4",
+									 "v1", "v2", "v3", "v4" };
+	int col[1 + CH_NLABELS + CH_NVALUES];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		col[i] = tsv_column(&t, names[i]);
-		if (col[i] < 0) {
-			strf(err, errlen, "reply without column %s", names[i]);
-			return -1;
-		}
+	if (col[0] < 0) {
+		strf(err, errlen, "reply without column k");
+		return -1;
 	}
 	char *f[32];
 	long nf;
@@ -71,9 +72,9 @@ int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_
 			strf(err, errlen, "server error after %zu rows: %.200s", t.line - 3, f[0]);
 			return -1;
 		}
-		enum ch_sec sec = nf > col[0] && (size_t)col[0] < sizeof f / sizeof f[0] ? ch_sec_of(f[col[0]]) : SEC_N;
+		enum ch_sec sec = nf > col[0] ? ch_sec_of(f[col[0]]) : SEC_N;
 		if (sec == SEC_N) {
-			/* Not a row we asked for: counted against the version section, always asked. */
+			/* Not a row we asked for: counted against the version section. */
 			rows->bad[SEC_VERSION]++;
 			continue;
 		}
@@ -87,13 +88,14 @@ int ch_rows_parse(struct ch_rows *rows, char *data, size_t len, char *err, size_
 		}
 		struct ch_row *r = &rows->rows[rows->n];
 		r->sec = sec;
-		r->n = f[col[1]];
-		r->d = f[col[2]];
-		r->t = f[col[3]];
-		r->x = f[col[4]];
+		for (int i = 0; i < CH_NLABELS; i++)
+			r->l[i] = col[1 + i] >= 0 ? f[col[1 + i]] : "";
 		bool ok = true;
-		for (int i = 0; i < CH_NVALUES && ok; i++)
-			ok = value_of(f[col[5 + i]], &r->v[i]) == 0;
+		for (int i = 0; i < CH_NVALUES && ok; i++) {
+			int c = col[1 + CH_NLABELS + i];
+			r->v[i] = 0;
+			ok = c < 0 || value_of(f[c], &r->v[i]) == 0;
+		}
 		if (!ok) {
 			rows->bad[sec]++;
 			continue;

@@ -26,6 +26,8 @@ struct ch_session {
 	double uptime; /* of the last scrape: a smaller one means a restart */
 	unsigned disabled; /* sections refused alone on this session */
 	char disabled_err[SEC_N][200];
+	struct ch_plan plan; /* what earlier scrapes found, for choosing sections */
+	double queries; /* system.events' Query of the last scrape: smaller means a restart */
 	unsigned sql_wanted; /* sections the cached SQL was built for; 0: none */
 	unsigned sql_absent; /* of those, the ones the server cannot answer */
 	struct buf sql;
@@ -76,6 +78,8 @@ static int probe(struct ch_session *s, const char *name, double deadline, char *
 		return -1;
 	s->probed = true;
 	s->uptime = 0;
+	s->queries = 0;
+	memset(&s->plan, 0, sizeof s->plan);
 	s->disabled = 0;
 	s->sql_wanted = 0;
 	log_info("probed ClickHouse", "target", name, "version", s->caps.version, "settings",
@@ -108,14 +112,19 @@ void *ch_session_open(void *spec, double deadline, char *err, size_t errlen)
 	return s;
 }
 
-/* Sections to ask for: version, and those of the selected collectors the server has. */
+/*
+ * Sections to ask for: those of the selected collectors the server has
+ * and has not refused, the version section when system.events is not
+ * among them (restarts are seen in its Query count otherwise), less the
+ * sparse sections left out this time (ch_plan()).
+ */
 static unsigned wanted_sections(const struct ch_session *s, const struct request *rq, const bool *sel,
 				struct ch_result *res)
 {
 	unsigned want = 0;
 	for (int i = 0; i < SEC_N; i++) {
 		const struct ch_section *d = ch_sections[i];
-		bool chosen = !d->collector;
+		bool chosen = false;
 		for (size_t k = 0; k < rq->x->ninst && !chosen; k++)
 			chosen = rq->x->inst[k].def == d->collector && (sel ? sel[k] : rq->x->inst[k].enabled);
 		if (!chosen)
@@ -131,7 +140,13 @@ static unsigned wanted_sections(const struct ch_session *s, const struct request
 		}
 		want |= 1u << i;
 	}
-	return want;
+	if (!(want & (1u << SEC_EVENTS)))
+		want |= 1u << SEC_VERSION;
+	unsigned ask = ch_plan(&s->plan, want, mono_now(), ch_opts.recheck);
+	for (int i = 0; i < SEC_N; i++)
+		if ((want & ~ask) & (1u << i))
+			res->state[i] = SEC_QUIET;
+	return ask;
 }
 
 /* The combined statement of the wanted sections, rebuilt when they change. */
@@ -151,10 +166,9 @@ static int query_alone(struct ch_session *s, const char *name, int sec, double d
 		       size_t *len, char *err, size_t errlen)
 {
 	struct buf one;
+	unsigned absent;
 	buf_init(&one, 1u << 20);
-	int rc = ch_sections[sec]->sql(&s->caps, &one);
-	rc = rc ? rc : buf_puts(&one, " FORMAT TabSeparatedWithNamesAndTypes");
-	if (rc) {
+	if (ch_build_query(&s->caps, 1u << sec, &one, &absent) < 0) {
 		buf_free(&one);
 		strf(err, errlen, "query of %s too long", ch_sections[sec]->key);
 		return -1;
@@ -224,7 +238,7 @@ static void log_mutation_failures(struct ch_target *t, const struct ch_result *r
 {
 	const struct ch_row *row = r->rows + r->first[SEC_MUTATION_FAILURES];
 	for (size_t i = 0; i < r->count[SEC_MUTATION_FAILURES]; i++, row++) {
-		uint64_t h = fnv(fnv(fnv(fnv(14695981039346656037u, row->d), row->t), row->x), row->n);
+		uint64_t h = fnv(fnv(fnv(fnv(14695981039346656037u, row->l[0]), row->l[1]), row->l[2]), row->l[3]);
 		bool seen = false;
 		for (size_t k = 0; k < t->nseen && k < CH_SEEN_FAILURES && !seen; k++)
 			seen = t->seen[k] == h;
@@ -232,10 +246,40 @@ static void log_mutation_failures(struct ch_target *t, const struct ch_result *r
 			continue;
 		t->seen[t->nseen++ % CH_SEEN_FAILURES] = h;
 		char reason[400];
-		strf(reason, sizeof reason, "%s", row->n);
-		log_warn("mutation failing", "target", t->name, "database", row->d, "table", row->t, "mutation_id",
-			 row->x, "reason", reason, NULL);
+		strf(reason, sizeof reason, "%s", row->l[3]);
+		log_warn("mutation failing", "target", t->name, "database", row->l[0], "table", row->l[1],
+			 "mutation_id", row->l[2], "reason", reason, NULL);
 	}
+}
+
+/* The value of the row of sec whose first label is name, or -1. */
+static double row_value(const struct ch_result *res, enum ch_sec sec, const char *name)
+{
+	const struct ch_row *row = res->rows + res->first[sec];
+	for (size_t i = 0; i < res->count[sec]; i++, row++)
+		if (row->l[0][0] == name[0] && !strcmp(row->l[0], name))
+			return row->v[0];
+	return -1;
+}
+
+/*
+ * Did the server restart since the last scrape? Its Query count (every
+ * query since it started, ours too) or its uptime went down.
+ */
+static bool restarted(struct ch_session *s, const struct ch_result *res)
+{
+	bool again = false;
+	if (res->state[SEC_EVENTS] == SEC_OK) {
+		double queries = row_value(res, SEC_EVENTS, "Query");
+		again = queries >= 0 && queries < s->queries;
+		s->queries = queries;
+	}
+	if (res->state[SEC_VERSION] == SEC_OK && res->count[SEC_VERSION] == 1) {
+		double uptime = res->rows[res->first[SEC_VERSION]].v[0];
+		again = again || uptime < s->uptime;
+		s->uptime = uptime;
+	}
+	return again;
 }
 
 /* Fetch and parse this scrape's rows into res (the target is locked). Returns 0 or -1 with err. */
@@ -277,17 +321,12 @@ static int fetch(struct ch_session *s, struct ch_target *t, const struct request
 				res->state[i] = SEC_OK;
 	}
 	ch_rows_finish(&s->rows, res);
-	if (res->state[SEC_VERSION] != SEC_OK || res->count[SEC_VERSION] != 1) {
-		strf(err, errlen, "reply without the server's version");
-		return -1;
-	}
-	double uptime = res->rows[res->first[SEC_VERSION]].v[0];
-	if (uptime < s->uptime) {
-		/* Restarted, perhaps upgraded: what it offers is asked again next time. */
+	ch_plan_update(&s->plan, want, res, mono_now());
+	if (restarted(s, res)) {
+		/* Perhaps upgraded: what it offers is asked again next time. */
 		log_info("ClickHouse restarted", "target", name, NULL);
 		s->probed = false;
 	}
-	s->uptime = uptime;
 	log_mutation_failures(t, res);
 	return 0;
 }

@@ -6,16 +6,18 @@
  */
 #include "../clickhouse.h"
 
-static int async_sql(const struct ch_caps *c, struct buf *b)
+static int async_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "asynchronous_metrics", "metric", NULL, NULL, NULL,
-			     (const char *const[CH_NVALUES]){ "value" }, "FROM system.asynchronous_metrics");
+	/* value is Float64 on every version: no cast. */
+	*sel = (struct ch_select){ .labels = { "metric" }, .values = { "value" },
+				   .from = "FROM system.asynchronous_metrics" };
+	return 0;
 }
 
 const struct ch_section section_async = {
 	.sec = SEC_ASYNC, .key = "asynchronous_metrics", .table = "asynchronous_metrics",
-	.collector = &collector_asynchronous_metrics, .sql = async_sql,
+	.collector = &collector_asynchronous_metrics, .select = async_select,
 };
 
 static int async_collect(struct scrape *s, struct expo *e)

@@ -1,19 +1,22 @@
 /* Detached parts per table and reason (system.detached_parts, 19.7 and later). */
 #include "../clickhouse.h"
 
-static int detached_sql(const struct ch_caps *c, struct buf *b)
+static int detached_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	/* reason is Nullable on some versions; "" is a part detached by hand. */
-	const char *reason = ch_caps_has(c, "detached_parts", "reason") ? "toString(ifNull(reason, ''))" : NULL;
-	return ch_sql_select(b, "detached_parts", NULL, "database", "table", reason,
-			     (const char *const[CH_NVALUES]){ "count()" },
-			     reason ? "FROM system.detached_parts GROUP BY database, table, reason"
-				    : "FROM system.detached_parts GROUP BY database, table");
+	bool reason = ch_caps_has(c, "detached_parts", "reason");
+	*sel = (struct ch_select){
+		.labels = { "database", "table", reason ? "toString(ifNull(reason, ''))" : NULL },
+		.values = { "toFloat64(count())" },
+		.from = reason ? "FROM system.detached_parts GROUP BY database, table, reason"
+			       : "FROM system.detached_parts GROUP BY database, table",
+	};
+	return 0;
 }
 
 const struct ch_section section_detached_parts = {
 	.sec = SEC_DETACHED_PARTS, .key = "detached_parts", .table = "detached_parts",
-	.collector = &collector_detached_parts, .sql = detached_sql,
+	.collector = &collector_detached_parts, .sparse = true, .select = detached_select,
 };
 
 static int detached_collect(struct scrape *s, struct expo *e)
@@ -25,7 +28,7 @@ static int detached_collect(struct scrape *s, struct expo *e)
 					       (const char *const[]){ "database", "table", "reason", NULL });
 		const struct ch_row *row = r->rows + r->first[SEC_DETACHED_PARTS];
 		for (size_t i = 0; i < r->count[SEC_DETACHED_PARTS]; i++, row++)
-			expo_sample(e, f, row->v[0], row->d, row->t, row->x);
+			expo_sample(e, f, row->v[0], row->l[0], row->l[1], row->l[2]);
 	}
 	return ch_section_status(s, r, SEC_DETACHED_PARTS);
 }

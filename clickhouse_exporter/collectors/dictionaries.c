@@ -5,21 +5,22 @@
  */
 #include "../clickhouse.h"
 
-static int dictionaries_sql(const struct ch_caps *c, struct buf *b)
+static int dictionaries_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	const char *name = ch_caps_has(c, "dictionaries", "database")
 				   ? "if(database = '', name, concat(database, '.', name))"
 				   : "name";
 	const char *status = ch_caps_has(c, "dictionaries", "status") ? "toString(status)" : NULL;
-	return ch_sql_select(b, "dictionaries", name, NULL, NULL, status,
-			     (const char *const[CH_NVALUES]){ "bytes_allocated", "element_count",
-							      "last_exception != ''" },
-			     "FROM system.dictionaries");
+	*sel = (struct ch_select){ .labels = { name, status },
+				   .values = { "toFloat64(bytes_allocated)", "toFloat64(element_count)",
+					       "last_exception != ''" },
+				   .from = "FROM system.dictionaries" };
+	return 0;
 }
 
 const struct ch_section section_dictionaries = {
 	.sec = SEC_DICTIONARIES, .key = "dictionaries", .table = "dictionaries",
-	.collector = &collector_dictionaries, .sql = dictionaries_sql,
+	.collector = &collector_dictionaries, .sparse = true, .select = dictionaries_select,
 };
 
 static int dictionaries_collect(struct scrape *s, struct expo *e)
@@ -42,11 +43,11 @@ static int dictionaries_collect(struct scrape *s, struct expo *e)
 				   : NULL;
 		const struct ch_row *row = r->rows + r->first[SEC_DICTIONARIES];
 		for (size_t i = 0; i < r->count[SEC_DICTIONARIES]; i++, row++) {
-			expo_sample(e, bytes, row->v[0], row->n);
-			expo_sample(e, elems, row->v[1], row->n);
-			expo_sample(e, failed, row->v[2], row->n);
+			expo_sample(e, bytes, row->v[0], row->l[0]);
+			expo_sample(e, elems, row->v[1], row->l[0]);
+			expo_sample(e, failed, row->v[2], row->l[0]);
 			if (status)
-				expo_sample(e, status, 1, row->n, row->x);
+				expo_sample(e, status, 1, row->l[0], row->l[1]);
 		}
 	}
 	return ch_section_status(s, r, SEC_DICTIONARIES);

@@ -1,17 +1,18 @@
 /* system.disks (19.15 and later): upstream's free and total space per disk. */
 #include "../clickhouse.h"
 
-static int disks_sql(const struct ch_caps *c, struct buf *b)
+static int disks_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "disks", "name", NULL, NULL, NULL,
-			     (const char *const[CH_NVALUES]){ "sum(free_space)", "sum(total_space)" },
-			     "FROM system.disks GROUP BY name");
+	*sel = (struct ch_select){ .labels = { "name" },
+				   .values = { "toFloat64(sum(free_space))", "toFloat64(sum(total_space))" },
+				   .from = "FROM system.disks GROUP BY name" };
+	return 0;
 }
 
 const struct ch_section section_disks = {
 	.sec = SEC_DISKS, .key = "disks", .table = "disks", .collector = &collector_disks,
-	.sql = disks_sql,
+	.select = disks_select,
 };
 
 static int disks_collect(struct scrape *s, struct expo *e)
@@ -26,8 +27,8 @@ static int disks_collect(struct scrape *s, struct expo *e)
 						     (const char *const[]){ "disk", NULL });
 		const struct ch_row *row = r->rows + r->first[SEC_DISKS];
 		for (size_t i = 0; i < r->count[SEC_DISKS]; i++, row++) {
-			expo_sample(e, free_f, row->v[0], row->n);
-			expo_sample(e, total_f, row->v[1], row->n);
+			expo_sample(e, free_f, row->v[0], row->l[0]);
+			expo_sample(e, total_f, row->v[1], row->l[0]);
 		}
 	}
 	return ch_section_status(s, r, SEC_DISKS);

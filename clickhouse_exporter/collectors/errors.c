@@ -1,18 +1,18 @@
 /* Errors by code since the server started (system.errors, 20.11 and later). */
 #include "../clickhouse.h"
 
-static int errors_sql(const struct ch_caps *c, struct buf *b)
+static int errors_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
 	/* Local and remote (received from other servers) counts added up, as the built-in endpoint does. */
-	return ch_sql_select(b, "errors", "name", NULL, NULL, "toString(code)",
-			     (const char *const[CH_NVALUES]){ "sum(value)" },
-			     "FROM system.errors GROUP BY name, code");
+	*sel = (struct ch_select){ .labels = { "name", "toString(code)" }, .values = { "toFloat64(sum(value))" },
+				   .from = "FROM system.errors GROUP BY name, code" };
+	return 0;
 }
 
 const struct ch_section section_errors = {
 	.sec = SEC_ERRORS, .key = "errors", .table = "errors", .collector = &collector_errors,
-	.sql = errors_sql,
+	.select = errors_select,
 };
 
 static int errors_collect(struct scrape *s, struct expo *e)
@@ -24,7 +24,7 @@ static int errors_collect(struct scrape *s, struct expo *e)
 					       (const char *const[]){ "code", "name", NULL });
 		const struct ch_row *row = r->rows + r->first[SEC_ERRORS];
 		for (size_t i = 0; i < r->count[SEC_ERRORS]; i++, row++)
-			expo_sample(e, f, row->v[0], row->x, row->n);
+			expo_sample(e, f, row->v[0], row->l[1], row->l[0]);
 	}
 	return ch_section_status(s, r, SEC_ERRORS);
 }

@@ -1,16 +1,17 @@
 /* system.events: one counter per event, clickhouse_<snake_case>_total as upstream. */
 #include "../clickhouse.h"
 
-static int events_sql(const struct ch_caps *c, struct buf *b)
+static int events_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "events", "event", NULL, NULL, NULL,
-			     (const char *const[CH_NVALUES]){ "value" }, "FROM system.events");
+	*sel = (struct ch_select){ .labels = { "event" }, .values = { "toFloat64(value)" },
+				   .from = "FROM system.events" };
+	return 0;
 }
 
 const struct ch_section section_events = {
 	.sec = SEC_EVENTS, .key = "events", .table = "events", .collector = &collector_events,
-	.sql = events_sql,
+	.select = events_select,
 };
 
 static int events_collect(struct scrape *s, struct expo *e)

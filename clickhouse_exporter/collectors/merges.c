@@ -1,18 +1,22 @@
 /* Merges (and mutations of parts) running now, per table (system.merges). */
 #include "../clickhouse.h"
 
-static int merges_sql(const struct ch_caps *c, struct buf *b)
+static int merges_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "merges", NULL, "database", "table", NULL,
-			     (const char *const[CH_NVALUES]){ "count()", "max(elapsed)",
-							      "sum(total_size_bytes_compressed)", "sum(memory_usage)" },
-			     "FROM system.merges GROUP BY database, table");
+	*sel = (struct ch_select){ .labels = { "database", "table" },
+				   .values = { "toFloat64(count())", "max(elapsed)",
+					       "toFloat64(sum(total_size_bytes_compressed))",
+					       "toFloat64(sum(memory_usage))" },
+				   .from = "FROM system.merges GROUP BY database, table" };
+	return 0;
 }
 
+/* Merges (and mutations of parts) running now count in system.metrics' Merge and PartMutation. */
 const struct ch_section section_merges = {
 	.sec = SEC_MERGES, .key = "merges", .table = "merges", .collector = &collector_merges,
-	.sql = merges_sql,
+	.sparse = true, .hints = (const char *const[]){ "Merge", "PartMutation", NULL },
+	.select = merges_select,
 };
 
 static int merges_collect(struct scrape *s, struct expo *e)

@@ -1,16 +1,17 @@
 /* system.metrics: one gauge per entry, named as upstream (clickhouse_<snake_case>). */
 #include "../clickhouse.h"
 
-static int metrics_sql(const struct ch_caps *c, struct buf *b)
+static int metrics_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "metrics", "metric", NULL, NULL, NULL,
-			     (const char *const[CH_NVALUES]){ "value" }, "FROM system.metrics");
+	*sel = (struct ch_select){ .labels = { "metric" }, .values = { "toFloat64(value)" },
+				   .from = "FROM system.metrics" };
+	return 0;
 }
 
 const struct ch_section section_metrics = {
 	.sec = SEC_METRICS, .key = "metrics", .table = "metrics", .collector = &collector_metrics,
-	.sql = metrics_sql,
+	.select = metrics_select,
 };
 
 static int metrics_collect(struct scrape *s, struct expo *e)

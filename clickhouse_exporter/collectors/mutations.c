@@ -6,33 +6,42 @@
  */
 #include "../clickhouse.h"
 
-static int mutations_sql(const struct ch_caps *c, struct buf *b)
+static int mutations_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	bool fails = ch_caps_has(c, "mutations", "latest_fail_reason");
-	return ch_sql_select(b, "mutations", NULL, "database", "table", NULL,
-			     (const char *const[CH_NVALUES]){
-				     "count()", "countIf(is_done = 0)", "sumIf(parts_to_do, is_done = 0)",
-				     fails ? "countIf(is_done = 0 AND latest_fail_reason != '')" : NULL },
-			     "FROM system.mutations GROUP BY database, table");
+	*sel = (struct ch_select){
+		.labels = { "database", "table" },
+		.values = { "toFloat64(count())", "toFloat64(countIf(is_done = 0))",
+			    "toFloat64(sumIf(parts_to_do, is_done = 0))",
+			    fails ? "toFloat64(countIf(is_done = 0 AND latest_fail_reason != ''))" : NULL },
+		.from = "FROM system.mutations GROUP BY database, table",
+	};
+	return 0;
 }
 
 /* At most 20 failing mutations per scrape are looked at for the log. */
-static int failures_sql(const struct ch_caps *c, struct buf *b)
+static int failures_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	if (!ch_caps_has(c, "mutations", "latest_fail_reason"))
 		return 1;
-	return ch_sql_select(b, "mutation_failures", "latest_fail_reason", "database", "table", "mutation_id",
-			     NULL, "FROM system.mutations WHERE is_done = 0 AND latest_fail_reason != '' LIMIT 20");
+	*sel = (struct ch_select){
+		.labels = { "database", "table", "mutation_id", "latest_fail_reason" },
+		.from = "FROM system.mutations WHERE is_done = 0 AND latest_fail_reason != '' LIMIT 20",
+	};
+	return 0;
 }
+
+/* PartMutation in system.metrics counts the parts being mutated now. */
+static const char *const mutation_hints[] = { "PartMutation", NULL };
 
 const struct ch_section section_mutations = {
 	.sec = SEC_MUTATIONS, .key = "mutations", .table = "mutations", .collector = &collector_mutations,
-	.sql = mutations_sql,
+	.sparse = true, .hints = mutation_hints, .select = mutations_select,
 };
 
 const struct ch_section section_mutation_failures = {
 	.sec = SEC_MUTATION_FAILURES, .key = "mutation_failures", .table = "mutations",
-	.collector = &collector_mutations, .sql = failures_sql,
+	.collector = &collector_mutations, .sparse = true, .hints = mutation_hints, .select = failures_select,
 };
 
 static int mutations_collect(struct scrape *s, struct expo *e)

@@ -1,18 +1,20 @@
 /* Active parts per table (system.parts): upstream's clickhouse_table_parts_{bytes,count,rows}. */
 #include "../clickhouse.h"
 
-static int parts_sql(const struct ch_caps *c, struct buf *b)
+static int parts_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	/* bytes is an alias of bytes_on_disk (18.16 on); the column itself is the safer name. */
-	const char *bytes = ch_caps_has(c, "parts", "bytes_on_disk") ? "sum(bytes_on_disk)" : "sum(bytes)";
-	return ch_sql_select(b, "parts", NULL, "database", "table", NULL,
-			     (const char *const[CH_NVALUES]){ bytes, "count()", "sum(rows)" },
-			     "FROM system.parts WHERE active GROUP BY database, table");
+	const char *bytes = ch_caps_has(c, "parts", "bytes_on_disk") ? "toFloat64(sum(bytes_on_disk))"
+								     : "toFloat64(sum(bytes))";
+	*sel = (struct ch_select){ .labels = { "database", "table" },
+				   .values = { bytes, "toFloat64(count())", "toFloat64(sum(rows))" },
+				   .from = "FROM system.parts WHERE active GROUP BY database, table" };
+	return 0;
 }
 
 const struct ch_section section_parts = {
 	.sec = SEC_PARTS, .key = "parts", .table = "parts", .collector = &collector_parts,
-	.sql = parts_sql,
+	.select = parts_select,
 };
 
 static int parts_collect(struct scrape *s, struct expo *e)

@@ -6,32 +6,40 @@
  */
 #include "../clickhouse.h"
 
-static int replicas_sql(const struct ch_caps *c, struct buf *b)
+static int replicas_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "replicas", NULL, "database", "table", NULL,
-			     (const char *const[CH_NVALUES]){ "absolute_delay", "queue_size", "is_readonly",
-							      "is_session_expired" },
-			     "FROM system.replicas");
+	*sel = (struct ch_select){ .labels = { "database", "table" },
+				   .values = { "toFloat64(absolute_delay)", "toFloat64(queue_size)",
+					       "is_readonly", "is_session_expired" },
+				   .from = "FROM system.replicas" };
+	return 0;
 }
 
-static int queue_sql(const struct ch_caps *c, struct buf *b)
+static int queue_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	return ch_sql_select(b, "replication_queue", NULL, "database", "table", "toString(type)",
-			     (const char *const[CH_NVALUES]){ "count()", "countIf(last_exception != '')",
-							      "max(num_tries)" },
-			     "FROM system.replication_queue GROUP BY database, table, type");
+	*sel = (struct ch_select){ .labels = { "database", "table", "toString(type)" },
+				   .values = { "toFloat64(count())", "toFloat64(countIf(last_exception != ''))",
+					       "toFloat64(max(num_tries))" },
+				   .from = "FROM system.replication_queue GROUP BY database, table, type" };
+	return 0;
 }
+
+/*
+ * A server with replicated tables has a Keeper session, or counts them as
+ * read-only replicas when it has none.
+ */
+static const char *const replica_hints[] = { "ZooKeeperSession", "ReadonlyReplica", NULL };
 
 const struct ch_section section_replicas = {
 	.sec = SEC_REPLICAS, .key = "replicas", .table = "replicas", .collector = &collector_replicas,
-	.sql = replicas_sql,
+	.sparse = true, .hints = replica_hints, .select = replicas_select,
 };
 
 const struct ch_section section_replication_queue = {
 	.sec = SEC_REPLICATION_QUEUE, .key = "replication_queue", .table = "replication_queue",
-	.collector = &collector_replicas, .sql = queue_sql,
+	.collector = &collector_replicas, .sparse = true, .hints = replica_hints, .select = queue_select,
 };
 
 static const struct {
@@ -61,9 +69,9 @@ static int replicas_collect(struct scrape *s, struct expo *e)
 						   labels);
 		const struct ch_row *row = r->rows + r->first[SEC_REPLICATION_QUEUE];
 		for (size_t i = 0; i < r->count[SEC_REPLICATION_QUEUE]; i++, row++) {
-			expo_sample(e, entries, row->v[0], row->d, row->t, row->x);
-			expo_sample(e, failing, row->v[1], row->d, row->t, row->x);
-			expo_sample(e, tries, row->v[2], row->d, row->t, row->x);
+			expo_sample(e, entries, row->v[0], row->l[0], row->l[1], row->l[2]);
+			expo_sample(e, failing, row->v[1], row->l[0], row->l[1], row->l[2]);
+			expo_sample(e, tries, row->v[2], row->l[0], row->l[1], row->l[2]);
 		}
 	}
 	int rc = ch_section_status(s, r, SEC_REPLICAS);

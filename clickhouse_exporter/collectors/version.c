@@ -1,30 +1,34 @@
-/* The server's version as an info metric (version(), asked in every scrape). */
+/*
+ * The server's version as an info metric, as the probe found it (a restart
+ * makes the next scrape probe again). The version section itself, version()
+ * and uptime(), is asked only when system.events is not read: scrape.c then
+ * sees a restart in uptime() going down.
+ */
 #include "../clickhouse.h"
 
-static int version_sql(const struct ch_caps *c, struct buf *b)
+static int version_select(const struct ch_caps *c, struct ch_select *sel)
 {
 	(void)c;
-	/* uptime() tells scrape.c when the server restarted (and may have been upgraded). */
-	return ch_sql_select(b, "version", "version()", NULL, NULL, NULL,
-			     (const char *const[CH_NVALUES]){ "uptime()" }, NULL);
+	/* UInt32, which any other value type converts from: no cast. */
+	*sel = (struct ch_select){ .labels = { "version()" }, .values = { "uptime()" } };
+	return 0;
 }
 
 const struct ch_section section_version = {
 	.sec = SEC_VERSION, .key = "version", .table = NULL, .collector = NULL,
-	.sql = version_sql,
+	.select = version_select,
 };
 
 static int version_collect(struct scrape *s, struct expo *e)
 {
 	const struct ch_result *r = s->target;
-	int rc = ch_section_status(s, r, SEC_VERSION);
-	if (!ch_section_usable(r, SEC_VERSION) || !r->count[SEC_VERSION])
-		return rc;
+	if (!r->caps || !r->caps->version[0])
+		return scrape_fail(s, "the server's version is not known");
 	struct family *f = expo_family(e, "clickhouse_version_info", METRIC_GAUGE,
 				       "The ClickHouse server's version (version()); always 1.",
 				       (const char *const[]){ "version", NULL });
-	expo_sample(e, f, 1, r->rows[r->first[SEC_VERSION]].n);
-	return rc;
+	expo_sample(e, f, 1, r->caps->version);
+	return COLLECT_OK;
 }
 
 const struct collector_def collector_version = {

@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from harness import BINDIR, ROOT, Skip, assert_promtool_ok, free_port, parse_text, wait_for  # noqa: E402
-from clickhouse_harness import (EXPORTER_PASSWORD, PASSWORD, ClickHouseServer, FaultProxy, StandIn, ch_exporter,  # noqa: E402
-                                populate)
+from clickhouse_harness import (EXPORTER_PASSWORD, PASSWORD, ClickHouseServer, FaultProxy, QueryError,  # noqa: E402
+                                StandIn, ch_exporter, populate)
 
 CH = None
 
@@ -124,6 +125,8 @@ def test_one_request_per_scrape():
             assert e.log.count("probed ClickHouse") == 1
             # the statement is POSTed; the server's time limit follows the scrape's deadline
             assert all(l.startswith("POST /?") and "wait_end_of_query=1" in l for l in proxy.lines)
+            # the reply held back in memory, not in a temporary file of the server
+            assert all("buffer_size=2097152" in l for l in proxy.lines)
             assert "max_execution_time" not in proxy.lines[0]  # the probe
             e.get("/metrics", {"X-Prometheus-Scrape-Timeout-Seconds": "5"})
             assert "max_execution_time=4" in proxy.lines[-1], proxy.lines[-1]
@@ -144,6 +147,55 @@ def test_collect_filter_narrows_the_query():
             assert e.get("/metrics?collect[]=nope").status == 400
     finally:
         proxy.close()
+
+
+def forwarding_stand_in():
+    """A StandIn that passes every statement on to the real server (and records it)."""
+    def answer(sql):
+        try:
+            return 200, CH.query(sql).encode()
+        except QueryError as err:
+            return err.status, err.text.encode()
+    return StandIn(answer)
+
+
+def test_sparse_sections_left_out_while_empty():
+    # 18.16 here has no Keeper: system.replicas and system.replication_queue are empty and no
+    # hint in system.metrics (ZooKeeperSession, ReadonlyReplica) points to them
+    stand_in = forwarding_stand_in()
+    try:
+        with ch_exporter([f"-scrape_uri=http://127.0.0.1:{stand_in.port}/"]) as e:
+            f = e.scrape()
+            assert value(f, "clickhouse_up") == 1
+            first = stand_in.requests[-1]
+            assert "FROM system.replicas" in first and "FROM system.replication_queue" in first
+            for _ in range(3):
+                f = e.scrape()
+                last = stand_in.requests[-1]
+                assert "FROM system.replicas" not in last and "FROM system.replication_queue" not in last
+                # sections with rows are asked at every scrape
+                assert "FROM system.mutations" in last and "FROM system.dictionaries" in last
+                assert "FROM system.parts" in last
+                assert f["clickhouse_scrape_collector_success"].value(collector="replicas") == 1
+                assert value(f, "clickhouse_table_mutations_pending", database="default", table="stuck") == 1
+        # asked again once the recheck interval has passed
+        with ch_exporter([f"-scrape_uri=http://127.0.0.1:{stand_in.port}/", "-recheck_interval=1s"]) as e:
+            e.scrape()
+            e.scrape()
+            assert "FROM system.replicas" not in stand_in.requests[-1]
+            time.sleep(1.2)
+            e.scrape()
+            assert "FROM system.replicas" in stand_in.requests[-1]
+        # 0s: every section at every scrape
+        with ch_exporter([f"-scrape_uri=http://127.0.0.1:{stand_in.port}/", "-recheck_interval=0s"]) as e:
+            for _ in range(3):
+                e.scrape()
+                assert "FROM system.replicas" in stand_in.requests[-1]
+    finally:
+        stand_in.close()
+    r = subprocess.run([os.path.join(BINDIR, "clickhouse_exporter"), "-recheck_interval=-1s"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 2 and "recheck_interval" in r.stderr
 
 
 def test_user_that_may_set_settings():

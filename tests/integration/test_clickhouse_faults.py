@@ -67,6 +67,16 @@ def test_down_at_start_then_up():
 
 
 def test_restarted_between_scrapes():
+    # without system.events (whose Query count shows the restart), version() and uptime() are asked
+    with ch_exporter([f"-scrape_uri={CH.uri}", "--no-collector.events"]) as e:
+        assert up(scrape(e)) == 1
+        time.sleep(1.1)  # uptime() counts whole seconds
+        assert up(scrape(e)) == 1
+        CH.restart()
+        assert up(scrape(e)) == 1
+        f = scrape(e)
+        assert up(f) == 1 and "ClickHouse restarted" in e.log
+        assert e.log.count("probed ClickHouse") == 2
     with ch_exporter([f"-scrape_uri={CH.uri}"]) as e:
         assert up(scrape(e)) == 1
         CH.restart()
@@ -74,7 +84,7 @@ def test_restarted_between_scrapes():
         f = scrape(e)
         assert up(f) == 1
         assert failures(f) == 0
-        # the restart is noticed (uptime went down) and the server probed again
+        # the restart is noticed (system.events' Query count went down) and the server probed again
         f = scrape(e)
         assert up(f) == 1
         assert "ClickHouse restarted" in e.log

@@ -7,6 +7,7 @@ cannot show: disks, detached parts, system.errors, dictionary status, failed
 mutations and their reason in the log (once)."""
 
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -33,24 +34,40 @@ def recorded(sql):
     return UNKNOWN
 
 
+def union_of_sections(sql):
+    """Any UNION ALL of recorded sections, from sections/<key>.tsv (each recorded alone, with
+    only its own columns), under the statement's columns: those named in its first branch."""
+    branches = sql[: -len(FORMAT)].split(" UNION ALL ")
+    names = re.findall(r" AS (\w+)", branches[0].split(" FROM ")[0])
+    types = [b"Float64" if n.startswith("v") else b"String" for n in names]
+    body = b"\t".join(n.encode() for n in names) + b"\n" + b"\t".join(types) + b"\n"
+    for branch in branches:
+        lines = [l for l in fixture("sections", branch.split("'")[1] + ".tsv").split(b"\n") if l]
+        have = lines[0].decode().split("\t")
+        for line in lines[2:]:
+            fields = dict(zip(have, line.split(b"\t")))
+            body += b"\t".join(fields.get(n, b"0" if n.startswith("v") else b"") for n in names) + b"\n"
+    return 200, body
+
+
 def by_section(sql):
-    """Any UNION ALL of recorded branches, from sections/<key>.tsv; a statement reading
+    """The probe as recorded, any union of recorded sections; a statement reading
     system.errors is refused as for a missing grant (Code 497)."""
     if "system.columns" in sql:
         return recorded(sql)
     if "FROM system.errors" in sql:
         return 403, b"Code: 497. DB::Exception: default: Not enough privileges. (ACCESS_DENIED)\n"
-    body = b""
-    for branch in sql[: -len(FORMAT)].split(" UNION ALL "):
-        lines = [l for l in fixture("sections", branch.split("'")[1] + ".tsv").split(b"\n") if l]
-        if not body:
-            body = lines[0] + b"\n" + lines[1] + b"\n"
-        body += b"".join(l + b"\n" for l in lines[2:])
-    return 200, body
+    return union_of_sections(sql)
+
+
+def recorded_or_sections(sql):
+    """The recorded probe and statement; later statements as unions of the recorded sections."""
+    status, body = recorded(sql)
+    return (status, body) if status == 200 else union_of_sections(sql)
 
 
 def test_scrape_of_a_26_9_server():
-    r = StandIn(recorded)
+    r = StandIn(recorded_or_sections)
     try:
         with ch_exporter([f"-scrape_uri=http://127.0.0.1:{r.port}/"]) as e:
             page = e.get("/metrics").text
@@ -74,7 +91,17 @@ def test_scrape_of_a_26_9_server():
                                                    r"should not have \"_total\" suffix",
                                                    r"use base unit", r"snake_case", r"abbreviated units",
                                                    r"should not have \"_count\" suffix", r"should not include type"])
-            e.get("/metrics")
+            f = e.scrape()
+            assert f["clickhouse_up"].value() == 1 and len(r.requests) == 3
+            # the sections that came back empty (no Keeper, no merge running) are left out now,
+            # those with rows are asked again; their collectors still succeed
+            for table in ("system.replicas", "system.replication_queue", "system.merges"):
+                assert table not in r.requests[-1], table
+            for table in ("system.mutations", "system.dictionaries", "system.detached_parts", "system.parts"):
+                assert table in r.requests[-1], table
+            for c in ("replicas", "merges", "mutations"):
+                assert f["clickhouse_scrape_collector_success"].value(collector=c) == 1, c
+            assert f["clickhouse_table_mutations_failed"].value(database="default", table="stuck") == 1
             # the failing mutation's reason, logged once for two scrapes
             assert e.log.count("mutation failing") == 1, e.log
             assert "throwIf" in e.log and "mutation_2.txt" in e.log
