@@ -120,7 +120,9 @@ void ch_rows_finish(struct ch_rows *rows, struct ch_result *res)
 	memcpy(next, res->first, sizeof next);
 	for (size_t i = 0; i < rows->n; i++)
 		rows->sorted[next[rows->rows[i].sec]++] = rows->rows[i];
-	res->rows = rows->sorted;
+	/* Never NULL: collectors index it by section even when there are no rows. */
+	static struct ch_row none[1];
+	res->rows = rows->sorted ? rows->sorted : none;
 	res->nrows = rows->n;
 	memcpy(res->bad_rows, rows->bad, sizeof res->bad_rows);
 }

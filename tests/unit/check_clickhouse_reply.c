@@ -241,6 +241,67 @@ START_TEST(test_scrape_26_9)
 }
 END_TEST
 
+/* Debian's 18.16, recorded live (record_1816.py): the statement for its capabilities, and its reply. */
+START_TEST(test_scrape_18_16)
+{
+	char *probe = slurp("tests/fixtures/clickhouse/18.16/probe.tsv");
+	struct ch_caps caps;
+	char err[256] = "";
+	memset(&caps, 0, sizeof caps);
+	ck_assert_msg(ch_caps_from_rows(&caps, probe, strlen(probe), err, sizeof err) == 0, "%s", err);
+	free(probe);
+	ck_assert_str_eq(caps.version, "18.16.1");
+	ck_assert(!ch_caps_has(&caps, "disks", NULL) && !ch_caps_has(&caps, "mutations", "latest_fail_reason"));
+	unsigned want = 0;
+	for (int i = 0; i < SEC_N; i++)
+		if (ch_sections[i]->table && ch_caps_has(&caps, ch_sections[i]->table, NULL))
+			want |= 1u << i;
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	unsigned absent;
+	ck_assert_int_eq(ch_build_query(&caps, want, &b, &absent), 0);
+	ck_assert_uint_eq(absent, 1u << SEC_MUTATION_FAILURES);
+	char *recorded = slurp("tests/fixtures/clickhouse/18.16/scrape.sql");
+	recorded[strcspn(recorded, "\n")] = '\0';
+	ck_assert_str_eq(b.data, recorded);
+	free(recorded);
+	buf_free(&b);
+
+	char *data = slurp("tests/fixtures/clickhouse/18.16/scrape.tsv");
+	struct ch_rows rows;
+	struct ch_result res;
+	result_of(&rows, &res, data, strlen(data), want & ~absent, &caps);
+	int rcs[NCOLLECTORS];
+	char errs[NCOLLECTORS][512];
+	struct expo *e = collect_all(&res, rcs, errs);
+	char *page = render_free(e);
+	for (size_t i = 0; i < NCOLLECTORS; i++) {
+		const char *name = all_collectors[i]->name;
+		bool absent_here = !strcmp(name, "disks") || !strcmp(name, "errors") || !strcmp(name, "detached_parts");
+		ck_assert_msg(rcs[i] == (absent_here ? COLLECT_NODATA : COLLECT_OK), "%s: %d %s", name, rcs[i], errs[i]);
+	}
+	static const char *const want_lines[] = {
+		"clickhouse_version_info{version=\"18.16.1\"} 1",
+		"clickhouse_query 1",
+		"clickhouse_table_parts_rows{database=\"shop\",table=\"visits\"} 1000",
+		"clickhouse_table_parts_rows{database=\"shop\",table=\"odd name\twith\\\\ tab\"} 2",
+		"clickhouse_table_mutations_pending{database=\"default\",table=\"stuck\"} 1",
+		"clickhouse_table_mutations{database=\"shop\",table=\"orders\"} 1",
+		"clickhouse_dictionary_failed{name=\"broken\"} 1",
+		"clickhouse_dictionary_element_count{name=\"colors\"} 3",
+		"clickhouse_jemalloc_active 3.6888576e+07",
+	};
+	for (size_t i = 0; i < sizeof want_lines / sizeof want_lines[0]; i++)
+		ck_assert_msg(has_line(page, want_lines[i]), "missing: %s", want_lines[i]);
+	ck_assert_ptr_null(strstr(page, "clickhouse_table_mutations_failed"));
+	ck_assert_ptr_null(strstr(page, "clickhouse_dictionary_status"));
+	free(page);
+	ch_rows_free(&rows);
+	free(data);
+	ch_caps_free(&caps);
+}
+END_TEST
+
 #define HEADER "k\tl1\tl2\tl3\tl4\tv1\tv2\tv3\tv4\nString\tString\tString\tString\tString\tFloat64\tFloat64\tFloat64\tUInt8\n"
 
 static int parse_str(const char *text, struct ch_rows *rows, struct ch_result *res, char *err, size_t errlen)
@@ -428,6 +489,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_probe_26_9);
 	tcase_add_test(tc, test_query_26_9);
 	tcase_add_test(tc, test_scrape_26_9);
+	tcase_add_test(tc, test_scrape_18_16);
 	tcase_add_test(tc, test_broken_whole);
 	tcase_add_test(tc, test_broken_rows);
 	tcase_add_test(tc, test_duplicate_names);
