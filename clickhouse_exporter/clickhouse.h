@@ -62,6 +62,7 @@ struct ch_caps {
 	bool readonly; /* readonly=1: the server refuses any setting in the URL */
 	char *columns; /* "table.column\n" lines, malloc'd */
 	size_t ncolumns;
+	unsigned tables; /* a bit per enum ch_sec: the server has the section's table */
 };
 
 /* The probe statement (one request: version, readonly, system table columns). */
@@ -232,6 +233,9 @@ int ch_metric_name(char *dst, size_t cap, const char *raw, const char *suffix);
 struct ch_names;
 struct ch_names *ch_names_new(void);
 void ch_names_free(struct ch_names *n);
+
+/* Start a scrape: names emitted by earlier scrapes may be emitted again (n may be NULL). */
+void ch_names_next_scrape(struct ch_names *n);
 
 /*
  * Emit the rows of a name/value section as one unlabelled family each.

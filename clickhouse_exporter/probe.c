@@ -87,6 +87,10 @@ int ch_caps_from_rows(struct ch_caps *caps, char *data, size_t len, char *err, s
 		ch_caps_free(caps);
 		return -1;
 	}
+	/* Looked up by every scrape: once here. */
+	for (int s = 0; s < SEC_N; s++)
+		if (!ch_sections[s]->table || ch_caps_has(caps, ch_sections[s]->table, NULL))
+			caps->tables |= 1u << s;
 	return 0;
 }
 

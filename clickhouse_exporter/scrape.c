@@ -129,7 +129,7 @@ static unsigned wanted_sections(const struct ch_session *s, const struct request
 			chosen = rq->x->inst[k].def == d->collector && (sel ? sel[k] : rq->x->inst[k].enabled);
 		if (!chosen)
 			continue;
-		if (d->table && !ch_caps_has(&s->caps, d->table, NULL)) {
+		if (!(s->caps.tables & (1u << i))) {
 			res->state[i] = SEC_ABSENT;
 			continue;
 		}
@@ -291,6 +291,7 @@ static int fetch(struct ch_session *s, struct ch_target *t, const struct request
 		return -1;
 	res->caps = &s->caps;
 	res->names = s->names;
+	ch_names_next_scrape(s->names);
 	s->rows.n = 0;
 	memset(s->rows.bad, 0, sizeof s->rows.bad);
 	unsigned want = wanted_sections(s, rq, sel, res);

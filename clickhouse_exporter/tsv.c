@@ -114,10 +114,12 @@ long tsv_next(struct tsv *t, char **fields, size_t max)
 	if (!line)
 		return 0;
 	size_t n = 1;
-	char *p = line;
+	char *p = line, *end = t->cur - 1; /* cut_line's NUL */
+	/* Escapes are rare: a line without a backslash needs no unescaping. */
+	bool escaped = memchr(line, '\\', (size_t)(end - line)) != NULL;
 	if (max)
 		fields[0] = line;
-	for (char *tab; (tab = strchr(p, '\t')); p = tab + 1) {
+	for (char *tab; (tab = memchr(p, '\t', (size_t)(end - p))); p = tab + 1) {
 		*tab = '\0';
 		if (n < max)
 			fields[n] = tab + 1;
@@ -125,7 +127,7 @@ long tsv_next(struct tsv *t, char **fields, size_t max)
 	}
 	if (n == 1 && is_exception(line))
 		return -1;
-	for (size_t i = 0; i < n && i < max; i++)
+	for (size_t i = 0; escaped && i < n && i < max; i++)
 		tsv_unescape(fields[i]);
 	return (long)n;
 }

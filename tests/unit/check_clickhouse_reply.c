@@ -423,19 +423,32 @@ START_TEST(test_duplicate_names)
 		"metrics\tMarkCacheBytes\t\t\t\t1\t0\t0\t0\n"
 		"asynchronous_metrics\tMarkCacheBytes\t\t\t\t2\t0\t0\t0\n"
 		"asynchronous_metrics\tjemalloc.active\t\t\t\t3\t0\t0\t0\n"
-		"asynchronous_metrics\tjemalloc_active\t\t\t\t4\t0\t0\t0\n";
-	ck_assert_int_eq(parse_str(dup, &rows, &res, err, sizeof err), 0);
-	int rcs[NCOLLECTORS];
-	struct expo *e = collect_all(&res, rcs, NULL);
-	size_t dropped = expo_dropped(e);
-	char *page = render_free(e);
-	ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_mark_cache_bytes 1\n"));
-	ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_jemalloc_active 3\n"));
-	ck_assert_ptr_null(strstr(page, " 2\n"));
-	ck_assert_ptr_null(strstr(page, " 4\n"));
-	ck_assert_uint_eq(dropped, 0);
-	free(page);
-	ch_rows_free(&rows);
+		"asynchronous_metrics\tjemalloc_active\t\t\t\t4\t0\t0\t0\n"
+		"events\tQuery\t\t\t\t5\t0\t0\t0\n"
+		"events\tQuery\t\t\t\t6\t0\t0\t0\n";
+	/* without a name cache, then with one over three scrapes (names made once, then kept) */
+	struct ch_names *names = ch_names_new();
+	for (int scrape = 0; scrape < 4; scrape++) {
+		ck_assert_int_eq(parse_str(dup, &rows, &res, err, sizeof err), 0);
+		if (scrape > 0) {
+			res.names = names;
+			ch_names_next_scrape(names);
+		}
+		int rcs[NCOLLECTORS];
+		struct expo *e = collect_all(&res, rcs, NULL);
+		size_t dropped = expo_dropped(e);
+		char *page = render_free(e);
+		ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_mark_cache_bytes 1\n"));
+		ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_jemalloc_active 3\n"));
+		ck_assert_ptr_nonnull(strstr(page, "\nclickhouse_query_total 5\n"));
+		ck_assert_ptr_null(strstr(page, " 2\n"));
+		ck_assert_ptr_null(strstr(page, " 4\n"));
+		ck_assert_ptr_null(strstr(page, " 6\n"));
+		ck_assert_uint_eq(dropped, 0);
+		free(page);
+		ch_rows_free(&rows);
+	}
+	ch_names_free(names);
 }
 END_TEST
 
