@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/hashtab.h"
 #include "../common/parse.h"
 #include "clickhouse.h"
 
@@ -51,23 +52,19 @@ int ch_metric_name(char *dst, size_t cap, const char *raw, const char *suffix)
  * emitted once without asking the exposition.
  */
 struct mark {
-	uint64_t hash;
 	unsigned gen;
 	char name[];
 };
 
 struct name_entry {
-	uint64_t hash;
-	int sec;
 	char *raw, *metric, *help; /* one allocation: raw, then metric, then help */
 	struct mark *mark; /* NULL for an entry made for one row only */
 };
 
 struct ch_names {
-	struct name_entry *slots;
-	size_t cap, n;
-	struct mark **marks; /* by metric name */
-	size_t mcap, mn;
+	struct hashtab by_raw[SEC_N]; /* name_entry by the row's name, per section */
+	struct hashtab marks; /* mark by metric name */
+	size_t n;
 	unsigned gen; /* the scrape */
 };
 
@@ -80,12 +77,18 @@ void ch_names_free(struct ch_names *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < n->cap; i++)
-		free(n->slots[i].raw);
-	for (size_t i = 0; i < n->mcap; i++)
-		free(n->marks[i]);
-	free(n->slots);
-	free(n->marks);
+	for (int sec = 0; sec < SEC_N; sec++) {
+		for (size_t i = 0; i < n->by_raw[sec].cap; i++) {
+			struct name_entry *ne = n->by_raw[sec].slots[i].val;
+			if (ne)
+				free(ne->raw);
+			free(ne);
+		}
+		hashtab_free(&n->by_raw[sec]);
+	}
+	for (size_t i = 0; i < n->marks.cap; i++)
+		free(n->marks.slots[i].val);
+	hashtab_free(&n->marks);
 	free(n);
 }
 
@@ -95,91 +98,23 @@ void ch_names_next_scrape(struct ch_names *n)
 		n->gen++;
 }
 
-/* FNV-1a over eight bytes at a time, with the section mixed in. */
-static uint64_t hash_name(int sec, const char *s)
-{
-	size_t n = strlen(s);
-	uint64_t h = (14695981039346656037u ^ (uint64_t)sec) * 1099511628211u ^ n, w;
-	for (; n >= 8; n -= 8, s += 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 1099511628211u;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 1099511628211u;
-	return h ^ h >> 29;
-}
-
-/* The slot of (sec, raw): its entry, or the empty slot where it belongs. */
-static struct name_entry *slot_of(struct ch_names *n, uint64_t h, int sec, const char *raw)
-{
-	size_t i = (size_t)h & (n->cap - 1);
-	while (n->slots[i].raw && !(n->slots[i].hash == h && n->slots[i].sec == sec && !strcmp(n->slots[i].raw, raw)))
-		i = (i + 1) & (n->cap - 1);
-	return &n->slots[i];
-}
-
-/* The slot of a metric name in the marks: its mark, or the empty slot where it belongs. */
-static struct mark **mark_slot(struct ch_names *n, uint64_t h, const char *name)
-{
-	size_t i = (size_t)h & (n->mcap - 1);
-	while (n->marks[i] && !(n->marks[i]->hash == h && !strcmp(n->marks[i]->name, name)))
-		i = (i + 1) & (n->mcap - 1);
-	return &n->marks[i];
-}
-
-/* Double a table (slots, or marks when marks is set). */
-static int names_grow(struct ch_names *n, bool marks)
-{
-	size_t oldcap = marks ? n->mcap : n->cap;
-	size_t cap = oldcap ? oldcap * 2 : 512;
-	if (marks) {
-		struct mark **old = n->marks;
-		n->marks = calloc(cap, sizeof *n->marks);
-		if (!n->marks) {
-			n->marks = old;
-			return -1;
-		}
-		n->mcap = cap;
-		for (size_t i = 0; i < oldcap; i++)
-			if (old[i])
-				*mark_slot(n, old[i]->hash, old[i]->name) = old[i];
-		free(old);
-		return 0;
-	}
-	struct name_entry *old = n->slots;
-	n->slots = calloc(cap, sizeof *n->slots);
-	if (!n->slots) {
-		n->slots = old;
-		return -1;
-	}
-	n->cap = cap;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].raw)
-			*slot_of(n, old[i].hash, old[i].sec, old[i].raw) = old[i];
-	free(old);
-	return 0;
-}
-
 /* The mark of a metric name, found or added; NULL when memory runs out. */
 static struct mark *mark_of(struct ch_names *n, const char *name)
 {
-	if (!n->mcap && names_grow(n, true) < 0)
-		return NULL;
-	uint64_t h = hash_name(0, name);
-	struct mark **slot = mark_slot(n, h, name);
-	if (*slot)
-		return *slot;
 	size_t len = strlen(name);
-	struct mark *m = malloc(sizeof *m + len + 1);
+	uint64_t h = hash_bytes(name, len);
+	struct mark *m = hashtab_get(&n->marks, name, h);
+	if (m)
+		return m;
+	m = malloc(sizeof *m + len + 1);
 	if (!m)
 		return NULL;
-	m->hash = h;
 	m->gen = n->gen - 1;
 	memcpy(m->name, name, len + 1);
-	*slot = m;
-	if (++n->mn * 2 > n->mcap)
-		names_grow(n, true);
+	if (hashtab_put(&n->marks, m->name, h, m) < 0) {
+		free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -188,14 +123,11 @@ static const struct name_entry *lookup(struct ch_names *n, struct name_entry *tm
 				       const char *raw, const char *suffix, const char *help_pre,
 				       const char *help_post)
 {
-	uint64_t h = hash_name(sec, raw);
-	struct name_entry *slot = NULL;
-	if (n && (n->cap || names_grow(n, false) == 0)) {
-		slot = slot_of(n, h, sec, raw);
-		if (slot->raw)
-			return slot;
-		if (n->n >= NAMES_MAX)
-			slot = NULL;
+	uint64_t h = hash_bytes(raw, strlen(raw));
+	if (n) {
+		const struct name_entry *found = hashtab_get(&n->by_raw[sec], raw, h);
+		if (found)
+			return found;
 	}
 	char name[256];
 	if (ch_metric_name(name, sizeof name, raw, suffix) < 0)
@@ -203,23 +135,24 @@ static const struct name_entry *lookup(struct ch_names *n, struct name_entry *tm
 	int len = strf(buf, buflen, "%s%c%s%c%s%s%s", raw, 0, name, 0, help_pre, raw, help_post);
 	if (len < 0 || (size_t)len >= buflen)
 		return NULL;
-	*tmp = (struct name_entry){ .hash = h, .sec = sec, .raw = buf, .metric = buf + strlen(raw) + 1 };
+	*tmp = (struct name_entry){ .raw = buf, .metric = buf + strlen(raw) + 1 };
 	tmp->help = tmp->metric + strlen(name) + 1;
-	if (!slot)
+	if (!n || n->n >= NAMES_MAX)
 		return tmp;
-	char *copy = malloc((size_t)len + 1);
+	struct name_entry *ne = malloc(sizeof *ne);
+	char *copy = ne ? malloc((size_t)len + 1) : NULL;
 	struct mark *m = copy ? mark_of(n, name) : NULL;
-	if (!m) {
-		free(copy);
-		return tmp;
+	if (m) {
+		memcpy(copy, buf, (size_t)len + 1);
+		*ne = (struct name_entry){ .raw = copy, .metric = copy + (tmp->metric - buf),
+					   .help = copy + (tmp->help - buf), .mark = m };
+		if (hashtab_put(&n->by_raw[sec], ne->raw, h, ne) == 0) {
+			n->n++;
+			return ne;
+		}
 	}
-	memcpy(copy, buf, (size_t)len + 1);
-	*slot = (struct name_entry){ .hash = h, .sec = sec, .raw = copy, .metric = copy + (tmp->metric - buf),
-				     .help = copy + (tmp->help - buf), .mark = m };
-	tmp->mark = m;
-	n->n++;
-	if (n->n * 2 > n->cap)
-		names_grow(n, false);
+	free(copy);
+	free(ne);
 	return tmp;
 }
 

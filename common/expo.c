@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fmtnum.h"
+#include "hashtab.h"
 #include "log.h"
 
 #define ARENA_CHUNK 65536
@@ -259,19 +260,9 @@ bool expo_valid_label_name(const char *s)
 	return !(s[0] == '_' && s[1] == '_') && valid_name(s, NAME_FIRST, NAME_FIRST | NAME_DIGIT);
 }
 
-/* FNV-1a over eight bytes at a time: names are long and alike ("node_network_..."). */
 static uint32_t hash_name(const char *s)
 {
-	size_t n = strlen(s);
-	uint64_t h = 14695981039346656037u ^ n, w;
-	for (; n >= 8; n -= 8, s += 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ w) * 1099511628211u;
-	}
-	w = 0;
-	memcpy(&w, s, n);
-	h = (h ^ w) * 1099511628211u;
-	return (uint32_t)(h ^ h >> 32);
+	return (uint32_t)hash_bytes(s, strlen(s));
 }
 
 static struct family **slot_for(struct expo *e, const char *name)
