@@ -41,6 +41,16 @@ static struct expo *collect_all(const struct ch_result *res, int *rcs, char errs
 	return e;
 }
 
+/* Every section the server has, as the first scrape of a session asks (events: no version section). */
+static unsigned first_scrape(const struct ch_caps *caps)
+{
+	unsigned want = 0;
+	for (int i = 0; i < SEC_N; i++)
+		if (ch_sections[i]->table && ch_caps_has(caps, ch_sections[i]->table, NULL))
+			want |= 1u << i;
+	return want;
+}
+
 /* A reply as the server would send it for the given sections, all marked asked. */
 static void result_of(struct ch_rows *rows, struct ch_result *res, char *data, size_t len, unsigned asked,
 		      const struct ch_caps *caps)
@@ -120,11 +130,7 @@ START_TEST(test_query_26_9)
 {
 	struct ch_caps caps;
 	caps_26_9(&caps);
-	/* Every section the server has (the first scrape of a session); version: system.events is read. */
-	unsigned want = 0;
-	for (int i = 0; i < SEC_N; i++)
-		if (ch_sections[i]->table && ch_caps_has(&caps, ch_sections[i]->table, NULL))
-			want |= 1u << i;
+	unsigned want = first_scrape(&caps);
 	struct buf b;
 	buf_init(&b, 1u << 20);
 	unsigned absent = 0;
@@ -252,10 +258,7 @@ START_TEST(test_scrape_18_16)
 	free(probe);
 	ck_assert_str_eq(caps.version, "18.16.1");
 	ck_assert(!ch_caps_has(&caps, "disks", NULL) && !ch_caps_has(&caps, "mutations", "latest_fail_reason"));
-	unsigned want = 0;
-	for (int i = 0; i < SEC_N; i++)
-		if (ch_sections[i]->table && ch_caps_has(&caps, ch_sections[i]->table, NULL))
-			want |= 1u << i;
+	unsigned want = first_scrape(&caps);
 	struct buf b;
 	buf_init(&b, 1u << 20);
 	unsigned absent;
