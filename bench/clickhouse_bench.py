@@ -11,7 +11,15 @@ ClickHouse server's CPU time per scrape while that exporter was scraping
 scrape time. "ours" runs every collector (replicas, mutations, merges,
 dictionaries... besides upstream's families); "ours, upstream's families only"
 asks only for those (collect[]=metrics&...), the like-for-like comparison.
-Then the same with --tables MergeTree tables (1,000 by default).
+
+Three servers' worth, one after the other on the same server:
+1. nothing beyond upstream's families to report: MergeTree tables with parts,
+   no mutation, no dictionary, no replica (ours then leaves those queries
+   out, see -recheck_interval);
+2. the same with --tables more MergeTree tables (1,000 by default), one part
+   each;
+3. then with a mutation (system.mutations has rows: ours asks it at every
+   scrape, and 18.16 walks every table for it).
 
     python3 bench/clickhouse_bench.py --upstream /tmp/upstream/bin/clickhouse_exporter
         [--rounds 5] [--scrapes 200] [--tables 1000]
@@ -165,9 +173,9 @@ def main():
     a = ap.parse_args()
     if not os.path.exists(a.upstream):
         raise SystemExit(f"{a.upstream}: not found")
-    ch = ClickHouseServer(name="chbench")
+    ch = ClickHouseServer(name="chbench", dictionaries=False)
     try:
-        populate(ch, odd_names=False)
+        populate(ch, odd_names=False, mutation=False, dictionaries=False)
         if a.wait_async:
             import clickhouse_compare
             clickhouse_compare.wait_async(ch)
@@ -177,16 +185,23 @@ def main():
                 ("p50", "scrape time (median)", "ms"), ("size", "page size", "KiB")]
         extra = ["-clickhouse_only"] if a.clickhouse_only else []
         res, rate = measure(ch, a.upstream, a.rounds, a.scrapes, extra)
-        print(f"\nClickHouse 18.16, {a.rounds} rounds x {a.scrapes} scrapes each{' (-clickhouse_only)' * bool(extra)} "
+        print(f"\nClickHouse 18.16 with nothing beyond upstream's families to report, {a.rounds} rounds x "
+              f"{a.scrapes} scrapes each{' (-clickhouse_only)' * bool(extra)} "
               f"(server idle: {rate * 1e3:.1f} ms CPU/s, subtracted)\n")
         table(res, keys)
         if a.tables:
             t0 = time.monotonic()
             add_tables(ch, a.tables)
             print(f"\n{a.tables} more tables created in {time.monotonic() - t0:.0f}s")
-            res, rate = measure(ch, a.upstream, max(1, a.rounds // 2), max(10, a.scrapes // 10), extra)
-            print(f"\nwith {a.tables} more MergeTree tables (one part each):\n")
+            rounds, scrapes = max(2, a.rounds // 2 + 1), max(20, a.scrapes // 4)
+            res, rate = measure(ch, a.upstream, rounds, scrapes, extra)
+            print(f"\nwith {a.tables} more MergeTree tables (one part each), {rounds} rounds x {scrapes} scrapes:\n")
             table(res, keys)
+        ch.query("ALTER TABLE shop.orders DELETE WHERE id = 2")
+        rounds, scrapes = (max(2, a.rounds // 2 + 1), max(20, a.scrapes // 4)) if a.tables else (a.rounds, a.scrapes)
+        res, rate = measure(ch, a.upstream, rounds, scrapes, extra)
+        print("\nthe same with a mutation (system.mutations has rows: ours asks it at every scrape):\n")
+        table(res, keys)
     finally:
         ch.cleanup()
 

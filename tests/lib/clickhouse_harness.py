@@ -128,7 +128,7 @@ class QueryError(Exception):
 class ClickHouseServer:
     """clickhouse-server on free loopback ports in its own directory under /tmp."""
 
-    def __init__(self, name="ch", keep_alive=3, http_port=None, tls=False):
+    def __init__(self, name="ch", keep_alive=3, http_port=None, tls=False, dictionaries=True):
         if not os.path.exists(CLICKHOUSE_SERVER):
             raise Skip("clickhouse-server is not installed (scripts/install-deps test)")
         self.dir = tempfile.mkdtemp(prefix=f"itest-{name}-", dir="/tmp")
@@ -163,8 +163,9 @@ class ClickHouseServer:
             f.write(CONFIG.format(**fmt))
         with open(os.path.join(self.dir, "users.xml"), "w") as f:
             f.write(USERS.format(**fmt))
-        with open(os.path.join(self.dir, "test_dictionary.xml"), "w") as f:
-            f.write(DICTIONARIES.format(**fmt))
+        if dictionaries:
+            with open(os.path.join(self.dir, "test_dictionary.xml"), "w") as f:
+                f.write(DICTIONARIES.format(**fmt))
         with open(os.path.join(self.dir, "user_files", "colors.tsv"), "w") as f:
             f.write("1\tred\n2\tgreen\n3\tblue\n")
         try:
@@ -251,10 +252,12 @@ class ClickHouseServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def populate(ch, odd_names=True):
+def populate(ch, odd_names=True, mutation=True, dictionaries=True):
     """MergeTree tables with inserts (two parts in one), a mutation, a detached
     part, the dictionaries loaded; with odd_names also tables whose names have
-    a space, a tab and a backslash (upstream's parser fails on those)."""
+    a space, a tab and a backslash (upstream's parser fails on those). Without
+    mutation and dictionaries (a server started without them), nothing but
+    tables and parts: nothing beyond upstream's families to report."""
     ch.query("CREATE DATABASE IF NOT EXISTS shop")
     ch.query("CREATE TABLE shop.orders (day Date, id UInt64, amount Float64) "
              "ENGINE = MergeTree() PARTITION BY toYYYYMM(day) ORDER BY id")
@@ -267,17 +270,19 @@ def populate(ch, odd_names=True):
         ch.query("INSERT INTO shop.`odd name\twith\\\\ tab` VALUES (1), (2)")
         ch.query("CREATE TABLE default.`with space` (id UInt64) ENGINE = MergeTree() ORDER BY id")
         ch.query("INSERT INTO default.`with space` VALUES (7)")
-    # a mutation (18.16 runs it in the background; it leaves a row in system.mutations)
-    ch.query("ALTER TABLE shop.orders DELETE WHERE id = 2")
-    wait_for(lambda: ch.query("SELECT min(is_done) FROM system.mutations WHERE table = 'orders'").strip() == "1",
-             30, what="the mutation to finish")
+    if mutation:
+        # a mutation (18.16 runs it in the background; it leaves a row in system.mutations)
+        ch.query("ALTER TABLE shop.orders DELETE WHERE id = 2")
+        wait_for(lambda: ch.query("SELECT min(is_done) FROM system.mutations WHERE table = 'orders'").strip() == "1",
+                 30, what="the mutation to finish")
     # a detached part: the March partition of orders
     ch.query("ALTER TABLE shop.orders DETACH PARTITION 202403")
-    ch.query("SELECT dictGetString('colors', 'name', toUInt64(1))")
-    try:
-        ch.query("SELECT dictGetString('broken', 'name', toUInt64(1))")
-    except QueryError:
-        pass  # expected: its file is missing
+    if dictionaries:
+        ch.query("SELECT dictGetString('colors', 'name', toUInt64(1))")
+        try:
+            ch.query("SELECT dictGetString('broken', 'name', toUInt64(1))")
+        except QueryError:
+            pass  # expected: its file is missing
 
 
 # ---- faults in front of the real server ----
