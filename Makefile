@@ -95,8 +95,9 @@ $(foreach e,$(EXPORTERS),$(if $(wildcard $(e)/collectors/*.c),$(eval $(call coll
 
 all: $(EXPORTERS:%=$(BINDIR)/%)
 
+# Made afresh: ar would keep the object of a source that has since been removed.
 $(LIBCOMMON): $(COMMON_OBJ)
-	$(call say,AR,$@)$(AR) rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/common/%.o: common/%.c
 	@mkdir -p $(dir $@)
