@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fmtnum.h"
+#include "hashtab.h"
 #include "log.h"
 
 #define ARENA_CHUNK 65536
@@ -31,7 +32,10 @@ struct series {
 	double value;
 	uint32_t seq; /* insertion order: the first of two duplicates wins */
 	struct dist *dist;
+	int64_t ts_ms; /* explicit timestamp, or EXPO_NO_TS */
 };
+
+#define EXPO_NO_TS INT64_MIN
 
 struct family {
 	char *name;
@@ -40,7 +44,8 @@ struct family {
 	size_t nlabels;
 	char **labels;
 	size_t *order; /* label indices in name order */
-	struct series *series;
+	struct series *series; /* &one until a second series comes */
+	struct series one;
 	size_t nseries, cap;
 	bool discard;
 	bool logged;
@@ -197,7 +202,7 @@ void expo_free(struct expo *e)
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->table_size; i++)
-		if (e->table[i])
+		if (e->table[i] && e->table[i]->series != &e->table[i]->one)
 			free(e->table[i]->series);
 	free(e->table);
 	free(e->sorted);
@@ -225,40 +230,46 @@ void expo_clear_status(struct expo *e)
 	e->status = 0;
 }
 
+/*
+ * What a byte may be in a name: NAME_FIRST anywhere, NAME_DIGIT after the
+ * first, NAME_COLON anywhere in a metric name. Every family of every scrape
+ * is checked: one lookup a byte.
+ */
+enum { NAME_FIRST = 1, NAME_DIGIT = 2, NAME_COLON = 4 };
+#define NAME_LETTERS_(c) [c] = NAME_FIRST, [c + 1] = NAME_FIRST, [c + 2] = NAME_FIRST, [c + 3] = NAME_FIRST
+#define NAME_LETTERS(c) NAME_LETTERS_(c), NAME_LETTERS_(c + 4), NAME_LETTERS_(c + 8), NAME_LETTERS_(c + 12), \
+	NAME_LETTERS_(c + 16), NAME_LETTERS_(c + 20), [c + 24] = NAME_FIRST, [c + 25] = NAME_FIRST
+static const unsigned char name_class[256] = {
+	NAME_LETTERS('a'), NAME_LETTERS('A'), ['_'] = NAME_FIRST, [':'] = NAME_COLON,
+	['0'] = NAME_DIGIT, ['1'] = NAME_DIGIT, ['2'] = NAME_DIGIT, ['3'] = NAME_DIGIT, ['4'] = NAME_DIGIT,
+	['5'] = NAME_DIGIT, ['6'] = NAME_DIGIT, ['7'] = NAME_DIGIT, ['8'] = NAME_DIGIT, ['9'] = NAME_DIGIT,
+};
+
+/* Is s a name of the characters allowed (first: those in first, then those in rest too)? */
+static bool valid_name(const char *s, unsigned first, unsigned rest)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (!(name_class[*p] & first))
+		return false;
+	while (*++p)
+		if (!(name_class[*p] & rest))
+			return false;
+	return true;
+}
+
 bool expo_valid_metric_name(const char *s)
 {
-	if (!*s)
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-			  (p != s && c >= '0' && c <= '9');
-		if (!ok)
-			return false;
-	}
-	return true;
+	return valid_name(s, NAME_FIRST | NAME_COLON, NAME_FIRST | NAME_COLON | NAME_DIGIT);
 }
 
 bool expo_valid_label_name(const char *s)
 {
-	if (!*s || (s[0] == '_' && s[1] == '_'))
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-			  (p != s && c >= '0' && c <= '9');
-		if (!ok)
-			return false;
-	}
-	return true;
+	return !(s[0] == '_' && s[1] == '_') && valid_name(s, NAME_FIRST, NAME_FIRST | NAME_DIGIT);
 }
 
 static uint32_t hash_name(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)hash_bytes(s, strlen(s));
 }
 
 static struct family **slot_for(struct expo *e, const char *name)
@@ -422,18 +433,24 @@ static struct series *new_series(struct expo *e, struct family *f, const char *c
 		e->dropped++;
 		return NULL;
 	}
-	if (f->nseries == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
+	if (!f->cap) {
+		/* Most families have one series: it lives in the family, no allocation. */
+		f->series = &f->one;
+		f->cap = 1;
+	} else if (f->nseries == f->cap) {
+		size_t cap = f->cap == 1 ? 8 : f->cap * 2;
 		if (!charge(e, (cap - f->cap) * sizeof *f->series)) {
 			e->dropped++;
 			return NULL;
 		}
-		struct series *s = realloc(f->series, cap * sizeof *s);
+		struct series *s = realloc(f->series == &f->one ? NULL : f->series, cap * sizeof *s);
 		if (!s) {
 			e->status = -ENOMEM;
 			e->dropped++;
 			return NULL;
 		}
+		if (f->series == &f->one)
+			s[0] = f->one;
 		f->series = s;
 		f->cap = cap;
 	}
@@ -458,6 +475,7 @@ static struct series *new_series(struct expo *e, struct family *f, const char *c
 	s->value = 0;
 	s->seq = e->seq++;
 	s->dist = NULL;
+	s->ts_ms = EXPO_NO_TS;
 	return s;
 }
 
@@ -470,6 +488,20 @@ void expo_add(struct expo *e, struct family *f, double value, const char *const 
 	struct series *s = new_series(e, f, values);
 	if (s)
 		s->value = value;
+}
+
+void expo_add_ts(struct expo *e, struct family *f, double value, int64_t ts_ms,
+		 const char *const *values)
+{
+	if (f->type == METRIC_SUMMARY || f->type == METRIC_HISTOGRAM) {
+		e->dropped++;
+		return;
+	}
+	struct series *s = new_series(e, f, values);
+	if (s) {
+		s->value = value;
+		s->ts_ms = ts_ms < 0 ? EXPO_NO_TS : ts_ms;
+	}
 }
 
 void expo_single(struct expo *e, const char *name, enum metric_type type, const char *help,
@@ -568,11 +600,14 @@ struct sort_key {
 
 static void make_key(struct sort_key *sk, struct family *f)
 {
-	const unsigned char *n = (const unsigned char *)f->name;
-	memset(sk->k, 0, sizeof sk->k);
+	unsigned char first[32] = { 0 };
+	memcpy(first, f->name, strnlen(f->name, sizeof first));
 	sk->f = f;
-	for (size_t i = 0; i < 32 && n[i]; i++)
-		sk->k[i / 8] |= (uint64_t)n[i] << (56 - 8 * (i % 8));
+	for (int i = 0; i < 4; i++)
+		sk->k[i] = (uint64_t)first[8 * i] << 56 | (uint64_t)first[8 * i + 1] << 48 |
+			   (uint64_t)first[8 * i + 2] << 40 | (uint64_t)first[8 * i + 3] << 32 |
+			   (uint64_t)first[8 * i + 4] << 24 | (uint64_t)first[8 * i + 5] << 16 |
+			   (uint64_t)first[8 * i + 6] << 8 | first[8 * i + 7];
 }
 
 /* <0, 0, >0 as strcmp of the two names. */
@@ -754,15 +789,26 @@ static int escape_help(struct buf *out, const char *s, bool om)
 	return buf_append(out, run, (size_t)(s - run));
 }
 
+/* Label names of more families than this have their lengths taken per line. */
+#define RENDER_LABELS 64
+
 struct render {
 	struct buf *out;
 	bool om;
+	/* Of the family being rendered: taken once, not on every line. */
+	size_t name_len;
+	size_t label_len[RENDER_LABELS];
 };
 
-/* Copy a label value escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
-static char *put_escaped(char *p, const char *s)
+/* Copy a label value of n bytes escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
+static char *put_escaped(char *p, const char *s, size_t n)
 {
-	for (; *s; s++) {
+	size_t plain = strcspn(s, "\\\"\n");
+	memcpy(p, s, plain);
+	p += plain;
+	if (plain == n)
+		return p;
+	for (s += plain; *s; s++) {
 		char c = *s;
 		if (c == '\\' || c == '"') {
 			*p++ = '\\';
@@ -784,12 +830,18 @@ static char *put_escaped(char *p, const char *s)
  */
 static int put_line(struct render *r, const struct family *f, const char *suffix,
 		    const struct series *s, const char *extra, double xval, double value,
-		    bool count, uint64_t ivalue)
+		    bool count, uint64_t ivalue, int64_t ts_ms)
 {
-	size_t name_len = strlen(f->name), suffix_len = suffix ? strlen(suffix) : 0;
-	size_t need = name_len + suffix_len + 2 * FMT_NUM_MAX + 16;
-	for (size_t k = 0; k < f->nlabels; k++)
-		need += strlen(f->labels[k]) + 4 + 2 * strlen(s->values[k]);
+	size_t name_len = r->name_len, suffix_len = suffix ? strlen(suffix) : 0;
+	size_t need = name_len + suffix_len + 3 * FMT_NUM_MAX + 16; /* value, extra, timestamp */
+	size_t value_len[RENDER_LABELS];
+	bool known = f->nlabels <= RENDER_LABELS;
+	for (size_t k = 0; k < f->nlabels; k++) {
+		size_t vl = strlen(s->values[k]);
+		if (known)
+			value_len[k] = vl;
+		need += (known ? r->label_len[k] : strlen(f->labels[k])) + 4 + 2 * vl;
+	}
 	TRY(buf_reserve(r->out, need));
 
 	char *start = r->out->data + r->out->len, *p = start;
@@ -806,12 +858,12 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 			continue;
 		*p++ = sep;
 		sep = ',';
-		size_t ln = strlen(f->labels[k]);
+		size_t ln = known ? r->label_len[k] : strlen(f->labels[k]);
 		memcpy(p, f->labels[k], ln);
 		p += ln;
 		*p++ = '=';
 		*p++ = '"';
-		p = put_escaped(p, s->values[k]);
+		p = put_escaped(p, s->values[k], known ? value_len[k] : strlen(s->values[k]));
 		*p++ = '"';
 	}
 	if (extra) {
@@ -833,6 +885,18 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 		p += r->om ? fmt_u64(p, ivalue) : fmt_float(p, (double)ivalue);
 	else
 		p += r->om ? fmt_float_om(p, value) : fmt_float(p, value);
+	if (ts_ms != EXPO_NO_TS) {
+		/* Milliseconds in text 0.0.4; seconds with a fraction in OpenMetrics. */
+		*p++ = ' ';
+		p += fmt_u64(p, (uint64_t)(r->om ? ts_ms / 1000 : ts_ms));
+		if (r->om) {
+			unsigned ms = (unsigned)(ts_ms % 1000);
+			*p++ = '.';
+			*p++ = (char)('0' + ms / 100);
+			*p++ = (char)('0' + ms / 10 % 10);
+			*p++ = (char)('0' + ms % 10);
+		}
+	}
 	*p++ = '\n';
 	r->out->len += (size_t)(p - start);
 	r->out->data[r->out->len] = '\0';
@@ -889,33 +953,57 @@ static int render_family(struct render *r, const struct family *f)
 	size_t name_len;
 	meta_of(f, r->om, &type, &name_len);
 
-	TRY(buf_append(out, "# HELP ", 7));
-	TRY(buf_append(out, f->name, name_len));
-	TRY(buf_putc(out, ' '));
-	TRY(escape_help(out, f->help, r->om));
-	TRY(buf_append(out, "\n# TYPE ", 8));
-	TRY(buf_append(out, f->name, name_len));
-	TRY(buf_putc(out, ' '));
-	TRY(buf_puts(out, type));
-	TRY(buf_putc(out, '\n'));
+	/* Most help texts have nothing to escape: both lines written at once. */
+	size_t help_len = strlen(f->help), type_len = strlen(type);
+	if (strcspn(f->help, r->om ? "\\\n\"" : "\\\n") == help_len) {
+		TRY(buf_reserve(out, 2 * name_len + help_len + type_len + 18));
+		char *p = out->data + out->len;
+		memcpy(p, "# HELP ", 7);
+		memcpy(p += 7, f->name, name_len);
+		*(p += name_len) = ' ';
+		memcpy(++p, f->help, help_len);
+		memcpy(p += help_len, "\n# TYPE ", 8);
+		memcpy(p += 8, f->name, name_len);
+		*(p += name_len) = ' ';
+		memcpy(++p, type, type_len);
+		*(p += type_len) = '\n';
+		out->len = (size_t)(p + 1 - out->data);
+		out->data[out->len] = '\0';
+	} else {
+		TRY(buf_append(out, "# HELP ", 7));
+		TRY(buf_append(out, f->name, name_len));
+		TRY(buf_putc(out, ' '));
+		TRY(escape_help(out, f->help, r->om));
+		TRY(buf_append(out, "\n# TYPE ", 8));
+		TRY(buf_append(out, f->name, name_len));
+		TRY(buf_putc(out, ' '));
+		TRY(buf_puts(out, type));
+		TRY(buf_putc(out, '\n'));
+	}
 
+	r->name_len = strlen(f->name);
+	for (size_t k = 0; k < f->nlabels && k < RENDER_LABELS; k++)
+		r->label_len[k] = strlen(f->labels[k]);
 	for (size_t i = 0; i < f->nseries; i++) {
 		const struct series *s = &f->series[i];
 		const struct dist *d = s->dist;
 		if (f->type == METRIC_SUMMARY) {
 			for (size_t q = 0; q < d->n; q++)
-				TRY(put_line(r, f, NULL, s, "quantile", d->bounds[q], d->qvalues[q], false, 0));
+				TRY(put_line(r, f, NULL, s, "quantile", d->bounds[q], d->qvalues[q], false,
+					     0, EXPO_NO_TS));
 		} else if (f->type == METRIC_HISTOGRAM) {
 			for (size_t b = 0; b < d->n; b++)
-				TRY(put_line(r, f, "_bucket", s, "le", d->bounds[b], 0, true, d->counts[b]));
+				TRY(put_line(r, f, "_bucket", s, "le", d->bounds[b], 0, true,
+					     d->counts[b], EXPO_NO_TS));
 			if (!d->n || !isinf(d->bounds[d->n - 1]))
-				TRY(put_line(r, f, "_bucket", s, "le", INFINITY, 0, true, d->count));
+				TRY(put_line(r, f, "_bucket", s, "le", INFINITY, 0, true, d->count,
+					     EXPO_NO_TS));
 		} else {
-			TRY(put_line(r, f, NULL, s, NULL, 0, s->value, false, 0));
+			TRY(put_line(r, f, NULL, s, NULL, 0, s->value, false, 0, s->ts_ms));
 			continue;
 		}
-		TRY(put_line(r, f, "_sum", s, NULL, 0, d->sum, false, 0));
-		TRY(put_line(r, f, "_count", s, NULL, 0, 0, true, d->count));
+		TRY(put_line(r, f, "_sum", s, NULL, 0, d->sum, false, 0, EXPO_NO_TS));
+		TRY(put_line(r, f, "_count", s, NULL, 0, 0, true, d->count, EXPO_NO_TS));
 	}
 	return 0;
 }

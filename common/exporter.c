@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "fsread.h"
 #include "log.h"
+#include "parse.h"
 #include "server.h"
 
 #ifndef SUITE_VERSION
@@ -161,7 +162,8 @@ static void report(struct collector *c, int rc, const char *err)
 		log_info("collector recovered", "name", c->def->name, NULL);
 	}
 	c->last_rc = rc;
-	snprintf(c->last_err, sizeof c->last_err, "%s", rc == COLLECT_OK ? "" : err);
+	/* At every scrape of every collector: strf, not stdio. */
+	strf(c->last_err, sizeof c->last_err, "%s", rc == COLLECT_OK ? "" : err);
 }
 
 void exporter_run_collectors(const struct request *rq, const bool *selected, void *target,
@@ -169,11 +171,11 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 {
 	const struct exporter *x = rq->x;
 	char name[128];
-	snprintf(name, sizeof name, "%s_scrape_collector_duration_seconds", x->prefix);
+	strf(name, sizeof name, "%s_scrape_collector_duration_seconds", x->prefix);
 	struct family *fdur = expo_family(e, name, METRIC_GAUGE,
 					  "Duration of a collector scrape.",
 					  (const char *const[]){ "collector", NULL });
-	snprintf(name, sizeof name, "%s_scrape_collector_success", x->prefix);
+	strf(name, sizeof name, "%s_scrape_collector_success", x->prefix);
 	struct family *fok = expo_family(e, name, METRIC_GAUGE,
 					 "Whether a collector succeeded.",
 					 (const char *const[]){ "collector", NULL });

@@ -163,7 +163,8 @@ void fdcache_sweep(struct fdcache *c)
 	if (!c)
 		return;
 	bool removed = false;
-	for (size_t i = 0; i < c->size; i++) {
+	/* Collectors of a remote server keep none: nothing to look through. */
+	for (size_t i = 0; i < c->size && c->used; i++) {
 		struct fdentry *e = &c->slots[i];
 		if (e->path && e->gen != c->gen) {
 			close(e->fd);
@@ -298,15 +299,6 @@ int pathf(char *dst, size_t cap, const char *fmt, ...)
 		return -ENAMETOOLONG;
 	return 0;
 }
-
-/* getdents64 records; glibc does not declare the structure. */
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 struct name_ref {
 	size_t off;

@@ -157,6 +157,26 @@ START_TEST(test_short_decimals_match_oracle)
 }
 END_TEST
 
+/* Whole numbers near and below 10^6 (the fast path and its edges) as the oracle writes them. */
+START_TEST(test_whole_numbers_match_oracle)
+{
+	char got[FMT_NUM_MAX], want[64];
+	for (double v = -1000037; v <= 1000037; v += 37) {
+		fmt_float(got, v);
+		reference(v, want, sizeof want);
+		if (v == 0)
+			snprintf(want, sizeof want, "0");
+		ck_assert_msg(!strcmp(got, want), "%.17g: got %s want %s", v, got, want);
+	}
+	static const double edges[] = { 999999, -999999, 1e6, -1e6, 999999.5, 0.5, -0.5, 1, -1, 2147483648.0 };
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		fmt_float(got, edges[i]);
+		reference(edges[i], want, sizeof want);
+		ck_assert_msg(!strcmp(got, want), "%.17g: got %s want %s", edges[i], got, want);
+	}
+}
+END_TEST
+
 START_TEST(test_u64)
 {
 	char out[FMT_NUM_MAX];
@@ -164,6 +184,14 @@ START_TEST(test_u64)
 	ck_assert_str_eq(out, "0");
 	fmt_u64(out, 18446744073709551615ull);
 	ck_assert_str_eq(out, "18446744073709551615");
+	/* Every length, odd and even, against snprintf. */
+	char want[32];
+	for (uint64_t v = 1, step = 7; v < UINT64_MAX / 11; v = v * 10 + step, step = (step * 3) % 10) {
+		for (uint64_t w = v - (v > 1); w <= v + 1; w++) {
+			ck_assert_uint_eq(fmt_u64(out, w), (size_t)snprintf(want, sizeof want, "%llu", (unsigned long long)w));
+			ck_assert_str_eq(out, want);
+		}
+	}
 }
 END_TEST
 
@@ -176,6 +204,7 @@ Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_openmetrics, 0, n);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_short_decimals_match_oracle);
+	tcase_add_test(tc, test_whole_numbers_match_oracle);
 	tcase_add_test(tc, test_u64);
 	suite_add_tcase(s, tc);
 	return s;
