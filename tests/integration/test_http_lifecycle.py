@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, FIXTURES, Process, Skip, wait_for  # noqa: E402
+from harness import BINDIR, FIXTURES, Process, Skip, free_port  # noqa: E402
 
 FIX = os.path.join(FIXTURES, "node")
 
@@ -48,21 +48,8 @@ def start(name, args, port=None):
         raise Skip(f"{exe} is not built")
     p = Process([exe, *args])
     if port:
-        def listening():
-            assert p.alive(), p.log
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-        wait_for(listening, 20, what=f"{name} to listen")
+        p.wait_listening(port)
     return p
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_sigterm_lets_a_scrape_in_flight_finish():

@@ -125,6 +125,18 @@ class Process:
     def alive(self):
         return self.proc.poll() is None
 
+    def wait_listening(self, port, timeout=20.0, what=None):
+        """Wait until port on 127.0.0.1 accepts connections; fail at once if the program exits."""
+        def listening():
+            if not self.alive():
+                raise AssertionError(f"{self.argv[0]} exited with {self.proc.returncode}:\n{self.log}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return True
+            except OSError:
+                return False
+        wait_for(listening, timeout, what=what or f"{os.path.basename(self.argv[0])} to listen")
+
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -165,15 +177,7 @@ class Exporter(Process):
             self.wait_ready(ready_path)
 
     def wait_ready(self, path="/metrics", timeout=20.0):
-        def ready():
-            if not self.alive():
-                raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-        wait_for(ready, timeout, what=f"{self.name} to listen")
+        self.wait_listening(self.port, timeout, what=f"{self.name} to listen")
 
     def get(self, path="/metrics", headers=None, **kw):
         return http_get(self.port, path, headers, **kw)
