@@ -52,7 +52,7 @@ else
   BINDIR ?= $(BUILD)/bin
 endif
 
-COMMON_PKGS := libmicrohttpd libpcre2-8 zlib yaml-0.1 libcrypt
+COMMON_PKGS := libmicrohttpd gnutls libpcre2-8 zlib yaml-0.1 libcrypt
 PKG_CFLAGS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --cflags $(1)))
 PKG_LIBS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --libs $(1)))
 

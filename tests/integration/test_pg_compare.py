@@ -59,7 +59,8 @@ def test_values_agree():
     for db in ("postgres", "template1"):
         u = next(v for n, l, v in up["pg_database_size_bytes"].samples if l["datname"] == db)
         o = next(v for n, l, v in ours["pg_database_size_bytes"].samples if l["datname"] == db)
-        assert abs(u - o) <= 64 * 1024, (db, u, o)
+        # Read a moment apart: autovacuum may add visibility-map and free-space-map pages in between.
+        assert abs(u - o) <= max(64 * 1024, 0.02 * u), (db, u, o)
     assert up["pg_up"].samples[0][2] == ours["pg_up"].samples[0][2] == 1
     ustatic = up["pg_static"].samples[0][1]
     ostatic = ours["pg_static"].samples[0][1]

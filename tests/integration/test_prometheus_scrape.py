@@ -23,7 +23,9 @@ def test_prometheus_scrapes_node_exporter():
                 wait_for(scraped, timeout=30, interval=0.5, what="a successful scrape")
             except AssertionError:
                 raise AssertionError(f"targets: {prom.targets()}\n{prom.proc.log[-3000:]}")
-            assert prom.query('up{job="node"}')[0]["value"][1] == "1"
+            # The targets page may report the scrape before its samples are queryable.
+            up = wait_for(lambda: prom.query('up{job="node"}'), timeout=10, interval=0.25, what="up{job=node}")
+            assert up[0]["value"][1] == "1"
             assert prom.query("node_load1")[0]["value"][1] == "0.21"
             n = prom.query('scrape_samples_scraped{job="node"}')
             assert int(n[0]["value"][1]) > 50
