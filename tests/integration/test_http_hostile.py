@@ -262,6 +262,13 @@ def test_a_burst_of_connections_is_released_at_once():
             except OSError:
                 pass
         wait_for(lambda: open_fds(e.proc.pid) > base + 100, timeout=10, what="the connections to be accepted")
+        # Let the server take all it will (the bug showed only once it was at its limit).
+        seen = []
+
+        def settled():
+            seen.append(open_fds(e.proc.pid))
+            return len(seen) >= 5 and len(set(seen[-5:])) == 1
+        wait_for(settled, timeout=15, interval=0.2, what="the accepted connections to settle")
         close_all(socks)
         wait_for(lambda: open_fds(e.proc.pid) <= base + 2, timeout=5,
                  what=f"descriptors back to {base} (now {open_fds(e.proc.pid)})")
