@@ -165,6 +165,14 @@ struct exporter {
 	void (*teardown)(void);
 	/* Paragraphs appended to --help. */
 	const char *help_tail;
+	/*
+	 * Identical requests arriving while one is being collected normally
+	 * share its result; true gives each its own collection (kafka_exporter's
+	 * --concurrent.enable). May be set by setup().
+	 */
+	bool unshared_requests;
+	/* An extra liveness path answering "ok" (kafka_exporter's /healthz), or NULL. */
+	const char *health_path;
 
 	/* Filled in by exporter_main(). */
 	struct collector *inst;

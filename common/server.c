@@ -227,7 +227,7 @@ static char *gzip_buffer(const char *in, size_t len, size_t *outlen)
 static struct collection *join_or_start(struct server *srv, const char *key, bool *owner)
 {
 	pthread_mutex_lock(&srv->mu);
-	for (struct collection *c = srv->inflight; c; c = c->next) {
+	for (struct collection *c = srv->x->unshared_requests ? NULL : srv->inflight; c; c = c->next) {
 		if (!strcmp(c->key, key)) {
 			c->refs++;
 			while (!c->done)
@@ -587,6 +587,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	for (size_t i = 0; i < x->nroutes; i++)
 		if (!strcmp(url, x->routes[i].path))
 			return serve_metrics(srv, conn, url, x->routes[i].handler);
+	if (x->health_path && !strcmp(url, x->health_path))
+		return respond_text(srv, conn, MHD_HTTP_OK, "ok");
 	if (!strcmp(url, "/-/healthy"))
 		return respond_text(srv, conn, MHD_HTTP_OK, "Healthy\n");
 	if (!strcmp(url, "/-/ready"))

@@ -1,0 +1,261 @@
+/*
+ * kafka_testctl: sets up the test broker for kafka_exporter's tests, with
+ * librdkafka, in one quick process per step instead of a JVM:
+ *
+ *   kafka_testctl -b HOST:PORT [-X prop=value]... create TOPIC:PARTITIONS...
+ *   kafka_testctl -b HOST:PORT delete TOPIC...
+ *   kafka_testctl -b HOST:PORT produce TOPIC PARTITION COUNT [FIRST_TS_MS [STEP_MS]]
+ *   kafka_testctl -b HOST:PORT commit GROUP TOPIC:PARTITION:OFFSET...
+ *
+ * produce writes COUNT records to one partition, with timestamps
+ * FIRST_TS_MS, +STEP_MS, ... (default: now, 0). commit stores the offsets
+ * for GROUP without joining it (as a simple consumer does). Exit 0 on
+ * success, 1 with a message otherwise.
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define TIMEOUT_MS 30000
+
+static const char *bootstrap;
+static const char *props[32];
+static int nprops;
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "kafka_testctl: %s: %s\n", what, why);
+	exit(1);
+}
+
+static long long number(const char *s, const char *what)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end)
+		die(what, "not a number");
+	return v;
+}
+
+static rd_kafka_t *handle(rd_kafka_type_t type, const char *group)
+{
+	char err[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) ||
+	    (group && rd_kafka_conf_set(conf, "group.id", group, err, sizeof err)) ||
+	    (group && rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err)))
+		die("configuration", err);
+	for (int i = 0; i < nprops; i++) {
+		char kv[512];
+		snprintf(kv, sizeof kv, "%s", props[i]);
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			die(props[i], "want prop=value");
+		*eq = '\0';
+		if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof err))
+			die(kv, err);
+	}
+	rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof err);
+	if (!rk)
+		die("client", err);
+	return rk;
+}
+
+static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t type)
+{
+	for (;;) {
+		rd_kafka_event_t *ev = rd_kafka_queue_poll(q, TIMEOUT_MS);
+		if (!ev)
+			die("admin request", "timed out");
+		if (rd_kafka_event_type(ev) == type)
+			return ev;
+		rd_kafka_event_destroy(ev);
+	}
+}
+
+static void check_topic_results(const rd_kafka_topic_result_t **r, size_t n, const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_resp_err_t e = rd_kafka_topic_result_error(r[i]);
+		if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+			die(what, rd_kafka_topic_result_error_string(r[i]));
+	}
+}
+
+static void create(int argc, char **argv)
+{
+	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
+	rd_kafka_NewTopic_t *topics[64];
+	int n = 0;
+	char err[512];
+	for (int i = 0; i < argc && n < 64; i++) {
+		char name[256];
+		snprintf(name, sizeof name, "%s", argv[i]);
+		char *colon = strrchr(name, ':');
+		if (!colon)
+			die(argv[i], "want TOPIC:PARTITIONS");
+		*colon = '\0';
+		topics[n] = rd_kafka_NewTopic_new(name, (int)number(colon + 1, argv[i]), 1, err, sizeof err);
+		if (!topics[n])
+			die(argv[i], err);
+		n++;
+	}
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(o, TIMEOUT_MS, err, sizeof err);
+	rd_kafka_CreateTopics(rk, topics, (size_t)n, o, q);
+	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
+	if (rd_kafka_event_error(ev))
+		die("create", rd_kafka_event_error_string(ev));
+	size_t cnt;
+	const rd_kafka_topic_result_t **r = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+	check_topic_results(r, cnt, "create");
+	rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_NewTopic_destroy_array(topics, (size_t)n);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+}
+
+static void delete(int argc, char **argv)
+{
+	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
+	rd_kafka_DeleteTopic_t *topics[64];
+	int n = 0;
+	char err[512];
+	for (int i = 0; i < argc && n < 64; i++)
+		topics[n++] = rd_kafka_DeleteTopic_new(argv[i]);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(o, TIMEOUT_MS, err, sizeof err);
+	rd_kafka_DeleteTopics(rk, topics, (size_t)n, o, q);
+	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_DELETETOPICS_RESULT);
+	if (rd_kafka_event_error(ev))
+		die("delete", rd_kafka_event_error_string(ev));
+	size_t cnt;
+	const rd_kafka_topic_result_t **r = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
+	check_topic_results(r, cnt, "delete");
+	rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_DeleteTopic_destroy_array(topics, (size_t)n);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+}
+
+static int delivery_failures;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	(void)rk;
+	(void)opaque;
+	if (m->err) {
+		if (!delivery_failures++)
+			fprintf(stderr, "kafka_testctl: delivery: %s\n", rd_kafka_err2str(m->err));
+	}
+}
+
+static void produce(int argc, char **argv)
+{
+	if (argc < 3)
+		die("produce", "want TOPIC PARTITION COUNT [FIRST_TS_MS [STEP_MS]]");
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	long long partition = number(argv[1], "partition"), count = number(argv[2], "count");
+	long long ts = argc > 3 ? number(argv[3], "timestamp") : (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	long long step = argc > 4 ? number(argv[4], "step") : 0;
+	nprops < 30 ? (void)(props[nprops++] = "linger.ms=5") : (void)0;
+	char err[512];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
+	for (int i = 0; i < nprops; i++) {
+		char kv[512];
+		snprintf(kv, sizeof kv, "%s", props[i]);
+		char *eq = strchr(kv, '=');
+		if (!eq)
+			die(props[i], "want prop=value");
+		*eq = '\0';
+		if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof err))
+			die(kv, err);
+	}
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+	if (!rk)
+		die("client", err);
+	for (long long i = 0; i < count; i++) {
+		char value[64];
+		int len = snprintf(value, sizeof value, "record-%lld", i);
+		rd_kafka_resp_err_t e;
+		while ((e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(argv[0]), RD_KAFKA_V_PARTITION((int32_t)partition),
+					      RD_KAFKA_V_VALUE(value, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+					      RD_KAFKA_V_TIMESTAMP(ts + i * step), RD_KAFKA_V_END)) ==
+		       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			rd_kafka_poll(rk, 10);
+		if (e)
+			die("produce", rd_kafka_err2str(e));
+		rd_kafka_poll(rk, 0);
+	}
+	if (rd_kafka_flush(rk, TIMEOUT_MS))
+		die("produce", "not all records delivered in time");
+	rd_kafka_destroy(rk);
+	if (delivery_failures)
+		exit(1);
+}
+
+static void commit(int argc, char **argv)
+{
+	if (argc < 2)
+		die("commit", "want GROUP TOPIC:PARTITION:OFFSET...");
+	rd_kafka_t *rk = handle(RD_KAFKA_CONSUMER, argv[0]);
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(argc);
+	for (int i = 1; i < argc; i++) {
+		char spec[256];
+		snprintf(spec, sizeof spec, "%s", argv[i]);
+		char *o = strrchr(spec, ':');
+		if (!o)
+			die(argv[i], "want TOPIC:PARTITION:OFFSET");
+		*o++ = '\0';
+		char *p = strrchr(spec, ':');
+		if (!p)
+			die(argv[i], "want TOPIC:PARTITION:OFFSET");
+		*p++ = '\0';
+		rd_kafka_topic_partition_list_add(l, spec, (int32_t)number(p, argv[i]))->offset = number(o, argv[i]);
+	}
+	rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
+	if (e)
+		die("commit", rd_kafka_err2str(e));
+	for (int i = 0; i < l->cnt; i++)
+		if (l->elems[i].err)
+			die("commit", rd_kafka_err2str(l->elems[i].err));
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (!strcmp(argv[i], "-b"))
+			bootstrap = argv[i + 1];
+		else if (!strcmp(argv[i], "-X") && nprops < 30)
+			props[nprops++] = argv[i + 1];
+		else
+			die(argv[i], "unknown option");
+	}
+	if (!bootstrap || i >= argc)
+		die("usage", "kafka_testctl -b HOST:PORT [-X prop=value]... create|delete|produce|commit ARGS...");
+	const char *cmd = argv[i++];
+	if (!strcmp(cmd, "create"))
+		create(argc - i, argv + i);
+	else if (!strcmp(cmd, "delete"))
+		delete(argc - i, argv + i);
+	else if (!strcmp(cmd, "produce"))
+		produce(argc - i, argv + i);
+	else if (!strcmp(cmd, "commit"))
+		commit(argc - i, argv + i);
+	else
+		die(cmd, "unknown command");
+	return 0;
+}
