@@ -336,6 +336,70 @@ def stop_session(sdir):
     shutil.rmtree(b.dir, ignore_errors=True)
 
 
+TESTCTL = os.path.join(ROOT, os.environ.get("BUILD", "build/default"), "tests", "kafka_testctl")
+
+
+class Client:
+    """Quick set-up steps on the broker: topics, records, group offsets (kafka_testctl,
+    librdkafka), consumers (kcat, and Kafka's own console consumer for KIP-848 groups)."""
+
+    def __init__(self, broker):
+        if not os.path.exists(TESTCTL):
+            raise Skip(f"{TESTCTL} is not built (make unit-bins)")
+        self.broker = broker
+        self.bootstrap = broker.bootstrap
+
+    def ctl(self, *args, timeout=60):
+        r = subprocess.run([TESTCTL, "-b", self.bootstrap, *map(str, args)], capture_output=True, timeout=timeout)
+        if r.returncode != 0:
+            raise AssertionError(f"kafka_testctl {' '.join(map(str, args))}: {r.stderr.decode()}")
+
+    def create(self, *specs):
+        """create(("topic", partitions), ...)"""
+        self.ctl("create", *[f"{t}:{n}" for t, n in specs])
+
+    def delete(self, *topics):
+        self.ctl("delete", *topics)
+
+    def produce(self, topic, partition, count, ts_ms=None, step_ms=0):
+        args = ["produce", topic, partition, count]
+        if ts_ms is not None:
+            args += [int(ts_ms), int(step_ms)]
+        self.ctl(*args)
+
+    def commit(self, group, offsets):
+        """commit("g", {("topic", 0): 10, ...})"""
+        self.ctl("commit", group, *[f"{t}:{p}:{o}" for (t, p), o in offsets.items()])
+
+    def kcat_consume_all(self, group, topic):
+        """A kcat group member that reads the topic to its end, commits and leaves."""
+        r = subprocess.run(["kcat", "-b", self.bootstrap, "-G", group, "-X", "auto.offset.reset=earliest",
+                            "-e", "-q", topic], capture_output=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"kcat -G {group}: {r.stderr.decode()}")
+
+    def kcat_member(self, group, topic, commit=True):
+        """A kcat group member that stays (stop it with .terminate()); with commit=False it
+        reads but never commits."""
+        if not shutil.which("kcat"):
+            raise Skip("kcat is not installed (scripts/install-deps test)")
+        args = ["kcat", "-b", self.bootstrap, "-G", group, "-q", "-X", "auto.offset.reset=earliest",
+                "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"]
+        if not commit:
+            args += ["-X", "enable.auto.commit=false"]
+        return subprocess.Popen([*args, topic], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kip848_consumer(self, group, topic):
+        """Kafka's console consumer in a group of the new consumer protocol (KIP-848)."""
+        libs = resolve_libs()
+        return subprocess.Popen([JAVA, "-Xmx96m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                                 f"-Dlog4j2.configurationFile={_tool_log_config(session_dir())}",
+                                 "-cp", os.path.join(libs, "*"), "org.apache.kafka.tools.consumer.ConsoleConsumer",
+                                 "--bootstrap-server", self.bootstrap, "--topic", topic, "--group", group,
+                                 "--from-beginning", "--consumer-property", "group.protocol=consumer"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def unique(prefix):
     """A topic or group name no other test (or pass of the suite) uses."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
