@@ -270,7 +270,8 @@ static int setup(char *err, size_t errlen)
 	/* The client keeps its own copy: leave none in argv (/proc/PID/cmdline) or the environment. */
 	for (char *p = (char *)sasl_password; p && *p; p++)
 		*(volatile char *)p = 'x';
-	log_info("reading Kafka", "servers", props.bootstrap, "security", props.protocol, NULL);
+	log_info("reading Kafka", "servers", props.bootstrap, "security", props.protocol, "librdkafka",
+		 rd_kafka_version_str(), NULL);
 	return 0;
 }
 
