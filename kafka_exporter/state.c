@@ -61,21 +61,16 @@ void snapshot_free(struct ksnapshot *s)
 
 size_t partition_key(char *buf, size_t cap, const char *group, const char *topic, int32_t partition)
 {
-	size_t n = 0, len;
-	if (group) {
-		len = strlen(group) + 1;
-		if (len >= cap)
-			return 0;
-		memcpy(buf, group, len);
-		n = len;
-	}
-	len = strlen(topic) + 1;
-	if (n + len + 12 > cap)
+	char digits[16];
+	size_t nd = (size_t)strf(digits, sizeof digits, "%d", (int)partition);
+	size_t ng = group ? strlen(group) + 1 : 0, nt = strlen(topic) + 1;
+	if (ng + nt + nd >= cap)
 		return 0;
-	memcpy(buf + n, topic, len);
-	n += len;
-	int w = strf(buf + n, cap - n, "%d", (int)partition);
-	return n + (size_t)w;
+	if (group)
+		memcpy(buf, group, ng);
+	memcpy(buf + ng, topic, nt);
+	memcpy(buf + ng + nt, digits, nd + 1);
+	return ng + nt + nd;
 }
 
 struct kstate *kstate_new(void)
