@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/deadline.h"
 #include "../common/exporter.h"
 #include "../common/log.h"
 #include "../common/parse.h"
@@ -163,27 +164,9 @@ int kclient_new(const struct kclient_conf *conf, struct kclient **out, char *err
 	return 0;
 }
 
-/* Lock mu no later than deadline (monotonic seconds). */
-static int lock_until(pthread_mutex_t *mu, double deadline)
-{
-	double left = deadline - mono_now();
-	if (left <= 0)
-		return pthread_mutex_trylock(mu);
-	struct timespec abs;
-	clock_gettime(CLOCK_REALTIME, &abs);
-	long sec = (long)left;
-	abs.tv_sec += sec;
-	abs.tv_nsec += (long)((left - (double)sec) * 1e9);
-	if (abs.tv_nsec >= 1000000000L) {
-		abs.tv_sec++;
-		abs.tv_nsec -= 1000000000L;
-	}
-	return pthread_mutex_timedlock(mu, &abs);
-}
-
 int kclient_acquire(struct kclient *c, double deadline, struct kclient_use *use, char *err, size_t errlen)
 {
-	if (lock_until(&c->mu, deadline) != 0) {
+	if (mutex_lock_until(&c->mu, deadline) != 0) {
 		strf(err, errlen, "another scrape of the cluster is still running");
 		return -1;
 	}

@@ -13,6 +13,7 @@
  * success, 1 with a message otherwise.
  */
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +40,14 @@ static long long number(const char *s, const char *what)
 	return v;
 }
 
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+
 static rd_kafka_t *handle(rd_kafka_type_t type, const char *group)
 {
 	char err[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (type == RD_KAFKA_PRODUCER)
+		rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) ||
 	    (group && rd_kafka_conf_set(conf, "group.id", group, err, sizeof err)) ||
 	    (group && rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err)))
@@ -75,20 +80,43 @@ static rd_kafka_event_t *wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t 
 	}
 }
 
-static void check_topic_results(const rd_kafka_topic_result_t **r, size_t n, const char *what)
+/* The topics of array arg, created or deleted (op); exits on any failure but "already exists". */
+static void topics_op(rd_kafka_admin_op_t op, void *arg, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	char err[512];
+	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, op);
+	rd_kafka_AdminOptions_set_operation_timeout(o, TIMEOUT_MS, err, sizeof err);
+	bool create = op == RD_KAFKA_ADMIN_OP_CREATETOPICS;
+	if (create)
+		rd_kafka_CreateTopics(rk, arg, n, o, q);
+	else
+		rd_kafka_DeleteTopics(rk, arg, n, o, q);
+	rd_kafka_event_t *ev = wait_result(q, create ? RD_KAFKA_EVENT_CREATETOPICS_RESULT
+						     : RD_KAFKA_EVENT_DELETETOPICS_RESULT);
+	const char *what = create ? "create" : "delete";
+	if (rd_kafka_event_error(ev))
+		die(what, rd_kafka_event_error_string(ev));
+	size_t cnt;
+	const rd_kafka_topic_result_t **r =
+		create ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt)
+		       : rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
+	for (size_t i = 0; i < cnt; i++) {
 		rd_kafka_resp_err_t e = rd_kafka_topic_result_error(r[i]);
 		if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
 			die(what, rd_kafka_topic_result_error_string(r[i]));
 	}
+	rd_kafka_event_destroy(ev);
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
 }
 
 static void create(int argc, char **argv)
 {
-	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
 	rd_kafka_NewTopic_t *topics[64];
-	int n = 0;
+	size_t n = 0;
 	char err[512];
 	for (int i = 0; i < argc && n < 64; i++) {
 		char name[256];
@@ -102,46 +130,18 @@ static void create(int argc, char **argv)
 			die(argv[i], err);
 		n++;
 	}
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-	rd_kafka_AdminOptions_set_operation_timeout(o, TIMEOUT_MS, err, sizeof err);
-	rd_kafka_CreateTopics(rk, topics, (size_t)n, o, q);
-	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_CREATETOPICS_RESULT);
-	if (rd_kafka_event_error(ev))
-		die("create", rd_kafka_event_error_string(ev));
-	size_t cnt;
-	const rd_kafka_topic_result_t **r = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
-	check_topic_results(r, cnt, "create");
-	rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_NewTopic_destroy_array(topics, (size_t)n);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_destroy(rk);
+	topics_op(RD_KAFKA_ADMIN_OP_CREATETOPICS, topics, n);
+	rd_kafka_NewTopic_destroy_array(topics, n);
 }
 
 static void delete(int argc, char **argv)
 {
-	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
 	rd_kafka_DeleteTopic_t *topics[64];
-	int n = 0;
-	char err[512];
+	size_t n = 0;
 	for (int i = 0; i < argc && n < 64; i++)
 		topics[n++] = rd_kafka_DeleteTopic_new(argv[i]);
-	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-	rd_kafka_AdminOptions_set_operation_timeout(o, TIMEOUT_MS, err, sizeof err);
-	rd_kafka_DeleteTopics(rk, topics, (size_t)n, o, q);
-	rd_kafka_event_t *ev = wait_result(q, RD_KAFKA_EVENT_DELETETOPICS_RESULT);
-	if (rd_kafka_event_error(ev))
-		die("delete", rd_kafka_event_error_string(ev));
-	size_t cnt;
-	const rd_kafka_topic_result_t **r = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
-	check_topic_results(r, cnt, "delete");
-	rd_kafka_event_destroy(ev);
-	rd_kafka_AdminOptions_destroy(o);
-	rd_kafka_DeleteTopic_destroy_array(topics, (size_t)n);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_destroy(rk);
+	topics_op(RD_KAFKA_ADMIN_OP_DELETETOPICS, topics, n);
+	rd_kafka_DeleteTopic_destroy_array(topics, n);
 }
 
 static int delivery_failures;
@@ -165,24 +165,9 @@ static void produce(int argc, char **argv)
 	long long partition = number(argv[1], "partition"), count = number(argv[2], "count");
 	long long ts = argc > 3 ? number(argv[3], "timestamp") : (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	long long step = argc > 4 ? number(argv[4], "step") : 0;
-	nprops < 30 ? (void)(props[nprops++] = "linger.ms=5") : (void)0;
-	char err[512];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-	rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err);
-	for (int i = 0; i < nprops; i++) {
-		char kv[512];
-		snprintf(kv, sizeof kv, "%s", props[i]);
-		char *eq = strchr(kv, '=');
-		if (!eq)
-			die(props[i], "want prop=value");
-		*eq = '\0';
-		if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof err))
-			die(kv, err);
-	}
-	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-	if (!rk)
-		die("client", err);
+	if (nprops < 30)
+		props[nprops++] = "linger.ms=5";
+	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
 	for (long long i = 0; i < count; i++) {
 		char value[64];
 		int len = snprintf(value, sizeof value, "record-%lld", i);

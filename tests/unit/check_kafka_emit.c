@@ -14,6 +14,7 @@
 #include "../../common/expo.h"
 #include "../../common/strmap.h"
 #include "../../kafka_exporter/kafka.h"
+#include "expo_text.h"
 #include "unit.h"
 
 static struct kpartition parts_a[3], parts_b[1], parts_x[1];
@@ -64,34 +65,12 @@ static void make_snapshot(struct ksnapshot *s, double now)
 	s->answered = 5;
 }
 
-static char *render(struct expo *e)
-{
-	struct buf b;
-	buf_init(&b, 1u << 24);
-	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-	char *t = buf_detach(&b, NULL);
-	expo_free(e);
-	return t;
-}
-
 static char *emit(const struct ksnapshot *s, struct kstate *st)
 {
 	struct expo *e = expo_new(1u << 24);
 	kafka_emit(s, st, e);
-	return render(e);
+	return expo_text(e);
 }
-
-static int has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
-#define HAS(t, l) ck_assert_msg(has_line((t), (l)), "missing line: %s\n%s", (l), (t))
-#define LACKS(t, s) ck_assert_msg(strstr((t), (s)) == NULL, "unexpected: %s", (s))
 
 static void reset_options(void)
 {
@@ -225,7 +204,7 @@ START_TEST(test_const_labels_everywhere)
 	struct expo *e = expo_new(1u << 24);
 	kafka_emit(&s, st, e);
 	kafka_emit_up(e, true);
-	char *t = render(e);
+	char *t = expo_text(e);
 	HAS(t, "kafka_brokers{cluster=\"c1\"} 1");
 	HAS(t, "kafka_up{cluster=\"c1\"} 1");
 	HAS(t, "kafka_consumergroup_lag{cluster=\"c1\",consumergroup=\"g1\",partition=\"0\",topic=\"a\"} 60");
@@ -349,7 +328,7 @@ START_TEST(test_no_metadata_no_families)
 	struct expo *e = expo_new(1u << 20);
 	kafka_emit(&s, st, e);
 	kafka_emit_up(e, false);
-	char *t = render(e);
+	char *t = expo_text(e);
 	ck_assert_str_eq(t, "# HELP kafka_up 1 if the last scrape read everything from the cluster, 0 if some or all of it failed.\n"
 			    "# TYPE kafka_up gauge\nkafka_up 0\n");
 	free(t);
