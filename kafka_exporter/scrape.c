@@ -357,18 +357,34 @@ static void read_groups(rd_kafka_t *rk, rd_kafka_queue_t *q, double deadline, st
 		snapshot_fail(s, "out of memory");
 		return;
 	}
-	const char *ids[DESCRIBE_BATCH];
+	/*
+	 * An Empty group has no members by definition: only the others are
+	 * described (a DescribeGroups request each), which saves most requests
+	 * on clusters full of idle groups.
+	 */
+	size_t ndesc = 0;
+	const char **desc = calloc(s->ngroups, sizeof *desc);
+	if (!desc) {
+		free(acc);
+		snapshot_fail(s, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < s->ngroups; i++) {
+		if (!strcmp(s->groups[i].state, "Empty"))
+			s->groups[i].members = 0;
+		else
+			desc[ndesc++] = s->groups[i].id;
+	}
 	size_t next_desc = 0, next_off = 0, inflight = 0;
 	size_t workers = kafka_opts.group_workers > 0 ? (size_t)kafka_opts.group_workers : 1;
 	rd_kafka_AdminOptions_t *dopt = admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, deadline);
 	rd_kafka_AdminOptions_t *oopt = admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, deadline);
 	for (;;) {
-		while (inflight < workers && (next_desc < s->ngroups || next_off < s->ngroups)) {
-			if (next_desc < s->ngroups) {
-				size_t n = 0;
-				while (n < DESCRIBE_BATCH && next_desc < s->ngroups)
-					ids[n++] = s->groups[next_desc++].id;
-				rd_kafka_DescribeConsumerGroups(rk, ids, n, dopt, q);
+		while (inflight < workers && (next_desc < ndesc || next_off < s->ngroups)) {
+			if (next_desc < ndesc) {
+				size_t n = ndesc - next_desc < DESCRIBE_BATCH ? ndesc - next_desc : DESCRIBE_BATCH;
+				rd_kafka_DescribeConsumerGroups(rk, desc + next_desc, n, dopt, q);
+				next_desc += n;
 			} else {
 				/* librdkafka 2.0 takes one group per request; NULL partitions: all committed ones. */
 				rd_kafka_ListConsumerGroupOffsets_t *req =
@@ -402,6 +418,7 @@ static void read_groups(rd_kafka_t *rk, rd_kafka_queue_t *q, double deadline, st
 	/* Groups never reached (deadline) are counted once above. */
 	rd_kafka_AdminOptions_destroy(dopt);
 	rd_kafka_AdminOptions_destroy(oopt);
+	free(desc);
 	for (size_t i = 0; i < s->ngroups; i++) {
 		settle(&s->groups[i], &acc[i]);
 		free(acc[i].v);

@@ -6,10 +6,13 @@
  *   kafka_testctl -b HOST:PORT delete TOPIC...
  *   kafka_testctl -b HOST:PORT produce TOPIC PARTITION COUNT [FIRST_TS_MS [STEP_MS]]
  *   kafka_testctl -b HOST:PORT commit GROUP TOPIC:PARTITION:OFFSET...
+ *   kafka_testctl -b HOST:PORT groups PREFIX FIRST COUNT TOPIC PARTITIONS OFFSET
  *
  * produce writes COUNT records to one partition, with timestamps
  * FIRST_TS_MS, +STEP_MS, ... (default: now, 0). commit stores the offsets
- * for GROUP without joining it (as a simple consumer does). Exit 0 on
+ * for GROUP without joining it (as a simple consumer does); groups does so
+ * for COUNT groups PREFIX-FIRST... at OFFSET on partitions 0..PARTITIONS-1
+ * of TOPIC (benchmarks). Exit 0 on
  * success, 1 with a message otherwise.
  */
 #include <librdkafka/rdkafka.h>
@@ -188,11 +191,23 @@ static void produce(int argc, char **argv)
 		exit(1);
 }
 
+static void commit_list(const char *group, rd_kafka_topic_partition_list_t *l)
+{
+	rd_kafka_t *rk = handle(RD_KAFKA_CONSUMER, group);
+	rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
+	if (e)
+		die("commit", rd_kafka_err2str(e));
+	for (int i = 0; i < l->cnt; i++)
+		if (l->elems[i].err)
+			die("commit", rd_kafka_err2str(l->elems[i].err));
+	rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+}
+
 static void commit(int argc, char **argv)
 {
 	if (argc < 2)
 		die("commit", "want GROUP TOPIC:PARTITION:OFFSET...");
-	rd_kafka_t *rk = handle(RD_KAFKA_CONSUMER, argv[0]);
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(argc);
 	for (int i = 1; i < argc; i++) {
 		char spec[256];
@@ -207,15 +222,25 @@ static void commit(int argc, char **argv)
 		*p++ = '\0';
 		rd_kafka_topic_partition_list_add(l, spec, (int32_t)number(p, argv[i]))->offset = number(o, argv[i]);
 	}
-	rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
-	if (e)
-		die("commit", rd_kafka_err2str(e));
-	for (int i = 0; i < l->cnt; i++)
-		if (l->elems[i].err)
-			die("commit", rd_kafka_err2str(l->elems[i].err));
+	commit_list(argv[0], l);
 	rd_kafka_topic_partition_list_destroy(l);
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
+}
+
+static void groups(int argc, char **argv)
+{
+	if (argc != 6)
+		die("groups", "want PREFIX FIRST COUNT TOPIC PARTITIONS OFFSET");
+	long long first = number(argv[1], "first"), count = number(argv[2], "count");
+	long long parts = number(argv[4], "partitions"), offset = number(argv[5], "offset");
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)parts);
+	for (long long p = 0; p < parts; p++)
+		rd_kafka_topic_partition_list_add(l, argv[3], (int32_t)p)->offset = offset;
+	for (long long g = first; g < first + count; g++) {
+		char group[256];
+		snprintf(group, sizeof group, "%s-%lld", argv[0], g);
+		commit_list(group, l);
+	}
+	rd_kafka_topic_partition_list_destroy(l);
 }
 
 int main(int argc, char **argv)
@@ -230,7 +255,7 @@ int main(int argc, char **argv)
 			die(argv[i], "unknown option");
 	}
 	if (!bootstrap || i >= argc)
-		die("usage", "kafka_testctl -b HOST:PORT [-X prop=value]... create|delete|produce|commit ARGS...");
+		die("usage", "kafka_testctl -b HOST:PORT [-X prop=value]... create|delete|produce|commit|groups ARGS...");
 	const char *cmd = argv[i++];
 	if (!strcmp(cmd, "create"))
 		create(argc - i, argv + i);
@@ -240,6 +265,8 @@ int main(int argc, char **argv)
 		produce(argc - i, argv + i);
 	else if (!strcmp(cmd, "commit"))
 		commit(argc - i, argv + i);
+	else if (!strcmp(cmd, "groups"))
+		groups(argc - i, argv + i);
 	else
 		die(cmd, "unknown command");
 	return 0;
