@@ -209,8 +209,9 @@ def lag_seconds(a, broker, client):
                 fi = parse_text(scrape(ip.port))
                 t1 = time.monotonic()
                 ft = parse_text(scrape(ts.port))
-                t2 = time.monotonic()
-                shift = (t2 + t1) / 2 - (t1 + t0) / 2  # the timestamp exporter read later by this much
+                # Each exporter reads its clock with the end offsets, early in its scrape (before any
+                # record is fetched): the timestamp exporter's ages are later by the gap between starts.
+                shift = t1 - t0
                 vi = {(l["consumergroup"], l["partition"]): v for _, l, v in
                       fi["kafka_consumergroup_lag_seconds"].samples}
                 vt = {(l["consumergroup"], l["partition"]): v for _, l, v in
