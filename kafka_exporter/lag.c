@@ -108,15 +108,20 @@ const char *lag_status_name(enum lag_status s)
 
 /* ---- interpolation ---- */
 
-/* Drop the inner point whose neighbours are closest in time. */
+/*
+ * Drop the inner point whose neighbours are closest in time relative to its
+ * age: recent sightings stay dense, old ones thin out, so the spacing grows
+ * with age and the relative error of an age stays about the same.
+ */
 static void thin(struct end_history *h)
 {
+	double newest = h->pts[h->n - 1].t;
 	uint32_t victim = 1;
-	double best = h->pts[2].t - h->pts[0].t;
-	for (uint32_t i = 2; i + 1 < h->n; i++) {
-		double gap = h->pts[i + 1].t - h->pts[i - 1].t;
-		if (gap < best) {
-			best = gap;
+	double best = 0;
+	for (uint32_t i = 1; i + 1 < h->n; i++) {
+		double cost = (h->pts[i + 1].t - h->pts[i - 1].t) / (newest - h->pts[i].t);
+		if (i == 1 || cost < best) {
+			best = cost;
 			victim = i;
 		}
 	}

@@ -89,8 +89,9 @@ const char *lag_status_name(enum lag_status s);
 /*
  * When a partition's end offset was seen, oldest first. Runs of the same
  * offset keep only their first and last sighting; when full, the point whose
- * neighbours are closest in time goes, so the history thins out evenly and
- * keeps reaching back instead of forgetting its oldest points.
+ * neighbours are closest in time relative to its age goes: recent sightings
+ * stay dense, older ones thin out, and the first is kept, so the history keeps
+ * reaching back instead of forgetting its oldest points.
  */
 struct end_history {
 	uint32_t n;

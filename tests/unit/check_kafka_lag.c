@@ -156,7 +156,7 @@ START_TEST(test_end_history_adding)
 }
 END_TEST
 
-START_TEST(test_end_history_thins_evenly_when_full)
+START_TEST(test_end_history_thins_old_sightings_first)
 {
 	struct end_history h = { 0 };
 	/* 10 records per second for 1000 s, seen every second. */
@@ -168,6 +168,13 @@ START_TEST(test_end_history_thins_evenly_when_full)
 	ck_assert(h.pts[h.n - 1].t == 1000);
 	for (uint32_t i = 1; i < h.n; i++)
 		ck_assert(h.pts[i].t > h.pts[i - 1].t && h.pts[i].offset > h.pts[i - 1].offset);
+	/* Recent sightings stay dense, old ones thin out: the gaps grow with age. */
+	ck_assert(h.pts[h.n - 1].t - h.pts[h.n - 2].t <= 2);
+	ck_assert(h.pts[2].t - h.pts[1].t > 20 * (h.pts[h.n - 1].t - h.pts[h.n - 2].t));
+	for (uint32_t i = 2; i + 1 < h.n; i++) {
+		double gap = h.pts[i].t - h.pts[i - 1].t, age = 1000 - h.pts[i].t;
+		ck_assert_msg(gap <= age * 0.5 + 2, "gap %g at age %g", gap, age);
+	}
 	/* At a uniform rate the interpolation stays exact across the thinned points. */
 	double age;
 	ck_assert_int_eq(end_history_age(&h, 4999, 1000, &age), 0); /* written when the end reached 5000: t=500 */
@@ -239,7 +246,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_status_negative_lag_counts_as_caught_up);
 	tcase_add_test(tc, test_status_order_and_names);
 	tcase_add_test(tc, test_end_history_adding);
-	tcase_add_test(tc, test_end_history_thins_evenly_when_full);
+	tcase_add_test(tc, test_end_history_thins_old_sightings_first);
 	tcase_add_test(tc, test_end_history_age);
 	tcase_add_test(tc, test_end_history_idle_partition_gives_a_lower_bound);
 	tcase_add_test(tc, test_record_age);
