@@ -165,20 +165,9 @@ def lag_seconds(a, broker, client):
     parts = 10
     client.create((t, parts))
     groups = [f"lagsec-g{i}" for i in range(10)]
-    stop = threading.Event()
-    # A steady producer: kcat reading lines at a fixed rate, records stamped when produced.
-    kcat = subprocess.Popen(["kcat", "-b", broker.bootstrap, "-P", "-t", t, "-p", "-1", "-X", "linger.ms=5"],
-                            stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
-
-    def produce():
-        i = 0
-        while not stop.is_set():
-            kcat.stdin.write(f"r{i}\n".encode())
-            kcat.stdin.flush()
-            i += 1
-            time.sleep(1 / a.rate)
-    th = threading.Thread(target=produce)
-    th.start()
+    # A steady producer: records spread evenly in time over the partitions, stamped when written.
+    producer = subprocess.Popen([kafka.TESTCTL, "-b", broker.bootstrap, "-X", "linger.ms=0", "stream", t, str(parts),
+                                 str(int(a.rate)), "3600"], stderr=subprocess.DEVNULL)
     try:
         time.sleep(3)
         args = [f"--kafka.server={broker.bootstrap}", "--topic.filter=^lagsec", "--group.filter=^lagsec",
@@ -243,10 +232,8 @@ def lag_seconds(a, broker, client):
                       f"{cpu_commit / n * 1000:9.1f}{status_kib(x.proc.pid) / 1024:9.1f}")
             print("(broker_ms includes the commits of advance() between scrapes, the same for both methods)")
     finally:
-        stop.set()
-        th.join()
-        kcat.stdin.close()
-        kcat.wait(10)
+        producer.terminate()
+        producer.wait(10)
 
 
 def main():

@@ -7,12 +7,15 @@
  *   kafka_testctl -b HOST:PORT produce TOPIC PARTITION COUNT [FIRST_TS_MS [STEP_MS]]
  *   kafka_testctl -b HOST:PORT commit GROUP TOPIC:PARTITION:OFFSET...
  *   kafka_testctl -b HOST:PORT groups PREFIX FIRST COUNT TOPIC PARTITIONS OFFSET
+ *   kafka_testctl -b HOST:PORT stream TOPIC PARTITIONS RATE SECONDS
  *
  * produce writes COUNT records to one partition, with timestamps
  * FIRST_TS_MS, +STEP_MS, ... (default: now, 0). commit stores the offsets
  * for GROUP without joining it (as a simple consumer does); groups does so
  * for COUNT groups PREFIX-FIRST... at OFFSET on partitions 0..PARTITIONS-1
- * of TOPIC (benchmarks). Exit 0 on
+ * of TOPIC (benchmarks); stream writes RATE records per second for SECONDS,
+ * spread evenly in time and over the partitions, each stamped when written
+ * (a steady producer for benchmarks). Exit 0 on
  * success, 1 with a message otherwise.
  */
 #include <librdkafka/rdkafka.h>
@@ -243,6 +246,39 @@ static void groups(int argc, char **argv)
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
+static double now_s(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void stream(int argc, char **argv)
+{
+	if (argc != 4)
+		die("stream", "want TOPIC PARTITIONS RATE SECONDS");
+	long long parts = number(argv[1], "partitions"), rate = number(argv[2], "rate");
+	long long seconds = number(argv[3], "seconds");
+	if (parts <= 0 || rate <= 0)
+		die("stream", "partitions and rate must be positive");
+	rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
+	char value[] = "s";
+	double start = now_s();
+	for (long long i = 0; i < rate * seconds; i++) {
+		double due = start + (double)i / (double)rate;
+		while (now_s() < due)
+			rd_kafka_poll(rk, 1);
+		rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(argv[0]),
+							  RD_KAFKA_V_PARTITION((int32_t)(i % parts)),
+							  RD_KAFKA_V_VALUE(value, 1), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+							  RD_KAFKA_V_END);
+		if (e)
+			die("stream", rd_kafka_err2str(e));
+	}
+	rd_kafka_flush(rk, TIMEOUT_MS);
+	rd_kafka_destroy(rk);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
@@ -255,7 +291,7 @@ int main(int argc, char **argv)
 			die(argv[i], "unknown option");
 	}
 	if (!bootstrap || i >= argc)
-		die("usage", "kafka_testctl -b HOST:PORT [-X prop=value]... create|delete|produce|commit|groups ARGS...");
+		die("usage", "kafka_testctl -b HOST:PORT [-X prop=value]... create|delete|produce|commit|groups|stream ARGS...");
 	const char *cmd = argv[i++];
 	if (!strcmp(cmd, "create"))
 		create(argc - i, argv + i);
@@ -267,6 +303,8 @@ int main(int argc, char **argv)
 		commit(argc - i, argv + i);
 	else if (!strcmp(cmd, "groups"))
 		groups(argc - i, argv + i);
+	else if (!strcmp(cmd, "stream"))
+		stream(argc - i, argv + i);
 	else
 		die(cmd, "unknown command");
 	return 0;
