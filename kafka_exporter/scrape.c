@@ -144,7 +144,7 @@ static int cmp_group(const void *a, const void *b)
 static struct kgroup *find_group(struct ksnapshot *s, const char *id)
 {
 	struct kgroup key = { .id = (char *)id };
-	return bsearch(&key, s->groups, s->ngroups, sizeof *s->groups, cmp_group);
+	return s->ngroups ? bsearch(&key, s->groups, s->ngroups, sizeof *s->groups, cmp_group) : NULL;
 }
 
 /* Wait for the next event on q until deadline; NULL when the deadline came first. */
@@ -327,7 +327,8 @@ static int cmp_commit(const void *a, const void *b)
 /* Sort a group's commits and fold an assignment into the commit of the same partition. */
 static void settle(struct kgroup *g, struct gather *a)
 {
-	qsort(a->v, a->n, sizeof *a->v, cmp_commit);
+	if (a->n)
+		qsort(a->v, a->n, sizeof *a->v, cmp_commit);
 	size_t w = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		if (w > 0 && !cmp_commit(&a->v[w - 1], &a->v[i])) {
@@ -612,7 +613,8 @@ static void read_timestamps(rd_kafka_t *rk, struct kstate *st, double deadline, 
 						      .offset = c->offset, .ts = -1 };
 		}
 	}
-	qsort(want, n, sizeof *want, cmp_want);
+	if (n)
+		qsort(want, n, sizeof *want, cmp_want);
 	size_t u = 0;
 	for (size_t i = 0; i < n; i++)
 		if (u == 0 || cmp_want(&want[u - 1], &want[i]))

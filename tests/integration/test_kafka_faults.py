@@ -81,10 +81,23 @@ def test_topic_deleted_between_scrapes():
 
 
 def test_broker_frozen_with_sigstop():
-    t = f"{P}-frozen"
+    t, g = f"{P}-frozen", f"{P}-frozen-g"
     client.create((t, 1))
+    client.produce(t, 0, 3)
+    # A live member: its group is Stable, so it is described while the broker is frozen.
+    member = client.kcat_member(g, t)
+    try:
+        frozen_scrapes(t, g)
+    finally:
+        member.terminate()
+        member.wait(20)
+
+
+def frozen_scrapes(t, g):
     with exporter() as x:
-        assert up(timed_scrape(x)) == 1
+        wait_for(lambda: (lambda f: f if up(f) == 1 and "kafka_consumergroup_members" in f and
+                          f["kafka_consumergroup_members"].value(consumergroup=g) == 1 else None)(timed_scrape(x)),
+                 30, interval=0.5, what="the member to join")
         broker.freeze()
         try:
             for _ in range(3):
@@ -110,8 +123,9 @@ def test_broker_restarted():
                 assert up(timed_scrape(x)) == 0
         finally:
             broker.start()
-        f = wait_for(lambda: (lambda f: f if up(f) == 1 else None)(timed_scrape(x)), 90, interval=1,
-                     what="kafka_up 1 after the broker restarted")
+        # Right after a restart the coordinator may still be loading the groups: they come back.
+        f = wait_for(lambda: (lambda f: f if up(f) == 1 and "kafka_consumergroup_lag" in f else None)(
+            timed_scrape(x)), 90, interval=1, what="kafka_up 1 and the group after the broker restarted")
         assert f["kafka_consumergroup_lag"].value(consumergroup=g, topic=t, partition="0") == 2
 
 
