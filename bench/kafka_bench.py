@@ -24,6 +24,7 @@ Not a test: timings depend on the machine; only ratios and trends mean anything.
 import argparse
 import http.client
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -270,6 +271,7 @@ def main():
             scale(a, broker, client)
     finally:
         kafka.stop_session(session)
+        shutil.rmtree(session, ignore_errors=True)
 
 
 if __name__ == "__main__":
