@@ -2,6 +2,8 @@
 #
 #   make                      build every exporter into bin/
 #   make test                 build and run the whole test suite
+#   make test T=node          only node_exporter's tests (T=common: the shared ones)
+#   make fuzz FUZZ_TIME=60    run every fuzz target for FUZZ_TIME seconds
 #   make SANITIZER=address    (or undefined, or address,undefined) instrumented build
 #   make install PREFIX=/usr/local DESTDIR=
 #   make V=1                  show the commands
@@ -72,16 +74,23 @@ LIBCOMMON := $(BUILD)/libcommon.a
 $(foreach e,$(EXPORTERS),$(eval $(e)_SRC := $(sort $(wildcard $(e)/*.c $(e)/*/*.c))))
 include $(wildcard */build.mk)
 
-# node_exporter's collector list, from the file names in node_exporter/collectors/.
-NODE_COLLECTORS := $(sort $(basename $(notdir $(wildcard node_exporter/collectors/*.c))))
-$(BUILD)/node_exporter/collector_list.c: $(wildcard node_exporter/collectors/*.c) Makefile
-	@mkdir -p $(dir $@)
-	$(call say,GEN,$@){ echo '#include "../../../node_exporter/collectors.h"'; \
-	  for c in $(NODE_COLLECTORS); do echo "extern const struct collector_def collector_$$c;"; done; \
-	  echo 'const struct collector_def *const node_collectors[] = {'; \
-	  for c in $(NODE_COLLECTORS); do echo "	&collector_$$c,"; done; \
+# The collector list of every exporter with a collectors/ directory, from its
+# file names: <exporter>/collectors/<name>.c defines `const struct collector_def
+# collector_<name>`; the list is exporter_collectors[] (common/exporter.h), in
+# name order.
+define collector_list
+$(1)_COLLECTORS := $$(sort $$(basename $$(notdir $$(wildcard $(1)/collectors/*.c))))
+$(1)_GEN += $$(BUILD)/$(1)/collector_list.c
+$$(BUILD)/$(1)/collector_list.c: $$(wildcard $(1)/collectors/*.c) Makefile
+	@mkdir -p $$(dir $$@)
+	$$(call say,GEN,$$@){ echo '#include "../../../common/exporter.h"'; \
+	  for c in $$($(1)_COLLECTORS); do echo "extern const struct collector_def collector_$$$$c;"; done; \
+	  echo 'const struct collector_def *const exporter_collectors[] = {'; \
+	  for c in $$($(1)_COLLECTORS); do echo "	&collector_$$$$c,"; done; \
 	  echo '};'; \
-	  echo 'const size_t node_ncollectors = sizeof node_collectors / sizeof node_collectors[0];'; } > $@
+	  echo 'const size_t exporter_ncollectors = sizeof exporter_collectors / sizeof exporter_collectors[0];'; } > $$@
+endef
+$(foreach e,$(EXPORTERS),$(if $(wildcard $(e)/collectors/*.c),$(eval $(call collector_list,$(e)))))
 
 all: $(EXPORTERS:%=$(BINDIR)/%)
 
@@ -127,8 +136,34 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBCOMMON) $$(call unit_objs,tests/unit/%.c)
 
 unit-bins: $(UNIT_BIN)
 
+# Fuzz targets: every tests/fuzz/<name>.c defines LLVMFuzzerTestOneInput and,
+# like a unit test, names in its first line the exporters whose objects it
+# links; tests/fuzz/corpus/<name>/ is its seed corpus, which a unit test
+# (check_*_corpus) replays in every pass. `make fuzz` builds them with clang
+# (coverage, ASan+UBSan) in build/fuzz and runs each for FUZZ_TIME seconds;
+# new inputs go to build/fuzz/corpus/<name>/, findings to build/fuzz/<name>-*.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBCOMMON) $$(call unit_objs,tests/fuzz/%.c)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZLD,$@)$(CC) $(FINAL_CFLAGS) -fsanitize=fuzzer -Wno-missing-prototypes \
+		$(call PKG_CFLAGS,$(COMMON_PKGS) $(call unit_pkgs,$<)) -o $@ $< \
+		$(call unit_objs,$<) $(LIBCOMMON) $(call PKG_LIBS,$(call unit_pkgs,$<)) $(COMMON_LIBS)
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: $(FUZZ_CC) is not installed (scripts/install-deps test)"; exit 1; }
+	@$(MAKE) --no-print-directory CC=$(FUZZ_CC) SANITIZER=fuzzer-no-link,address,undefined \
+		WERROR= BUILD=build/fuzz fuzz-bins
+	@tests/run-fuzz build/fuzz/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
 # The whole suite: unit, conformance and integration tests, then the same
 # again built with ASan+UBSan. Ends with "N passed, N failed".
+# T=<exporter> (node, pg, redis...) or T=common runs one group's tests
+# (tests/lib/groups.sh); FUZZ_TIME=<s> adds one bounded run of `make fuzz`.
 test:
 	@tests/run-all
 
@@ -151,6 +186,6 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-pass unit-bins check-style install uninstall clean
+.PHONY: all test test-pass unit-bins fuzz fuzz-bins check-style install uninstall clean
 
 -include $(shell find build -name '*.d' 2>/dev/null)

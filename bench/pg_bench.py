@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""pg_exporter: upstream (Debian's prometheus-postgres-exporter 0.11.1) and
-ours side by side against one PostgreSQL 15, in one run.
+"""pg_exporter: upstream (postgres_exporter 0.20.1 given with --upstream PATH,
+and Debian's prometheus-postgres-exporter 0.11.1 when installed) and ours
+side by side against one PostgreSQL 15, in one run.
 
 A private server is started (tests/lib/pg.py; autovacuum off so the
 background stays quiet). The exporters run at the same time, all connected
@@ -25,12 +26,15 @@ columns are upstream / ours. Absolute times depend on the machine; the
 ratios are the result. Ratio columns are upstream / ours (above 1: ours
 does less).
 
-With --upstream-020 PATH another postgres_exporter binary (for instance a
-0.20 release, which Debian does not ship) joins as a fourth column.
+--upstream PATH is a postgres_exporter 0.20.1 binary (the release ours
+replaces; Debian does not ship it): its column and the ratio 0.20.1 / ours.
+--debian PATH is 0.11.1 (default /usr/bin/prometheus-postgres-exporter,
+left out when absent). --queries FILE runs every exporter with
+--extend.query-path=FILE (e.g. tests/data/postgres_exporter-queries.yaml).
 
 Usage: bench/pg_bench.py [--rounds 5] [--per-round 60] [--tables 1000,10000]
-                         [--table-scrapes 10] [--upstream PATH] [--ours PATH]
-                         [--upstream-020 PATH]
+                         [--table-scrapes 10] [--upstream PATH] [--debian PATH]
+                         [--ours PATH] [--queries FILE]
 """
 
 import argparse
@@ -169,7 +173,7 @@ def ratio(a, b):
 
 
 # Ratio columns: (numerator, denominator) by target name.
-RATIOS = [("upstream 0.11.1", "ours"), ("upstream 0.11.1", "ours/0.11-set"), ("upstream 0.20", "ours")]
+RATIOS = [("upstream 0.20.1", "ours"), ("upstream 0.11.1", "ours"), ("upstream 0.11.1", "ours/0.11-set")]
 
 
 def table(rows, targets):
@@ -199,13 +203,16 @@ def main():
     ap.add_argument("--per-round", type=int, default=60)
     ap.add_argument("--tables", default="1000,10000")
     ap.add_argument("--table-scrapes", type=int, default=10)
-    ap.add_argument("--upstream", default="/usr/bin/prometheus-postgres-exporter")
+    ap.add_argument("--upstream", default="", help="postgres_exporter 0.20.1 binary")
+    ap.add_argument("--upstream-020", dest="upstream", help=argparse.SUPPRESS)
+    ap.add_argument("--debian", default="/usr/bin/prometheus-postgres-exporter")
     ap.add_argument("--ours", default=os.path.join(ROOT, "bin", "pg_exporter"))
-    ap.add_argument("--upstream-020", default="")
+    ap.add_argument("--queries", default="", help="run every exporter with --extend.query-path=FILE")
     args = ap.parse_args()
-    for p in (args.upstream, args.ours):
+    for p in [args.ours] + ([args.upstream] if args.upstream else []):
         if not os.path.exists(p):
-            raise SystemExit(f"{p} not found (build with make; apt-get install prometheus-postgres-exporter)")
+            raise SystemExit(f"{p} not found (build ours with make)")
+    extra = [f"--extend.query-path={os.path.abspath(args.queries)}"] if args.queries else []
 
     srv = PgServer(settings={"autovacuum": "off", "max_connections": "100", "shared_buffers": "128MB"}).start()
     targets = []
@@ -214,14 +221,13 @@ def main():
         def env(app):
             # each exporter's backends carry their own application_name, to tell them apart
             return {"DATA_SOURCE_NAME": srv.dsn_uri(extra=f"sslmode=disable&application_name={app}")}
-        targets = [
-            Target("upstream 0.11.1", [args.upstream], env("up011"), "up011"),
-            Target("ours", [args.ours], env("pgx_default"), "pgx_default"),
-            Target("ours/0.11-set", [args.ours, "--collector.disable-defaults"] +
-                   [f"--collector.{c}" for c in UPSTREAM_SET], env("pgx_set"), "pgx_set"),
-        ]
-        if args.upstream_020:
-            targets.append(Target("upstream 0.20", [args.upstream_020], env("up020"), "up020"))
+        if args.upstream:
+            targets.append(Target("upstream 0.20.1", [args.upstream, *extra], env("up020"), "up020"))
+        targets.append(Target("ours", [args.ours, *extra], env("pgx_default"), "pgx_default"))
+        if os.path.exists(args.debian):
+            targets.append(Target("upstream 0.11.1", [args.debian, *extra], env("up011"), "up011"))
+            targets.append(Target("ours/0.11-set", [args.ours, *extra, "--collector.disable-defaults"] +
+                                  [f"--collector.{c}" for c in UPSTREAM_SET], env("pgx_set"), "pgx_set"))
         for t in targets:  # warm up: connections, prepared statements, caches
             for _ in range(5):
                 t.fetch()

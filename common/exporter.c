@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "fsread.h"
 #include "log.h"
 #include "server.h"
@@ -210,41 +211,101 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 	}
 }
 
-void exporter_build_info_std(const struct exporter *x, struct expo *e)
+/* client_golang's version collector. */
+static const struct build_label go_labels[] = {
+	{ "branch", BUILD_BRANCH }, { "goarch", BUILD_GOARCH }, { "goos", BUILD_GOOS },
+	{ "goversion", BUILD_EMPTY }, { "revision", BUILD_REVISION }, { "tags", BUILD_EMPTY },
+	{ "version", BUILD_VERSION }, { NULL, BUILD_EMPTY },
+};
+
+/* The machine in Go's GOARCH spelling, as dashboards filter on it. */
+static const char *goarch(struct utsname *u)
 {
+	static const char *const map[][2] = {
+		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
+		{ "i386", "386" }, { "armv7l", "arm" }, { "ppc64le", "ppc64le" },
+		{ "s390x", "s390x" }, { "riscv64", "riscv64" },
+	};
+	if (uname(u) != 0)
+		return "";
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(u->machine, map[i][0]))
+			return map[i][1];
+	return u->machine;
+}
+
+void exporter_build_info(const struct exporter *x, struct expo *e)
+{
+	if (x->no_self_metrics)
+		return;
+	const struct build_info *bi = &x->build_info;
+	const struct build_label *labels = bi->labels ? bi->labels : go_labels;
 	char name[128];
-	snprintf(name, sizeof name, "%s_build_info", x->name);
+	if (bi->name)
+		snprintf(name, sizeof name, "%s", bi->name);
+	else
+		snprintf(name, sizeof name, "%s_exporter_build_info", x->prefix);
 	struct utsname u;
-	const char *arch = "";
-	if (uname(&u) == 0) {
-		/* Go's GOARCH spelling of the machine, as dashboards filter on it. */
-		static const char *const map[][2] = {
-			{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
-			{ "i386", "386" }, { "armv7l", "arm" }, { "ppc64le", "ppc64le" },
-			{ "s390x", "s390x" }, { "riscv64", "riscv64" },
-		};
-		arch = u.machine;
-		for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-			if (!strcmp(u.machine, map[i][0]))
-				arch = map[i][1];
+	const char *names[16], *values[16];
+	size_t n = 0;
+	for (; labels[n].name && n + 1 < sizeof names / sizeof names[0]; n++) {
+		names[n] = labels[n].name;
+		switch (labels[n].value) {
+		case BUILD_EMPTY: values[n] = ""; break;
+		case BUILD_VERSION: values[n] = suite_version; break;
+		case BUILD_REVISION: values[n] = suite_revision; break;
+		case BUILD_BRANCH: values[n] = suite_branch; break;
+		case BUILD_GOARCH: values[n] = goarch(&u); break;
+		case BUILD_GOOS: values[n] = "linux"; break;
+		}
 	}
-	struct family *f = expo_family(
-		e, name, METRIC_GAUGE,
-		"A metric with a constant '1' value labeled by version, revision, branch, and the build platform; goversion is empty (not a Go program).",
-		(const char *const[]){ "branch", "goarch", "goos", "goversion", "revision", "tags",
-				       "version", NULL });
-	expo_sample(e, f, 1, suite_branch, arch, "linux", "", suite_revision, "", suite_version);
+	names[n] = NULL;
+	const char *help = bi->help ? bi->help
+				    : "A metric with a constant '1' value labeled by version, revision, branch, and the build platform; goversion is empty (not a Go program).";
+	expo_add(e, expo_family(e, name, METRIC_GAUGE, help, names), 1, values);
 }
 
 void exporter_self_metrics(const struct request *rq, struct expo *e)
 {
 	const struct exporter *x = rq->x;
-	if (x->build_info)
-		x->build_info(x, e);
+	if (x->no_self_metrics)
+		return;
+	exporter_build_info(x, e);
+	if (x->self_metrics)
+		x->self_metrics(e);
 	if (x->disable_exporter_metrics)
 		return;
 	process_metrics(e);
 	server_metrics(e);
+}
+
+int exporter_enable_collector(struct exporter *x, const char *name, bool on)
+{
+	for (size_t i = 0; i < x->ninst; i++) {
+		struct collector *c = &x->inst[i];
+		if (strcmp(c->def->name, name))
+			continue;
+		if (!c->enable_flag.set)
+			c->enabled = on;
+		return 0;
+	}
+	return -1;
+}
+
+int exporter_enable_route(struct exporter *x, const char *path, bool on)
+{
+	for (size_t i = 0; i < x->nserved_routes; i++) {
+		if (!strcmp(x->served_routes[i].path, path)) {
+			x->served_routes[i].off = !on;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void exporter_disable_self_metrics(struct exporter *x)
+{
+	x->no_self_metrics = true;
 }
 
 int exporter_default_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen)
@@ -279,31 +340,28 @@ static const char *log_level;
 static const char *log_format;
 
 static struct flag web_flags[] = {
-	{ "web.listen-address", FLAG_LIST, &listen_addrs, NULL,
-	  "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses.",
-	  NULL, 0, false },
-	{ "web.telemetry-path", FLAG_STRING, &telemetry_path, "/metrics",
-	  "Path under which to expose metrics.", NULL, 0, false },
-	{ "web.max-requests", FLAG_INT, &max_requests, "40",
-	  "Maximum number of parallel scrape requests. Use 0 to disable.", NULL, 0, false },
-	{ "web.config.file", FLAG_STRING, &web_config_file, "",
-	  "Path to configuration file that can enable TLS or authentication (exporter-toolkit format).",
-	  NULL, 0, false },
-	{ "log.level", FLAG_STRING, &log_level, "info",
-	  "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
-	  NULL, 0, false },
-	{ "log.format", FLAG_STRING, &log_format, "logfmt",
-	  "Output format of log messages. One of: [logfmt, json]", NULL, 0, false },
+	{ .name = "web.listen-address", .type = FLAG_LIST, .dest = &listen_addrs,
+	  .help = "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses." },
+	{ .name = "web.telemetry-path", .type = FLAG_STRING, .dest = &telemetry_path,
+	  .def = "/metrics", .help = "Path under which to expose metrics." },
+	{ .name = "web.max-requests", .type = FLAG_INT, .dest = &max_requests, .def = "40",
+	  .help = "Maximum number of parallel scrape requests. Use 0 to disable." },
+	{ .name = "web.config.file", .type = FLAG_STRING, .dest = &web_config_file, .def = "",
+	  .help = "Path to configuration file that can enable TLS or authentication (exporter-toolkit format)." },
+	{ .name = "log.level", .type = FLAG_STRING, .dest = &log_level, .def = "info",
+	  .help = "Only log messages with the given severity or above. One of: [debug, info, warn, error]" },
+	{ .name = "log.format", .type = FLAG_STRING, .dest = &log_format, .def = "logfmt",
+	  .help = "Output format of log messages. One of: [logfmt, json]" },
 };
 
 static struct flag disable_metrics_flag = {
-	"web.disable-exporter-metrics", FLAG_BOOL, &disable_exporter_metrics, "false",
-	"Exclude metrics about the exporter itself (process_*, promhttp_*).", NULL, 0, false
+	.name = "web.disable-exporter-metrics", .type = FLAG_BOOL, .dest = &disable_exporter_metrics,
+	.def = "false", .help = "Exclude metrics about the exporter itself (process_*, promhttp_*).",
 };
 
 static struct flag disable_defaults_flag = {
-	"collector.disable-defaults", FLAG_BOOL, &disable_defaults, "false",
-	"Set all collectors to disabled by default.", NULL, 0, false
+	.name = "collector.disable-defaults", .type = FLAG_BOOL, .dest = &disable_defaults,
+	.def = "false", .help = "Set all collectors to disabled by default.",
 };
 
 #define SHUTDOWN_GRACE 10
@@ -339,12 +397,44 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	x->fs = &fs;
 
 	web_flags[0].def = x->default_listen;
+	for (const struct common_flag *cf = x->common_flags; cf && cf->name; cf++) {
+		struct flag *f = NULL;
+		for (size_t i = 0; i < sizeof web_flags / sizeof web_flags[0]; i++)
+			if (!strcmp(web_flags[i].name, cf->name))
+				f = &web_flags[i];
+		if (!f) {
+			fprintf(stderr, "%s: no common flag --%s to rename\n", x->name, cf->name);
+			return 1;
+		}
+		if (cf->as)
+			f->name = cf->as;
+		if (cf->env)
+			f->env = cf->env;
+	}
 	flags_add_table(&fs, web_flags, sizeof web_flags / sizeof web_flags[0]);
 	if (x->offers_disable_exporter_metrics)
 		flags_add(&fs, &disable_metrics_flag);
 	if (x->flags)
 		flags_add_table(&fs, x->flags, x->nflags);
 
+	x->nserved_routes = x->nroutes + (x->backend && x->backend->route);
+	x->served_routes = calloc(x->nserved_routes ? x->nserved_routes : 1, sizeof *x->served_routes);
+	if (!x->served_routes) {
+		fprintf(stderr, "%s: out of memory\n", x->name);
+		return 1;
+	}
+	for (size_t i = 0; i < x->nroutes; i++)
+		x->served_routes[i] = x->routes[i];
+	if (x->backend && x->backend->route)
+		x->served_routes[x->nroutes] =
+			(struct route){ .path = x->backend->route, .handler = backend_route_handler };
+	if (x->backend)
+		x->metrics_handler = backend_metrics_handler;
+
+	if (!x->collectors && &exporter_ncollectors) {
+		x->collectors = exporter_collectors;
+		x->ncollectors = exporter_ncollectors;
+	}
 	x->ninst = x->ncollectors;
 	x->inst = calloc(x->ninst ? x->ninst : 1, sizeof *x->inst);
 	if (!x->inst) {
@@ -365,9 +455,10 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 			return 1;
 		}
 		snprintf(fname, flen, "collector.%s", c->def->name);
-		c->enable_flag = (struct flag){ fname, FLAG_BOOL, &c->enabled,
-						c->def->default_enabled ? "true" : "false",
-						c->enable_help, NULL, 0, false };
+		c->enable_flag = (struct flag){
+			.name = fname, .type = FLAG_BOOL, .dest = &c->enabled,
+			.def = c->def->default_enabled ? "true" : "false", .help = c->enable_help,
+		};
 		flags_add(&fs, &c->enable_flag);
 	}
 	for (size_t i = 0; i < x->ninst; i++)
@@ -380,9 +471,9 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	if (log_setup(log_level, log_format) < 0)
 		flags_fail(&fs, "invalid --log.level '%s' or --log.format '%s'", log_level, log_format);
 	if (telemetry_path[0] != '/')
-		flags_fail(&fs, "--web.telemetry-path must start with '/'");
+		flags_fail(&fs, "--%s must start with '/'", web_flags[1].name);
 	if (max_requests < 0)
-		flags_fail(&fs, "--web.max-requests must not be negative");
+		flags_fail(&fs, "--%s must not be negative", web_flags[2].name);
 	char err[512] = "";
 	for (size_t i = 0; i < listen_addrs.n; i++)
 		if (server_check_address(listen_addrs.items[i], err, sizeof err) < 0)
@@ -400,7 +491,9 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	log_hold();
 	log_info("starting", "exporter", x->name, "version", suite_version, "revision",
 		 suite_revision, NULL);
-	if (x->setup && x->setup(err, sizeof err) < 0)
+	if (x->setup && x->setup(x, err, sizeof err) < 0)
+		flags_fail(&fs, "%s", err);
+	if (x->backend && backend_start(x->backend, x, err, sizeof err) < 0)
 		flags_fail(&fs, "%s", err);
 	raise_fd_limit();
 	for (size_t i = 0; i < x->ninst; i++) {
@@ -449,8 +542,10 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		pthread_detach(watchdog);
 	server_stop(srv);
 
+	if (x->backend)
+		backend_free(x->backend);
 	if (x->teardown)
-		x->teardown();
+		x->teardown(x);
 	flags_free(&fs); /* before the instances that hold some of the flags */
 	for (size_t i = 0; i < x->ninst; i++) {
 		struct collector *c = &x->inst[i];
@@ -462,5 +557,6 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		free((char *)c->enable_flag.name);
 	}
 	free(x->inst);
+	free(x->served_routes);
 	return 0;
 }

@@ -244,6 +244,38 @@ static void print_help(const struct flagset *fs)
 		printf("\n%s", fs->usage_tail);
 }
 
+/* Is f's value its default? (Lists: is it empty?) */
+static bool at_default(const struct flag *f)
+{
+	const char *def = f->def ? f->def : "";
+	switch (f->type) {
+	case FLAG_BOOL: {
+		bool d = false;
+		if (*def)
+			parse_bool(def, &d);
+		return *(const bool *)f->dest == d;
+	}
+	case FLAG_STRING:
+		return !strcmp(*(const char *const *)f->dest, def);
+	case FLAG_INT: {
+		int64_t d = 0;
+		if (*def && parse_i64(def, &d) < 0)
+			return false;
+		return *(const long *)f->dest == (long)d;
+	}
+	case FLAG_DOUBLE:
+	case FLAG_DURATION: {
+		double d = 0;
+		if (*def && (f->type == FLAG_DOUBLE ? parse_double(def, &d) : parse_duration(def, &d)) < 0)
+			return false;
+		return *(const double *)f->dest == d;
+	}
+	case FLAG_LIST:
+		return ((const struct strlist *)f->dest)->n == 0;
+	}
+	return false;
+}
+
 void flags_parse(struct flagset *fs, int argc, char **argv)
 {
 	apply_defaults(fs);
@@ -255,7 +287,10 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
+		/* kingpin's --help-long and --help-man: the man page is installed apart. */
+		bool kingpin = !fs->single_dash;
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+		    (kingpin && (!strcmp(arg, "--help-long") || !strcmp(arg, "--help-man"))) ||
 		    (fs->single_dash && !strcmp(arg, "-help"))) {
 			print_help(fs);
 			exit(0);
@@ -264,6 +299,9 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 			printf("%s\n", fs->version_line);
 			exit(0);
 		}
+		/* kingpin's negations of the two: nothing to do. */
+		if (kingpin && (!strcmp(arg, "--no-help") || !strcmp(arg, "--no-version")))
+			continue;
 		const char *body;
 		if (arg[0] == '-' && arg[1] == '-' && arg[2])
 			body = arg + 2;
@@ -312,6 +350,11 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 			flags_fail(fs, "invalid value '%s' for flag '--%s': %s", value, f->name, err);
 		}
 		f->set = true;
+	}
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct flag *f = fs->flags[i];
+		if (f->refused && f->set && !at_default(f))
+			flags_fail(fs, "--%s is not supported: %s", f->name, f->refused);
 	}
 }
 

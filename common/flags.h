@@ -29,6 +29,11 @@ struct strlist {
 #define FLAG_HIDDEN 1u /* accepted but not listed in --help */
 #define FLAG_SECRET 2u /* the value is never printed (--help shows no default) */
 
+/*
+ * One flag, declared with designated initializers:
+ *   { .name = "web.telemetry-path", .type = FLAG_STRING, .dest = &path,
+ *     .def = "/metrics", .help = "...", .env = "UPSTREAM_ENV_NAME" }
+ */
 struct flag {
 	const char *name; /* without dashes: "web.listen-address" */
 	enum flag_type type;
@@ -38,6 +43,11 @@ struct flag {
 	const char *env; /* environment variable read when the flag is absent */
 	unsigned opts;
 	bool set; /* given on the command line or by env (filled in by parsing) */
+	/*
+	 * An upstream flag this build cannot honour: accepted at its default,
+	 * any other value exits 2 with "--name is not supported: <refused>".
+	 */
+	const char *refused;
 };
 
 struct flagset {

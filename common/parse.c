@@ -40,14 +40,19 @@ int parse_i64(const char *s, int64_t *out)
 	uint64_t u;
 	if (parse_u64(s, &u) < 0)
 		return -1;
+	return i64_from_sign(neg, u, out);
+}
+
+int i64_from_sign(bool neg, uint64_t magnitude, int64_t *out)
+{
 	if (neg) {
-		if (u > (uint64_t)INT64_MAX + 1)
+		if (magnitude > (uint64_t)INT64_MAX + 1)
 			return -1;
-		*out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
+		*out = magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
 	} else {
-		if (u > INT64_MAX)
+		if (magnitude > INT64_MAX)
 			return -1;
-		*out = (int64_t)u;
+		*out = (int64_t)magnitude;
 	}
 	return 0;
 }
@@ -160,6 +165,20 @@ size_t split_fields(char *s, char **fields, size_t max)
 		if (!*s)
 			return n;
 		*s++ = '\0';
+	}
+}
+
+size_t count_fields(const char *s)
+{
+	size_t n = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			return n;
+		n++;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
 	}
 }
 

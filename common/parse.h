@@ -20,6 +20,9 @@ int parse_u64(const char *s, uint64_t *out);
 int parse_i64(const char *s, int64_t *out);
 int parse_hex_u64(const char *s, uint64_t *out); /* optional "0x" prefix */
 
+/* The int64 -magnitude (neg) or magnitude; returns 0, or -1 if it does not fit. */
+int i64_from_sign(bool neg, uint64_t magnitude, int64_t *out);
+
 /*
  * Go strconv.ParseFloat semantics for decimal input: "1", "-2.5e3", "NaN",
  * "+Inf", "-Inf", "Inf" (any case). Rejects empty strings, spaces and
@@ -44,6 +47,9 @@ char *next_line(char **cursor);
  * which may exceed max (the extra ones are not stored).
  */
 size_t split_fields(char *s, char **fields, size_t max);
+
+/* The number of fields split_fields() would find, without cutting s. */
+size_t count_fields(const char *s);
 
 /* Split on one separator character, in place; empty fields are kept. */
 size_t split_on(char *s, char sep, char **fields, size_t max);

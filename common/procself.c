@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 static double boot_time;
 static int stat_fd = -1;
 static int status_fd = -1;
+static int netstat_fd = -1;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void init_self(void)
@@ -38,6 +40,7 @@ static void init_self(void)
 	buf_free(&b);
 	stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	netstat_fd = open("/proc/self/net/netstat", O_RDONLY | O_CLOEXEC);
 }
 
 /* Size of the descriptor table (FDSize in /proc/self/status), or 0. */
@@ -99,6 +102,50 @@ static double limit_of(int resource)
 	return (double)rl.rlim_cur;
 }
 
+int process_netstat_octets(char *text, double *in, double *out)
+{
+	*in = *out = 0;
+	char *cur = text, *names;
+	while ((names = next_line(&cur))) {
+		char *values = next_line(&cur);
+		if (!values)
+			values = names + strlen(names); /* a header without values: "" */
+		/* "Proto: A B C" over "Proto: 1 2 3", fields split on single spaces as procfs does. */
+		char *nf[256], *vf[256];
+		size_t nn = split_on(names, ' ', nf, 256), nv = split_on(values, ' ', vf, 256);
+		if (nn != nv || nn == 256)
+			return -1;
+		bool ipext = !strcmp(nf[0], "IpExt:");
+		for (size_t i = 1; i < nn; i++) {
+			double v;
+			if (parse_double(vf[i], &v) < 0)
+				return -1;
+			if (ipext && !strcmp(nf[i], "InOctets"))
+				*in = v;
+			else if (ipext && !strcmp(nf[i], "OutOctets"))
+				*out = v;
+		}
+	}
+	return 0;
+}
+
+/* Bytes through the process' network namespace, client_golang's process_network_* (IpExt octets). */
+static void network_metrics(struct expo *e)
+{
+	char text[16384];
+	ssize_t n = netstat_fd < 0 ? -1 : pread(netstat_fd, text, sizeof text - 1, 0);
+	if (n <= 0 || (size_t)n == sizeof text - 1)
+		return;
+	text[n] = '\0';
+	double in, out;
+	if (process_netstat_octets(text, &in, &out) < 0)
+		return;
+	expo_single(e, "process_network_receive_bytes_total", METRIC_COUNTER,
+		    "Bytes received by the process' network namespace.", in);
+	expo_single(e, "process_network_transmit_bytes_total", METRIC_COUNTER,
+		    "Bytes sent by the process' network namespace.", out);
+}
+
 void process_metrics(struct expo *e)
 {
 	pthread_once(&init_once, init_self);
@@ -140,4 +187,5 @@ void process_metrics(struct expo *e)
 	if (max_vm >= 0)
 		expo_single(e, "process_virtual_memory_max_bytes", METRIC_GAUGE,
 			    "Maximum amount of virtual memory available in bytes.", max_vm);
+	network_metrics(e);
 }

@@ -72,3 +72,32 @@ bool rx_ignored(const struct rx *include, const struct rx *exclude, const char *
 		return true;
 	return include && !rx_match(include, s);
 }
+
+int rx_filter_init(struct rx_filter *f, const char *include_flag, const char *include,
+		   const char *exclude_flag, const char *exclude, char *err, size_t errlen)
+{
+	char msg[300];
+	f->include = f->exclude = NULL;
+	if (include && *include && !(f->include = rx_compile(include, msg, sizeof msg))) {
+		snprintf(err, errlen, "invalid --%s: %s", include_flag, msg);
+		return -1;
+	}
+	if (exclude && *exclude && !(f->exclude = rx_compile(exclude, msg, sizeof msg))) {
+		snprintf(err, errlen, "invalid --%s: %s", exclude_flag, msg);
+		rx_filter_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+bool rx_filter_ignored(const struct rx_filter *f, const char *s)
+{
+	return rx_ignored(f->include, f->exclude, s);
+}
+
+void rx_filter_free(struct rx_filter *f)
+{
+	rx_free(f->include);
+	rx_free(f->exclude);
+	f->include = f->exclude = NULL;
+}

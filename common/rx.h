@@ -30,4 +30,22 @@ void rx_free(struct rx *rx);
  */
 bool rx_ignored(const struct rx *include, const struct rx *exclude, const char *s);
 
+/* An include/exclude pair compiled from two flags. */
+struct rx_filter {
+	struct rx *include, *exclude;
+};
+
+/*
+ * Compile the pair (an empty or NULL pattern is no filter). On a bad
+ * pattern returns -1 with "invalid --<flag>: <reason>" in err, naming the
+ * flag (include_flag or exclude_flag, without dashes); f is then empty.
+ */
+int rx_filter_init(struct rx_filter *f, const char *include_flag, const char *include,
+		   const char *exclude_flag, const char *exclude, char *err, size_t errlen);
+
+/* rx_ignored() of the pair. */
+bool rx_filter_ignored(const struct rx_filter *f, const char *s);
+
+void rx_filter_free(struct rx_filter *f);
+
 #endif

@@ -30,6 +30,7 @@
 /* One collection that concurrent identical requests share. */
 struct collection {
 	char *key;
+	struct timespec deadline; /* the owner's: a request due earlier does not wait for it */
 	int refs;
 	bool done;
 	int status;
@@ -224,11 +225,22 @@ static char *gzip_buffer(const char *in, size_t len, size_t *outlen)
 
 /* ---- collections shared by identical concurrent requests ---- */
 
-static struct collection *join_or_start(struct server *srv, const char *key, bool *owner)
+static bool not_later(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/*
+ * Join the collection in flight for key that ends by our deadline, or start
+ * one (*owner): a scrape with a short timeout does not wait for one with a
+ * longer timeout that waits on a frozen server.
+ */
+static struct collection *join_or_start(struct server *srv, const char *key,
+					 const struct timespec *deadline, bool *owner)
 {
 	pthread_mutex_lock(&srv->mu);
 	for (struct collection *c = srv->x->unshared_requests ? NULL : srv->inflight; c; c = c->next) {
-		if (!strcmp(c->key, key)) {
+		if (!strcmp(c->key, key) && not_later(&c->deadline, deadline)) {
 			c->refs++;
 			while (!c->done)
 				pthread_cond_wait(&c->cond, &srv->mu);
@@ -246,6 +258,7 @@ static struct collection *join_or_start(struct server *srv, const char *key, boo
 		return NULL;
 	}
 	c->refs = 1;
+	c->deadline = *deadline;
 	pthread_cond_init(&c->cond, NULL);
 	c->next = srv->inflight;
 	srv->inflight = c;
@@ -376,7 +389,7 @@ static enum MHD_Result serve_metrics(struct server *srv, struct MHD_Connection *
 
 	enum MHD_Result ret;
 	bool owner = false;
-	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &owner);
+	struct collection *col = (krc || args.oom) ? NULL : join_or_start(srv, key.data, &rq.deadline, &owner);
 	buf_free(&key);
 	if (!col) {
 		atomic_fetch_add(&requests_500, 1);
@@ -399,7 +412,9 @@ static enum MHD_Result serve_metrics(struct server *srv, struct MHD_Connection *
 	if (col->status >= 400) {
 		char body[600];
 		snprintf(body, sizeof body, "%s\n", col->msg);
-		if (col->status >= 500) {
+		if (col->status == 503) {
+			atomic_fetch_add(&requests_503, 1); /* busy (every backend target in use), not broken */
+		} else if (col->status >= 500) {
 			atomic_fetch_add(&requests_500, 1);
 			atomic_fetch_add(&errors_gathering, 1);
 		}
@@ -485,11 +500,13 @@ static enum MHD_Result serve_landing(struct server *srv, struct MHD_Connection *
 	rc = rc ? rc : buf_puts(&b, "<p><a href=\"");
 	rc = rc ? rc : put_html(&b, srv->o->telemetry_path + 1);
 	rc = rc ? rc : buf_puts(&b, "\">Metrics</a></p>\n");
-	for (size_t i = 0; i < x->nroutes && !rc; i++) {
+	for (size_t i = 0; i < x->nserved_routes && !rc; i++) {
+		if (x->served_routes[i].off)
+			continue;
 		rc = buf_puts(&b, "<p><a href=\"");
-		rc = rc ? rc : put_html(&b, x->routes[i].path + 1);
+		rc = rc ? rc : put_html(&b, x->served_routes[i].path + 1);
 		rc = rc ? rc : buf_puts(&b, "\">");
-		rc = rc ? rc : put_html(&b, x->routes[i].path);
+		rc = rc ? rc : put_html(&b, x->served_routes[i].path);
 		rc = rc ? rc : buf_puts(&b, "</a></p>\n");
 	}
 	if (x->ninst && !rc) {
@@ -584,9 +601,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!strcmp(url, srv->o->telemetry_path))
 		return serve_metrics(srv, conn, url,
 				     x->metrics_handler ? x->metrics_handler : exporter_default_handler);
-	for (size_t i = 0; i < x->nroutes; i++)
-		if (!strcmp(url, x->routes[i].path))
-			return serve_metrics(srv, conn, url, x->routes[i].handler);
+	for (size_t i = 0; i < x->nserved_routes; i++)
+		if (!x->served_routes[i].off && !strcmp(url, x->served_routes[i].path))
+			return serve_metrics(srv, conn, url, x->served_routes[i].handler);
 	if (x->health_path && !strcmp(url, x->health_path))
 		return respond_text(srv, conn, MHD_HTTP_OK, "ok");
 	if (!strcmp(url, "/-/healthy"))

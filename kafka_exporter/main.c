@@ -162,7 +162,6 @@ static struct exporter exporter = {
 	.prefix = "kafka",
 	.default_listen = ":9308",
 	.metrics_handler = kafka_metrics,
-	.build_info = exporter_build_info_std,
 	.flags = kafka_flags,
 	.nflags = sizeof kafka_flags / sizeof kafka_flags[0],
 	.health_path = "/healthz",
@@ -173,7 +172,7 @@ static struct exporter exporter = {
 		"are refused with an error; /healthz answers \"ok\".\n",
 };
 
-static int setup(char *err, size_t errlen)
+static int setup(struct exporter *x, char *err, size_t errlen)
 {
 	if (zookeeper_lag) {
 		strf(err, errlen, "--use.consumelag.zookeeper is not supported: this build has no ZooKeeper client");
@@ -223,9 +222,9 @@ static int setup(char *err, size_t errlen)
 	kafka_opts.refresh_metadata = refresh_metadata;
 	kafka_opts.group_workers = group_workers;
 	kafka_opts.status_window = status_window;
-	exporter.unshared_requests = concurrent_enable;
+	x->unshared_requests = concurrent_enable;
 	if (verbosity > 0) {
-		struct flag *lf = flags_find(exporter.fs, "log.format");
+		struct flag *lf = flags_find(x->fs, "log.format");
 		log_setup("debug", *(const char **)lf->dest);
 	}
 
@@ -275,8 +274,9 @@ static int setup(char *err, size_t errlen)
 	return 0;
 }
 
-static void teardown(void)
+static void teardown(struct exporter *x)
 {
+	(void)x;
 	kclient_free(client);
 	client = NULL;
 	kstate_free(state);

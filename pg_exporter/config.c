@@ -23,10 +23,7 @@ static void free_module(struct auth_module *m)
 	free(m->name);
 	free(m->type);
 	free(m->username);
-	if (m->password) {
-		memset(m->password, 0, strlen(m->password));
-		free(m->password);
-	}
+	secret_free(m->password);
 	for (size_t i = 0; i < m->noptions; i++) {
 		free(m->opt_keys[i]);
 		free(m->opt_vals[i]);
@@ -74,14 +71,12 @@ static int fail(struct walk *w, const yaml_node_t *n, const char *fmt, ...)
 	return -1;
 }
 
-/* A scalar's text (NULL if the node is not a scalar). */
-static const char *scalar(const yaml_node_t *n)
+const char *pgyaml_scalar(const yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-/* A null node: empty scalar "~"/"null"/"" without quotes. */
-static bool is_null(const yaml_node_t *n)
+bool pgyaml_is_null(const yaml_node_t *n)
 {
 	if (!n)
 		return true;
@@ -91,13 +86,13 @@ static bool is_null(const yaml_node_t *n)
 	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-static int dup_scalar(struct walk *w, const yaml_node_t *n, const char *key, char **out)
+static int dup_pgyaml_scalar(struct walk *w, const yaml_node_t *n, const char *key, char **out)
 {
-	if (is_null(n)) {
+	if (pgyaml_is_null(n)) {
 		free(*out);
 		*out = strdup("");
 	} else {
-		const char *s = scalar(n);
+		const char *s = pgyaml_scalar(n);
 		if (!s)
 			return fail(w, n, "%s must be a string", key);
 		free(*out);
@@ -110,21 +105,21 @@ static int dup_scalar(struct walk *w, const yaml_node_t *n, const char *key, cha
 
 static int parse_userpass(struct walk *w, const yaml_node_t *n, struct auth_module *m)
 {
-	if (is_null(n))
+	if (pgyaml_is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(w, n, "%s must be a mapping", "userpass");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *key = scalar(k);
+		const char *key = pgyaml_scalar(k);
 		if (!key)
 			return fail(w, k, "%s: keys must be strings", "userpass");
 		int rc;
 		if (!strcmp(key, "username"))
-			rc = dup_scalar(w, v, "username", &m->username);
+			rc = dup_pgyaml_scalar(w, v, "username", &m->username);
 		else if (!strcmp(key, "password"))
-			rc = dup_scalar(w, v, "password", &m->password);
+			rc = dup_pgyaml_scalar(w, v, "password", &m->password);
 		else
 			rc = fail(w, k, "field %s not found in type config.UserPass", key);
 		if (rc)
@@ -135,14 +130,14 @@ static int parse_userpass(struct walk *w, const yaml_node_t *n, struct auth_modu
 
 static int parse_options(struct walk *w, const yaml_node_t *n, struct auth_module *m)
 {
-	if (is_null(n))
+	if (pgyaml_is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(w, n, "%s must be a mapping of strings", "options");
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *key = scalar(k), *val = is_null(v) ? "" : scalar(v);
+		const char *key = pgyaml_scalar(k), *val = pgyaml_is_null(v) ? "" : pgyaml_scalar(v);
 		if (!key || !val)
 			return fail(w, k, "%s must be a mapping of strings", "options");
 		char **keys = realloc(m->opt_keys, (m->noptions + 1) * sizeof *keys);
@@ -169,19 +164,19 @@ static int parse_module(struct walk *w, const char *name, const yaml_node_t *n, 
 	m->name = strdup(name);
 	if (!m->name)
 		return fail(w, NULL, "%s", "out of memory");
-	if (is_null(n))
+	if (pgyaml_is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(w, n, "auth module %s must be a mapping", name);
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *key = scalar(k);
+		const char *key = pgyaml_scalar(k);
 		if (!key)
 			return fail(w, k, "auth module %s: keys must be strings", name);
 		int rc;
 		if (!strcmp(key, "type"))
-			rc = dup_scalar(w, v, "type", &m->type);
+			rc = dup_pgyaml_scalar(w, v, "type", &m->type);
 		else if (!strcmp(key, "userpass"))
 			rc = parse_userpass(w, v, m);
 		else if (!strcmp(key, "options"))
@@ -196,24 +191,24 @@ static int parse_module(struct walk *w, const char *name, const yaml_node_t *n, 
 
 static int parse_root(struct walk *w, const yaml_node_t *root, struct pgconfig *c)
 {
-	if (!root || is_null(root))
+	if (!root || pgyaml_is_null(root))
 		return 0; /* an empty file: no modules */
 	if (root->type != YAML_MAPPING_NODE)
 		return fail(w, root, "%s", "the configuration must be a mapping");
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		const yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		const yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
-		const char *key = scalar(k);
+		const char *key = pgyaml_scalar(k);
 		if (!key || strcmp(key, "auth_modules") != 0)
 			return fail(w, k, "field %s not found in type config.Config", key ? key : "?");
-		if (is_null(v))
+		if (pgyaml_is_null(v))
 			continue;
 		if (v->type != YAML_MAPPING_NODE)
 			return fail(w, v, "%s must be a mapping", "auth_modules");
 		for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
 			const yaml_node_t *mk = yaml_document_get_node(w->doc, q->key);
 			const yaml_node_t *mv = yaml_document_get_node(w->doc, q->value);
-			const char *name = scalar(mk);
+			const char *name = pgyaml_scalar(mk);
 			if (!name)
 				return fail(w, mk, "%s: module names must be strings", "auth_modules");
 			if (pgconfig_module(c, name))
@@ -256,13 +251,15 @@ int pgconfig_parse(struct pgconfig *c, const char *text, size_t len, char *err, 
 	return rc;
 }
 
-int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen)
+int pg_read_file(const char *path, const char *what, char **out, size_t *len, char *err,
+		 size_t errlen)
 {
-	memset(c, 0, sizeof *c);
+	*out = NULL;
+	*len = 0;
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		int e = errno;
-		strf(err, errlen, "error opening config file \"%s\": %s", path, strerror(e));
+		strf(err, errlen, "error opening %s \"%s\": %s", what, path, strerror(e));
 		return e == ENOENT ? -ENOENT : -1;
 	}
 	size_t cap = 1 << 20;
@@ -272,13 +269,27 @@ int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen
 	fclose(f);
 	if (bad || n > cap) {
 		free(buf);
-		strf(err, errlen, "error reading config file \"%s\": %s", path,
-			 bad ? "read error" : "larger than 1 MiB");
+		strf(err, errlen, "error reading %s \"%s\": %s", what, path,
+		     bad ? "read error" : "larger than 1 MiB");
 		return -1;
 	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	char *buf;
+	size_t n;
+	int rrc = pg_read_file(path, "config file", &buf, &n, err, errlen);
+	if (rrc < 0)
+		return rrc;
 	char perr[400];
 	int rc = pgconfig_parse(c, buf, n, perr, sizeof perr);
-	memset(buf, 0, n);
+	secret_wipe(buf, n); /* it holds the auth modules' passwords */
 	free(buf);
 	if (rc < 0)
 		strf(err, errlen, "error parsing config file \"%s\": %s", path, perr);

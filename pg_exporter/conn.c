@@ -376,7 +376,8 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 
 	/*
 	 * One round trip sets the session up and reads what pg_static needs.
-	 * extra_float_digits is what upstream's driver (lib/pq) sets, so
+	 * extra_float_digits and DateStyle are what upstream's driver (lib/pq)
+	 * sets (custom queries read dates in ISO style), so
 	 * pg_settings_extra_float_digits reads the same and floats keep all
 	 * their digits on servers before 12.
 	 */
@@ -384,26 +385,26 @@ struct pgconn *pgconn_open(const struct pgdsn *d, const char *dbname, double dea
 	char setup[320];
 	strf(setup, sizeof setup,
 		 "SET statement_timeout = %ld; SET lock_timeout = %d; SET extra_float_digits = 2; "
-		 "SELECT version(), current_database()",
+		 "SET DateStyle = 'ISO, MDY'; SELECT version(), current_database()",
 		 st, st < LOCK_TIMEOUT_MS ? (int)st : LOCK_TIMEOUT_MS);
 	if (!PQsendQuery(c->pg, setup)) {
 		copy_msg(err, errlen, "", PQerrorMessage(c->pg), secret);
 		goto fail;
 	}
-	PGresult *res[4];
+	PGresult *res[5];
 	int nres = 0;
-	if (read_results(c, deadline, res, 4, &nres, err, errlen) != PGQ_OK)
+	if (read_results(c, deadline, res, 5, &nres, err, errlen) != PGQ_OK)
 		goto fail;
 	enum pgq_status cs = PGQ_OK;
 	for (int i = 0; i < nres && cs == PGQ_OK; i++)
-		cs = check_result(c, res[i], i < 3 ? PGRES_COMMAND_OK : PGRES_TUPLES_OK, err, errlen);
-	if (cs == PGQ_OK && (nres != 4 || PQntuples(res[3]) != 1 || PQnfields(res[3]) != 2)) {
+		cs = check_result(c, res[i], i < 4 ? PGRES_COMMAND_OK : PGRES_TUPLES_OK, err, errlen);
+	if (cs == PGQ_OK && (nres != 5 || PQntuples(res[4]) != 1 || PQnfields(res[4]) != 2)) {
 		strf(err, errlen, "unexpected answer to the session setup");
 		cs = PGQ_SQLERR;
 	}
 	if (cs == PGQ_OK) {
-		c->version_str = strdup(PQgetvalue(res[3], 0, 0));
-		c->dbname = strdup(PQgetvalue(res[3], 0, 1));
+		c->version_str = strdup(PQgetvalue(res[4], 0, 0));
+		c->dbname = strdup(PQgetvalue(res[4], 0, 1));
 		if (!c->version_str || !c->dbname) {
 			strf(err, errlen, "out of memory");
 			cs = PGQ_SQLERR;
@@ -450,6 +451,7 @@ void pgconn_close(struct pgconn *c)
 	free(c->cache_key);
 	if (c->cache_val)
 		c->cache_free(c->cache_val);
+	uq_conn_free(c->uq);
 	free(c->version_str);
 	free(c->dbname);
 	free(c);

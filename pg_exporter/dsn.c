@@ -17,11 +17,7 @@ void pgdsn_free(struct pgdsn *d)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		free(d->keys[i]);
-		if (d->vals[i]) {
-			/* Do not leave the password in freed memory. */
-			memset(d->vals[i], 0, strlen(d->vals[i]));
-			free(d->vals[i]);
-		}
+		secret_free(d->vals[i]); /* the password is one of them */
 	}
 	free(d->keys);
 	free(d->vals);
@@ -45,8 +41,7 @@ int pgdsn_set(struct pgdsn *d, const char *key, const char *val)
 		return -1;
 	for (size_t i = 0; i < d->n; i++) {
 		if (!strcmp(d->keys[i], key)) {
-			memset(d->vals[i], 0, strlen(d->vals[i]));
-			free(d->vals[i]);
+			secret_free(d->vals[i]);
 			d->vals[i] = v;
 			return 0;
 		}
@@ -117,6 +112,8 @@ int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen)
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
 	if (!opts) {
 		/* libpq's message quotes the offending part, which may be the password. */
+		if (perr)
+			secret_wipe(perr, strlen(perr));
 		PQfreemem(perr);
 		strf(err, errlen, "could not parse the data source name (neither a valid URI nor key=value pairs)");
 		return -1;
@@ -125,6 +122,9 @@ int pgdsn_parse(struct pgdsn *d, const char *conninfo, char *err, size_t errlen)
 	for (PQconninfoOption *o = opts; o->keyword && rc == 0; o++)
 		if (o->val)
 			rc = pgdsn_set(d, o->keyword, o->val);
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (o->val)
+			secret_wipe(o->val, strlen(o->val)); /* libpq's copy of the password */
 	PQconninfoFree(opts);
 	if (rc == 0)
 		rc = pgdsn_describe(d);
@@ -168,8 +168,7 @@ int pgdsn_parse_target(struct pgdsn *d, const char *target, char *err, size_t er
 	}
 	strf(uri, n, "postgresql://%s", target);
 	int rc = pgdsn_parse(d, uri, err, errlen);
-	memset(uri, 0, n);
-	free(uri);
+	secret_free(uri);
 	if (rc < 0)
 		strf(err, errlen, "could not understand DSN");
 	return rc;
@@ -220,39 +219,63 @@ static char *env_or_file(const char *var, const char *what, bool *failed, char *
 	return copy;
 }
 
-static void wipe_free(char *s)
+void pgsources_free(struct pgsource *src, size_t n)
 {
-	if (s) {
-		memset(s, 0, strlen(s));
-		free(s);
+	for (size_t i = 0; src && i < n; i++) {
+		pgdsn_free(&src[i].dsn);
+		free(src[i].error);
 	}
+	free(src);
 }
 
-int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
+/*
+ * Parse text into *src; a text libpq cannot parse is kept as an error
+ * (connecting to it fails with that message), as upstream only finds out
+ * when it connects. Returns 0, or -1 when memory ran out.
+ */
+static int add_source(struct pgsource *src, const char *var, const char *text)
 {
-	memset(d, 0, sizeof *d);
+	char perr[256];
+	memset(src, 0, sizeof *src);
+	if (!*text) {
+		strf(perr, sizeof perr, "empty data source");
+	} else if (pgdsn_parse(&src->dsn, text, perr, sizeof perr) == 0) {
+		return 0;
+	}
+	char msg[320];
+	strf(msg, sizeof msg, "%s: %s", var, perr);
+	src->error = strdup(msg);
+	return src->error ? 0 : -1;
+}
+
+int pgsources_from_env(struct pgsource **out, size_t *n, char *err, size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
 	const char *name = getenv("DATA_SOURCE_NAME");
 	if (name && *name) {
-		/* Upstream splits on commas; its collectors only ever scrape the first. */
-		const char *comma = strchr(name, ',');
-		size_t len = comma ? (size_t)(comma - name) : strlen(name);
-		char *first = strndup(name, len);
-		if (!first) {
-			strf(err, errlen, "out of memory");
-			return -1;
+		/* Upstream splits on every comma; the first is scraped in full, the others in part. */
+		size_t count = 1;
+		for (const char *p = name; *p; p++)
+			count += *p == ',';
+		struct pgsource *src = calloc(count, sizeof *src);
+		if (!src)
+			goto oom;
+		const char *p = name;
+		for (size_t i = 0; i < count; i++) {
+			const char *comma = strchr(p, ',');
+			char *one = strndup(p, comma ? (size_t)(comma - p) : strlen(p));
+			int rc = one ? add_source(&src[i], "DATA_SOURCE_NAME", one) : -1;
+			secret_free(one);
+			if (rc < 0) {
+				pgsources_free(src, count);
+				goto oom;
+			}
+			p = comma ? comma + 1 : p + strlen(p);
 		}
-		if (comma)
-			log_warn("DATA_SOURCE_NAME lists several data sources; only the first is scraped (use /probe for the others)",
-				 NULL);
-		int rc = pgdsn_parse(d, first, err, errlen);
-		wipe_free(first);
-		if (rc < 0) {
-			char tmp[256];
-			strf(tmp, sizeof tmp, "DATA_SOURCE_NAME: %s", err);
-			strf(err, errlen, "%s", tmp);
-			return -1;
-		}
-		return 1;
+		*out = src;
+		*n = count;
+		return 0;
 	}
 
 	bool failed = false;
@@ -262,38 +285,41 @@ int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen)
 	int rc = -1;
 	if (failed)
 		goto out;
-	if (!*uri) {
-		rc = 0; /* no default target: /probe only */
-		goto out;
-	}
-	size_t n = strlen(uri) + sizeof "postgresql://";
-	char *full = malloc(n);
-	if (!full) {
-		strf(err, errlen, "out of memory");
-		goto out;
-	}
-	strf(full, n, "postgresql://%s", uri);
-	rc = pgdsn_parse(d, full, err, errlen);
-	free(full);
-	if (rc < 0) {
-		char tmp[256];
-		strf(tmp, sizeof tmp, "DATA_SOURCE_URI: %s", err);
-		strf(err, errlen, "%s", tmp);
-		goto out;
-	}
-	if ((*user && pgdsn_set(d, "user", user) < 0) || (*pass && pgdsn_set(d, "password", pass) < 0) ||
-	    pgdsn_describe(d) < 0) {
-		pgdsn_free(d);
+	rc = 0;
+	if (!*uri)
+		goto out; /* no default target: /probe only */
+	size_t len = strlen(uri) + sizeof "postgresql://";
+	char *full = malloc(len);
+	struct pgsource *src = calloc(1, sizeof *src);
+	if (!full || !src) {
+		free(full);
+		free(src);
 		strf(err, errlen, "out of memory");
 		rc = -1;
 		goto out;
 	}
-	rc = 1;
+	strf(full, len, "postgresql://%s", uri);
+	rc = add_source(src, "DATA_SOURCE_URI", full);
+	secret_free(full);
+	if (rc == 0 && !src->error &&
+	    ((*user && pgdsn_set(&src->dsn, "user", user) < 0) ||
+	     (*pass && pgdsn_set(&src->dsn, "password", pass) < 0) || pgdsn_describe(&src->dsn) < 0))
+		rc = -1;
+	if (rc < 0) {
+		pgsources_free(src, 1);
+		strf(err, errlen, "out of memory");
+		goto out;
+	}
+	*out = src;
+	*n = 1;
 out:
-	wipe_free(user);
-	wipe_free(pass);
-	wipe_free(uri);
+	secret_free(user);
+	secret_free(pass);
+	secret_free(uri);
 	return rc;
+oom:
+	strf(err, errlen, "out of memory");
+	return -1;
 }
 
 /* Replace occurrences of needle (length n) in msg by "******". */

@@ -55,27 +55,42 @@ static const struct {
 	{ "confl_deadlock", "Queries in this database cancelled because of deadlocks." },
 };
 
-static void emit_static(struct pgscrape *ps, struct expo *e)
+static void emit_static(const struct pgconn *c, const char *server, struct expo *e)
 {
-	const char *version = ps->t->conn ? ps->t->conn->version_str : NULL;
+	const char *version = c ? c->version_str : NULL;
 	char short_version[64];
 	if (!version || pg_short_version(version, short_version, sizeof short_version) < 0)
 		return;
 	const char *names[MAX_LABELS], *values[MAX_LABELS];
 	pg_const_labels(names, values, MAX_LABELS,
 			(const char *const[]){ "server", "short_version", "version", NULL },
-			(const char *const[]){ ps->t->dsn.fingerprint, short_version, version });
+			(const char *const[]){ server, short_version, version });
 	struct family *f = expo_family(e, "pg_static", METRIC_UNTYPED,
 				       "Version string as reported by PostgreSQL.", names);
 	expo_add(e, f, 1, values);
 }
 
-int pg_legacy_collect(struct pgscrape *ps, struct expo *e, char *err, size_t errlen)
+/* Does a custom query take the builtin map's namespace (upstream then runs the user's)? */
+static bool overridden(const struct pgconn *c, const char *ns)
 {
-	emit_static(ps, e);
+	const struct uq_set *set = c && c->uq ? c->uq->set : NULL;
+	for (size_t i = 0; set && i < set->n; i++)
+		if (!strcmp(set->q[i].ns, ns))
+			return true;
+	return false;
+}
 
+int pg_legacy_collect(struct pgscrape *ps, struct pgconn *c, const char *server, struct expo *e,
+		      char *err, size_t errlen)
+{
+	emit_static(ps->replay ? pg_main_conn(ps) : c, server, e);
+
+	char ns[160];
+	strf(ns, sizeof ns, "%s_stat_database_conflicts", pg_metric_prefix);
+	if (overridden(c, ns))
+		return 0;
 	PGresult *r;
-	if (pg_legacy_query(ps, "legacy_conflicts", "SELECT * FROM pg_stat_database_conflicts", &r,
+	if (pg_legacy_query(ps, c, "legacy_conflicts", "SELECT * FROM pg_stat_database_conflicts", &r,
 			    err, errlen) < 0)
 		return -1;
 	int ncols = PQnfields(r);
@@ -110,7 +125,7 @@ int pg_legacy_collect(struct pgscrape *ps, struct expo *e, char *err, size_t err
 			}
 			values[0] = cdatid >= 0 ? pg_get_str(r, row, cdatid) : "";
 			values[1] = cdatname >= 0 ? pg_get_str(r, row, cdatname) : "";
-			values[2] = ps->t->dsn.fingerprint;
+			values[2] = server;
 			expo_add(e, f, v, values);
 		}
 	}

@@ -4,10 +4,10 @@
  *
  * A target is one PostgreSQL server the exporter scrapes: the default one
  * from DATA_SOURCE_NAME (or DATA_SOURCE_URI/USER/PASS), or one named by
- * /probe?target=. Each target keeps one persistent connection, reused across
- * scrapes, plus one per other database when --auto-discover-databases asks for
- * table statistics of every database. A target's mutex is held for its whole
- * scrape; different targets are scraped concurrently.
+ * /probe?target=. The backend layer (common/backend.h) keeps the targets,
+ * their persistent main connection and their lock, held for a whole scrape;
+ * a target also keeps one connection per other database when
+ * --auto-discover-databases asks for table statistics of every database.
  */
 #ifndef PG_EXPORTER_PG_H
 #define PG_EXPORTER_PG_H
@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/backend.h"
 #include "../common/exporter.h"
 #include "../common/expo.h"
 
@@ -27,6 +28,16 @@ extern bool pg_disable_default_metrics;
 extern bool pg_auto_discover;
 extern const char *pg_metric_prefix;
 extern double pg_collection_timeout;
+extern const char *pg_config_file;
+extern bool pg_dump_maps;
+extern const char *pg_constant_labels;
+extern const char *pg_exclude_databases_flag;
+extern const char *pg_include_databases_flag;
+extern const char *pg_query_path; /* --extend.query-path */
+extern long pg_probe_max_targets;
+extern double pg_probe_idle_timeout;
+extern bool pg_disable_settings_metrics; /* 0.11's flags */
+extern bool pg_collector_bgwriter;
 
 /* Comma-separated list flags, split at start-up. */
 struct namelist {
@@ -85,13 +96,24 @@ int pgdsn_describe(struct pgdsn *d);
 void pgdsn_free(struct pgdsn *d);
 
 /*
- * The default data source from the environment, as upstream reads it:
- * DATA_SOURCE_NAME (first of a comma-separated list) wins; else
- * DATA_SOURCE_URI[_FILE] with DATA_SOURCE_USER[_FILE] and
- * DATA_SOURCE_PASS[_FILE] (file contents trimmed). Returns 1 with *d filled,
- * 0 when no data source is configured, -1 with err on failure.
+ * One data source from the environment: parsed, or kept with the reason it
+ * could not be parsed (connecting to it then fails with that reason, and
+ * the exporter still serves pg_up 0, as upstream does).
  */
-int pgdsn_from_env(struct pgdsn *d, char *err, size_t errlen);
+struct pgsource {
+	struct pgdsn dsn;
+	char *error; /* never holds any part of the text */
+};
+
+/*
+ * The data sources from the environment, as upstream reads them: every
+ * comma-separated item of DATA_SOURCE_NAME; else DATA_SOURCE_URI[_FILE]
+ * with DATA_SOURCE_USER[_FILE] and DATA_SOURCE_PASS[_FILE] (file contents
+ * trimmed). Returns 0 with *n of them in *out (*n 0: none configured; free
+ * with pgsources_free), or -1 with err (a file that cannot be read).
+ */
+int pgsources_from_env(struct pgsource **out, size_t *n, char *err, size_t errlen);
+void pgsources_free(struct pgsource *src, size_t n);
 
 /*
  * Replace every occurrence of secret in msg (and its percent-encoded form)
@@ -121,6 +143,18 @@ struct pgconfig {
  * -1 with a one-line message in err (syntax error, unknown key, bad type).
  */
 int pgconfig_load(struct pgconfig *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Read a whole file of at most 1 MiB (NUL-terminated; caller frees).
+ * Returns 0, -ENOENT, or -1 with a message naming what and path in err.
+ */
+int pg_read_file(const char *path, const char *what, char **out, size_t *len, char *err,
+		 size_t errlen);
+
+/* A YAML node's scalar text, or NULL; a null node (absent, "", "~", "null"). */
+struct yaml_node_s;
+const char *pgyaml_scalar(const struct yaml_node_s *n);
+bool pgyaml_is_null(const struct yaml_node_s *n);
 
 /* Parse YAML text (for tests and pgconfig_load). Same returns. */
 int pgconfig_parse(struct pgconfig *c, const char *text, size_t len, char *err, size_t errlen);
@@ -171,6 +205,7 @@ struct pgconn {
 	char *cache_key;
 	void *cache_val;
 	void (*cache_free)(void *);
+	struct uq_conn *uq; /* custom queries, loaded when first needed */
 };
 
 /*
@@ -232,49 +267,174 @@ void pgconn_close(struct pgconn *c);
 /* Wait (briefly) for background cancel requests at shutdown. */
 void pgconn_shutdown(void);
 
-/* ---- targets (target.c) ---- */
+/* ---- custom queries, --extend.query-path (userq.c) ---- */
 
+enum uq_usage { UQ_DISCARD, UQ_LABEL, UQ_COUNTER, UQ_GAUGE, UQ_HISTOGRAM, UQ_MAPPEDMETRIC, UQ_DURATION };
+
+/* A described column of a query. */
+struct uq_column {
+	char *name;
+	enum uq_usage usage;
+	char *help;
+	char *family; /* <namespace>_<column>[_milliseconds]; NULL for DISCARD and LABEL */
+	bool histogram_part; /* <col>_bucket, _sum, _count of a HISTOGRAM column */
+};
+
+/* One namespace of the file. */
+struct uq_query {
+	char *name_in_file;
+	char *ns; /* with the first "pg" replaced by --metric-prefix, as upstream */
+	char *sql;
+	bool master;
+	uint64_t cache_seconds;
+	struct uq_column *cols;
+	size_t ncols;
+	const char **labels; /* LABEL columns, NULL-terminated (borrowed from cols) */
+	size_t nlabels;
+	char stmt[24]; /* prepared statement name */
+};
+
+struct uq_set {
+	struct uq_query *q;
+	size_t n;
+};
+
+/* The last load of the file: pg_exporter_user_queries_load_error{filename,hashsum}. */
+struct uq_status {
+	bool loaded;
+	bool failed;
+	char hash[65]; /* sha256, hex; "" when the file could not be read */
+};
+
+/* A query's cached result (cache_seconds) and last error, per database. */
+struct uq_cached {
+	size_t query;
+	char *datname; /* NULL: the connection's own database */
+	PGresult *res; /* NULL: the query failed (upstream caches that too) */
+	double at; /* monotonic seconds of the run */
+	bool valid;
+	char *last_err; /* logged once while it lasts */
+};
+
+/* The queries of one connection: the file as read when it connected. */
+struct uq_conn {
+	struct uq_set *set; /* NULL when the file failed to load */
+	struct uq_status status;
+	struct uq_cached *cache;
+	size_t ncache;
+	bool published; /* its status was handed to /metrics (the default target's) */
+};
+
+/* What emitting needs: the scrape's families, the server label, families declared by queries. */
+struct uq_emit {
+	struct expo *e;
+	const char *server;
+	struct family *ours[256];
+	size_t nours;
+};
+
+/* Parse queries.yaml text with upstream's (yaml.v2) rules. Returns 0, or -1 with err. */
+int uq_parse(struct uq_set **out, const char *text, size_t len, char *err, size_t errlen);
+void uq_set_free(struct uq_set *set);
+
+/* Read and parse --extend.query-path, logging a failure as upstream; *out NULL on failure. */
+void uq_load(struct uq_status *st, struct uq_set **out);
+
+/* A connection's queries, loaded now (NULL: out of memory). */
+struct uq_conn *uq_conn_load(void);
+void uq_conn_free(struct uq_conn *uc);
+struct uq_cached *uq_cache_slot(struct uq_conn *uc, size_t query, const char *datname);
+
+/* Emit one result of q. Returns 0, or -1 with err (an array column that is not one). */
+int uq_emit(struct uq_emit *em, const struct uq_query *q, const PGresult *r, char *err,
+	    size_t errlen);
+
+/* A value as upstream converts it (lib/pq's types); false when it is not a number. */
+bool uq_value(const PGresult *r, int row, int col, double *out);
+
+/* Unix seconds of a date/time value in ISO style (Go's Time.Unix()). Returns 0 or -1. */
+int uq_unix_seconds(const char *v, unsigned oid, int64_t *out);
+
+/* Run one query: 0 with *out, -1 (SQL error) with err, or UQ_LOST (the connection broke). */
+#define UQ_LOST (-2)
+typedef int (*uq_query_fn)(void *ctx, const struct uq_query *q, PGresult **out, char *err,
+			   size_t errlen);
+
+/*
+ * Run the queries of uc (master: the data source's own database) through
+ * fn, honouring cache_seconds, and emit them. Returns the number of
+ * namespaces that failed, or -1 when the connection broke.
+ */
+int uq_run(struct uq_conn *uc, const char *datname, bool master, struct uq_emit *em, uq_query_fn fn,
+	   void *ctx);
+
+/* pg_exporter_user_queries_load_error for a load status (nothing before the first load). */
+void uq_status_metric(const struct uq_status *st, struct expo *e);
+
+/* ---- targets (target.c): the hooks of the backend layer (common/backend.h) ---- */
+
+/* Wait between failed connection attempts, doubling from min to max (seconds). */
+#define PG_BACKOFF_MIN 0.1
+#define PG_BACKOFF_MAX 2.0
+
+/* A persistent connection to another database of a target (auto discovery). */
 struct dbconn {
 	char *datname;
 	struct pgconn *conn;
-	double next_attempt; /* backoff after a failed connect */
-	double backoff;
+	struct backoff backoff; /* after a failed connect */
 	bool seen; /* discovered in the current scrape */
 	uint64_t prefetched; /* scrape number of the last pipelined prefetch */
 	char last_err[512]; /* why the last connection attempt failed */
 };
 
-struct pgtarget {
-	pthread_mutex_t lock; /* held for a whole scrape of this target */
+/*
+ * Another data source of a comma-separated DATA_SOURCE_NAME: as upstream,
+ * only the legacy part (pg_static, pg_stat_database_conflicts, custom
+ * queries) runs on it, over a connection of its own.
+ */
+struct pgextra {
 	struct pgdsn dsn;
-	char *key; /* registry key for probe targets */
+	char *error; /* could not be parsed: connecting fails with this */
 	struct pgconn *conn;
-	double next_attempt; /* no new connection attempt before this (backoff) */
-	double backoff;
+	struct backoff backoff;
+	bool down; /* the last attempt failed (logged once) */
 	char last_err[512];
-	bool was_up;
-	/* legacy exporter metrics of this target */
-	uint64_t scrapes;
-	double last_duration;
-	bool last_error;
-	/* per-database connections (auto discovery) */
+};
+
+/*
+ * A target as the backend layer keeps it (its spec): the data source, and
+ * the per-database connections. The main connection is the layer's.
+ */
+struct pgtarget {
+	struct pgdsn dsn;
+	char *dsn_error; /* the data source could not be parsed: connecting fails with this */
+	struct pgextra *extras; /* the other data sources of DATA_SOURCE_NAME */
+	size_t nextras;
+	bool main_down; /* the first data source was down while others answered (logged once) */
+	uint64_t scrapes; /* scrapes so far, numbering the per-database prefetches */
 	struct dbconn *dbs;
 	size_t ndbs;
-	double last_used; /* monotonic, for evicting idle probe targets */
-	int users; /* scrapes holding a reference (registry lock) */
 };
 
 /* Make a target for d (copied). Returns NULL on allocation failure. */
-struct pgtarget *pgtarget_new(const struct pgdsn *d, const char *key);
-void pgtarget_free(struct pgtarget *t);
+struct pgtarget *pgtarget_new(const struct pgdsn *d);
 
 /*
- * The probe target registry: find or create the target for key, taking a
- * reference. Returns NULL on allocation failure.
+ * The default target from the environment's data sources, which it adopts
+ * (src is emptied): the first is the main one, the others extras. Returns
+ * NULL on allocation failure.
  */
-struct pgtarget *probe_target_get(const char *key, const struct pgdsn *d);
-void probe_target_put(struct pgtarget *t);
-void probe_targets_free(void);
+struct pgtarget *pgtarget_from_sources(struct pgsource *src, size_t n);
+
+/* Connect to database datname of t (NULL: the DSN's), honouring its connect_timeout. */
+struct pgconn *pg_open_db(const struct pgtarget *t, const char *datname, double deadline,
+			  char *err, size_t errlen);
+
+/* The hooks of the backend layer. */
+extern const struct backend_ops pg_ops;
+
+/* The collect hook (scrape.c). */
+int pg_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen);
 
 /* ---- one scrape (scrape.c) ---- */
 
@@ -288,12 +448,12 @@ typedef PGresult *(*pg_replay_fn)(void *ctx, const char *datname, const char *na
 /* What collectors get in s->target. */
 struct pgscrape {
 	struct pgtarget *t;
+	struct backend_scrape *bs; /* the main connection is bs->conn; NULL when replaying */
 	const struct request *rq;
 	double deadline; /* monotonic seconds */
 	int version; /* server_version_num of the main connection */
 	bool conn_lost; /* a connection failed or timed out during this scrape */
-	bool reused; /* the main connection was opened by an earlier scrape */
-	bool retried; /* already reconnected once in this scrape */
+	char lost_err[512]; /* why, the first time */
 	int answered; /* queries the server answered (success or SQL error) */
 	/* databases listed by pg_databases() for this scrape */
 	bool dbs_listed;
@@ -418,13 +578,18 @@ int pg_append_literal(struct buf *b, const char *s);
 /* upstream's short_version from version(): "15.4.0". Returns 0 or -1. */
 int pg_short_version(const char *version, char *out, size_t outlen);
 
-/* The metrics handler for the telemetry path and the /probe handler. */
-int pg_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
-int pg_probe_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
+/* The main connection of the scrape, or NULL. */
+struct pgconn *pg_main_conn(const struct pgscrape *ps);
 
-/* Set up the default target and the configuration; see main.c. */
-int pg_setup(char *err, size_t errlen);
-void pg_teardown(void);
+/* Check the flags, load the configuration, set up the default target (options.c). */
+int pg_setup(struct exporter *x, char *err, size_t errlen);
+void pg_teardown(struct exporter *x);
+
+/* postgres_exporter_config_* families (the telemetry path's own). */
+void pg_config_metrics(struct expo *e);
+
+/* pg_exporter_user_queries_load_error of the default target's last load (/metrics). */
+void pg_user_queries_metric(struct expo *e);
 
 /* The loaded --config.file (never NULL after pg_setup). */
 extern struct pgconfig pg_config;
@@ -435,12 +600,20 @@ extern double pg_config_loaded_at;
 extern struct namelist pg_const_label_names;
 extern struct namelist pg_const_label_values;
 
-/* The legacy exporter part: pg_static and pg_stat_database_conflicts. */
-int pg_legacy_collect(struct pgscrape *ps, struct expo *e, char *err, size_t errlen);
+/*
+ * The legacy exporter part on connection c of one data source (server: its
+ * `server` label): pg_static and pg_stat_database_conflicts, unless a
+ * custom query takes the latter's namespace.
+ */
+int pg_legacy_collect(struct pgscrape *ps, struct pgconn *c, const char *server, struct expo *e,
+		      char *err, size_t errlen);
 
-/* A query of the legacy part on the main connection. Returns 0 or -1 with err. */
-int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGresult **out,
-		    char *err, size_t errlen);
+/*
+ * A query of the legacy part on c (the main connection, reconnecting once
+ * if needed, or another data source's). Returns 0 or -1 with err.
+ */
+int pg_legacy_query(struct pgscrape *ps, struct pgconn *c, const char *name, const char *sql,
+		    PGresult **out, char *err, size_t errlen);
 
 /*
  * Label names and values: base ones followed by --constantLabels. names is
@@ -448,9 +621,5 @@ int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGre
  */
 size_t pg_const_labels(const char **names, const char **values, size_t cap,
 		       const char *const *base_names, const char *const *base_values);
-
-/* Run a whole scrape of target t into e (used by both handlers). */
-void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo *e,
-		      bool self_metrics);
 
 #endif

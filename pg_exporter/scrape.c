@@ -1,9 +1,11 @@
 /*
- * One scrape of one target: make sure its connection is usable (reusing
- * it, or reconnecting with backoff), run the legacy part and the
- * collectors on it, and report pg_up and the pg_exporter_* families.
+ * One scrape of one target (pg_collect, the backend layer's collect hook):
+ * keep the main connection usable (reconnecting once when a reused one
+ * turns out broken), run the legacy part and the collectors on it, and say
+ * whether the server answered.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +14,6 @@
 #include "../common/parse.h"
 #include "pg.h"
 
-#define BACKOFF_MIN 0.1
-#define BACKOFF_MAX 2.0
-#define MAX_LABELS 32
 
 /* ---- values ---- */
 
@@ -71,104 +70,48 @@ int pg_version(const struct scrape *s)
 	return ((const struct pgscrape *)s->target)->version;
 }
 
+struct pgconn *pg_main_conn(const struct pgscrape *ps)
+{
+	return ps->bs ? ps->bs->conn : NULL;
+}
+
 const char *pg_dbname(const struct scrape *s)
 {
 	const struct pgscrape *ps = s->target;
 	if (ps->replay)
 		return ps->replay_dbname ? ps->replay_dbname : "postgres";
-	return ps->t->conn && ps->t->conn->dbname ? ps->t->conn->dbname : "";
+	const struct pgconn *c = pg_main_conn(ps);
+	return c && c->dbname ? c->dbname : "";
 }
 
-/* ---- connections of a scrape ---- */
+/* ---- the main connection of a scrape ---- */
 
-static void note_conn_error(struct pgtarget *t, const char *what, const char *err)
+/* The main connection is gone for this scrape; remember the first reason. */
+static void lose_main(struct pgscrape *ps, const char *err)
 {
-	if (t->was_up || strcmp(t->last_err, err) != 0)
-		log_error(what, "target", t->dsn.safe, "err", err, NULL);
-	else
-		log_debug(what, "target", t->dsn.safe, "err", err, NULL);
-	t->was_up = false;
-	strf(t->last_err, sizeof t->last_err, "%s", err);
-}
-
-static double connect_deadline(const struct pgdsn *d, double deadline)
-{
-	const char *ct = pgdsn_get(d, "connect_timeout");
-	int64_t secs;
-	if (ct && parse_i64(ct, &secs) == 0 && secs > 0) {
-		/* libpq's rule: a value below 2 s means 2 s. */
-		double limit = mono_now() + (double)(secs < 2 ? 2 : secs);
-		if (limit < deadline)
-			return limit;
-	}
-	return deadline;
-}
-
-/* Open the main connection if there is none (respecting the backoff). */
-static bool open_main(struct pgscrape *ps, char *err, size_t errlen)
-{
-	struct pgtarget *t = ps->t;
-	double now = mono_now();
-	if (now < t->next_attempt) {
-		strf(err, errlen, "waiting %.1fs before reconnecting; last error: %.400s",
-			 t->next_attempt - now, t->last_err);
-		return false;
-	}
-	t->conn = pgconn_open(&t->dsn, NULL, connect_deadline(&t->dsn, ps->deadline), err, errlen);
-	if (!t->conn) {
-		t->backoff = t->backoff > 0 ? fmin(t->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
-		t->next_attempt = mono_now() + t->backoff;
-		note_conn_error(t, "could not connect to PostgreSQL", err);
-		return false;
-	}
-	if (!t->was_up)
-		log_info("connected to PostgreSQL", "target", t->dsn.safe, NULL);
-	t->was_up = true;
-	t->backoff = 0;
-	t->next_attempt = 0;
-	ps->reused = false;
-	return true;
-}
-
-static void drop_main(struct pgscrape *ps, const char *err)
-{
-	struct pgtarget *t = ps->t;
-	pgconn_close(t->conn);
-	t->conn = NULL;
+	backend_drop(ps->bs);
+	if (!ps->conn_lost)
+		strf(ps->lost_err, sizeof ps->lost_err, "lost the connection: %.480s", err);
 	ps->conn_lost = true;
-	note_conn_error(t, "lost the connection to PostgreSQL", err);
 }
 
-/* A usable main connection with statement_timeout set for this scrape. */
+/* Set statement_timeout for this scrape, reconnecting once if a reused connection is broken. */
 static bool ready_main(struct pgscrape *ps, char *err, size_t errlen)
 {
-	struct pgtarget *t = ps->t;
-	if (t->conn && pgconn_dead(t->conn)) {
-		log_info("the server closed the connection; reconnecting", "target", t->dsn.safe, NULL);
-		pgconn_close(t->conn);
-		t->conn = NULL;
-	}
-	ps->reused = t->conn != NULL;
-	if (!t->conn && !open_main(ps, err, errlen))
-		return false;
 	for (;;) {
-		enum pgq_status st = pgconn_set_timeout(t->conn, ps->deadline, err, errlen);
+		enum pgq_status st = pgconn_set_timeout(pg_main_conn(ps), ps->deadline, err, errlen);
 		if (st == PGQ_OK)
 			return true;
 		if (st == PGQ_LATE)
 			return false;
 		if (st == PGQ_SQLERR) {
-			note_conn_error(t, "could not set statement_timeout", err);
+			char tmp[512];
+			strf(tmp, sizeof tmp, "%s", err);
+			strf(err, errlen, "could not set statement_timeout: %s", tmp);
 			return false;
 		}
-		bool retry = ps->reused && mono_now() < ps->deadline;
-		pgconn_close(t->conn);
-		t->conn = NULL;
-		if (!retry || !open_main(ps, err, errlen)) {
-			if (!retry)
-				note_conn_error(t, "lost the connection to PostgreSQL", err);
+		if (!backend_reconnect(ps->bs, err, errlen))
 			return false;
-		}
 	}
 }
 
@@ -178,37 +121,24 @@ static enum pgq_status main_query(struct pgscrape *ps, const char *name, const c
 {
 	*out = NULL;
 	for (;;) {
-		if (!ps->t->conn) {
+		struct pgconn *c = pg_main_conn(ps);
+		if (!c) {
 			strf(err, errlen, "no connection to the server");
 			return PGQ_CONNERR;
 		}
 		enum pgq_status st =
-			param ? pgconn_query1(ps->t->conn, sql, param, ps->deadline, out, err, errlen)
-			      : pgconn_query_ex(ps->t->conn, name, sql, ps->deadline, record, out, err, errlen);
+			param ? pgconn_query1(c, sql, param, ps->deadline, out, err, errlen)
+			      : pgconn_query_ex(c, name, sql, ps->deadline, record, out, err, errlen);
 		if (st == PGQ_LATE)
 			return st;
 		if (st != PGQ_CONNERR) {
 			ps->answered++;
 			return st;
 		}
-		/* A server restarted since the last scrape: one fresh attempt. */
-		bool retry = ps->reused && ps->answered == 0 && !ps->retried && mono_now() < ps->deadline;
-		ps->retried = true;
-		pgconn_close(ps->t->conn);
-		ps->t->conn = NULL;
-		if (!retry) {
-			drop_main(ps, err);
-			return st;
-		}
-		char err2[512];
-		if (!open_main(ps, err2, sizeof err2) ||
-		    pgconn_set_timeout(ps->t->conn, ps->deadline, err2, sizeof err2) != PGQ_OK) {
-			if (ps->t->conn) {
-				pgconn_close(ps->t->conn);
-				ps->t->conn = NULL;
-			}
-			ps->conn_lost = true;
-			strf(err, errlen, "%s", err2);
+		/* A server restarted since the last scrape: one fresh attempt, before any answer. */
+		if (ps->answered > 0 || !backend_reconnect(ps->bs, err, errlen) ||
+		    pgconn_set_timeout(pg_main_conn(ps), ps->deadline, err, errlen) != PGQ_OK) {
+			lose_main(ps, err);
 			return PGQ_CONNERR;
 		}
 	}
@@ -242,7 +172,7 @@ int pg_query_once(struct scrape *s, const char *name, const char *sql, PGresult 
 void *pg_cache_get(struct scrape *s, const char *name, const char *key)
 {
 	struct pgscrape *ps = s->target;
-	struct pgconn *c = ps->replay ? NULL : ps->t->conn;
+	struct pgconn *c = pg_main_conn(ps);
 	if (!c || !c->cache_val || strcmp(c->cache_name, name) != 0 || strcmp(c->cache_key, key) != 0)
 		return NULL;
 	return c->cache_val;
@@ -252,7 +182,7 @@ void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val
 		  void (*free_fn)(void *))
 {
 	struct pgscrape *ps = s->target;
-	struct pgconn *c = ps->replay ? NULL : ps->t->conn;
+	struct pgconn *c = pg_main_conn(ps);
 	char *n = c ? strdup(name) : NULL, *k = c ? strdup(key) : NULL;
 	if (!c || !n || !k) {
 		free(n);
@@ -270,8 +200,8 @@ void pg_cache_put(struct scrape *s, const char *name, const char *key, void *val
 	c->cache_free = free_fn;
 }
 
-int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGresult **out,
-		    char *err, size_t errlen)
+int pg_legacy_query(struct pgscrape *ps, struct pgconn *c, const char *name, const char *sql,
+		    PGresult **out, char *err, size_t errlen)
 {
 	if (ps->replay) {
 		*out = ps->replay(ps->replay_ctx, NULL, name, sql);
@@ -279,7 +209,9 @@ int pg_legacy_query(struct pgscrape *ps, const char *name, const char *sql, PGre
 			strf(err, errlen, "%s: no recorded result", name);
 		return *out ? 0 : -1;
 	}
-	return main_query(ps, name, sql, NULL, true, out, err, errlen) == PGQ_OK ? 0 : -1;
+	if (c == pg_main_conn(ps))
+		return main_query(ps, name, sql, NULL, true, out, err, errlen) == PGQ_OK ? 0 : -1;
+	return pgconn_query(c, name, sql, ps->deadline, out, err, errlen) == PGQ_OK ? 0 : -1;
 }
 
 /* ---- databases (auto discovery) ---- */
@@ -389,24 +321,20 @@ int pg_query_db(struct scrape *s, const char *datname, const char *name, const c
 		d->conn = NULL;
 	}
 	if (!d->conn) {
-		double now = mono_now();
 		/* The same message while backing off, so the failure is logged once. */
-		if (now < d->next_attempt)
+		if (backoff_left(&d->backoff) > 0)
 			return scrape_fail(s, "database %s: %s", datname, d->last_err);
-		d->conn = pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, ps->deadline), err,
-				      sizeof err);
+		d->conn = pg_open_db(t, datname, ps->deadline, err, sizeof err);
 		if (!d->conn) {
 			if (mono_now() < ps->deadline && db_exists(ps, datname) == 0) {
 				log_debug("database dropped since discovery", "datname", datname, NULL);
 				return COLLECT_NODATA;
 			}
-			d->backoff = d->backoff > 0 ? fmin(d->backoff * 2, BACKOFF_MAX) : BACKOFF_MIN;
-			d->next_attempt = mono_now() + d->backoff;
+			backoff_failed(&d->backoff, PG_BACKOFF_MIN, PG_BACKOFF_MAX);
 			strf(d->last_err, sizeof d->last_err, "%s", err);
 			return scrape_fail(s, "database %s: %s", datname, d->last_err);
 		}
-		d->backoff = 0;
-		d->next_attempt = 0;
+		backoff_reset(&d->backoff);
 	}
 	enum pgq_status ts = pgconn_set_timeout(d->conn, ps->deadline, err, sizeof err);
 	if (ts != PGQ_OK) {
@@ -475,82 +403,279 @@ size_t pg_const_labels(const char **names, const char **values, size_t cap,
 	return n;
 }
 
-static void legacy_value(struct expo *e, const char *name, enum metric_type type, const char *help,
-			 double v)
+/* ---- custom queries ---- */
+
+/* The load status /metrics reports (upstream's is global to the exporter). */
+static pthread_mutex_t published_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct uq_status published;
+
+void pg_user_queries_metric(struct expo *e)
 {
-	const char *names[MAX_LABELS], *values[MAX_LABELS];
-	pg_const_labels(names, values, MAX_LABELS, NULL, NULL);
-	expo_add(e, expo_family(e, name, type, help, names), v, values);
+	pthread_mutex_lock(&published_mu);
+	struct uq_status st = published;
+	pthread_mutex_unlock(&published_mu);
+	uq_status_metric(&st, e);
+}
+
+/*
+ * The custom queries of connection c, read from the file when c is new, as
+ * upstream reads it for each new connection. NULL without
+ * --extend.query-path.
+ */
+static struct uq_conn *user_queries(struct pgscrape *ps, struct pgconn *c, struct expo *e)
+{
+	if (!*pg_query_path || !c)
+		return NULL;
+	if (!c->uq && !(c->uq = uq_conn_load()))
+		return NULL;
+	if (ps->bs && ps->bs->probe) {
+		uq_status_metric(&c->uq->status, e);
+	} else if (!c->uq->published) {
+		c->uq->published = true;
+		pthread_mutex_lock(&published_mu);
+		published = c->uq->status;
+		pthread_mutex_unlock(&published_mu);
+	}
+	return c->uq;
+}
+
+static int uq_status_of(enum pgq_status st, char *err, size_t errlen)
+{
+	if (st == PGQ_OK)
+		return 0;
+	if (st == PGQ_CONNERR)
+		return UQ_LOST;
+	if (st == PGQ_LATE)
+		strf(err, errlen, "the scrape deadline passed before the query was sent");
+	return -1;
+}
+
+static int uq_on_main(void *ctx, const struct uq_query *q, PGresult **out, char *err, size_t errlen)
+{
+	return uq_status_of(main_query(ctx, q->stmt, q->sql, NULL, true, out, err, errlen), err, errlen);
+}
+
+struct uq_on_db {
+	struct scrape *s;
+	const char *datname;
+};
+
+static int uq_on_db(void *ctx, const struct uq_query *q, PGresult **out, char *err, size_t errlen)
+{
+	struct uq_on_db *d = ctx;
+	int rc = pg_query_db(d->s, d->datname, q->stmt, q->sql, out);
+	if (rc == COLLECT_NODATA)
+		return 0; /* dropped since discovery */
+	if (rc != COLLECT_OK)
+		strf(err, errlen, "%s", d->s->err);
+	return rc == COLLECT_OK ? 0 : -1;
+}
+
+struct uq_on_conn {
+	struct pgconn *c;
+	double deadline;
+};
+
+static int uq_on_conn(void *ctx, const struct uq_query *q, PGresult **out, char *err, size_t errlen)
+{
+	struct uq_on_conn *oc = ctx;
+	return uq_status_of(pgconn_query(oc->c, q->stmt, q->sql, oc->deadline, out, err, errlen), err,
+			    errlen);
+}
+
+/*
+ * The custom queries of the main connection, then (auto discovery) the
+ * non-master ones in every other database, as upstream's discovered data
+ * sources run them. Returns the failed namespaces.
+ */
+static int main_user_queries(struct pgscrape *ps, struct uq_emit *em)
+{
+	struct uq_conn *uc = user_queries(ps, pg_main_conn(ps), em->e);
+	if (!uc)
+		return 0;
+	int failed = uq_run(uc, NULL, true, em, uq_on_main, ps);
+	if (failed < 0 || !pg_auto_discover || !pg_main_conn(ps))
+		return failed < 0 ? 0 : failed;
+	struct scrape s = { .rq = ps->rq, .target = ps };
+	const char *const *dbs;
+	size_t n;
+	if (pg_databases(&s, &dbs, &n) != COLLECT_OK)
+		return failed + 1;
+	for (size_t i = 1; i < n; i++) {
+		struct uq_on_db d = { &s, dbs[i] };
+		int f = uq_run(uc, dbs[i], false, em, uq_on_db, &d);
+		failed += f < 0 ? 1 : f;
+	}
+	return failed;
+}
+
+/* ---- the other data sources of DATA_SOURCE_NAME ---- */
+
+static void extra_state(struct pgextra *x, const char *err)
+{
+	if (!err) {
+		if (x->down)
+			log_info("data source answers again", "target", x->dsn.safe, NULL);
+		x->down = false;
+		return;
+	}
+	if (!x->down || strcmp(x->last_err, err) != 0)
+		log_error("error scraping dsn", "target", x->dsn.safe, "err", err, NULL);
+	x->down = true;
+	strf(x->last_err, sizeof x->last_err, "%s", err);
+}
+
+/*
+ * Upstream's legacy part on another data source: pg_static,
+ * pg_stat_database_conflicts and the custom queries. Returns 1 when it
+ * answered, 0 when it did not; *failed counts what failed.
+ */
+static int scrape_extra(struct pgscrape *ps, struct pgextra *x, struct uq_emit *em, int *failed)
+{
+	char err[512] = "";
+	if (x->conn && pgconn_dead(x->conn)) {
+		pgconn_close(x->conn);
+		x->conn = NULL;
+	}
+	if (!x->conn) {
+		if (x->error) {
+			strf(err, sizeof err, "%s", x->error);
+		} else if (backoff_left(&x->backoff) > 0) {
+			strf(err, sizeof err, "%s", x->last_err);
+		} else if (!(x->conn = pgconn_open(&x->dsn, NULL, ps->deadline, err, sizeof err))) {
+			backoff_failed(&x->backoff, PG_BACKOFF_MIN, PG_BACKOFF_MAX);
+		} else {
+			backoff_reset(&x->backoff);
+		}
+	}
+	if (x->conn && (pgconn_set_timeout(x->conn, ps->deadline, err, sizeof err) != PGQ_OK ||
+			pgconn_prefetch(x->conn, ps->deadline, err, sizeof err) != PGQ_OK)) {
+		pgconn_close(x->conn);
+		x->conn = NULL;
+	}
+	if (!x->conn) {
+		extra_state(x, err);
+		(*failed)++;
+		return 0;
+	}
+	if (!pg_disable_default_metrics && pg_legacy_collect(ps, x->conn, x->dsn.fingerprint, em->e, err, sizeof err) < 0) {
+		log_error("error scraping dsn", "target", x->dsn.safe, "err", err, NULL);
+		(*failed)++;
+	}
+	struct uq_conn *uc = user_queries(ps, x->conn, em->e);
+	struct uq_on_conn oc = { x->conn, ps->deadline };
+	int f = uc ? uq_run(uc, NULL, true, em, uq_on_conn, &oc) : 0;
+	if (f < 0) {
+		strf(err, sizeof err, "lost the connection");
+		pgconn_close(x->conn);
+		x->conn = NULL;
+		extra_state(x, err);
+		(*failed)++;
+		return 0;
+	}
+	*failed += f;
+	pgconn_end_scrape(x->conn);
+	extra_state(x, NULL);
+	return 1;
 }
 
 /* ---- the scrape ---- */
 
-void pg_scrape_target(const struct request *rq, struct pgtarget *t, struct expo *e, bool self_metrics)
+/*
+ * The main data source: legacy part, collectors, custom queries. Returns
+ * true when its server answered; *partial when something failed.
+ */
+static bool scrape_main(struct pgscrape *ps, struct uq_emit *em, bool *partial, char *err,
+			size_t errlen)
 {
-	pthread_mutex_lock(&t->lock);
-	double t0 = mono_now();
-	struct pgscrape ps = { .t = t, .rq = rq };
-	ps.deadline = t0 + fmin(request_remaining(rq), pg_collection_timeout);
-	t->scrapes++;
-	t->last_used = t0;
-
-	char err[512] = "";
-	bool ready = ready_main(&ps, err, sizeof err);
-	bool legacy_failed = false;
-	if (ready && pgconn_prefetch(t->conn, ps.deadline, err, sizeof err) != PGQ_OK) {
+	struct backend_scrape *bs = ps->bs;
+	bool ready = ready_main(ps, err, errlen);
+	if (ready && pgconn_prefetch(pg_main_conn(ps), ps->deadline, err, errlen) != PGQ_OK) {
 		/* As for a single query: a reused connection gets one fresh attempt. */
-		bool retry = ps.reused && mono_now() < ps.deadline;
-		pgconn_close(t->conn);
-		t->conn = NULL;
-		ps.retried = true;
-		ready = retry && open_main(&ps, err, sizeof err) &&
-			pgconn_set_timeout(t->conn, ps.deadline, err, sizeof err) == PGQ_OK;
-		if (!ready) {
-			pgconn_close(t->conn);
-			t->conn = NULL;
-			note_conn_error(t, "lost the connection to PostgreSQL", err);
-		}
+		ready = backend_reconnect(bs, err, errlen) &&
+			pgconn_set_timeout(pg_main_conn(ps), ps->deadline, err, errlen) == PGQ_OK;
+		if (!ready)
+			backend_drop(bs);
 	}
-	if (ready)
-		ps.version = t->conn->version;
 	if (ready) {
+		err[0] = '\0'; /* a reconnection may have left its first failure here */
+		ps->version = pg_main_conn(ps)->version;
+		struct pgconn *c = pg_main_conn(ps);
+		user_queries(ps, c, em->e); /* loaded before the legacy part, which may defer to it */
 		if (!pg_disable_default_metrics) {
 			char lerr[512];
-			if (pg_legacy_collect(&ps, e, lerr, sizeof lerr) < 0) {
-				legacy_failed = true;
-				log_error("error scraping dsn", "target", t->dsn.safe, "err", lerr, NULL);
+			if (pg_legacy_collect(ps, c, ps->t->dsn.fingerprint, em->e, lerr, sizeof lerr) < 0) {
+				*partial = true;
+				log_error("error scraping dsn", "target", ps->t->dsn.safe, "err", lerr, NULL);
 			}
 		}
-		if (t->conn)
-			exporter_run_collectors(rq, NULL, &ps, e);
-		if (t->conn && ps.answered == 0 && !ps.conn_lost) {
-			enum pgq_status st = pgconn_ping(t->conn, ps.deadline, err, sizeof err);
+		if (pg_main_conn(ps))
+			exporter_run_collectors(bs->rq, NULL, ps, em->e);
+		/* after the collectors, so a family both declare stays the collector's */
+		if (pg_main_conn(ps) && main_user_queries(ps, em) > 0)
+			*partial = true;
+		if (pg_main_conn(ps) && ps->answered == 0 && !ps->conn_lost) {
+			enum pgq_status st = pgconn_ping(pg_main_conn(ps), ps->deadline, err, errlen);
 			if (st == PGQ_CONNERR)
-				drop_main(&ps, err);
+				lose_main(ps, err);
 			else if (st != PGQ_LATE)
-				ps.answered++;
+				ps->answered++;
 		}
 	}
-	if (t->conn)
-		pgconn_end_scrape(t->conn);
-	prune_dbs(&ps);
+	if (pg_main_conn(ps))
+		pgconn_end_scrape(pg_main_conn(ps));
+	prune_dbs(ps);
+	if (!ready)
+		return false;
+	if (ps->conn_lost) {
+		strf(err, errlen, "%s", ps->lost_err);
+		return false;
+	}
+	if (ps->answered == 0) {
+		if (!err[0])
+			strf(err, errlen, "no query was answered before the scrape deadline");
+		return false;
+	}
+	return true;
+}
+
+int pg_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen)
+{
+	struct pgtarget *t = bs->spec;
+	struct pgscrape ps = { .t = t, .bs = bs, .rq = bs->rq, .deadline = bs->deadline };
+	struct uq_emit *em = calloc(1, sizeof *em);
+	if (!em) {
+		strf(err, errlen, "out of memory");
+		return -1;
+	}
+	em->e = e;
+	em->server = t->dsn.fingerprint;
+	t->scrapes++;
+	bool partial = false;
+	bool main_up = bs->conn && scrape_main(&ps, em, &partial, err, errlen);
 	PQclear(ps.dbres);
 	free(ps.dbnames);
 
-	bool up = ready && !ps.conn_lost && ps.answered > 0;
-	t->last_duration = mono_now() - t0;
-	t->last_error = !up || legacy_failed;
-
-	legacy_value(e, "pg_up", METRIC_GAUGE,
-		     "Whether this scrape's queries ran on the PostgreSQL server (1 for yes, 0 for no).",
-		     up ? 1 : 0);
-	legacy_value(e, "pg_exporter_last_scrape_duration_seconds", METRIC_GAUGE,
-		     "Duration of the last scrape of metrics from PostgreSQL.", t->last_duration);
-	legacy_value(e, "pg_exporter_scrapes_total", METRIC_COUNTER,
-		     "Total number of times PostgreSQL was scraped for metrics.", (double)t->scrapes);
-	legacy_value(e, "pg_exporter_last_scrape_error", METRIC_GAUGE,
-		     "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 for success).",
-		     t->last_error ? 1 : 0);
-	pthread_mutex_unlock(&t->lock);
-	(void)self_metrics;
+	/* Upstream: pg_up 0 only when no data source could be reached. */
+	int extras_up = 0, failed = 0;
+	for (size_t i = 0; i < t->nextras; i++) {
+		em->server = t->extras[i].dsn.fingerprint;
+		extras_up += scrape_extra(&ps, &t->extras[i], em, &failed);
+	}
+	free(em);
+	bs->partial = partial || failed > 0;
+	if (main_up) {
+		if (t->main_down)
+			log_info("data source answers again", "target", t->dsn.safe, NULL);
+		t->main_down = false;
+		return 0;
+	}
+	if (extras_up == 0)
+		return -1;
+	/* The others answered: up, with the first one's failure logged once. */
+	if (!t->main_down)
+		log_error("error scraping dsn", "target", t->dsn.safe, "err", err, NULL);
+	t->main_down = true;
+	bs->partial = true;
+	return 0;
 }

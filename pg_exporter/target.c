@@ -1,124 +1,187 @@
 /*
- * Targets and the registry of /probe targets. A probe target keeps its
- * connection between probes like the default target; the registry is
- * bounded and forgets targets nobody has probed for a while, closing their
- * connections.
+ * pg_exporter's side of the backend layer: a target is a data source (the
+ * default one, or one named by /probe?target=&auth_module=) with its
+ * per-database connections; its main connection is a struct pgconn.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/log.h"
+#include "../common/parse.h"
 #include "pg.h"
 
-#define MAX_PROBE_TARGETS 64
-/* A probe target unused this long is dropped with its connections. */
-#define PROBE_IDLE_SECONDS 600.0
+static void pg_free_target(void *spec);
 
-struct pgtarget *pgtarget_new(const struct pgdsn *d, const char *key)
+/*
+ * Give an unparsable data source the names logs and the `server` label use
+ * (upstream logs "could not parse DATA_SOURCE_NAME"). Returns false when
+ * memory ran out.
+ */
+static bool pg_name_unparsable(struct pgdsn *d, const char *error)
+{
+	if (!error || d->safe)
+		return true;
+	d->safe = strdup("(unparsable data source)");
+	d->fingerprint = strdup("");
+	return d->safe && d->fingerprint;
+}
+
+struct pgtarget *pgtarget_new(const struct pgdsn *d)
 {
 	struct pgtarget *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	if (pgdsn_copy(&t->dsn, d) < 0 || (key && !(t->key = strdup(key)))) {
-		pgdsn_free(&t->dsn);
+	if (pgdsn_copy(&t->dsn, d) < 0) {
 		free(t);
 		return NULL;
 	}
-	pthread_mutex_init(&t->lock, NULL);
-	t->was_up = true; /* log the first failure */
-	t->last_used = mono_now();
 	return t;
 }
 
-void pgtarget_free(struct pgtarget *t)
+struct pgtarget *pgtarget_from_sources(struct pgsource *src, size_t n)
 {
+	struct pgtarget *t = calloc(1, sizeof *t);
+	struct pgextra *extras = n > 1 ? calloc(n - 1, sizeof *extras) : NULL;
+	if (!t || (n > 1 && !extras)) {
+		free(t);
+		free(extras);
+		return NULL;
+	}
+	/* Moved, not copied: the passwords stay in one place. */
+	t->dsn = src[0].dsn;
+	t->dsn_error = src[0].error;
+	for (size_t i = 1; i < n; i++) {
+		extras[i - 1].dsn = src[i].dsn;
+		extras[i - 1].error = src[i].error;
+	}
+	t->extras = extras;
+	t->nextras = n > 1 ? n - 1 : 0;
+	for (size_t i = 0; i < n; i++)
+		memset(&src[i], 0, sizeof src[i]);
+	if (!pg_name_unparsable(&t->dsn, t->dsn_error))
+		goto fail;
+	for (size_t i = 0; i < t->nextras; i++)
+		if (!pg_name_unparsable(&t->extras[i].dsn, t->extras[i].error))
+			goto fail;
+	return t;
+fail:
+	pg_free_target(t);
+	return NULL;
+}
+
+static void pg_free_target(void *spec)
+{
+	struct pgtarget *t = spec;
 	if (!t)
 		return;
-	pgconn_close(t->conn);
+	for (size_t i = 0; i < t->nextras; i++) {
+		pgconn_close(t->extras[i].conn);
+		pgdsn_free(&t->extras[i].dsn);
+		free(t->extras[i].error);
+	}
+	free(t->extras);
+	free(t->dsn_error);
 	for (size_t i = 0; i < t->ndbs; i++) {
 		pgconn_close(t->dbs[i].conn);
 		free(t->dbs[i].datname);
 	}
 	free(t->dbs);
 	pgdsn_free(&t->dsn);
-	if (t->key) {
-		memset(t->key, 0, strlen(t->key));
-		free(t->key);
-	}
-	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pgtarget *registry[MAX_PROBE_TARGETS];
-static size_t nregistry;
-
-static void registry_remove(size_t i)
+static const char *pg_describe(const void *spec)
 {
-	pgtarget_free(registry[i]);
-	registry[i] = registry[--nregistry];
+	return ((const struct pgtarget *)spec)->dsn.safe;
 }
 
-struct pgtarget *probe_target_get(const char *key, const struct pgdsn *d)
+/* The deadline of a connection attempt: the DSN's connect_timeout may be shorter. */
+static double connect_deadline(const struct pgdsn *d, double deadline)
 {
-	double now = mono_now();
-	pthread_mutex_lock(&registry_lock);
-	struct pgtarget *found = NULL;
-	for (size_t i = 0; i < nregistry;) {
-		struct pgtarget *t = registry[i];
-		if (!strcmp(t->key, key)) {
-			found = t;
-			i++;
-		} else if (t->users == 0 && now - t->last_used > PROBE_IDLE_SECONDS) {
-			log_debug("forgetting an idle probe target", "target", t->dsn.safe, NULL);
-			registry_remove(i);
-		} else {
-			i++;
+	const char *ct = pgdsn_get(d, "connect_timeout");
+	int64_t secs;
+	if (ct && parse_i64(ct, &secs) == 0 && secs > 0) {
+		/* libpq's rule: a value below 2 s means 2 s. */
+		double limit = mono_now() + (double)(secs < 2 ? 2 : secs);
+		if (limit < deadline)
+			return limit;
+	}
+	return deadline;
+}
+
+struct pgconn *pg_open_db(const struct pgtarget *t, const char *datname, double deadline,
+			  char *err, size_t errlen)
+{
+	if (t->dsn_error) {
+		strf(err, errlen, "%s", t->dsn_error);
+		return NULL;
+	}
+	return pgconn_open(&t->dsn, datname, connect_deadline(&t->dsn, deadline), err, errlen);
+}
+
+static void *pg_open(void *spec, double deadline, char *err, size_t errlen)
+{
+	return pg_open_db(spec, NULL, deadline, err, errlen);
+}
+
+static bool pg_usable(void *spec, void *conn)
+{
+	if (!pgconn_dead(conn))
+		return true;
+	log_info("the server closed the connection; reconnecting", "target", pg_describe(spec), NULL);
+	return false;
+}
+
+static void pg_close(void *conn)
+{
+	pgconn_close(conn);
+}
+
+static int pg_resolve(const struct request *rq, const char *target, void **spec, char **key,
+		      char *msg, size_t msglen)
+{
+	const char *modname = request_arg(rq, "auth_module");
+	const struct auth_module *m = NULL;
+	if (modname && *modname) {
+		m = pgconfig_module(&pg_config, modname);
+		if (!m) {
+			strf(msg, msglen, "auth_module %s not found", modname);
+			return 400;
+		}
+		if (!m->username || !*m->username || !m->password || !*m->password) {
+			strf(msg, msglen, "auth_module %s has no username or password", modname);
+			return 400;
 		}
 	}
-	if (!found) {
-		if (nregistry == MAX_PROBE_TARGETS) {
-			/* Full: drop the least recently used target nobody is probing. */
-			size_t victim = nregistry;
-			for (size_t i = 0; i < nregistry; i++)
-				if (registry[i]->users == 0 &&
-				    (victim == nregistry || registry[i]->last_used < registry[victim]->last_used))
-					victim = i;
-			if (victim < nregistry)
-				registry_remove(victim);
-		}
-		if (nregistry < MAX_PROBE_TARGETS) {
-			found = pgtarget_new(d, key);
-			if (found)
-				registry[nregistry++] = found;
-		} else {
-			/* Every slot busy: serve this probe with a target of its own. */
-			found = pgtarget_new(d, NULL);
-		}
+	struct pgdsn d;
+	char err[256];
+	if (pgdsn_parse_target(&d, target, err, sizeof err) < 0) {
+		log_error("failed to configure target", "err", err, NULL);
+		strf(msg, msglen, "could not configure dsn for target: %s", err);
+		return 400;
 	}
-	if (found) {
-		found->users++;
-		found->last_used = now;
+	if (m && auth_module_apply(m, &d) < 0) {
+		pgdsn_free(&d);
+		strf(msg, msglen, "out of memory");
+		return 500;
 	}
-	pthread_mutex_unlock(&registry_lock);
-	return found;
+	/* The key holds the credentials the connection is made with; never printed. */
+	size_t klen = strlen(target) + (modname ? strlen(modname) : 0) + 2;
+	*key = malloc(klen);
+	if (*key)
+		strf(*key, klen, "%s\x1f%s", target, modname ? modname : "");
+	*spec = *key ? pgtarget_new(&d) : NULL;
+	pgdsn_free(&d);
+	if (!*spec) {
+		secret_free(*key);
+		*key = NULL;
+		strf(msg, msglen, "out of memory");
+		return 500;
+	}
+	return 0;
 }
 
-void probe_target_put(struct pgtarget *t)
-{
-	pthread_mutex_lock(&registry_lock);
-	t->users--;
-	t->last_used = mono_now();
-	bool orphan = t->key == NULL;
-	pthread_mutex_unlock(&registry_lock);
-	if (orphan)
-		pgtarget_free(t);
-}
-
-void probe_targets_free(void)
-{
-	pthread_mutex_lock(&registry_lock);
-	while (nregistry)
-		registry_remove(nregistry - 1);
-	pthread_mutex_unlock(&registry_lock);
-}
+const struct backend_ops pg_ops = {
+	.open = pg_open, .usable = pg_usable, .collect = pg_collect, .close = pg_close,
+	.describe = pg_describe, .free_spec = pg_free_target, .resolve = pg_resolve,
+};

@@ -186,7 +186,6 @@ static const redisReply *first_error(redisReply **r, size_t n)
 int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts *o,
 		 double deadline, char *err, size_t errlen)
 {
-	c->fresh = false;
 	if (c->ctx)
 		return 0;
 	c->unsupported = 0;
@@ -209,7 +208,6 @@ int rconn_ensure(struct rconn *c, const struct raddr *a, const struct rconn_opts
 	}
 	c->ctx = ctx;
 	c->db = 0;
-	c->fresh = true;
 	if (a->kind == RADDR_TCP)
 		redisEnableKeepAlive(ctx);
 

@@ -22,23 +22,13 @@ struct pwfile {
 	size_t n, cap;
 };
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	/* volatile so the wipe is not optimised away before free(). */
-	for (volatile char *p = s; *p; p++)
-		*p = 0;
-	free(s);
-}
-
 void pwfile_free(struct pwfile *p)
 {
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->e[i].uri);
-		wipe_free(p->e[i].password);
+		secret_free(p->e[i].password);
 	}
 	free(p->e);
 	free(p);
@@ -142,7 +132,7 @@ struct pwfile *pwfile_load(const char *path, char *err, size_t errlen)
 		}
 		/* Scalars may be passwords: clear libyaml's copy before it is freed. */
 		if (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.value)
-			memset(ev.data.scalar.value, 0, ev.data.scalar.length);
+			secret_wipe(ev.data.scalar.value, ev.data.scalar.length);
 		yaml_event_delete(&ev);
 	}
 	free(key);

@@ -2,10 +2,11 @@
  * redis_exporter's shared types: target addresses, persistent connections,
  * the option values, and what one scrape hands to the collectors.
  *
- * Threads: the options are written only at start-up. A target's connection
- * and counters are guarded by the target's own mutex, so scrapes of
- * different targets run concurrently while scrapes of one target take
- * turns (waiting no longer than their deadline).
+ * Threads: the options are written only at start-up. The backend layer
+ * (common/backend.h) keeps the targets and their connections and takes a
+ * target's lock for its whole scrape, so scrapes of different targets run
+ * concurrently while scrapes of one target take turns (waiting no longer
+ * than their deadline).
  */
 #ifndef REDIS_EXPORTER_REDIS_H
 #define REDIS_EXPORTER_REDIS_H
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/backend.h"
 #include "../common/exporter.h"
 
 /* ---- addresses (uri.c) ---- */
@@ -81,7 +83,6 @@ struct rconn {
 	int cluster; /* -1 unknown, 0 no, 1 cluster mode (from INFO) */
 	long db; /* database currently selected */
 	double connect_seconds; /* duration of the latest connection attempt */
-	bool fresh; /* connected during the current scrape */
 };
 
 #define RCMD_MAXARGS 8
@@ -189,7 +190,7 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 		 struct keycheck *out, double deadline);
 void keycheck_free(struct keycheck *k);
 
-/* ---- options (main.c) ---- */
+/* ---- options (options.c) ---- */
 
 struct redis_options {
 	const char *ns;
@@ -207,9 +208,54 @@ struct redis_options {
 	bool skip_keys_on_master;
 	long check_keys_batch;
 	struct keylist check_keys, check_single_keys, count_keys;
+	/* what a connection is made with */
+	const char *user; /* --redis.user: for /scrape targets without one of their own */
+	double timeout; /* --connection-timeout */
+	bool set_client_name;
+	struct pwfile *pw; /* --redis.password-file, or NULL */
 };
 
 extern struct redis_options redis_opts;
+
+/* Flag values that start-up turns into redis_opts and the default target. */
+struct redis_args {
+	const char *addr, *user, *password, *password_file;
+	const char *check_keys, *check_single_keys, *count_keys;
+	long batch_size;
+	bool disable_scrape;
+	bool debug;
+	const char *log_format, *log_level; /* upstream's, over --log.* */
+};
+
+extern struct redis_args redis_args;
+
+/* Check the flags, set up the default target (options.c). */
+int redis_setup(struct exporter *x, char *err, size_t errlen);
+void redis_teardown(struct exporter *x);
+
+/* ---- targets (target.c): the hooks of the backend layer ---- */
+
+/* A target as the backend layer keeps it (its spec). */
+struct rtarget {
+	struct raddr addr; /* without its password */
+	char password[512]; /* chosen when the target was made; secret */
+	char user[128];
+	struct rconn_opts copts;
+	unsigned logged_unsupported; /* RCAP_* already logged */
+};
+
+/* Make a target for a (its password ignored) with these credentials. NULL: out of memory. */
+struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password);
+
+/*
+ * Make the --redis.addr target the backend's default, with the password
+ * upstream would choose. Returns 0 or -1 with err.
+ */
+int redis_default_target(struct backend *b, const char *addr, const char *user,
+			 const char *password, char *err, size_t errlen);
+
+/* The hooks of the backend layer. */
+extern const struct backend_ops redis_ops;
 
 /* ---- one scrape (scrape.c) ---- */
 
@@ -240,15 +286,13 @@ struct rscrape {
 extern const struct collector_def collector_info, collector_config, collector_latency,
 	collector_slowlog, collector_cluster, collector_keys, collector_clients;
 
-/* Handlers of /metrics and /scrape. */
-int redis_metrics_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
-int redis_scrape_handler(const struct request *rq, struct expo *e, char *msg, size_t msglen);
-
-/* Start-up and shutdown of the target registry (scrape.c). */
-int redis_targets_init(const char *addr, const char *user, const char *password,
-		       const char *password_file, double timeout, bool set_client_name,
-		       bool scrape_enabled, char *err, size_t errlen);
-void redis_targets_free(void);
+/*
+ * The backend hooks of a scrape: the key lists of the request (begin/end:
+ * /scrape may name its own), then one pipelined fetch and the collectors.
+ */
+int redis_begin(const struct request *rq, bool probe, void **ctx, char *msg, size_t msglen);
+void redis_end(void *ctx);
+int redis_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen);
 
 /* Is this exported config key never to be shown (passwords)? */
 bool redis_config_secret(const char *key);

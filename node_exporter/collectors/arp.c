@@ -11,21 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/netlink.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../netlink.h"
-#include "../node.h"
 
 static const char *include_flag, *exclude_flag;
 static bool netlink_flag;
 
 static struct flag arp_flags[] = {
-	{ "collector.arp.device-include", FLAG_STRING, &include_flag, NULL,
-	  "Regexp of arp devices to include (mutually exclusive to device-exclude).", NULL, 0, false },
-	{ "collector.arp.device-exclude", FLAG_STRING, &exclude_flag, NULL,
-	  "Regexp of arp devices to exclude (mutually exclusive to device-include).", NULL, 0, false },
-	{ "collector.arp.netlink", FLAG_BOOL, &netlink_flag, "true",
-	  "Use netlink to gather stats instead of /proc/net/arp.", NULL, 0, false },
+	{ .name = "collector.arp.device-include", .type = FLAG_STRING, .dest = &include_flag,
+	  .help = "Regexp of arp devices to include (mutually exclusive to device-exclude)." },
+	{ .name = "collector.arp.device-exclude", .type = FLAG_STRING, .dest = &exclude_flag,
+	  .help = "Regexp of arp devices to exclude (mutually exclusive to device-include)." },
+	{ .name = "collector.arp.netlink", .type = FLAG_BOOL, .dest = &netlink_flag, .def = "true",
+	  .help = "Use netlink to gather stats instead of /proc/net/arp." },
 };
 
 struct count {

@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 static bool bcache_priority;
 
@@ -156,11 +157,11 @@ static int read_writeback(struct scrape *s, const char *dir, struct bdev *bd)
 	char path[4096];
 	if (pathf(path, sizeof path, "%s/writeback_rate_debug", dir) < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
-	char *cur = b->data, *line;
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		size_t n = strlen(line);
 		if (n && line[n - 1] == '\r')
@@ -193,11 +194,11 @@ static int read_priority(struct scrape *s, const char *dir, struct cache *c)
 	char path[4096];
 	if (pathf(path, sizeof path, "%s/priority_stats", dir) < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
-	char *cur = b->data, *line;
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		uint64_t *dst = has_prefix(line, "Unused:")     ? &c->unused_pct
 				: has_prefix(line, "Metadata:") ? &c->metadata_pct

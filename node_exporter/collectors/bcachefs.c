@@ -14,9 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 /* "48.9G" and friends: binary multiples, k to E. Returns 0 or -1. */
 static int human_bytes(char *s, uint64_t *out)
@@ -360,11 +361,9 @@ static int bcachefs_collect(struct scrape *s, struct expo *e)
 	if (sys_path(base, sizeof base, "fs/bcachefs") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(s, base, &d);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA;
-	if (rc < 0)
-		return scrape_fail(s, "couldn't list %s: %s", base, strerror(-rc));
+	int rc = collect_list(s, base, &d);
+	if (rc != COLLECT_OK)
+		return rc;
 	size_t nfs = 0;
 	rc = COLLECT_OK;
 	for (size_t i = 0; i < d.n && rc == COLLECT_OK; i++) {

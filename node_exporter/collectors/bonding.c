@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/sysfs.h"
 
 /* Any missing file means "no bonding here", as upstream's ErrNoData. */
 static int bonding_error(struct scrape *s, long err, const char *path)

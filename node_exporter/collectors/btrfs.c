@@ -2,22 +2,33 @@
  * btrfs: allocation, commit and device statistics of each mounted Btrfs
  * filesystem from /sys/fs/btrfs/<uuid>/.
  *
- * Devices are reported with upstream's sysfs label set
- * node_btrfs_device_size_bytes{uuid,device}, the form upstream falls back to
- * when the BTRFS device ioctls are unavailable; the ioctl-based
- * device_unused_bytes and device_errors_total are not implemented.
+ * Devices come from the Btrfs ioctls on a mount point of each filesystem
+ * (found in the mount table, opened under --path.rootfs), as upstream:
+ * node_btrfs_device_size_bytes, _unused_bytes and _errors_total{type}
+ * labelled {uuid,device,btrfs_dev_uuid}. When no mount point of a
+ * filesystem answers them (not mounted here, not allowed), its devices are
+ * reported from sysfs as node_btrfs_device_size_bytes{uuid,device}, upstream's
+ * fallback.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/btrfs.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/log.h"
+#include "../../common/mountinfo.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../replies.h"
 
 /* Reads one Btrfs directory; the first hard error is kept, as procfs' reader does. */
 struct reader {
@@ -143,8 +154,204 @@ static int read_commit_stats(struct reader *r, uint64_t v[4])
 	return 0;
 }
 
+/* ---- devices through the ioctls ---- */
+
+/* The ioctl view of each filesystem reachable through a mount point. */
+struct fs_devices {
+	struct btrfs_fs_devs *v;
+	size_t n, cap;
+};
+
+static void fs_devices_free(struct fs_devices *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].devs);
+	free(f->v);
+}
+
+static const struct btrfs_fs_devs *fs_devices_find(const struct fs_devices *f, const char *uuid)
+{
+	char hex[64];
+	size_t n = 0;
+	for (const char *p = uuid; *p && n + 1 < sizeof hex; p++)
+		if (*p != '-')
+			hex[n++] = *p;
+	hex[n] = '\0';
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].fsid, hex))
+			return &f->v[i];
+	return NULL;
+}
+
+/* A 16-byte UUID in its usual dashed form; all zeros is "<zero>", as upstream's library prints it. */
+static void uuid_string(const unsigned char *u, char *dst, size_t cap)
+{
+	static const unsigned char zero[16];
+	if (!memcmp(u, zero, 16)) {
+		strf(dst, cap, "<zero>");
+		return;
+	}
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (int i = 0; i < 16 && o + 3 < cap; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			dst[o++] = '-';
+		dst[o++] = hex[u[i] >> 4];
+		dst[o++] = hex[u[i] & 15];
+	}
+	dst[o] = '\0';
+}
+
+/*
+ * The devices of the filesystem open at fd. Returns 0 with *out filled
+ * (devs malloc'd), or -errno: the filesystem is then left to sysfs.
+ */
+static int read_fs_devices(int fd, struct btrfs_fs_devs *out)
+{
+	struct btrfs_ioctl_fs_info_args info;
+	memset(&info, 0, sizeof info);
+	memset(out, 0, sizeof *out);
+	if (ioctl(fd, BTRFS_IOC_FS_INFO, &info) < 0)
+		return -errno;
+	for (int i = 0; i < BTRFS_FSID_SIZE; i++)
+		strf(out->fsid + 2 * i, 3, "%c%c", "0123456789abcdef"[info.fsid[i] >> 4],
+		     "0123456789abcdef"[info.fsid[i] & 15]);
+	if (info.num_devices > 4096)
+		return -E2BIG;
+	out->devs = calloc(info.num_devices ? info.num_devices : 1, sizeof *out->devs);
+	if (!out->devs)
+		return -ENOMEM;
+	/* Device ids need not start at 0 nor be contiguous. */
+	for (uint64_t id = 0; id <= info.max_id && out->n < info.num_devices; id++) {
+		struct btrfs_ioctl_dev_info_args dev;
+		memset(&dev, 0, sizeof dev);
+		dev.devid = id;
+		if (ioctl(fd, BTRFS_IOC_DEV_INFO, &dev) < 0) {
+			if (errno == ENODEV)
+				continue;
+			int err = -errno;
+			free(out->devs);
+			out->devs = NULL;
+			return err;
+		}
+		struct btrfs_ioctl_get_dev_stats st;
+		memset(&st, 0, sizeof st);
+		st.devid = id;
+		st.nr_items = BTRFS_DEV_STAT_VALUES_MAX;
+		if (ioctl(fd, BTRFS_IOC_GET_DEV_STATS, &st) < 0) {
+			int err = -errno;
+			free(out->devs);
+			out->devs = NULL;
+			return err;
+		}
+		struct btrfs_dev *d = &out->devs[out->n++];
+		char path[sizeof dev.path + 1];
+		memcpy(path, dev.path, sizeof dev.path);
+		path[sizeof dev.path] = '\0';
+		const char *base = strrchr(path, '/');
+		strf(d->device, sizeof d->device, "%s", base ? base + 1 : path);
+		uuid_string(dev.uuid, d->uuid, sizeof d->uuid);
+		d->size = dev.total_bytes;
+		d->used = dev.bytes_used;
+		/* write, read, flush, corruption, generation: enum btrfs_dev_stat_values order */
+		for (int k = 0; k < 5; k++)
+			d->errors[k] = k < (int)st.nr_items ? st.values[k] : 0;
+	}
+	return 0;
+}
+
+/*
+ * Every Btrfs filesystem of the mount table that answers the ioctls, once
+ * (by device and by filesystem id). Errors only leave a filesystem to
+ * sysfs, as upstream logs them at debug level and falls back.
+ */
+static void find_fs_devices(struct scrape *s, struct fs_devices *f)
+{
+	char table[4096];
+	struct buf *b = scrape_buf(s);
+	int rc = mountinfo_read(s, b, table, sizeof table);
+	if (rc < 0) {
+		log_debug("Error querying btrfs device stats with ioctl", "err", strerror(-rc), NULL);
+		return;
+	}
+	/* Device names seen, kept as offsets into the table text (it is parsed in place). */
+	const char *done[64];
+	size_t ndone = 0;
+	char *cur = b->data;
+	struct mountinfo_entry m;
+	while ((rc = mountinfo_next(&cur, &m)) != 0) {
+		if (rc < 0 || strcmp(m.fstype, "btrfs") != 0)
+			continue;
+		bool seen = false;
+		for (size_t i = 0; i < ndone && !seen; i++)
+			seen = !strcmp(done[i], m.source);
+		if (seen)
+			continue;
+		char path[4096];
+		if (host_path(path, sizeof path, m.mountpoint) < 0)
+			continue;
+		struct statfs sfs;
+		struct stat sb;
+		/* The root of a subvolume, as upstream's library insists on. */
+		if (statfs(path, &sfs) < 0 || sfs.f_type != BTRFS_SUPER_MAGIC || stat(path, &sb) < 0 ||
+		    sb.st_ino != 256 || !S_ISDIR(sb.st_mode))
+			continue;
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		struct btrfs_fs_devs fs;
+		rc = read_fs_devices(fd, &fs);
+		close(fd);
+		if (rc < 0) {
+			log_debug("Error querying btrfs device stats", "mountPoint", path, "err", strerror(-rc),
+				  NULL);
+			continue;
+		}
+		if (fs_devices_find(f, fs.fsid)) {
+			free(fs.devs);
+			continue;
+		}
+		if (f->n == f->cap) {
+			size_t cap = f->cap ? f->cap * 2 : 4;
+			struct btrfs_fs_devs *p = realloc(f->v, cap * sizeof *p);
+			if (!p) {
+				free(fs.devs);
+				return;
+			}
+			f->v = p;
+			f->cap = cap;
+		}
+		f->v[f->n++] = fs;
+		if (ndone < sizeof done / sizeof done[0])
+			done[ndone++] = m.source;
+	}
+}
+
+void btrfs_emit_devices(struct expo *e, const char *uuid, const struct btrfs_fs_devs *fs)
+{
+	const char *const dev_l[] = { "uuid", "device", "btrfs_dev_uuid", NULL };
+	struct family *fsize = expo_family(e, "node_btrfs_device_size_bytes", METRIC_GAUGE,
+					   "Size of each device of the filesystem in bytes.", dev_l);
+	struct family *funused = expo_family(e, "node_btrfs_device_unused_bytes", METRIC_GAUGE,
+					     "Bytes of each device of the filesystem not allocated.", dev_l);
+	struct family *ferr = expo_family(e, "node_btrfs_device_errors_total", METRIC_COUNTER,
+					  "Errors the filesystem recorded for each device, by type.",
+					  (const char *const[]){ "uuid", "type", "device", "btrfs_dev_uuid",
+								 NULL });
+	static const char *const types[5] = { "write", "read", "flush", "corruption", "generation" };
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct btrfs_dev *d = &fs->devs[i];
+		expo_sample(e, fsize, (double)d->size, uuid, d->device, d->uuid);
+		/* Unsigned, as upstream subtracts: a device reporting more used than total wraps. */
+		expo_sample(e, funused, (double)(d->size - d->used), uuid, d->device, d->uuid);
+		for (int k = 0; k < 5; k++)
+			expo_sample(e, ferr, (double)d->errors[k], uuid, types[k], d->device, d->uuid);
+	}
+}
+
 /* All metrics of one filesystem directory; returns COLLECT_*. */
-static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const char *base)
+static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const char *base,
+		      const struct fs_devices *devices)
 {
 	struct reader r = { .s = s };
 	strf(r.dir, sizeof r.dir, "%s", dir);
@@ -254,11 +461,17 @@ static int collect_fs(struct scrape *s, struct expo *e, const char *dir, const c
 			expo_sample(e, fratio, layout_ratio(l->mode, ndev), uuid, types[t], l->mode);
 		}
 	}
-	struct family *fdev = expo_family(e, "node_btrfs_device_size_bytes", METRIC_GAUGE,
-					  "Size of each device of the filesystem in bytes.",
-					  (const char *const[]){ "uuid", "device", NULL });
-	for (size_t i = 0; i < ndev; i++)
-		expo_sample(e, fdev, (double)sizes[i], uuid, devs[i]);
+	/* Matched by the UUID reported (metadata_uuid), as upstream matches them. */
+	const struct btrfs_fs_devs *ioctl_devs = fs_devices_find(devices, uuid);
+	if (ioctl_devs) {
+		btrfs_emit_devices(e, uuid, ioctl_devs);
+	} else {
+		struct family *fdev = expo_family(e, "node_btrfs_device_size_bytes", METRIC_GAUGE,
+						  "Size of each device of the filesystem in bytes.",
+						  (const char *const[]){ "uuid", "device", NULL });
+		for (size_t i = 0; i < ndev; i++)
+			expo_sample(e, fdev, (double)sizes[i], uuid, devs[i]);
+	}
 	free(devs);
 	free(lay);
 	return COLLECT_OK;
@@ -293,11 +506,15 @@ static int btrfs_collect(struct scrape *s, struct expo *e)
 	}
 	closedir(d);
 	int rc = COLLECT_OK;
+	struct fs_devices devs = { 0 };
+	if (n > 0)
+		find_fs_devices(s, &devs);
 	for (size_t i = 0; i < n && rc == COLLECT_OK; i++) {
 		char path[4400];
 		strf(path, sizeof path, "%s/%s", dir, fs[i]);
-		rc = collect_fs(s, e, path, fs[i]);
+		rc = collect_fs(s, e, path, fs[i], &devs);
 	}
+	fs_devices_free(&devs);
 	free(fs);
 	return rc;
 }

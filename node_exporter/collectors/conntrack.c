@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 /* One hexadecimal field of nf_conntrack: digits only, no "0x" (Go's ParseUint base 16). */
 static int parse_hex_field(const char *s, uint64_t *v)
@@ -20,17 +22,10 @@ static int parse_hex_field(const char *s, uint64_t *v)
 
 static int read_count(struct scrape *s, const char *rel, uint64_t *v)
 {
-	char path[4096], text[64];
+	char path[4096];
 	if (proc_path(path, sizeof path, "%s", rel) < 0)
 		return scrape_fail(s, "path too long");
-	ssize_t n = scrape_read_small(s, path, text, sizeof text);
-	if (n == -ENOENT)
-		return COLLECT_NODATA; /* nf_conntrack not loaded */
-	if (n < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror((int)-n));
-	if (parse_u64(trim(text), v) < 0)
-		return scrape_fail(s, "invalid value in %s", path);
-	return COLLECT_OK;
+	return collect_read_value(s, path, v, NULL); /* absent: nf_conntrack not loaded */
 }
 
 /* Columns of nf_conntrack summed by upstream, with their metric names. */
@@ -71,15 +66,13 @@ static int conntrack_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "net/stat/nf_conntrack") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA;
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	rc = collect_read(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	uint64_t sum[NCOLS] = { 0 };
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	next_line(&cur); /* the header */
 	while ((line = next_line(&cur))) {
 		char *f[17];

@@ -13,32 +13,32 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/cpulist.h"
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 static bool guest_flag, info_flag;
 static const char *flags_include, *bugs_include;
 
 static struct flag cpu_flags[] = {
-	{ "collector.cpu.guest", FLAG_BOOL, &guest_flag, "true",
-	  "Enables metric node_cpu_guest_seconds_total", NULL, 0, false },
-	{ "collector.cpu.info", FLAG_BOOL, &info_flag, "false", "Enables metric cpu_info", NULL, 0,
-	  false },
-	{ "collector.cpu.info.flags-include", FLAG_STRING, &flags_include, NULL,
-	  "Filter the `flags` field in cpuInfo with a value that must be a regular expression", NULL,
-	  0, false },
-	{ "collector.cpu.info.bugs-include", FLAG_STRING, &bugs_include, NULL,
-	  "Filter the `bugs` field in cpuInfo with a value that must be a regular expression", NULL, 0,
-	  false },
+	{ .name = "collector.cpu.guest", .type = FLAG_BOOL, .dest = &guest_flag, .def = "true",
+	  .help = "Enables metric node_cpu_guest_seconds_total" },
+	{ .name = "collector.cpu.info", .type = FLAG_BOOL, .dest = &info_flag, .def = "false",
+	  .help = "Enables metric cpu_info" },
+	{ .name = "collector.cpu.info.flags-include", .type = FLAG_STRING, .dest = &flags_include,
+	  .help = "Filter the `flags` field in cpuInfo with a value that must be a regular expression" },
+	{ .name = "collector.cpu.info.bugs-include", .type = FLAG_STRING, .dest = &bugs_include,
+	  .help = "Filter the `bugs` field in cpuInfo with a value that must be a regular expression" },
 };
 
 #define NMODES 10 /* user nice system idle iowait irq softirq steal guest guest_nice */
 #define IDLE 3
 #define JUMP_BACK_SECONDS 3.0
-#define MAX_CPU_ID 65535 /* ids beyond this are not CPUs we can label sensibly */
 
 struct cpu_times {
 	long id;
@@ -59,61 +59,13 @@ struct cpu_state {
 	double user_hz;
 	struct rx *flags_rx, *bugs_rx;
 	bool have_isolated;
-	unsigned short *isolated;
-	size_t nisolated;
+	struct cpulist isolated;
 	struct cpu_times *cpus; /* sorted by id */
 	size_t ncpus, cap;
 	unsigned gen;
 	struct cpuinfo *infos; /* reused between scrapes */
 	size_t infocap;
 };
-
-/*
- * A cpu list such as "0-3,8,10-11" (sysfs isolated/offline) into a sorted
- * array. Returns the count, or -1 when the text is malformed.
- */
-static long parse_cpu_list(char *text, unsigned short **out)
-{
-	*out = NULL;
-	size_t n = 0, cap = 0;
-	char *items[1024];
-	size_t ni = split_on(text, ',', items, 1024);
-	if (ni > 1024)
-		return -1;
-	for (size_t i = 0; i < ni; i++) {
-		char *item = trim(items[i]);
-		if (!*item)
-			continue;
-		uint64_t lo, hi;
-		char *dash = strchr(item, '-');
-		if (dash) {
-			*dash = '\0';
-			if (parse_u64(item, &lo) < 0 || parse_u64(dash + 1, &hi) < 0)
-				goto bad;
-		} else if (parse_u64(item, &lo) < 0) {
-			goto bad;
-		} else {
-			hi = lo;
-		}
-		if (hi > MAX_CPU_ID || lo > hi)
-			goto bad;
-		for (uint64_t c = lo; c <= hi; c++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				unsigned short *p = realloc(*out, cap * sizeof *p);
-				if (!p)
-					goto bad;
-				*out = p;
-			}
-			(*out)[n++] = (unsigned short)c;
-		}
-	}
-	return (long)n;
-bad:
-	free(*out);
-	*out = NULL;
-	return -1;
-}
 
 static void cpu_fini(void *state)
 {
@@ -122,7 +74,7 @@ static void cpu_fini(void *state)
 		return;
 	rx_free(st->flags_rx);
 	rx_free(st->bugs_rx);
-	free(st->isolated);
+	cpulist_free(&st->isolated);
 	free(st->cpus);
 	free(st->infos);
 	free(st);
@@ -164,13 +116,13 @@ static int cpu_setup(struct cpu_state *st, char *err, size_t errlen)
 		buf_free(&b);
 		return -1;
 	} else {
-		long n = parse_cpu_list(b.data, &st->isolated);
-		if (n < 0) {
-			strf(err, errlen, "unable to get isolated cpus: invalid cpu list in %s", path);
+		int prc = cpulist_parse(b.data, &st->isolated);
+		if (prc < 0) {
+			strf(err, errlen, "unable to get isolated cpus: %s in %s",
+			     prc == -2 ? "out of memory" : "invalid cpu list", path);
 			buf_free(&b);
 			return -1;
 		}
-		st->nisolated = (size_t)n;
 		st->have_isolated = true;
 	}
 	buf_free(&b);
@@ -255,14 +207,14 @@ static int update_info(struct scrape *s, struct cpu_state *st, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "cpuinfo") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	size_t n = 0;
 	char *first_flags = NULL, *first_bugs = NULL;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	bool started = false;
 	while ((line = next_line(&cur))) {
 		if (!started) {
@@ -410,13 +362,13 @@ static int update_stat(struct scrape *s, struct cpu_state *st, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "stat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	unsigned gen = ++st->gen;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		if (line[0] != 'c' || line[1] != 'p' || line[2] != 'u')
 			continue;
@@ -436,7 +388,7 @@ static int update_stat(struct scrape *s, struct cpu_state *st, struct expo *e)
 		int64_t id;
 		if (parse_i64(f[0] + 3, &id) < 0)
 			return scrape_fail(s, "invalid cpu line '%s' in %s", f[0], path);
-		if (id < 0 || id > MAX_CPU_ID)
+		if (id < 0 || id > CPULIST_MAX_ID)
 			continue;
 		struct cpu_times *c = cpu_slot(st, (long)id);
 		if (!c)
@@ -480,15 +432,6 @@ static bool is_cpu_dir(const char *name)
 	return name[0] == 'c' && name[1] == 'p' && name[2] == 'u' && name[3] >= '0' && name[3] <= '9';
 }
 
-/* A sysfs counter as os.ReadFile + TrimSpace + ParseUint; -1 if unreadable or garbage. */
-static int read_uint(struct scrape *s, const char *path, uint64_t *v)
-{
-	char text[64];
-	if (scrape_read_small(s, path, text, sizeof text) < 0)
-		return -1;
-	return parse_u64(trim(text), v);
-}
-
 struct throttle {
 	uint64_t package, core, count;
 };
@@ -528,24 +471,24 @@ static int update_sysfs(struct scrape *s, struct expo *e)
 			continue;
 		uint64_t pkg, core, count;
 		strf(path, sizeof path, "%s/%s/topology/physical_package_id", dir, cpu);
-		if (read_uint(s, path, &pkg) < 0)
+		if (sysfs_read_uint(s, path, &pkg) < 0)
 			continue;
 		strf(path, sizeof path, "%s/%s/topology/core_id", dir, cpu);
-		if (read_uint(s, path, &core) < 0)
+		if (sysfs_read_uint(s, path, &core) < 0)
 			continue;
 		/* Core throttles first: some CPUs report those without package ones. */
 		bool seen = false;
 		for (size_t k = 0; k < ncores && !seen; k++)
 			seen = cores[k].package == pkg && cores[k].core == core;
 		strf(path, sizeof path, "%s/%s/thermal_throttle/core_throttle_count", dir, cpu);
-		if (!seen && read_uint(s, path, &count) == 0 &&
+		if (!seen && sysfs_read_uint(s, path, &count) == 0 &&
 		    add_throttle(&cores, &ncores, &corecap, (struct throttle){ pkg, core, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 		seen = false;
 		for (size_t k = 0; k < npkgs && !seen; k++)
 			seen = pkgs[k].package == pkg;
 		strf(path, sizeof path, "%s/%s/thermal_throttle/package_throttle_count", dir, cpu);
-		if (!seen && read_uint(s, path, &count) == 0 &&
+		if (!seen && sysfs_read_uint(s, path, &count) == 0 &&
 		    add_throttle(&pkgs, &npkgs, &pkgcap, (struct throttle){ pkg, 0, count }) < 0)
 			result = scrape_fail(s, "out of memory");
 	}
@@ -607,9 +550,9 @@ static int cpu_collect(struct scrape *s, struct expo *e)
 		struct family *f = expo_family(e, "node_cpu_isolated", METRIC_GAUGE,
 					       "CPUs isolated from the scheduler (isolcpus=), from sysfs.",
 					       (const char *const[]){ "cpu", NULL });
-		for (size_t i = 0; i < st->nisolated; i++) {
+		for (size_t i = 0; i < st->isolated.n; i++) {
 			char id[16];
-			strf(id, sizeof id, "%u", st->isolated[i]);
+			strf(id, sizeof id, "%u", st->isolated.ids[i]);
 			expo_sample(e, f, 1, id);
 		}
 	}

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/cpulist.h"
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static const struct {
 	const char *file, *name, *help;
@@ -33,39 +35,6 @@ static const struct {
 	  "Highest frequency the governor may set for the CPU thread, in hertz." },
 };
 #define NFREQ (sizeof freqs / sizeof freqs[0])
-
-/* True if cpu (a number) is in the offline list "0-3,8". */
-static int is_offline(const char *list, long cpu, bool *offline)
-{
-	*offline = false;
-	char copy[4096];
-	if (strlen(list) >= sizeof copy)
-		return -1;
-	memcpy(copy, list, strlen(list) + 1);
-	char *items[512];
-	size_t n = split_on(copy, ',', items, 512);
-	if (n > 512)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char *item = trim(items[i]);
-		if (!*item)
-			continue;
-		uint64_t lo, hi;
-		char *dash = strchr(item, '-');
-		if (dash) {
-			*dash = '\0';
-			if (parse_u64(item, &lo) < 0 || parse_u64(dash + 1, &hi) < 0)
-				return -1;
-		} else if (parse_u64(item, &lo) < 0) {
-			return -1;
-		} else {
-			hi = lo;
-		}
-		if ((uint64_t)cpu >= lo && (uint64_t)cpu <= hi)
-			*offline = true;
-	}
-	return 0;
-}
 
 static int cpufreq_collect(struct scrape *s, struct expo *e)
 {
@@ -85,6 +54,13 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 		dirlist_free(&dl);
 		return scrape_fail(s, "couldn't read %s: %s", path, strerror((int)-n));
 	}
+	struct cpulist off;
+	int prc = cpulist_parse(offline, &off);
+	if (prc < 0) {
+		dirlist_free(&dl);
+		return prc == -2 ? scrape_fail(s, "out of memory") :
+				   scrape_fail(s, "invalid offline CPU list '%s' in %s", offline, path);
+	}
 
 	/*
 	 * Declared on first use: node_cpu_frequency_hertz must not clash with
@@ -103,14 +79,13 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 			continue;
 		ncpus++;
 		const char *num = name + 3;
-		if (offline[0]) {
-			int64_t id;
-			bool off;
-			if (parse_i64(num, &id) < 0 || is_offline(offline, (long)id, &off) < 0) {
-				result = scrape_fail(s, "invalid CPU %s or offline list '%s'", name, offline);
+		if (off.n) {
+			uint64_t id;
+			if (parse_u64(num, &id) < 0) {
+				result = scrape_fail(s, "invalid CPU %s", name);
 				break;
 			}
-			if (off)
+			if (cpulist_has(&off, id))
 				continue;
 		}
 		struct stat sb;
@@ -160,6 +135,7 @@ static int cpufreq_collect(struct scrape *s, struct expo *e)
 		for (size_t i = 0; i < ni && i < 64; i++)
 			expo_sample(e, fgov, strcmp(items[i], gov) == 0 ? 1 : 0, num, items[i]);
 	}
+	cpulist_free(&off);
 	dirlist_free(&dl);
 	if (result == COLLECT_OK && ncpus == 0)
 		return scrape_fail(s, "could not find any cpufreq files in %s", dir);

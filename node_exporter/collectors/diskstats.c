@@ -10,25 +10,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
-#include "../udev.h"
+#include "../../common/udev.h"
 
 #define DEFAULT_EXCLUDE "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$"
 
 static const char *exclude_flag, *old_exclude_flag, *include_flag;
 
 static struct flag diskstats_flags[] = {
-	{ "collector.diskstats.device-exclude", FLAG_STRING, &exclude_flag, DEFAULT_EXCLUDE,
-	  "Regexp of diskstats devices to exclude (mutually exclusive to device-include).", NULL, 0,
-	  false },
-	{ "collector.diskstats.ignored-devices", FLAG_STRING, &old_exclude_flag, NULL,
-	  "DEPRECATED: Use collector.diskstats.device-exclude", NULL, FLAG_HIDDEN, false },
-	{ "collector.diskstats.device-include", FLAG_STRING, &include_flag, NULL,
-	  "Regexp of diskstats devices to include (mutually exclusive to device-exclude).", NULL, 0,
-	  false },
+	{ .name = "collector.diskstats.device-exclude", .type = FLAG_STRING, .dest = &exclude_flag,
+	  .def = DEFAULT_EXCLUDE,
+	  .help = "Regexp of diskstats devices to exclude (mutually exclusive to device-include)." },
+	{ .name = "collector.diskstats.ignored-devices", .type = FLAG_STRING,
+	  .dest = &old_exclude_flag, .help = "DEPRECATED: Use collector.diskstats.device-exclude",
+	  .opts = FLAG_HIDDEN },
+	{ .name = "collector.diskstats.device-include", .type = FLAG_STRING, .dest = &include_flag,
+	  .help = "Regexp of diskstats devices to include (mutually exclusive to device-exclude)." },
 };
 
 struct diskstats_state {
@@ -86,9 +87,9 @@ static int diskstats_setup(struct diskstats_state *st, char *err, size_t errlen)
 
 	/* Without a readable udev database the udev-based labels stay empty. */
 	struct stat sb;
-	if (stat(node_udev_data, &sb) < 0 || !S_ISDIR(sb.st_mode))
+	if (stat(path_udev_data, &sb) < 0 || !S_ISDIR(sb.st_mode))
 		log_error("Failed to open directory, disabling udev device properties", "path",
-			  node_udev_data, NULL);
+			  path_udev_data, NULL);
 	else
 		st->udev = true;
 	buf_init(&st->udev_buf, 1 << 20);

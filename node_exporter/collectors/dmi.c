@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 /* File name -> label name (sys_vendor is exposed as system_vendor). */
 static const char *const dmi_files[][2] = {

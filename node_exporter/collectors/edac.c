@@ -8,20 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
-/* upstream's readUintFromFile: whole file, trimmed, decimal. */
+/* upstream's readUintFromFile of dir/file. */
 static int read_count(struct scrape *s, const char *dir, const char *file, uint64_t *v)
 {
-	char path[4096], text[256];
+	char path[4096];
 	if (pathf(path, sizeof path, "%s/%s", dir, file) < 0)
 		return -ENAMETOOLONG;
-	ssize_t n = sysfs_file(s, path, text, sizeof text, true);
-	if (n < 0)
-		return (int)n;
-	return parse_u64(text, v) < 0 ? -EINVAL : 0;
+	return sysfs_read_uint(s, path, v);
 }
 
 /* The leading digits of s (the number a "mc[0-9]*" glob matched). */
@@ -85,7 +83,7 @@ static void dimm_label(struct scrape *s, const char *csrow, const char *channel,
 
 static int count_error(struct scrape *s, int rc, const char *what, const char *dir)
 {
-	if (rc == -EINVAL)
+	if (rc == -EBADMSG)
 		return scrape_fail(s, "invalid %s in %s", what, dir);
 	return scrape_fail(s, "couldn't read %s in %s: %s", what, dir, strerror(-rc));
 }

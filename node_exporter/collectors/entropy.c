@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static const char *const random_files[] = {
 	"entropy_avail", "poolsize", "urandom_min_reseed_secs", "write_wakeup_threshold",

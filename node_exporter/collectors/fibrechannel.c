@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/sysfs.h"
 
 enum { FC_SPEED, FC_PORT_STATE, FC_PORT_TYPE, FC_NODE_NAME, FC_PORT_ID, FC_PORT_NAME, FC_FABRIC_NAME,
        FC_DEV_LOSS_TMO, FC_SYMBOLIC_NAME, FC_SUPPORTED_CLASSES, FC_SUPPORTED_SPEEDS, FC_NATTR };
@@ -118,11 +119,9 @@ static int fibrechannel_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/fc_host") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(s, dir, &d);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA;
-	if (rc < 0)
-		return scrape_fail(s, "couldn't list %s: %s", dir, strerror(-rc));
+	int rc = collect_list(s, dir, &d);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	/* All hosts or none, as upstream. */
 	struct fc_host *hosts = calloc(d.n ? d.n : 1, sizeof *hosts);

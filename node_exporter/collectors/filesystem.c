@@ -23,11 +23,12 @@
 #include <sys/vfs.h>
 #include <time.h>
 
-#include "../../common/parse.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
+#include "../../common/mountinfo.h"
+#include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../mountinfo.h"
-#include "../node.h"
 
 #define DEF_MOUNT_POINTS_EXCLUDE \
 	"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)"
@@ -42,32 +43,32 @@ static long stat_workers_flag;
 enum { F_MP_EXCLUDE, F_MP_OLD, F_MP_INCLUDE, F_FS_EXCLUDE, F_FS_OLD, F_FS_INCLUDE };
 
 static struct flag filesystem_flags[] = {
-	[F_MP_EXCLUDE] = { "collector.filesystem.mount-points-exclude", FLAG_STRING, &mp_exclude_flag,
-			   DEF_MOUNT_POINTS_EXCLUDE,
-			   "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)",
-			   NULL, 0, false },
-	[F_MP_OLD] = { "collector.filesystem.ignored-mount-points", FLAG_STRING, &mp_old_flag, NULL,
-		       "Regexp of mount points to ignore for filesystem collector.", NULL, FLAG_HIDDEN,
-		       false },
-	[F_MP_INCLUDE] = { "collector.filesystem.mount-points-include", FLAG_STRING, &mp_include_flag,
-			   NULL,
-			   "Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)",
-			   NULL, 0, false },
-	[F_FS_EXCLUDE] = { "collector.filesystem.fs-types-exclude", FLAG_STRING, &fs_exclude_flag,
-			   DEF_FS_TYPES_EXCLUDE,
-			   "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)",
-			   NULL, 0, false },
-	[F_FS_OLD] = { "collector.filesystem.ignored-fs-types", FLAG_STRING, &fs_old_flag, NULL,
-		       "Regexp of filesystem types to ignore for filesystem collector.", NULL, FLAG_HIDDEN,
-		       false },
-	[F_FS_INCLUDE] = { "collector.filesystem.fs-types-include", FLAG_STRING, &fs_include_flag, NULL,
-			   "Regexp of filesystem types to include for filesystem collector. (mutually exclusive to fs-types-exclude)",
-			   NULL, 0, false },
-	{ "collector.filesystem.mount-timeout", FLAG_DURATION, &mount_timeout_flag, "5s",
-	  "how long to wait for a mount to respond before marking it as stale", NULL, FLAG_HIDDEN,
-	  false },
-	{ "collector.filesystem.stat-workers", FLAG_INT, &stat_workers_flag, "4",
-	  "how many stat calls to process simultaneously", NULL, FLAG_HIDDEN, false },
+	[F_MP_EXCLUDE] = { .name = "collector.filesystem.mount-points-exclude", .type = FLAG_STRING,
+	  .dest = &mp_exclude_flag, .def = DEF_MOUNT_POINTS_EXCLUDE,
+	  .help = "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)" },
+	[F_MP_OLD] = { .name = "collector.filesystem.ignored-mount-points", .type = FLAG_STRING,
+	  .dest = &mp_old_flag,
+	  .help = "Regexp of mount points to ignore for filesystem collector.",
+	  .opts = FLAG_HIDDEN },
+	[F_MP_INCLUDE] = { .name = "collector.filesystem.mount-points-include", .type = FLAG_STRING,
+	  .dest = &mp_include_flag,
+	  .help = "Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)" },
+	[F_FS_EXCLUDE] = { .name = "collector.filesystem.fs-types-exclude", .type = FLAG_STRING,
+	  .dest = &fs_exclude_flag, .def = DEF_FS_TYPES_EXCLUDE,
+	  .help = "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)" },
+	[F_FS_OLD] = { .name = "collector.filesystem.ignored-fs-types", .type = FLAG_STRING,
+	  .dest = &fs_old_flag,
+	  .help = "Regexp of filesystem types to ignore for filesystem collector.",
+	  .opts = FLAG_HIDDEN },
+	[F_FS_INCLUDE] = { .name = "collector.filesystem.fs-types-include", .type = FLAG_STRING,
+	  .dest = &fs_include_flag,
+	  .help = "Regexp of filesystem types to include for filesystem collector. (mutually exclusive to fs-types-exclude)" },
+	{ .name = "collector.filesystem.mount-timeout", .type = FLAG_DURATION,
+	  .dest = &mount_timeout_flag, .def = "5s",
+	  .help = "how long to wait for a mount to respond before marking it as stale",
+	  .opts = FLAG_HIDDEN },
+	{ .name = "collector.filesystem.stat-workers", .type = FLAG_INT, .dest = &stat_workers_flag,
+	  .def = "4", .help = "how many stat calls to process simultaneously", .opts = FLAG_HIDDEN },
 };
 
 /*
@@ -210,12 +211,9 @@ static void *worker_main(void *arg)
 		strf(slot->key, sizeof slot->key, "%s", job->label);
 		pthread_mutex_unlock(&p->mu);
 
-		const char *rel = slot->key;
-		while (*rel == '/')
-			rel++;
 		struct statfs sb;
 		int err = 0;
-		if (rootfs_path(slot->path, sizeof slot->path, "%s", rel) < 0)
+		if (host_path(slot->path, sizeof slot->path, slot->key) < 0)
 			err = ENAMETOOLONG;
 		else if (p->statfs_fn(slot->path, &sb) < 0)
 			err = errno;

@@ -23,10 +23,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 static const char *hw_chip_include = "", *hw_chip_exclude = "";
 static const char *hw_sensor_include = "", *hw_sensor_exclude = "";
@@ -477,11 +478,9 @@ static int hwmon_collect(struct scrape *s, struct expo *e)
 	if (sys_path(base, sizeof base, "class/hwmon") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(s, base, &d);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA;
-	if (rc < 0)
-		return scrape_fail(s, "couldn't list %s: %s", base, strerror(-rc));
+	int rc = collect_list(s, base, &d);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	struct chip *chips = calloc(d.n ? d.n : 1, sizeof *chips);
 	size_t nc = 0;

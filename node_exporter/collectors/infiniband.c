@@ -11,10 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 static const char *ib_include = "", *ib_exclude = "";
 

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 static const char *const all_labels[] = { "local_address", "local_port", "remote_address",
 					  "remote_port",   "proto",	 "local_mark" };
@@ -22,9 +24,10 @@ static const char *const all_labels[] = { "local_address", "local_port", "remote
 static const char *backend_labels_flag;
 
 static struct flag ipvs_flags[] = {
-	{ "collector.ipvs.backend-labels", FLAG_STRING, &backend_labels_flag,
-	  "local_address,local_port,remote_address,remote_port,proto,local_mark",
-	  "Labels of the IPVS backend metrics, comma-separated; backends that differ only in omitted labels are summed.", NULL, 0, false },
+	{ .name = "collector.ipvs.backend-labels", .type = FLAG_STRING,
+	  .dest = &backend_labels_flag,
+	  .def = "local_address,local_port,remote_address,remote_port,proto,local_mark",
+	  .help = "Labels of the IPVS backend metrics, comma-separated; backends that differ only in omitted labels are summed." },
 };
 
 struct ipvs_state {
@@ -183,15 +186,13 @@ static int ipvs_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "net/ip_vs_stats") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA; /* no IPVS in this kernel */
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc; /* no IPVS in this kernel */
 
 	/* The totals are the third line; at least a fourth line must follow. */
-	char *cur = b->data, *lines[3];
+	char *cur = text, *lines[3];
 	for (int i = 0; i < 3; i++) {
 		char *nl = strchr(cur, '\n');
 		if (!nl)
@@ -220,6 +221,8 @@ static int ipvs_collect(struct scrape *s, struct expo *e)
 
 	if (proc_path(path, sizeof path, "net/ip_vs") < 0)
 		return scrape_fail(s, "path too long");
+	/* The stats existed: a missing table now is an error, not an absent IPVS. */
+	struct buf *b = scrape_buf(s);
 	rc = scrape_read(s, path, b);
 	if (rc < 0)
 		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));

@@ -2,8 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static int loadavg_collect(struct scrape *s, struct expo *e)
 {

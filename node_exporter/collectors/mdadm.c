@@ -10,9 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 struct md {
 	char name[64];
@@ -424,16 +426,14 @@ static int mdadm_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "mdstat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA; /* no md driver */
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc; /* no md driver */
 
 	struct md_list mds = { 0 };
 	char why[4200];
-	if (parse_mdstat(b->data, &mds, why, sizeof why) < 0) {
+	if (parse_mdstat(text, &mds, why, sizeof why) < 0) {
 		free(mds.v);
 		return scrape_fail(s, "%s: %s", path, why);
 	}

@@ -8,21 +8,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 static int meminfo_collect(struct scrape *s, struct expo *e)
 {
 	char path[4096];
 	if (proc_path(path, sizeof path, "meminfo") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	size_t found = 0;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		char *f[4];
 		size_t nf = split_fields(line, f, 4);

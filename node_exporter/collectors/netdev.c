@@ -14,32 +14,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/log.h"
+#include "../../common/netlink.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../netlink.h"
-#include "../node.h"
 
 static const char *include_flag, *old_include_flag, *exclude_flag, *old_exclude_flag;
 static bool address_info_flag, detailed_flag, netlink_flag, ifalias_flag;
 
 static struct flag netdev_flags[] = {
-	{ "collector.netdev.device-include", FLAG_STRING, &include_flag, NULL,
-	  "Regexp of net devices to include (mutually exclusive to device-exclude).", NULL, 0, false },
-	{ "collector.netdev.device-whitelist", FLAG_STRING, &old_include_flag, NULL,
-	  "DEPRECATED: Use collector.netdev.device-include", NULL, FLAG_HIDDEN, false },
-	{ "collector.netdev.device-exclude", FLAG_STRING, &exclude_flag, NULL,
-	  "Regexp of net devices to exclude (mutually exclusive to device-include).", NULL, 0, false },
-	{ "collector.netdev.device-blacklist", FLAG_STRING, &old_exclude_flag, NULL,
-	  "DEPRECATED: Use collector.netdev.device-exclude", NULL, FLAG_HIDDEN, false },
-	{ "collector.netdev.address-info", FLAG_BOOL, &address_info_flag, "false",
-	  "Collect address-info for every device", NULL, 0, false },
-	{ "collector.netdev.enable-detailed-metrics", FLAG_BOOL, &detailed_flag, "false",
-	  "Use (incompatible) metric names that provide more detailed stats on Linux", NULL, 0, false },
-	{ "collector.netdev.netlink", FLAG_BOOL, &netlink_flag, "true",
-	  "Use netlink to gather stats instead of /proc/net/dev.", NULL, 0, false },
-	{ "collector.netdev.label-ifalias", FLAG_BOOL, &ifalias_flag, "false", "Add ifAlias label",
-	  NULL, 0, false },
+	{ .name = "collector.netdev.device-include", .type = FLAG_STRING, .dest = &include_flag,
+	  .help = "Regexp of net devices to include (mutually exclusive to device-exclude)." },
+	{ .name = "collector.netdev.device-whitelist", .type = FLAG_STRING,
+	  .dest = &old_include_flag, .help = "DEPRECATED: Use collector.netdev.device-include",
+	  .opts = FLAG_HIDDEN },
+	{ .name = "collector.netdev.device-exclude", .type = FLAG_STRING, .dest = &exclude_flag,
+	  .help = "Regexp of net devices to exclude (mutually exclusive to device-include)." },
+	{ .name = "collector.netdev.device-blacklist", .type = FLAG_STRING,
+	  .dest = &old_exclude_flag, .help = "DEPRECATED: Use collector.netdev.device-exclude",
+	  .opts = FLAG_HIDDEN },
+	{ .name = "collector.netdev.address-info", .type = FLAG_BOOL, .dest = &address_info_flag,
+	  .def = "false", .help = "Collect address-info for every device" },
+	{ .name = "collector.netdev.enable-detailed-metrics", .type = FLAG_BOOL,
+	  .dest = &detailed_flag, .def = "false",
+	  .help = "Use (incompatible) metric names that provide more detailed stats on Linux" },
+	{ .name = "collector.netdev.netlink", .type = FLAG_BOOL, .dest = &netlink_flag,
+	  .def = "true", .help = "Use netlink to gather stats instead of /proc/net/dev." },
+	{ .name = "collector.netdev.label-ifalias", .type = FLAG_BOOL, .dest = &ifalias_flag,
+	  .def = "false", .help = "Add ifAlias label" },
 };
 
 struct netdev_state {
@@ -306,7 +310,7 @@ static int collect_proc(struct scrape *s, struct netdev_state *st, struct expo *
 		char alias[512] = "";
 		if (ifalias_flag) {
 			char apath[4200];
-			strf(apath, sizeof apath, "%s/class/net/%s/ifalias", node_sysfs, name);
+			strf(apath, sizeof apath, "%s/class/net/%s/ifalias", path_sysfs, name);
 			if (scrape_read_small(s, apath, alias, sizeof alias) < 0)
 				alias[0] = '\0';
 		}

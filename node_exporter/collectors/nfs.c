@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 #define MAXV 256
 
@@ -106,15 +108,13 @@ static int nfs_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "net/rpc/nfs") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA; /* no NFS client module */
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc; /* no NFS client module */
 	struct nfs_stats st;
 	char why[200];
-	if (parse_nfs(b->data, &st, why, sizeof why) < 0)
+	if (parse_nfs(text, &st, why, sizeof why) < 0)
 		return scrape_fail(s, "%s: %s", path, why);
 
 	struct family *pk = expo_family(e, "node_nfs_packets_total", METRIC_COUNTER,

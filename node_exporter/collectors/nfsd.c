@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 #define MAXV 256
 
@@ -146,15 +148,13 @@ static int nfsd_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "net/rpc/nfsd") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA; /* no NFS server module */
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc; /* no NFS server module */
 	struct nfsd_stats st;
 	char why[200];
-	if (parse_nfsd(b->data, &st, why, sizeof why) < 0)
+	if (parse_nfsd(text, &st, why, sizeof why) < 0)
 		return scrape_fail(s, "%s: %s", path, why);
 
 	counter(e, "node_nfsd_reply_cache_hits_total",

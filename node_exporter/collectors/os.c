@@ -10,9 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 #define OS_RELEASE_MAX (1u << 20)
 

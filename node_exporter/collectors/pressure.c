@@ -9,25 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-
-/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=123": the total, or -1 if malformed. */
-static int parse_psi_line(char *rest, uint64_t *total)
-{
-	char *f[5];
-	if (split_fields(rest, f, 5) < 4)
-		return -1;
-	static const char *const keys[] = { "avg10=", "avg60=", "avg300=" };
-	for (int i = 0; i < 3; i++) {
-		double d;
-		if (!has_prefix(f[i], keys[i]) || parse_double(f[i] + strlen(keys[i]), &d) < 0)
-			return -1;
-	}
-	if (!has_prefix(f[3], "total=") || parse_u64(f[3] + 6, total) < 0)
-		return -1;
-	return 0;
-}
+#include "../../common/statfile.h"
 
 static int pressure_collect(struct scrape *s, struct expo *e)
 {
@@ -62,24 +47,12 @@ static int pressure_collect(struct scrape *s, struct expo *e)
 		if (n < 0)
 			return scrape_fail(s, "failed to retrieve pressure stats from %s: %s", path,
 					   strerror((int)-n));
-		bool have_some = false, have_full = false;
-		uint64_t some = 0, full = 0;
-		char *cur = text, *line;
-		while ((line = next_line(&cur))) {
-			bool is_some = has_prefix(line, "some "), is_full = has_prefix(line, "full ");
-			if (!is_some && !is_full)
-				continue;
-			uint64_t t;
-			if (parse_psi_line(line + 5, &t) < 0)
-				return scrape_fail(s, "invalid line in %s: %.80s", path, line);
-			if (is_some) {
-				have_some = true;
-				some = t;
-			} else {
-				have_full = true;
-				full = t;
-			}
-		}
+		struct psi psi;
+		const char *bad;
+		if (psi_parse(text, &psi, &bad) < 0)
+			return scrape_fail(s, "invalid %s line in %s", bad, path);
+		bool have_some = psi.some.present, have_full = psi.full.present;
+		uint64_t some = psi.some.total, full = psi.full.total;
 		/* IRQ pressure has only a "full" line; CPU may lack it. */
 		if ((res[r].some_name && !have_some) || (res[r].full_name && !have_full)) {
 			strf(s->err, sizeof s->err, "%.300s has no %s line", path,

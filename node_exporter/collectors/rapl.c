@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 static bool rapl_zone_label;
 
@@ -32,16 +33,6 @@ static int rapl_error(struct scrape *s, long err, const char *path)
 	if (sysfs_enoent(err) || sysfs_eperm(err))
 		return COLLECT_NODATA;
 	return scrape_fail(s, "couldn't read %s: %s", path, strerror((int)-err));
-}
-
-/* upstream's ReadUintFromFile: whole file, trimmed, decimal. */
-static int read_uint(struct scrape *s, const char *path, uint64_t *v)
-{
-	char text[256];
-	ssize_t n = sysfs_file(s, path, text, sizeof text, true);
-	if (n < 0)
-		return (int)n;
-	return parse_u64(text, v) < 0 ? -EBADMSG : 0;
 }
 
 /* Name usage counts, for zones whose name carries no "-<index>". */
@@ -102,7 +93,7 @@ static int rapl_collect(struct scrape *s, struct expo *e)
 		}
 		/* Not exported, but upstream reads it and fails without it. */
 		uint64_t max;
-		rc = read_uint(s, path, &max);
+		rc = sysfs_read_uint(s, path, &max);
 		if (rc == -EBADMSG) {
 			rc = scrape_fail(s, "invalid value in %s", path);
 			goto out;
@@ -121,7 +112,7 @@ static int rapl_collect(struct scrape *s, struct expo *e)
 			rc = scrape_fail(s, "path too long");
 			goto out;
 		}
-		rc = read_uint(s, path, &uj);
+		rc = sysfs_read_uint(s, path, &uj);
 		if (rc < 0 && sysfs_eperm(rc)) {
 			rc = COLLECT_NODATA;
 			goto out;

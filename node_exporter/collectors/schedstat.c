@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 /*
  * A "cpuN" line with at least nine numbers, each one space apart, as

@@ -16,9 +16,9 @@
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 #define SELINUX_MAGIC 0xf97cff8cu
 

@@ -9,8 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 struct ss_value {
 	char name[96];

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 /* A 32-bit hexadecimal column (Go's ParseUint(s, 16, 32): no "0x"). */
 static int parse_hex32(const char *s, uint32_t *v)
@@ -25,10 +27,10 @@ static int softnet_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "net/softnet_stat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	const char *const cpu_label[] = { "cpu", NULL };
 	struct family *processed = expo_family(e, "node_softnet_processed_total", METRIC_COUNTER,
@@ -51,7 +53,7 @@ static int softnet_collect(struct scrape *s, struct expo *e)
 					     "Packets waiting in the CPU's backlog queues.", cpu_label);
 
 	uint32_t row = 0;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		char *f[13];
 		size_t width = split_fields(line, f, 13);

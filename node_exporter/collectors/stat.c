@@ -8,14 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 static bool softirq_flag;
 
 static struct flag stat_flags[] = {
-	{ "collector.stat.softirq", FLAG_BOOL, &softirq_flag, "false",
-	  "Export softirq calls per vector.", NULL, 0, false },
+	{ .name = "collector.stat.softirq", .type = FLAG_BOOL, .dest = &softirq_flag,
+	  .def = "false", .help = "Export softirq calls per vector." },
 };
 
 static const char *const vectors[] = { "hi",	"timer", "net_tx", "net_rx",  "block",
@@ -44,15 +46,15 @@ static int stat_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "stat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	static const char *const keys[] = { "intr", "ctxt", "processes", "btime", "procs_running",
 					    "procs_blocked" };
 	uint64_t val[6] = { 0 }, soft[NVEC] = { 0 };
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		char *f[12];
 		size_t nf = split_fields(line, f, 12);

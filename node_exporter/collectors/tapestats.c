@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/sysfs.h"
 
 static const char *tape_ignored = "^$";
 
@@ -86,11 +87,9 @@ static int tape_read(struct scrape *s, const char *dir, struct tape *t)
 	if (pathf(stats, sizeof stats, "%s/%s/stats", dir, t->name) < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(s, stats, &d);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA;
-	if (rc < 0)
-		return scrape_fail(s, "couldn't list %s: %s", stats, strerror(-rc));
+	int rc = collect_list(s, stats, &d);
+	if (rc != COLLECT_OK)
+		return rc;
 	for (size_t i = 0; i < d.n; i++) {
 		if (pathf(path, sizeof path, "%s/%s", stats, d.ents[i].name) < 0) {
 			rc = scrape_fail(s, "path too long");
@@ -123,11 +122,9 @@ static int tapestats_collect(struct scrape *s, struct expo *e)
 	if (sys_path(dir, sizeof dir, "class/scsi_tape") < 0)
 		return scrape_fail(s, "path too long");
 	struct sysfs_dir d;
-	int rc = sysfs_dir_read(s, dir, &d);
-	if (rc == -ENOENT)
-		return COLLECT_NODATA;
-	if (rc < 0)
-		return scrape_fail(s, "couldn't list %s: %s", dir, strerror(-rc));
+	int rc = collect_list(s, dir, &d);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	/* All tapes or none, as upstream. */
 	struct tape *tapes = calloc(d.n ? d.n : 1, sizeof *tapes);

@@ -9,9 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static int time_init(void **state, char *err, size_t errlen)
 {

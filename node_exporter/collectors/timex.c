@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/timex.h>
 
-#include "../node.h"
+#include "../../common/exporter.h"
 
 #define PPM16FRAC (1000000.0 * 65536.0) /* freq/ppsfreq/stabil unit: ppm << 16 */
 

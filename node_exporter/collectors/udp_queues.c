@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 static int parse_hex(const char *s, uint64_t *v)
 {

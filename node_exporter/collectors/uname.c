@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "../node.h"
+#include "../../common/exporter.h"
 
 static int uname_collect(struct scrape *s, struct expo *e)
 {

@@ -10,16 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
+#include "../../common/sysfs.h"
 #include "../fieldfilter.h"
-#include "../node.h"
 
 static const char *fields_flag;
 
 static struct flag vmstat_flags[] = {
-	{ "collector.vmstat.fields", FLAG_STRING, &fields_flag, "^(oom_kill|pgpg|pswp|pg.*fault).*",
-	  "Regexp of fields to return for vmstat collector.", NULL, 0, false },
+	{ .name = "collector.vmstat.fields", .type = FLAG_STRING, .dest = &fields_flag,
+	  .def = "^(oom_kill|pgpg|pswp|pg.*fault).*",
+	  .help = "Regexp of fields to return for vmstat collector." },
 };
 
 static void vmstat_fini(void *state)
@@ -50,13 +53,13 @@ static int vmstat_collect(struct scrape *s, struct expo *e)
 	char path[4096];
 	if (proc_path(path, sizeof path, "vmstat") < 0)
 		return scrape_fail(s, "path too long");
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 
 	size_t i = 0;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		char *f[3];
 		if (split_fields(line, f, 3) < 2)

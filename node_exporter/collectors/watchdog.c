@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../node.h"
-#include "../sysfs_util.h"
+#include "../../common/exporter.h"
+#include "../../common/hostfs.h"
+#include "../../common/sysfs.h"
 
 enum { WD_BOOTSTATUS, WD_FW_VERSION, WD_NOWAYOUT, WD_TIMELEFT, WD_TIMEOUT, WD_PRETIMEOUT, WD_ACCESS_CS0, WD_NUM };
 enum { WD_OPTIONS, WD_IDENTITY, WD_STATE, WD_STATUS, WD_GOVERNOR, WD_TEXT };

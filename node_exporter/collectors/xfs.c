@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
 
 /* Number of values a known line must have; min..max. */
 static const struct {

@@ -13,9 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/exporter.h"
 #include "../../common/fsread.h"
+#include "../../common/hostfs.h"
 #include "../../common/parse.h"
-#include "../node.h"
+#include "../../common/sysfs.h"
 
 static const struct {
 	const char *subsystem, *file;
@@ -103,13 +105,13 @@ static int global_kstat(struct scrape *s, struct expo *e, const char *dir, size_
 /* <pool>/io: a header row of field names (starting with nread), then values. */
 static int pool_io(struct scrape *s, struct expo *e, const char *path, const char *pool)
 {
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 	char *names[64];
 	size_t nnames = 0;
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		if (!nnames) {
 			char *f[64];
@@ -142,14 +144,14 @@ static int pool_io(struct scrape *s, struct expo *e, const char *path, const cha
 /* <pool>/objset-*: the dataset name, then its counters. */
 static int pool_objset(struct scrape *s, struct expo *e, const char *path, const char *pool)
 {
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
 	bool started = false;
 	const char *zpool = "";
 	char dataset[4096] = "";
-	char *cur = b->data, *line;
+	char *cur = text, *line;
 	while ((line = next_line(&cur))) {
 		if (!started) {
 			started = is_header(line);
@@ -189,11 +191,11 @@ static int pool_objset(struct scrape *s, struct expo *e, const char *path, const
 /* <pool>/state: the first line, case-insensitively one of pool_states. */
 static int pool_state(struct scrape *s, struct expo *e, const char *path, const char *pool)
 {
-	struct buf *b = scrape_buf(s);
-	int rc = scrape_read(s, path, b);
-	if (rc < 0)
-		return scrape_fail(s, "couldn't read %s: %s", path, strerror(-rc));
-	char *cur = b->data;
+	char *text;
+	int rc = collect_read_required(s, path, &text);
+	if (rc != COLLECT_OK)
+		return rc;
+	char *cur = text;
 	char empty[1] = "";
 	char *first = next_line(&cur);
 	if (!first)

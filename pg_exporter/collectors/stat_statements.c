@@ -20,16 +20,19 @@ static const char *exclude_databases;
 static const char *exclude_users;
 
 static struct flag stat_statements_flags[] = {
-	{ "collector.stat_statements.include_query", FLAG_BOOL, &include_query, "false",
-	  "Enable selecting statement query together with queryId. (default: disabled)", NULL, 0, false },
-	{ "collector.stat_statements.query_length", FLAG_INT, &query_length, "120",
-	  "Maximum length of the statement text.", NULL, 0, false },
-	{ "collector.stat_statements.limit", FLAG_INT, &statement_limit, "100",
-	  "Maximum number of statements to return.", NULL, 0, false },
-	{ "collector.stat_statements.exclude_databases", FLAG_STRING, &exclude_databases, "",
-	  "Comma-separated list of database names to exclude.", NULL, 0, false },
-	{ "collector.stat_statements.exclude_users", FLAG_STRING, &exclude_users, "",
-	  "Comma-separated list of user names to exclude.", NULL, 0, false },
+	{ .name = "collector.stat_statements.include_query", .type = FLAG_BOOL,
+	  .dest = &include_query, .def = "false",
+	  .help = "Enable selecting statement query together with queryId. (default: disabled)" },
+	{ .name = "collector.stat_statements.query_length", .type = FLAG_INT, .dest = &query_length,
+	  .def = "120", .help = "Maximum length of the statement text." },
+	{ .name = "collector.stat_statements.limit", .type = FLAG_INT, .dest = &statement_limit,
+	  .def = "100", .help = "Maximum number of statements to return." },
+	{ .name = "collector.stat_statements.exclude_databases", .type = FLAG_STRING,
+	  .dest = &exclude_databases, .def = "",
+	  .help = "Comma-separated list of database names to exclude." },
+	{ .name = "collector.stat_statements.exclude_users", .type = FLAG_STRING,
+	  .dest = &exclude_users, .def = "",
+	  .help = "Comma-separated list of user names to exclude." },
 };
 
 struct ss_state {

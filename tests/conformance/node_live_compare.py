@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Our node_exporter beside Debian's prometheus-node-exporter on this host.
+"""Our node_exporter beside upstream's on this host: Debian's
+prometheus-node-exporter (1.5.0) by default, or another build given with
+--upstream PATH or $NODE_EXPORTER_UPSTREAM (upstream 1.12.1 built from source).
 
-Both run with their default collectors on free loopback ports and are scraped
-once. For every family upstream exposes (Go runtime families aside) we check
+Both run with the same flags (their default collectors, plus --extra ones)
+on free loopback ports and are scraped once. For every family upstream exposes (Go runtime families aside) we check
 that ours has it with the same type and label names, and compare the values
 of stable gauges and the number of CPUs. Label names are compared as
 Prometheus stores them: a label with an empty value is no label at all, so
@@ -20,7 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 from harness import BINDIR, Exporter, Skip, parse_text  # noqa: E402
 
-UPSTREAM = "/usr/bin/prometheus-node-exporter"
+DEBIAN = "/usr/bin/prometheus-node-exporter"
+UPSTREAM = os.environ.get("NODE_EXPORTER_UPSTREAM") or DEBIAN
 
 # Families whose values do not move between two scrapes a moment apart.
 STABLE = re.compile(r"^node_(memory_MemTotal_bytes|memory_SwapTotal_bytes|filesystem_size_bytes|"
@@ -29,13 +32,22 @@ STABLE = re.compile(r"^node_(memory_MemTotal_bytes|memory_SwapTotal_bytes|filesy
                     r"dmi_info|entropy_pool_size_bits|filefd_maximum|nf_conntrack_entries_limit|"
                     r"time_clocksource_(available|current)_info|cpu_frequency_(min|max)_hertz|"
                     r"filesystem_readonly|filesystem_device_error|md_disks_required|"
-                    r"textfile_scrape_error|selinux_enabled|network_speed_bytes|network_mtu_bytes)$")
+                    r"textfile_scrape_error|selinux_enabled|network_speed_bytes|network_mtu_bytes|"
+                    r"processes_max_processes|processes_max_threads|sysctl_vm_swappiness|"
+                    r"cgroups_enabled|swap_size_bytes|zoneinfo_(present|spanned)_pages|"
+                    r"cpu_vulnerabilities_info|ksmd_run|memory_numa_MemTotal)$")
+
+# Counters whose values move but whose series must be the same on both sides.
+SAME_SERIES = re.compile(r"^node_(interrupts_total|softirqs_functions_total|cpu_seconds_total|"
+                         r"lnstat_.*|slabinfo_objects)$")
 
 
-def scrape_both(args_ours, args_up):
-    if not os.path.exists(UPSTREAM):
-        raise Skip(f"{UPSTREAM} is not installed (Debian package prometheus-node-exporter)")
-    with Exporter("node_exporter", args_up, binary=UPSTREAM, check_exit=False) as up, \
+def scrape_both(args_ours, args_up, upstream=None):
+    upstream = upstream or UPSTREAM
+    if not os.path.exists(upstream):
+        raise Skip(f"{upstream} is not installed (Debian package prometheus-node-exporter, "
+                   "or set NODE_EXPORTER_UPSTREAM)")
+    with Exporter("node_exporter", args_up, binary=upstream, check_exit=False) as up, \
             Exporter("node_exporter", args_ours) as ours:
         a = up.get("/metrics").text
         b = ours.get("/metrics").text
@@ -65,7 +77,12 @@ def compare(up, ours):
             rows.append((name, f"labels {sorted(stored_label_names(mine))} != {sorted(stored_label_names(fam))}"))
         else:
             status = "ok"
-            if STABLE.match(name):
+            if SAME_SERIES.match(name):
+                theirs = {stored_labels(l) for n, l, v in fam.samples}
+                mine_s = {stored_labels(l) for n, l, v in mine.samples}
+                if theirs != mine_s:
+                    status = f"series differ: only upstream {sorted(theirs - mine_s)[:2]}, only ours {sorted(mine_s - theirs)[:2]}"
+            if status == "ok" and STABLE.match(name):
                 theirs = {stored_labels(l): v for n, l, v in fam.samples}
                 mine_v = {stored_labels(l): v for n, l, v in mine.samples}
                 diff = [(k, theirs[k], mine_v.get(k)) for k in theirs if mine_v.get(k) != theirs[k]]
@@ -78,9 +95,10 @@ def compare(up, ours):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json")
+    ap.add_argument("--upstream", default=UPSTREAM, help="upstream binary (default: $NODE_EXPORTER_UPSTREAM or Debian's)")
     ap.add_argument("--extra", action="append", default=[], help="extra flag for both exporters")
     args = ap.parse_args()
-    up, ours = scrape_both(args.extra, args.extra)
+    up, ours = scrape_both(args.extra, args.extra, args.upstream)
     rows = compare(up, ours)
     present = [r for r in rows if not r[1].startswith("missing")]
     same = [r for r in rows if not r[1].startswith(("missing", "type", "labels"))]

@@ -9,7 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, ROOT, Exporter, Skip  # noqa: E402
+from harness import BINDIR, ROOT, Exporter, Process, Skip, free_port, http_get, wait_for  # noqa: E402
 
 PG = os.path.join(BINDIR, "pg_exporter")
 MAN = os.path.join(ROOT, "man", "pg_exporter.1")
@@ -93,12 +93,12 @@ def test_bad_settings_exit_2_with_one_line():
         (["--collection-timeout=soon"], {}, "collection-timeout"),
         (["--no-such-flag"], {}, "no-such-flag"),
         (["--web.systemd-socket"], {}, "systemd"),
-        (["--extend.query-path=/tmp/q.yaml"], {}, "extend.query-path"),
-        (["--config.file=/nonexistent/pg.yml"], {}, "/nonexistent/pg.yml"),
         ([f"--config.file={bad_yaml.name}"], {}, "tpye"),
         (["--constantLabels=bad-name=1"], {}, "constantLabels"),
         (["--metric-prefix=1x"], {}, "metric-prefix"),
-        ([], {"DATA_SOURCE_NAME": "host=h password=Hunter2-secret nonsense=1"}, "DATA_SOURCE_NAME"),
+        (["--probe.max-targets=0"], {}, "probe.max-targets"),
+        (["--probe.idle-timeout=-1s"], {}, "probe.idle-timeout"),
+        (["--disable-settings-metrics=maybe"], {}, "disable-settings-metrics"),
         ([], {"DATA_SOURCE_URI": "h/db", "DATA_SOURCE_PASS_FILE": "/nonexistent/pass"}, "/nonexistent/pass"),
         ([], {"PG_EXPORTER_COLLECTION_TIMEOUT": "never"}, "PG_EXPORTER_COLLECTION_TIMEOUT"),
         ([], {"PG_EXPORTER_DISABLE_DEFAULT_METRICS": "maybe"}, "PG_EXPORTER_DISABLE_DEFAULT_METRICS"),
@@ -142,3 +142,111 @@ def test_telemetry_path_from_environment():
                   env={"PG_EXPORTER_WEB_TELEMETRY_PATH": "/pgm"}) as e:
         assert e.get("/explicit").status == 200
         assert e.get("/pgm").status == 404
+
+
+def test_missing_config_file_warns_and_serves():
+    """The Helm chart passes --config.file=/etc/postgres_exporter.yml and mounts
+    it only when configured: upstream warns and carries on, so do we."""
+    with Exporter("pg_exporter", ["--config.file=/nonexistent/postgres_exporter.yml"],
+                  env={"DATA_SOURCE_NAME": ""}) as e:
+        m = e.scrape()
+        assert m["pg_up"].value() == 0
+        assert m["postgres_exporter_config_last_reload_successful"].value() == 0
+        assert e.get("/").status == 200
+        r = e.get("/probe?target=127.0.0.1:1/x&auth_module=m")
+        assert r.status == 400 and "auth_module m not found" in r.text
+        line = next(l for l in e.log.splitlines() if "Error loading config" in l)
+        assert "level=warn" in line and "/nonexistent/postgres_exporter.yml" in line
+
+
+def test_0_11_flags_and_variables_are_accepted_with_a_warning():
+    """Debian 12's prometheus-postgres-exporter (0.11.1) flags and variables from
+    /etc/default files: honoured through their 0.20 names, never silently."""
+    with Exporter("pg_exporter", ["--disable-settings-metrics", "--no-collector.bgwriter", "--help-long"],
+                  env={"DATA_SOURCE_NAME": ""}, wait=False) as e:
+        assert e.proc.wait(10) == 0  # --help-long prints the help, as kingpin
+    cases = [
+        (["--disable-settings-metrics", "--no-collector.bgwriter"], {},
+         ["disable-settings-metrics", "collector.bgwriter"], {"settings": False, "stat_bgwriter": False}),
+        ([], {"PG_EXPORTER_DISABLE_SETTINGS_METRICS": "true"},
+         ["PG_EXPORTER_DISABLE_SETTINGS_METRICS"], {"settings": False, "stat_bgwriter": True}),
+        # an explicit 0.20 flag still wins over the old one
+        (["--disable-settings-metrics", "--collector.settings", "--collector.bgwriter"], {},
+         ["disable-settings-metrics"], {"settings": True, "stat_bgwriter": True}),
+        ([], {"PG_EXPORTER_NO_SUCH_THING": "1"}, ["PG_EXPORTER_NO_SUCH_THING"], {"settings": True}),
+    ]
+    for args, env, warned, enabled in cases:
+        full = {"DATA_SOURCE_NAME": ""}
+        full.update(env)
+        with Exporter("pg_exporter", args + ["--no-help", "--no-version"], env=full) as e:
+            log = e.log
+            for w in warned:
+                assert any("level=warn" in l and w in l for l in log.splitlines()), (args, env, w, log)
+            for name, on in enabled.items():
+                seen = any(l.endswith(f"name={name}") and "collector enabled" in l for l in log.splitlines())
+                assert seen == on, (args, env, name, log)
+    # 0.11's listen-address variable
+    port = free_port()
+    p = Process([PG], env=dict(CLEAN_ENV, PG_EXPORTER_WEB_LISTEN_ADDRESS=f"127.0.0.1:{port}"),
+                cwd=tempfile.gettempdir())
+    try:
+        wait_for(lambda: http_get(port, "/").status == 200, 10, what="PG_EXPORTER_WEB_LISTEN_ADDRESS")
+        assert "PG_EXPORTER_WEB_LISTEN_ADDRESS is DEPRECATED" in p.log
+        assert p.stop() == 0
+    finally:
+        p.cleanup()
+
+
+DATA = os.path.join(ROOT, "tests", "data")
+ENV_DEFAULTS = {"PG_EXPORTER_WEB_TELEMETRY_PATH": "/metrics", "PG_EXPORTER_METRIC_PREFIX": "pg",
+                "PG_EXPORTER_COLLECTION_TIMEOUT": "1m", "PG_EXPORTER_DISABLE_DEFAULT_METRICS": "false",
+                "PG_EXPORTER_AUTO_DISCOVER_DATABASES": "false", "PG_EXPORTER_DISABLE_SETTINGS_METRICS": "false"}
+
+
+def upstream_list(name):
+    flags, envs = [], []
+    with open(os.path.join(DATA, name)) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("$"):
+                envs.append(line[1:])
+            elif line.startswith("-"):
+                flags.append(line)
+    return flags, envs
+
+
+def our_flags():
+    out = run(["--help"]).stdout
+    names = {"help", "no-help", "help-long", "help-man", "version", "no-version"}
+    for neg, name in re.findall(r"^\s+(?:-h, )?--(\[no-\])?([a-zA-Z][\w.-]*)", out, re.M):
+        names.add(name)
+        if neg:
+            names.add("no-" + name)
+    return names, out
+
+
+def check_upstream_list(name):
+    flags, envs = upstream_list(name)
+    assert len(flags) > 15 and len(envs) > 8, name
+    ours, help_text = our_flags()
+    missing = [f for f in flags if f != "-h" and f.split("=", 1)[0][2:] not in ours]
+    assert not missing, f"{name}: flags ours does not list: {missing}"
+    missing = [e for e in envs if e not in help_text]
+    assert not missing, f"{name}: variables ours does not list: {missing}"
+    # ... and ours starts with every one of them given at upstream's default
+    args = [f for f in flags if f not in ("-h", "--help", "--help-long", "--help-man", "--version", "--dumpmaps",
+                                          "--web.systemd-socket") and not f.startswith("--web.listen-address")]
+    env = {e: ENV_DEFAULTS.get(e, "") for e in envs if e.startswith("PG_EXPORTER_") and e != "PG_EXPORTER_WEB_LISTEN_ADDRESS"}
+    env["DATA_SOURCE_NAME"] = ""
+    with Exporter("pg_exporter", args, env=env, cwd=tempfile.gettempdir()) as e:
+        assert e.get("/metrics").status == 200
+        assert "unknown environment variable" not in e.log, e.log
+    return flags, envs
+
+
+def test_every_flag_and_variable_of_0_20_1_is_accepted():
+    check_upstream_list("postgres_exporter-0.20.1.flags")
+
+
+def test_every_flag_and_variable_of_debian_0_11_1_is_accepted():
+    check_upstream_list("prometheus-postgres-exporter-0.11.1.flags")

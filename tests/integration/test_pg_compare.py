@@ -1,13 +1,15 @@
-"""Side by side with Debian's prometheus-postgres-exporter 0.11.1 on one
-server: the share of its families ours exposes with the same type and
-labels, every difference explained (tests/lib/pg_compare.py, README.md),
-and the values of what both compute the same way agree."""
+"""Side by side on one server with postgres_exporter 0.20.1 (given by
+$PG_EXPORTER_UPSTREAM; skipped without) and with Debian's
+prometheus-postgres-exporter 0.11.1: the share of their families ours
+exposes with the same type and labels, every difference explained
+(tests/lib/pg_compare.py, README.md), and the values of what both compute
+the same way agree."""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import parse_text  # noqa: E402
+from harness import Skip, parse_text  # noqa: E402
 import pg_compare  # noqa: E402
 
 srv = None
@@ -68,3 +70,35 @@ def test_values_agree():
     u = up["pg_stat_archiver_archived_count"].samples[0][2]
     o = ours["pg_stat_archiver_archived_count"].samples[0][2]
     assert o >= u >= 1
+
+
+def upstream_020():
+    path = pg_compare.UPSTREAM_020
+    if not path or not os.path.exists(path):
+        raise Skip("set PG_EXPORTER_UPSTREAM to a postgres_exporter 0.20.1 binary to compare with it")
+    return path
+
+
+def check_020(flags, min_same):
+    res = pg_compare.compare_020(*pg_compare.run_020(srv, upstream_020(), flags))
+    print(pg_compare.report_020(res, " ".join(flags) or "with no flags"))
+    assert not res["unexplained"], "undocumented differences:\n" + "\n".join(
+        f"{r[0]}: {r[1]} 0.20.1={r[3]} ours={r[4]}" for r in res["unexplained"])
+    assert res["same"] >= min_same * res["total"]
+    assert res["values"] > 250 and not res["values_differ"], res["values_differ"][:10]
+    return res
+
+
+def test_same_families_and_values_as_0_20_1():
+    check_020([], 0.99)
+
+
+def test_example_queries_give_the_same_families_as_0_20_1():
+    # with the collector whose families the example's pg_stat_user_tables repeats turned off, all the same
+    res = check_020([f"--extend.query-path={pg_compare.QUERIES}", "--no-collector.stat_user_tables"], 0.99)
+    names = {r[0] for r in res["rows"] if r[1] == "same"}
+    assert {"pg_replication_lag", "pg_postmaster_start_time_seconds", "pg_process_idle_seconds",
+            "pg_statio_user_tables_heap_blks_read", "pg_stat_user_tables_seq_scan",
+            "pg_exporter_user_queries_load_error"} <= names
+    # with it on, the families it shares with the queries keep the collector's labels (documented)
+    check_020([f"--extend.query-path={pg_compare.QUERIES}"], 0.9)

@@ -10,7 +10,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Exporter, http_get, wait_for  # noqa: E402
+from harness import Exporter, http_get, parse_text, wait_for  # noqa: E402
 from pg import EXPORTER_PASSWORD, PgServer, raw_connect  # noqa: E402
 
 srv = None
@@ -261,3 +261,47 @@ def test_settings_follow_a_configuration_reload():
             srv.sql("ALTER SYSTEM RESET work_mem; SELECT pg_reload_conf();")
         wait_for(lambda: scrape(e)[0]["pg_settings_work_mem_bytes"].value() == 4 * 1024 * 1024, 10,
                  interval=0.2, what="work_mem back")
+
+
+def concurrent_scrapes(e, n=5, timeout="2"):
+    """n scrapes at once, each with its own URL: identical requests in flight together would
+    share one collection, and the point is n scrapes of one target taking turns."""
+    results = [None] * n
+
+    def one(i):
+        t0 = time.monotonic()
+        r = e.get(f"/metrics?scrape={i}", headers={"X-Prometheus-Scrape-Timeout-Seconds": timeout}, timeout=30)
+        results[i] = (r, time.monotonic() - t0)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_frozen_server_concurrent_scrapes_keep_their_deadline():
+    """A scrape with a longer timeout (Prometheus' default 10 s, a curl by hand) waits for a
+    frozen server; five scrapes with a 2 s timeout arriving meanwhile each answer HTTP 200
+    with pg_up 0 within 2.5 s instead of queueing behind it for the target's turn, and so
+    does one with the same URL instead of waiting for its collection."""
+    with exporter() as e:
+        assert up(scrape(e)[0]) == 1
+        srv.freeze()
+        try:
+            holder = threading.Thread(target=lambda: e.get(
+                "/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "10"}, timeout=30))
+            holder.start()
+            time.sleep(0.3)
+            for r, dt in concurrent_scrapes(e):
+                assert r.status == 200, (r.status, r.text[:300])
+                assert parse_text(r.text)["pg_up"].value() == 0
+                assert dt < 2.5, f"a scrape with a 2s timeout took {dt:.2f}s"
+            # nor does the same URL as the longer scrape wait for its collection
+            m, dt = scrape(e, headers={"X-Prometheus-Scrape-Timeout-Seconds": "2"})
+            assert up(m) == 0 and dt < 2.5, dt
+        finally:
+            srv.thaw()
+        holder.join(30)
+        wait_for(lambda: up(scrape(e)[0]) == 1, 10, interval=0.3, what="recovery after SIGCONT")

@@ -207,3 +207,45 @@ def test_not_a_redis_server():
         stop.set()
         th.join(2)
         lsock.close()
+
+
+def test_frozen_server_concurrent_scrapes_keep_their_deadline():
+    """A scrape with a longer timeout waits for a frozen server; five scrapes with a 2 s
+    timeout arriving meanwhile (each with its own URL: identical requests in flight together
+    share one collection) each answer HTTP 200 with redis_up 0 within 2.5 s instead of
+    queueing behind it for the target's turn, and so does one with the same URL instead of
+    waiting for its collection."""
+    srv = RedisServer(name="frozen5")
+    try:
+        with Exporter("redis_exporter", [f"--redis.addr={srv.addr}"]) as e:
+            f, _ = scrape_timed(e)
+            assert metric(f, "redis_up") == 1
+            srv.pause()
+            try:
+                holder = threading.Thread(target=lambda: e.get(
+                    "/metrics", {"X-Prometheus-Scrape-Timeout-Seconds": "10"}, timeout=30))
+                holder.start()
+                time.sleep(0.3)
+                results = [None] * 5
+
+                def one(i):
+                    results[i] = scrape_timed(e, f"/metrics?scrape={i}")
+
+                threads = [threading.Thread(target=one, args=(i,)) for i in range(5)]
+                for th in threads:
+                    th.start()
+                for th in threads:
+                    th.join(30)
+                for f, took in results:
+                    assert metric(f, "redis_up") == 0
+                    assert took < 2.5, took
+                # nor does the same URL as the longer scrape wait for its collection
+                f, took = scrape_timed(e)
+                assert metric(f, "redis_up") == 0 and took < 2.5, took
+            finally:
+                srv.resume()
+            holder.join(30)
+            f, _ = scrape_timed(e)
+            assert metric(f, "redis_up") == 1
+    finally:
+        srv.cleanup()

@@ -1,25 +1,43 @@
 #!/usr/bin/env python3
-"""Side by side: Debian's prometheus-postgres-exporter (0.11.1) and our
-pg_exporter on the same PostgreSQL server. For every family upstream
-exposes: does ours expose it with the same type and label names?
-
-Each difference must be one of the documented ones below (README.md lists
-them with the same reasons); compare() returns the figures and the
-unexplained differences.
+"""Side by side on the same PostgreSQL server: our pg_exporter and
+- postgres_exporter 0.20.1, the release ours replaces, when a binary is
+  given (--upstream PATH, or $PG_EXPORTER_UPSTREAM): every family of the
+  two (but Go's runtime ones) with the same type and label names, and the
+  values that are stable between two scrapes equal; with no flags, and with
+  upstream's example queries.yaml (--extend.query-path);
+- Debian's prometheus-postgres-exporter 0.11.1 (always, when installed):
+  for every family it exposes, does ours expose it with the same type and
+  label names? Each difference must be one of the documented ones below
+  (README.md lists them with the same reasons).
 
 Run on its own to print the report:
-    python3 tests/lib/pg_compare.py
+    python3 tests/lib/pg_compare.py [--upstream /path/to/postgres_exporter-0.20.1]
 """
 
+import argparse
+import math
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Exporter, Skip, wait_for  # noqa: E402
+from harness import ROOT, Exporter, Skip, parse_text, wait_for  # noqa: E402
 from pg import PgServer  # noqa: E402
 
 UPSTREAM = "/usr/bin/prometheus-postgres-exporter"
+UPSTREAM_020 = os.environ.get("PG_EXPORTER_UPSTREAM", "")
+QUERIES = os.path.join(ROOT, "tests", "data", "postgres_exporter-queries.yaml")
+# Families of the Go runtime and of client_golang's HTTP handler: not ours to match.
+NOT_OURS = re.compile(r"^(go_|promhttp_)")
+# Differences from 0.20.1 that are deliberate (README.md, "Deliberate differences").
+DOCUMENTED_020 = [
+    (r"^pg_stat_user_tables_", "custom-query family also exported by a collector: the collector's stays "
+     "(upstream mixes both series in one family)"),
+    (r"^process_network_(receive|transmit)_bytes_total$",
+     "client_golang's process collector counts the network namespace's traffic; the suite's process_* "
+     "families (common/procself.c) do not have these two"),
+]
 
 # Families whose label sets differ from 0.11.1 because upstream changed them
 # after 0.11 (our target is 0.20). Matched by regex on the family name.
@@ -138,6 +156,94 @@ def run(srv):
     return up_text, ours_text
 
 
+def run_020(srv, binary, args=(), env=None):
+    """Scrape 0.20.1 and ours twice each with the same flags and environment;
+    returns ((upstream first, second), (ours first, second))."""
+    full = {"DATA_SOURCE_NAME": srv.dsn_uri()}
+    full.update(env or {})
+    texts = []
+    # an idle session, for the example queries' pg_process_idle (upstream's own
+    # second connection would otherwise be the only idle one)
+    idle = srv.session()
+    idle.send("SELECT 1;")
+    for name, exe in (("postgres_exporter", binary), ("pg_exporter", None)):
+        with Exporter(name, list(args), env=full, binary=exe, check_exit=exe is None) as e:
+            first = e.get("/metrics").text
+            time.sleep(0.2)
+            texts.append((first, e.get("/metrics").text))
+    idle.close()
+    return texts[0], texts[1]
+
+
+def stable_values(a, b):
+    """{(family, sample name, labels): value} of the samples equal in two scrapes."""
+    out = {}
+    pa, pb = parse_text(a), parse_text(b)
+    for name, fam in pa.items():
+        if name not in pb:
+            continue
+        second = {(n, tuple(sorted(l.items()))): v for n, l, v in pb[name].samples}
+        for n, l, v in fam.samples:
+            key = (n, tuple(sorted(l.items())))
+            w = second.get(key)
+            if w is not None and (w == v or (math.isnan(v) and math.isnan(w))):
+                out[(name,) + key] = v
+    return out
+
+
+def compare_020(up, ours):
+    """up, ours: (first, second) scrapes. Family shapes and stable values."""
+    uf = {n: f for n, f in families(up[0]).items() if not NOT_OURS.match(n)}
+    of = {n: f for n, f in families(ours[0]).items() if not NOT_OURS.match(n)}
+    rows = []
+    for name in sorted(set(uf) | set(of)):
+        u, o = uf.get(name), of.get(name)
+        if u == o:
+            status = "same"
+        elif not o:
+            status = "missing"
+        elif not u:
+            status = "only ours"
+        elif u[0] != o[0]:
+            status = "type"
+        else:
+            status = "labels"
+        reason = None if status == "same" else next(
+            (r for pat, r in DOCUMENTED_020 if re.search(pat, name)), None)
+        rows.append((name, status, reason, u, o))
+    us, os_ = stable_values(*up), stable_values(*ours)
+    # values that are not the exporter's own (its scrape counters, timings, process)
+    exporters_own = re.compile(r"^(pg_exporter_|pg_scrape_collector_duration|process_|"
+                               r"postgres_exporter_config_last_reload_success_timestamp|postgres_exporter_build_info|"
+                               r"pg_stat_activity_|pg_stat_database_|pg_locks_count|pg_stat_user_tables_|"
+                               r"pg_statio_user_tables_|pg_stat_bgwriter_|pg_wal_|pg_process_idle|"
+                               # WAL positions move with any write between the two exporters' runs
+                               r"pg_replication_slots_(slot_current_wal_lsn|pg_wal_lsn_diff))")
+    common = [k for k in us if k in os_ and not exporters_own.match(k[0])]
+    equal = [k for k in common if us[k] == os_[k] or (math.isnan(us[k]) and math.isnan(os_[k]))]
+    return {
+        "total": len(uf),
+        "same": sum(1 for r in rows if r[1] == "same"),
+        "rows": rows,
+        "unexplained": [r for r in rows if r[1] != "same" and r[2] is None],
+        "values": len(common),
+        "values_equal": len(equal),
+        "values_differ": [(k, us[k], os_[k]) for k in common if k not in equal],
+    }
+
+
+def report_020(res, what):
+    lines = [f"0.20.1 {what}: families of 0.20.1 (without go_*/promhttp_*) ours exposes with the same type "
+             f"and labels: {res['same']}/{res['total']}; stable values compared: {res['values']}, "
+             f"equal: {res['values_equal']}"]
+    for name, status, reason, u, o in res["rows"]:
+        if status != "same":
+            lines.append(f"  {name}: {status} (0.20.1 {u}, ours {o}): {reason or 'UNEXPLAINED'}")
+    for k, u, o in res["values_differ"][:20]:
+        lines.append(f"  value differs: {k}: 0.20.1 {u}, ours {o}")
+    return "\n".join(lines)
+
+
 def report(res):
     pct = lambda a, b: f"{a}/{b} = {100.0 * a / b:.1f}%"  # noqa: E731
     lines = [
@@ -157,12 +263,26 @@ def report(res):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--upstream", default=UPSTREAM_020, help="a postgres_exporter 0.20.1 binary")
+    args = ap.parse_args()
     srv = server().start()
+    status = 0
     try:
         prepare(srv)
-        res = compare(*run(srv))
-        print(report(res))
-        return 1 if res["unexplained"] else 0
+        if args.upstream:
+            for what, flags in (("with no flags", []),
+                                ("with the example queries.yaml", [f"--extend.query-path={QUERIES}"]),
+                                ("with it and --no-collector.stat_user_tables",
+                                 [f"--extend.query-path={QUERIES}", "--no-collector.stat_user_tables"])):
+                res = compare_020(*run_020(srv, args.upstream, flags))
+                print(report_020(res, what))
+                status |= bool(res["unexplained"])
+        if os.path.exists(UPSTREAM):
+            res = compare(*run(srv))
+            print(report(res))
+            status |= bool(res["unexplained"])
+        return status
     finally:
         srv.cleanup()
 

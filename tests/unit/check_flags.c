@@ -13,11 +13,13 @@ static double d;
 static struct strlist l;
 
 static struct flag table[] = {
-	{ "collector.cpu", FLAG_BOOL, &b, "true", "cpu", NULL, 0, false },
-	{ "web.telemetry-path", FLAG_STRING, &s, "/metrics", "path", "TEST_PATH_ENV", 0, false },
-	{ "web.max-requests", FLAG_INT, &n, "40", "max", NULL, 0, false },
-	{ "timeout", FLAG_DURATION, &d, "5s", "t", NULL, 0, false },
-	{ "web.listen-address", FLAG_LIST, &l, ":9100", "listen", NULL, 0, false },
+	{ .name = "collector.cpu", .type = FLAG_BOOL, .dest = &b, .def = "true", .help = "cpu" },
+	{ .name = "web.telemetry-path", .type = FLAG_STRING, .dest = &s, .def = "/metrics",
+	  .help = "path", .env = "TEST_PATH_ENV" },
+	{ .name = "web.max-requests", .type = FLAG_INT, .dest = &n, .def = "40", .help = "max" },
+	{ .name = "timeout", .type = FLAG_DURATION, .dest = &d, .def = "5s", .help = "t" },
+	{ .name = "web.listen-address", .type = FLAG_LIST, .dest = &l, .def = ":9100",
+	  .help = "listen" },
 };
 
 static struct flagset fs;
@@ -126,6 +128,40 @@ START_TEST(test_help_exits_0)
 }
 END_TEST
 
+/* An upstream flag this build refuses: accepted at its default, refused otherwise. */
+static bool tile38;
+static long groups;
+static struct flag refused[] = {
+	{ .name = "is-tile38", .type = FLAG_BOOL, .dest = &tile38, .def = "false",
+	  .env = "TEST_TILE38_ENV", .refused = "not implemented" },
+	{ .name = "max-groups", .type = FLAG_INT, .dest = &groups, .def = "100",
+	  .refused = "not implemented" },
+};
+
+START_TEST(test_refused_at_default_is_accepted)
+{
+	flags_add_table(&fs, refused, sizeof refused / sizeof refused[0]);
+	PARSE("--is-tile38=false", "--max-groups=100", "--no-is-tile38");
+	ck_assert(!tile38);
+	ck_assert_int_eq(groups, 100);
+}
+END_TEST
+
+START_TEST(test_refused_value_exits_2)
+{
+	flags_add_table(&fs, refused, sizeof refused / sizeof refused[0]);
+	PARSE("--max-groups=7");
+}
+END_TEST
+
+START_TEST(test_refused_from_env_exits_2)
+{
+	flags_add_table(&fs, refused, sizeof refused / sizeof refused[0]);
+	setenv("TEST_TILE38_ENV", "true", 1);
+	PARSE("--web.max-requests=3");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *su = suite_create("flags");
@@ -141,6 +177,9 @@ Suite *make_suite(void)
 	tcase_add_exit_test(tc, test_no_on_string_exits_2, 2);
 	tcase_add_exit_test(tc, test_single_dash_refused_by_default, 2);
 	tcase_add_exit_test(tc, test_help_exits_0, 0);
+	tcase_add_test(tc, test_refused_at_default_is_accepted);
+	tcase_add_exit_test(tc, test_refused_value_exits_2, 2);
+	tcase_add_exit_test(tc, test_refused_from_env_exits_2, 2);
 	suite_add_tcase(su, tc);
 	return su;
 }

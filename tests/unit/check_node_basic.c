@@ -1,6 +1,5 @@
 // links: node_exporter
 /* loadavg and meminfo on upstream's fixtures and on broken variants of them. */
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_loadavg, collector_meminfo;

@@ -6,7 +6,6 @@
  */
 #include <sys/utsname.h>
 
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_filefd, collector_entropy, collector_kernel_hung,

@@ -5,7 +5,6 @@
  */
 #include <unistd.h>
 
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_xfs, collector_mdadm, collector_zfs, collector_nfs,

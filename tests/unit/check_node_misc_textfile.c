@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_textfile;
@@ -37,17 +36,6 @@ static char *normalize(const char *text)
 	}
 	*o = '\0';
 	return out;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	char *buf = malloc(1 << 20);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static const struct {

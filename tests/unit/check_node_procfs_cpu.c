@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <sys/stat.h>
 
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_cpu, collector_cpufreq, collector_stat,
@@ -85,23 +84,23 @@ START_TEST(test_cpu_flags)
 END_TEST
 
 /* Run the cpu collector over several versions of /proc/stat with one state. */
-static void session_start_args(struct node_session *ss, const char *procfs, const char *sysfs,
+static void session_start_args(struct test_session *ss, const char *procfs, const char *sysfs,
 			       const char *arg)
 {
 	const char *argv[] = { arg, NULL };
-	node_session_start(ss, &collector_cpu, procfs, sysfs, NULL, argv);
+	fixture_session_start(ss, &collector_cpu, procfs, sysfs, NULL, argv);
 	ck_assert_int_eq(ss->init_rc, 0);
 }
 
-static void session_start(struct node_session *ss, const char *procfs, const char *sysfs)
+static void session_start(struct test_session *ss, const char *procfs, const char *sysfs)
 {
 	session_start_args(ss, procfs, sysfs, NULL);
 }
 
-static char *session_scrape(struct node_session *ss)
+static char *session_scrape(struct test_session *ss)
 {
 	int rc;
-	char *t = node_session_scrape(ss, &rc, NULL);
+	char *t = test_session_scrape(ss, &rc, NULL);
 	ck_assert_int_eq(rc, COLLECT_OK);
 	return t;
 }
@@ -114,7 +113,7 @@ START_TEST(test_cpu_monotonic_guard)
 	char procfs[4200], sysfs[4200];
 	snprintf(procfs, sizeof procfs, "%s/proc", dir);
 	snprintf(sysfs, sizeof sysfs, "%s/sys", dir);
-	struct node_session ss;
+	struct test_session ss;
 	session_start(&ss, procfs, sysfs);
 	char *t = session_scrape(&ss);
 	ck_assert(has_line(t, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 100"));
@@ -136,7 +135,7 @@ START_TEST(test_cpu_monotonic_guard)
 	ck_assert(has_line(t, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 0.05"));
 	ck_assert(!strstr(t, "cpu=\"1\""));
 	free(t);
-	node_session_end(&ss);
+	test_session_end(&ss);
 	fixture_rm(dir);
 }
 END_TEST
@@ -178,7 +177,7 @@ END_TEST
 /* With the cpufreq collector on, cpu.info adds the cpuinfo clock, as upstream. */
 START_TEST(test_cpu_info_frequency)
 {
-	struct node_session ss;
+	struct test_session ss;
 	session_start_args(&ss, FIX_PROC, FIX_SYS, "--collector.cpu.info");
 	struct collector inst[2] = { { .def = &collector_cpu, .enabled = true },
 				     { .def = &collector_cpufreq, .enabled = true } };
@@ -191,7 +190,7 @@ START_TEST(test_cpu_info_frequency)
 	t = session_scrape(&ss);
 	ck_assert(!strstr(t, "node_cpu_frequency_hertz"));
 	free(t);
-	node_session_end(&ss);
+	test_session_end(&ss);
 }
 END_TEST
 

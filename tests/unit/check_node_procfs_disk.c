@@ -1,9 +1,8 @@
 // links: node_exporter
 /*
  * diskstats, filesystem and btrfs on upstream's fixtures and broken
- * variants, the mountinfo and udev helpers, and the filesystem collector's
- * stuck-mount handling with statfs replaced by a call that blocks until the
- * test releases it.
+ * variants, and the filesystem collector's stuck-mount handling with statfs
+ * replaced by a call that blocks until the test releases it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -12,80 +11,10 @@
 #include <unistd.h>
 
 #include "../../common/parse.h"
-#include "../../node_exporter/mountinfo.h"
-#include "../../node_exporter/udev.h"
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_diskstats, collector_filesystem, collector_btrfs;
 extern int (*node_filesystem_statfs)(const char *path, struct statfs *buf);
-
-START_TEST(test_mountinfo_helpers)
-{
-	char s1[] = "/a\\040b\\011c\\134d\\012e\\000f\\9";
-	mountinfo_unescape(s1);
-	ck_assert_str_eq(s1, "/a b\tc\\d\ne\\000f\\9");
-	ck_assert(mount_option("rw,ro,relatime", "ro"));
-	ck_assert(!mount_option("rw,ro=1,relatime", "ro"));
-	ck_assert(!mount_option("rw", "r"));
-	ck_assert(mount_option("ro", "ro"));
-	ck_assert(!mount_option("", "ro"));
-
-	char text[] = "29 1 259:2 / /a\\040b rw,relatime shared:1 master:2 - ext4 /dev/dm-2 rw,errors=x\n"
-		      "30 29 0:5 / /b - tmpfs tmpfs rw\n";
-	char *cur = text;
-	struct mountinfo_entry m;
-	ck_assert_int_eq(mountinfo_next(&cur, &m), 1);
-	ck_assert_str_eq(m.mountpoint, "/a b");
-	ck_assert_str_eq(m.fstype, "ext4");
-	ck_assert_str_eq(m.source, "/dev/dm-2");
-	ck_assert_str_eq(m.super_options, "rw,errors=x");
-	ck_assert_uint_eq(m.major, 259);
-	ck_assert_uint_eq(m.minor, 2);
-	ck_assert_int_eq(mountinfo_next(&cur, &m), -1); /* 9 fields */
-	ck_assert_int_eq(mountinfo_next(&cur, &m), 0);
-
-	static const char *const bad[] = {
-		"x 1 0:1 / /a rw - ext4 /dev/x rw",	 "1 1 0:1 / /a rw shared:1 ext4 /dev/x rw x",
-		"1 1 01 / /a rw - ext4 /dev/x rw",	 "1 1 0:x / /a rw - ext4 /dev/x rw",
-		"",
-	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char line[256];
-		snprintf(line, sizeof line, "%s\nnext", bad[i]);
-		cur = line;
-		ck_assert_msg(mountinfo_next(&cur, &m) == -1, "accepted '%s'", bad[i]);
-	}
-}
-END_TEST
-
-START_TEST(test_udev_helpers)
-{
-	char text[] = "S:disk/by-id/x\nE:ID_MODEL=Disk\r\nE:ID_SERIAL=1\nE:NOEQUALS\nE:ID_SERIAL=2\nI:5\n";
-	struct udev_prop p[8];
-	size_t n = udev_parse(text, p, 8);
-	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(udev_get(p, n, "ID_MODEL"), "Disk");
-	ck_assert_str_eq(udev_get(p, n, "ID_SERIAL"), "2"); /* the last one wins */
-	ck_assert_ptr_null(udev_get(p, n, "S"));
-	/* More properties than room: the rest is dropped, not overflowed. */
-	char many[4096] = "";
-	size_t len = 0;
-	for (int i = 0; i < 100; i++)
-		len += (size_t)snprintf(many + len, sizeof many - len, "E:K%d=%d\n", i, i);
-	n = udev_parse(many, p, 8);
-	ck_assert_uint_eq(n, 8);
-	node_udev_data = FIXTURES "/udev/data";
-	struct buf b;
-	buf_init(&b, 1 << 20);
-	struct udev_prop props[UDEV_MAX_PROPS];
-	int rc = udev_block_props(8, 0, &b, props, UDEV_MAX_PROPS);
-	ck_assert_int_gt(rc, 10);
-	ck_assert_str_eq(udev_get(props, (size_t)rc, "ID_MODEL"), "TOSHIBA_KSDB4U86");
-	ck_assert_int_eq(udev_block_props(1, 99, &b, props, UDEV_MAX_PROPS), -ENOENT);
-	buf_free(&b);
-}
-END_TEST
 
 START_TEST(test_diskstats_fixture)
 {
@@ -322,17 +251,17 @@ static void release_hang(void)
 	pthread_mutex_unlock(&hang_mu);
 }
 
-static void fs_start(struct node_session *ss, const char *procfs, const char *rootfs,
+static void fs_start(struct test_session *ss, const char *procfs, const char *rootfs,
 		     const char *const *argv)
 {
-	node_session_start(ss, &collector_filesystem, procfs, NULL, rootfs, argv);
+	fixture_session_start(ss, &collector_filesystem, procfs, NULL, rootfs, argv);
 	ck_assert_int_eq(ss->init_rc, 0);
 }
 
-static char *fs_scrape(struct node_session *ss, double *seconds)
+static char *fs_scrape(struct test_session *ss, double *seconds)
 {
 	int rc;
-	char *t = node_session_scrape(ss, &rc, seconds);
+	char *t = test_session_scrape(ss, &rc, seconds);
 	ck_assert_int_eq(rc, COLLECT_OK);
 	return t;
 }
@@ -350,7 +279,7 @@ START_TEST(test_filesystem_mount_timeout)
 	node_filesystem_statfs = blocking_statfs;
 	const char *argv[] = { "--collector.filesystem.mount-timeout=300ms",
 			       "--collector.filesystem.stat-workers=1", NULL };
-	struct node_session ss;
+	struct test_session ss;
 	fs_start(&ss, procfs, rootfs, argv);
 
 	/* The blocked call is given up after the timeout; /data is still served. */
@@ -388,7 +317,7 @@ START_TEST(test_filesystem_mount_timeout)
 	ck_assert(has_line(t, "node_filesystem_readonly{device=\"/dev/sdb\",device_error=\"input/output error\",fstype=\"xfs\",mountpoint=\"/hang\"} 1"));
 	free(t);
 	ck_assert_int_eq(atomic_load(&hang_calls), 2);
-	node_session_end(&ss);
+	test_session_end(&ss);
 	fixture_rm(dir);
 }
 END_TEST
@@ -401,7 +330,7 @@ START_TEST(test_filesystem_stop_while_stuck)
 	snprintf(rootfs, sizeof rootfs, "%s/root", dir);
 	node_filesystem_statfs = blocking_statfs;
 	const char *argv[] = { "--collector.filesystem.mount-timeout=100ms", NULL };
-	struct node_session ss;
+	struct test_session ss;
 	fs_start(&ss, procfs, rootfs, argv);
 	double secs;
 	char *t = fs_scrape(&ss, &secs);
@@ -409,7 +338,7 @@ START_TEST(test_filesystem_stop_while_stuck)
 	free(t);
 	/* Shutdown does not wait for the blocked worker. */
 	double t0 = mono_now();
-	node_session_end(&ss);
+	test_session_end(&ss);
 	ck_assert_msg(mono_now() - t0 < 1.0, "fini took %f s", mono_now() - t0);
 	/* Once released, the worker frees the pool on its way out (checked by ASan). */
 	release_hang();
@@ -481,8 +410,6 @@ Suite *make_suite(void)
 	Suite *s = suite_create("node_procfs_disk");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_mountinfo_helpers);
-	tcase_add_test(tc, test_udev_helpers);
 	tcase_add_test(tc, test_diskstats_fixture);
 	tcase_add_test(tc, test_diskstats_flags);
 	tcase_add_test(tc, test_diskstats_broken);

@@ -7,8 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "../../node_exporter/netlink.h"
-#include "node_test.h"
+#include "../../common/netlink.h"
 #include "unit.h"
 
 extern const struct collector_def collector_netdev, collector_arp, collector_netstat,

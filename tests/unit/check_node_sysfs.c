@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "node_test.h"
 #include "unit.h"
 
 extern const struct collector_def collector_bcache, collector_bcachefs, collector_bonding, collector_dmi,
@@ -684,7 +683,7 @@ END_TEST
 
 Suite *make_suite(void)
 {
-	Suite *s = suite_create("node_sysfs");
+	Suite *s = suite_create("path_sysfs");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_bcache_fixture);

@@ -2,15 +2,14 @@
 /*
  * sysfs collectors, part 2: infiniband, netclass, nvme, powersupplyclass,
  * rapl, tapestats, thermal_zone and watchdog on upstream's fixture tree,
- * on broken trees and with their option flags; and the sysfs_util helpers.
+ * on broken trees and with their option flags.
  */
 #include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../node_exporter/sysfs_util.h"
-#include "node_test.h"
+#include "../../common/sysfs.h"
 #include "unit.h"
 
 extern const struct collector_def collector_infiniband, collector_netclass, collector_nvme,
@@ -576,115 +575,6 @@ START_TEST(test_watchdog_broken)
 }
 END_TEST
 
-/* ---- sysfs_util ---- */
-
-START_TEST(test_parse_go_ints)
-{
-	static const struct {
-		const char *s;
-		int ok;
-		int64_t v;
-	} cases[] = {
-		{ "0", 1, 0 },	      { "42", 1, 42 },		{ "-42", 1, -42 },	{ "+7", 1, 7 },
-		{ "0x1003", 1, 4099 }, { "0X1f", 1, 31 },	{ "0o17", 1, 15 },	{ "017", 1, 15 },
-		{ "0b101", 1, 5 },     { "1_000", 1, 1000 },	{ "0x_1F", 1, 31 },	{ "08", 0, 0 },
-		{ "0x", 0, 0 },	       { "", 0, 0 },		{ "1__0", 0, 0 },	{ "_1", 0, 0 },
-		{ "1_", 0, 0 },	       { " 1", 0, 0 },		{ "1.5", 0, 0 },	{ "9223372036854775807", 1, INT64_MAX },
-		{ "9223372036854775808", 0, 0 },		{ "-9223372036854775808", 1, INT64_MIN },
-		{ "0xg", 0, 0 },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int64_t v = 12345;
-		int rc = sysfs_parse_int(cases[i].s, &v);
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': rc %d", cases[i].s, rc);
-		if (cases[i].ok)
-			ck_assert_msg(v == cases[i].v, "'%s': %lld", cases[i].s, (long long)v);
-	}
-	uint64_t u;
-	ck_assert_int_eq(sysfs_parse_uint("0xffffffffffffffff", &u), 0);
-	ck_assert(u == UINT64_MAX);
-	ck_assert_int_eq(sysfs_parse_uint("0x10000000000000000", &u), -1);
-	ck_assert_int_eq(sysfs_parse_uint("-1", &u), -1);
-	ck_assert_int_eq(sysfs_parse_uint("+1", &u), -1);
-}
-END_TEST
-
-START_TEST(test_sanitize_name)
-{
-	static const char *const cases[][2] = {
-		{ "package", "package" },  { "psys-x", "psys_x" },   { "a__-__b", "a_b" }, { "a__b", "a__b" },
-		{ "a.b.c", "a_b_c" },	   { "-x-", "_x_" },	     { "", "" },	   { "é1", "_1" },
-		{ "core_ -0", "core_0" }, { "a_ b _c", "a_b_c" },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char out[64];
-		sysfs_sanitize_name(cases[i][0], out, sizeof out);
-		ck_assert_msg(!strcmp(out, cases[i][1]), "'%s' -> '%s'", cases[i][0], out);
-	}
-}
-END_TEST
-
-START_TEST(test_attr_reads)
-{
-	char *dir = fixture_dir();
-	fixture_puts(dir, "a", "  \tvalue with spaces \n\n");
-	char big[5000];
-	memset(big, 'b', sizeof big);
-	big[0] = ' ';
-	fixture_write(dir, "big", big, sizeof big);
-	char path[4096], v[SYSFS_VAL];
-	snprintf(path, sizeof path, "%s/a", dir);
-	ck_assert_int_eq(sysfs_attr(NULL, path, v, sizeof v), 17);
-	ck_assert_str_eq(v, "value with spaces");
-	snprintf(path, sizeof path, "%s/big", dir);
-	ck_assert_int_eq(sysfs_attr(NULL, path, v, sizeof v), SYSFS_ATTR_MAX - 1);
-	ck_assert_int_eq(sysfs_head(NULL, path, v, sizeof v), SYSFS_ATTR_MAX);
-	ck_assert_int_eq(v[0], ' ');
-	ck_assert_int_eq(sysfs_attr(NULL, path, v, 64), -EINVAL);
-	snprintf(path, sizeof path, "%s/missing", dir);
-	ck_assert_int_eq(sysfs_attr(NULL, path, v, sizeof v), -ENOENT);
-	ck_assert(sysfs_enoent(-ENOENT) && sysfs_eperm(EACCES) && sysfs_eperm(-EPERM));
-	ck_assert(sysfs_ignorable(-EINVAL) && sysfs_ignorable(EOPNOTSUPP) && !sysfs_ignorable(-EIO));
-
-	/* Listings are sorted and typed. */
-	fixture_puts(dir, "sub/x", "");
-	snprintf(path, sizeof path, "%s/link", dir);
-	ck_assert_int_eq(symlink("sub", path), 0);
-	struct sysfs_dir d;
-	ck_assert_int_eq(sysfs_dir_read(NULL, dir, &d), 0);
-	ck_assert_uint_eq(d.n, 4);
-	ck_assert_str_eq(d.ents[0].name, "a");
-	ck_assert_int_eq(d.ents[0].type, DT_REG);
-	ck_assert_str_eq(d.ents[2].name, "link");
-	ck_assert_int_eq(d.ents[2].type, DT_LNK);
-	ck_assert_int_eq(d.ents[3].type, DT_DIR);
-	sysfs_dir_free(&d);
-	ck_assert(sysfs_is_dir(path) && sysfs_exists(path));
-	/* the link resolves to the directory's canonical path */
-	char real[4096], want[8192];
-	ck_assert_int_eq(sysfs_realpath(path, real, sizeof real), 0);
-	snprintf(want, sizeof want, "%s/sub", dir);
-	char wantreal[PATH_MAX];
-	ck_assert_ptr_nonnull(realpath(want, wantreal));
-	ck_assert_str_eq(real, wantreal);
-	ck_assert_int_eq(sysfs_realpath(path, real, 4), -ENAMETOOLONG);
-	snprintf(want, sizeof want, "%s/dangling", dir);
-	ck_assert_int_eq(symlink("nowhere", want), 0);
-	ck_assert_int_eq(sysfs_realpath(want, real, sizeof real), -ENOENT);
-	snprintf(path, sizeof path, "%s/nope", dir);
-	ck_assert_int_eq(sysfs_dir_read(NULL, path, &d), -ENOENT);
-
-	char line[] = "  one two\tthree\n";
-	char *cur = line;
-	ck_assert_str_eq(sysfs_next_field(&cur), "one");
-	ck_assert_str_eq(sysfs_next_field(&cur), "two");
-	ck_assert_str_eq(sysfs_next_field(&cur), "three");
-	ck_assert_ptr_null(sysfs_next_field(&cur));
-	ck_assert(sysfs_glob_digit("thermal_zone1", "thermal_zone") && !sysfs_glob_digit("thermal_zone", "thermal_zone"));
-	fixture_rm(dir);
-}
-END_TEST
-
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("node_sysfs2");
@@ -706,9 +596,6 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_thermal_broken);
 	tcase_add_test(tc, test_watchdog_fixture);
 	tcase_add_test(tc, test_watchdog_broken);
-	tcase_add_test(tc, test_parse_go_ints);
-	tcase_add_test(tc, test_sanitize_name);
-	tcase_add_test(tc, test_attr_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }

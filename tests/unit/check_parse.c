@@ -96,6 +96,8 @@ START_TEST(test_lines_and_fields)
 	line = next_line(&cur);
 	ck_assert_str_eq(line, "");
 	ck_assert_uint_eq(split_fields(line, f, 3), 0);
+	ck_assert_uint_eq(count_fields("  a\tbb  c \n"), 3);
+	ck_assert_uint_eq(count_fields(" \t\n"), 0);
 	ck_assert_str_eq(next_line(&cur), "last line");
 	ck_assert_ptr_null(next_line(&cur));
 
@@ -152,6 +154,20 @@ START_TEST(test_regex)
 	rx_free(sub);
 	ck_assert_ptr_null(rx_compile("(", err, sizeof err));
 	ck_assert(strstr(err, "offset") != NULL);
+
+	/* A pair from two flags: empty patterns are no filter, a bad one names its flag. */
+	struct rx_filter f;
+	ck_assert_int_eq(rx_filter_init(&f, "x.include", "^sd", "x.exclude", "1$", err, sizeof err), 0);
+	ck_assert(!rx_filter_ignored(&f, "sda"));
+	ck_assert(rx_filter_ignored(&f, "sda1"));
+	ck_assert(rx_filter_ignored(&f, "nvme0"));
+	rx_filter_free(&f);
+	ck_assert_int_eq(rx_filter_init(&f, "x.include", "", "x.exclude", NULL, err, sizeof err), 0);
+	ck_assert(!rx_filter_ignored(&f, "anything"));
+	rx_filter_free(&f);
+	ck_assert_int_eq(rx_filter_init(&f, "x.include", "ok", "x.exclude", "[", err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "--x.exclude"), "%s", err);
+	ck_assert_ptr_null(f.include);
 }
 END_TEST
 

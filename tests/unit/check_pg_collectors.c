@@ -6,8 +6,8 @@
  * missing columns, failed queries) that must fail the collector cleanly.
  * The test server is PostgreSQL 15; these cover the other versions.
  */
-#include "../../pg_exporter/collectors.h"
-#include "pg_test.h"
+#include "../../common/exporter.h"
+#include "pg_replay.h"
 #include "unit.h"
 
 extern const struct collector_def collector_stat_bgwriter, collector_stat_checkpointer,
@@ -487,8 +487,8 @@ END_TEST
  * server version rules the query out, it asks nothing and succeeds). */
 START_TEST(test_every_collector_without_answers)
 {
-	for (size_t i = 0; i < pg_ncollectors; i++) {
-		const struct collector_def *def = pg_collectors[i];
+	for (size_t i = 0; i < exporter_ncollectors; i++) {
+		const struct collector_def *def = exporter_collectors[i];
 		struct replay rp = { NULL, 0, { { 0 } }, { { 0 } }, 0 };
 		struct run_result r = run_pg_collector(def, 150000, &rp, NULL);
 		if (rp.nasked == 0) {
@@ -500,7 +500,7 @@ START_TEST(test_every_collector_without_answers)
 		}
 		free(r.text);
 	}
-	ck_assert_uint_eq(pg_ncollectors, 26);
+	ck_assert_uint_eq(exporter_ncollectors, 26);
 }
 END_TEST
 
@@ -564,7 +564,7 @@ START_TEST(test_legacy_conflicts)
 	ck_assert_str_eq(t.dsn.fingerprint, "db.example:6432");
 	struct pgscrape ps = { .t = &t, .version = 160000, .replay = replay_answer, .replay_ctx = &rp };
 	struct expo *e = expo_new(1 << 20);
-	ck_assert_int_eq(pg_legacy_collect(&ps, e, err, sizeof err), 0);
+	ck_assert_int_eq(pg_legacy_collect(&ps, NULL, t.dsn.fingerprint, e, err, sizeof err), 0);
 	struct buf b;
 	buf_init(&b, 1 << 20);
 	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);

@@ -2,7 +2,7 @@
 /* --config.file: auth_modules as upstream reads them, strictly; and applying a module to a target. */
 #include <errno.h>
 
-#include "pg_test.h"
+#include "../../pg_exporter/pg.h"
 #include "unit.h"
 
 static const char good[] =

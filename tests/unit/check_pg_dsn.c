@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "pg_test.h"
+#include "../../pg_exporter/pg.h"
 #include "unit.h"
 
 static const char *const env_vars[] = {
@@ -119,19 +119,56 @@ END_TEST
 START_TEST(test_env_data_source_name)
 {
 	clear_env();
-	struct pgdsn d;
+	struct pgsource *src;
+	size_t n;
 	char err[256];
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), 0);
-	setenv("DATA_SOURCE_NAME", "postgresql://a:b@first:1/x,postgresql://c:d@second:2/y", 1);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	ck_assert_uint_eq(n, 0);
+	/* Every comma-separated item is a data source, as upstream's strings.Split. */
+	setenv("DATA_SOURCE_NAME", "postgresql://a:b@first:1/x,postgresql://c:d@second:2/y,,port=7", 1);
 	setenv("DATA_SOURCE_URI", "ignored:3/z", 1);
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), 1);
-	ck_assert_str_eq(d.fingerprint, "first:1");
-	ck_assert_str_eq(pgdsn_get(&d, "password"), "b");
-	pgdsn_free(&d);
-	setenv("DATA_SOURCE_NAME", "host=h password=Sekr1t junk=1", 1);
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "DATA_SOURCE_NAME"));
-	ck_assert_ptr_null(strstr(err, "Sekr1t"));
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(src[0].dsn.fingerprint, "first:1");
+	ck_assert_str_eq(pgdsn_get(&src[0].dsn, "password"), "b");
+	ck_assert_str_eq(src[1].dsn.fingerprint, "second:2");
+	ck_assert_ptr_null(src[1].error);
+	ck_assert_ptr_nonnull(src[2].error); /* empty: upstream's "malformed dsn" */
+	ck_assert_str_eq(src[3].dsn.fingerprint, "localhost:7");
+	pgsources_free(src, n);
+	clear_env();
+}
+END_TEST
+
+/* Malformed strings do not stop the exporter: kept as errors without the password. */
+static const char *const malformed[] = {
+	"host=h password='Sekr1t",                      /* unterminated quote */
+	"host=h password=Sekr1t nonsense=1",            /* unknown key */
+	"postgresql://u:Sekr1t@[::1/db",                /* [::1 without ] */
+	"postgresql://u:Sekr1t@h/db?sslmode=%ZZ",       /* bad percent-encoding */
+};
+
+START_TEST(test_env_malformed_kept_as_error)
+{
+	clear_env();
+	struct pgsource *src;
+	size_t n;
+	char err[256];
+	setenv("DATA_SOURCE_NAME", malformed[_i], 1);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_nonnull(src[0].error);
+	ck_assert_ptr_nonnull(strstr(src[0].error, "DATA_SOURCE_NAME"));
+	ck_assert_ptr_null(strstr(src[0].error, "Sekr1t"));
+	struct pgtarget *t = pgtarget_from_sources(src, n);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_null(src[0].error); /* adopted */
+	char oerr[256];
+	ck_assert_ptr_null(pg_open_db(t, NULL, mono_now() + 1, oerr, sizeof oerr));
+	ck_assert_ptr_nonnull(strstr(oerr, "could not parse"));
+	ck_assert_ptr_null(strstr(pg_ops.describe(t), "Sekr1t"));
+	pg_ops.free_spec(t);
+	pgsources_free(src, n);
 	clear_env();
 }
 END_TEST
@@ -139,18 +176,21 @@ END_TEST
 START_TEST(test_env_uri_user_pass)
 {
 	clear_env();
-	struct pgdsn d;
+	struct pgsource *src;
+	size_t n;
 	char err[256];
 	setenv("DATA_SOURCE_URI", "db.example:6543/app?sslmode=disable", 1);
 	setenv("DATA_SOURCE_USER", "mon", 1);
 	setenv("DATA_SOURCE_PASS", "p@ss word/:", 1);
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), 1);
-	ck_assert_str_eq(pgdsn_get(&d, "host"), "db.example");
-	ck_assert_str_eq(pgdsn_get(&d, "port"), "6543");
-	ck_assert_str_eq(pgdsn_get(&d, "user"), "mon");
-	ck_assert_str_eq(pgdsn_get(&d, "password"), "p@ss word/:");
-	ck_assert_str_eq(pgdsn_get(&d, "sslmode"), "disable");
-	pgdsn_free(&d);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	ck_assert_uint_eq(n, 1);
+	struct pgdsn *d = &src[0].dsn;
+	ck_assert_str_eq(pgdsn_get(d, "host"), "db.example");
+	ck_assert_str_eq(pgdsn_get(d, "port"), "6543");
+	ck_assert_str_eq(pgdsn_get(d, "user"), "mon");
+	ck_assert_str_eq(pgdsn_get(d, "password"), "p@ss word/:");
+	ck_assert_str_eq(pgdsn_get(d, "sslmode"), "disable");
+	pgsources_free(src, n);
 
 	/* _FILE wins over the plain variable; contents are trimmed. */
 	char *upath = write_tmp("  filemon\n");
@@ -159,15 +199,16 @@ START_TEST(test_env_uri_user_pass)
 	setenv("DATA_SOURCE_USER_FILE", upath, 1);
 	setenv("DATA_SOURCE_PASS_FILE", ppath, 1);
 	setenv("DATA_SOURCE_URI_FILE", uripath, 1);
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), 1);
-	ck_assert_str_eq(pgdsn_get(&d, "user"), "filemon");
-	ck_assert_str_eq(pgdsn_get(&d, "password"), "filepass");
-	ck_assert_str_eq(d.fingerprint, "filehost:7000");
-	pgdsn_free(&d);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	d = &src[0].dsn;
+	ck_assert_str_eq(pgdsn_get(d, "user"), "filemon");
+	ck_assert_str_eq(pgdsn_get(d, "password"), "filepass");
+	ck_assert_str_eq(d->fingerprint, "filehost:7000");
+	pgsources_free(src, n);
 
 	/* An unreadable file is an error naming the file, not its content. */
 	setenv("DATA_SOURCE_PASS_FILE", "/nonexistent/pass", 1);
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), -1);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/pass"));
 	unlink(upath);
 	unlink(ppath);
@@ -177,9 +218,19 @@ START_TEST(test_env_uri_user_pass)
 	free(uripath);
 	clear_env();
 
+	/* A URI that cannot be parsed is kept as an error, naming the variable. */
+	setenv("DATA_SOURCE_URI", "[::1:5432/db", 1);
+	setenv("DATA_SOURCE_PASS", "Sekr1t", 1);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	ck_assert_ptr_nonnull(src[0].error);
+	ck_assert_ptr_nonnull(strstr(src[0].error, "DATA_SOURCE_URI"));
+	pgsources_free(src, n);
+	clear_env();
+
 	/* Only a user and password, no URI: no default target. */
 	setenv("DATA_SOURCE_USER", "x", 1);
-	ck_assert_int_eq(pgdsn_from_env(&d, err, sizeof err), 0);
+	ck_assert_int_eq(pgsources_from_env(&src, &n, err, sizeof err), 0);
+	ck_assert_uint_eq(n, 0);
 	clear_env();
 }
 END_TEST
@@ -223,6 +274,8 @@ Suite *make_suite(void)
 			    (int)(sizeof bad_dsns / sizeof bad_dsns[0]));
 	tcase_add_test(tc, test_probe_targets);
 	tcase_add_test(tc, test_env_data_source_name);
+	tcase_add_loop_test(tc, test_env_malformed_kept_as_error, 0,
+			    (int)(sizeof malformed / sizeof malformed[0]));
 	tcase_add_test(tc, test_env_uri_user_pass);
 	tcase_add_test(tc, test_redact);
 	tcase_add_test(tc, test_namelist);

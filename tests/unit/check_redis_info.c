@@ -20,40 +20,6 @@
 #define FIX "tests/fixtures/redis/"
 #define NOW 1700000000.0
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *s = malloc((size_t)n + 1);
-	ck_assert(s != NULL);
-	ck_assert_int_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static char *render(struct expo *e)
-{
-	struct buf b;
-	buf_init(&b, 64u << 20);
-	ck_assert_int_eq(expo_render(e, EXPO_TEXT, &b), 0);
-	char *t = buf_detach(&b, NULL);
-	expo_free(e);
-	return t;
-}
-
-static int has_line(const char *text, const char *line)
-{
-	size_t n = strlen(line);
-	for (const char *p = text; (p = strstr(p, line)); p++)
-		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
 /* A value as the exposition writes it (Go's 'g' formatting). */
 static const char *fmtv(double v)
 {
@@ -79,7 +45,7 @@ static struct parsed parse_text_with(char *text, long dbcount, bool system)
 	struct expo *e = expo_new(64u << 20);
 	struct parsed p;
 	p.rc = redis_info_parse(text, &o, e, &p.res);
-	p.text = render(e);
+	p.text = render_free(e);
 	return p;
 }
 
@@ -208,7 +174,7 @@ START_TEST(test_info_70_cluster_node)
 	struct info_opts o = { .ns = "redis", .now = NOW };
 	struct expo *e = expo_new(1u << 20);
 	ck_assert_int_eq(redis_cluster_info_parse(s, &o, e), 0);
-	char *t = render(e);
+	char *t = render_free(e);
 	HAS(t, "redis_cluster_state 1");
 	HAS(t, "redis_cluster_known_nodes 3");
 	HAS(t, "redis_cluster_size 3");
@@ -414,7 +380,7 @@ START_TEST(test_cluster_info_broken)
 	char odd[] = "cluster_state:fail\r\ncluster_a:b:c\r\ncluster_size:x\r\n\r\n";
 	e = expo_new(1u << 20);
 	ck_assert_int_eq(redis_cluster_info_parse(odd, &o, e), 0);
-	char *t = render(e);
+	char *t = render_free(e);
 	HAS(t, "redis_cluster_state 0");
 	LACKS(t, "cluster_a");
 	LACKS(t, "redis_cluster_size");
@@ -579,7 +545,7 @@ static char *run(const struct collector_def *def, struct rscrape *rs, int *rc)
 	struct scrape s = { .rq = &rq, .collector = &c, .target = rs };
 	struct expo *e = expo_new(1u << 20);
 	*rc = def->collect(&s, e);
-	return render(e);
+	return render_free(e);
 }
 
 START_TEST(test_config_never_exports_passwords)
