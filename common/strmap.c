@@ -1,165 +1,87 @@
 #include "strmap.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct slot {
+struct strmap_entry {
 	uint64_t hash;
-	char *key; /* NULL: empty slot */
-	uint32_t len;
 	uint32_t gen;
 	void *value;
+	char key[]; /* the table's key points here */
 };
-
-struct strmap {
-	struct slot *slots;
-	size_t cap; /* power of two */
-	size_t n;
-	size_t key_bytes;
-	uint32_t gen;
-};
-
-uint64_t strmap_hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-struct strmap *strmap_new(void)
-{
-	struct strmap *m = calloc(1, sizeof *m);
-	if (!m)
-		return NULL;
-	m->cap = 16;
-	m->slots = calloc(m->cap, sizeof *m->slots);
-	if (!m->slots) {
-		free(m);
-		return NULL;
-	}
-	return m;
-}
 
 void strmap_free(struct strmap *m, void (*free_value)(void *))
 {
-	if (!m)
-		return;
-	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->slots[i].key)
-			continue;
+	for (size_t i = 0; i < m->n; i++) {
 		if (free_value)
-			free_value(m->slots[i].value);
-		free(m->slots[i].key);
+			free_value(m->entries[i]->value);
+		free(m->entries[i]);
 	}
-	free(m->slots);
-	free(m);
+	free(m->entries);
+	hashtab_free(&m->tab);
+	*m = (struct strmap){ 0 };
 }
 
-static struct slot *find(const struct strmap *m, const char *key, size_t len, uint64_t h)
+void *strmap_get(const struct strmap *m, const char *key)
 {
-	size_t mask = m->cap - 1;
-	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-		struct slot *s = &m->slots[i];
-		if (!s->key || (s->hash == h && s->len == len && !memcmp(s->key, key, len)))
-			return s;
-	}
+	size_t len = strlen(key);
+	const struct strmap_entry *e = hashtab_get_n(&m->tab, key, len, hash_bytes(key, len));
+	return e ? e->value : NULL;
 }
 
-void *strmap_get(const struct strmap *m, const char *key, size_t len)
+void **strmap_touch(struct strmap *m, const char *key)
 {
-	struct slot *s = find(m, key, len, strmap_hash(key, len));
-	return s->key ? s->value : NULL;
-}
-
-/* Move every live entry into a table of cap slots. */
-static int rehash(struct strmap *m, size_t cap)
-{
-	struct slot *old = m->slots;
-	size_t oldcap = m->cap;
-	struct slot *slots = calloc(cap, sizeof *slots);
-	if (!slots)
-		return -1;
-	m->slots = slots;
-	m->cap = cap;
-	for (size_t i = 0; i < oldcap; i++) {
-		if (!old[i].key)
-			continue;
-		size_t mask = cap - 1, j = (size_t)old[i].hash & mask;
-		while (slots[j].key)
-			j = (j + 1) & mask;
-		slots[j] = old[i];
+	size_t len = strlen(key);
+	uint64_t h = hash_bytes(key, len);
+	struct strmap_entry *e = hashtab_get_n(&m->tab, key, len, h);
+	if (e) {
+		e->gen = m->gen;
+		return &e->value;
 	}
-	free(old);
-	return 0;
-}
-
-void **strmap_touch(struct strmap *m, const char *key, size_t len)
-{
-	uint64_t h = strmap_hash(key, len);
-	struct slot *s = find(m, key, len, h);
-	if (s->key) {
-		s->gen = m->gen;
-		return &s->value;
-	}
-	/* Keep the load under 1/2 so probes stay short. */
-	if ((m->n + 1) * 2 > m->cap) {
-		if (rehash(m, m->cap * 2) < 0)
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct strmap_entry **v = realloc(m->entries, cap * sizeof *v);
+		if (!v)
 			return NULL;
-		s = find(m, key, len, h);
+		m->entries = v;
+		m->cap = cap;
 	}
-	char *k = malloc(len + 1);
-	if (!k)
+	e = malloc(sizeof *e + len + 1);
+	if (!e)
 		return NULL;
-	memcpy(k, key, len);
-	k[len] = '\0';
-	*s = (struct slot){ .hash = h, .key = k, .len = (uint32_t)len, .gen = m->gen, .value = NULL };
-	m->n++;
-	m->key_bytes += len + 1;
-	return &s->value;
+	*e = (struct strmap_entry){ .hash = h, .gen = m->gen };
+	memcpy(e->key, key, len + 1);
+	if (hashtab_put(&m->tab, e->key, h, e) < 0) {
+		free(e);
+		return NULL;
+	}
+	m->entries[m->n++] = e;
+	return &e->value;
 }
 
 size_t strmap_sweep(struct strmap *m, void (*free_value)(void *))
 {
 	size_t live = 0;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->slots[i].key && m->slots[i].gen == m->gen)
-			live++;
+	for (size_t i = 0; i < m->n; i++) {
+		struct strmap_entry *e = m->entries[i];
+		if (e->gen == m->gen) {
+			m->entries[live++] = e;
+			continue;
+		}
+		if (free_value)
+			free_value(e->value);
+		free(e);
+	}
 	size_t removed = m->n - live;
+	m->n = live;
 	if (removed) {
-		/* Holes would break probe chains: the survivors move to a new table sized for them. */
-		size_t cap = 16;
-		while (cap < live * 2 + 2)
-			cap *= 2;
-		struct slot *slots = calloc(cap, sizeof *slots);
-		if (!slots) {
-			/* Out of memory: keep everything; the next sweep tries again. */
-			m->gen++;
-			return 0;
-		}
-		for (size_t i = 0; i < m->cap; i++) {
-			struct slot *s = &m->slots[i];
-			if (!s->key)
-				continue;
-			if (s->gen != m->gen) {
-				if (free_value)
-					free_value(s->value);
-				m->key_bytes -= s->len + 1u;
-				free(s->key);
-				continue;
-			}
-			size_t j = (size_t)s->hash & (cap - 1);
-			while (slots[j].key)
-				j = (j + 1) & (cap - 1);
-			slots[j] = *s;
-		}
-		free(m->slots);
-		m->slots = slots;
-		m->cap = cap;
-		m->n = live;
+		/*
+		 * hashtab removes nothing one by one: the survivors go back into
+		 * the emptied table, which has room for them (no allocation).
+		 */
+		hashtab_clear(&m->tab);
+		for (size_t i = 0; i < live; i++)
+			(void)hashtab_put(&m->tab, m->entries[i]->key, m->entries[i]->hash, m->entries[i]);
 	}
 	m->gen++;
 	return removed;
@@ -168,9 +90,4 @@ size_t strmap_sweep(struct strmap *m, void (*free_value)(void *))
 size_t strmap_count(const struct strmap *m)
 {
 	return m->n;
-}
-
-size_t strmap_bytes(const struct strmap *m)
-{
-	return sizeof *m + m->cap * sizeof(struct slot) + m->key_bytes;
 }

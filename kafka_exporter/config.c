@@ -19,6 +19,7 @@ void free_const_labels(struct kafka_options *o)
 	for (size_t i = 0; i < o->nlabels; i++) {
 		free(o->label_names[i]);
 		free(o->label_values[i]);
+		o->label_names[i] = o->label_values[i] = NULL;
 	}
 	o->nlabels = 0;
 }
@@ -141,8 +142,8 @@ int kafka_conn_props(const struct kafka_conn_flags *f, struct kafka_props *out, 
 {
 	memset(out, 0, sizeof *out);
 	size_t len = 0;
-	for (size_t i = 0; i < f->nservers; i++) {
-		const char *srv = f->servers[i];
+	for (size_t i = 0; i < f->servers.n; i++) {
+		const char *srv = f->servers.items[i];
 		if (!*srv || strchr(srv, ',')) {
 			strf(err, errlen, "--kafka.server: '%.128s' is not host:port", srv);
 			return -1;

@@ -98,6 +98,7 @@ static void declare(struct expo *e, struct fams *f)
 static void emit_topics(const struct ksnapshot *s, struct kstate *st, struct expo *e, const struct fams *f)
 {
 	char part[16], key[600];
+	const char *k;
 	put(e, f->brokers, (double)s->nbrokers, 0, NULL);
 	for (size_t i = 0; i < s->nbrokers; i++) {
 		char id[16];
@@ -109,8 +110,8 @@ static void emit_topics(const struct ksnapshot *s, struct kstate *st, struct exp
 		/* End offsets feed the interpolation of lag in seconds, selected or not. */
 		for (int32_t j = 0; kafka_opts.lag_seconds == LAG_SECONDS_INTERPOLATION && j < t->npart; j++) {
 			const struct kpartition *p = &t->parts[j];
-			size_t klen = p->has_newest ? partition_key(key, sizeof key, NULL, t->name, p->id) : 0;
-			void **slot = klen ? strmap_touch(st->ends, key, klen) : NULL;
+			k = p->has_newest ? partition_key(key, sizeof key, NULL, t->name, p->id) : NULL;
+			void **slot = k ? strmap_touch(&st->ends, k) : NULL;
 			if (slot && !*slot)
 				*slot = calloc(1, sizeof(struct end_history));
 			if (slot && *slot)
@@ -155,8 +156,8 @@ static double lag_seconds(const struct ksnapshot *s, struct kstate *st, const st
 	if (kafka_opts.lag_seconds == LAG_SECONDS_TIMESTAMP)
 		return c && c->has_ts ? record_age(c->ts, s->now_ms) : -1;
 	char key[600];
-	size_t klen = partition_key(key, sizeof key, NULL, t->name, p->id);
-	const struct end_history *h = klen ? strmap_get(st->ends, key, klen) : NULL;
+	const char *k = partition_key(key, sizeof key, NULL, t->name, p->id);
+	const struct end_history *h = k ? strmap_get(&st->ends, k) : NULL;
 	double age;
 	if (!h || end_history_age(h, committed, s->now, &age) < 0)
 		return -1;
@@ -221,8 +222,8 @@ static enum lag_status emit_group_topic(const struct ksnapshot *s, struct kstate
 			if (age >= 0)
 				PUT(e, f->g_lag_seconds, age, g->id, t->name, part);
 		}
-		size_t klen = partition_key(key, sizeof key, g->id, t->name, pid);
-		void **slot = klen ? strmap_touch(st->tracks, key, klen) : NULL;
+		const char *k = partition_key(key, sizeof key, g->id, t->name, pid);
+		void **slot = k ? strmap_touch(&st->tracks, k) : NULL;
 		if (slot && !*slot)
 			*slot = calloc(1, sizeof(struct lag_track));
 		if (slot && *slot) {
@@ -269,16 +270,8 @@ void kafka_emit(const struct ksnapshot *s, struct kstate *st, struct expo *e)
 	emit_groups(s, st, e, &f);
 	/* Forget vanished partitions and groups, but not on a partial read, which misses live ones. */
 	if (!s->failed) {
-		strmap_sweep(st->ends, free);
-		strmap_sweep(st->tracks, free);
-		strmap_sweep(st->stamps, free);
+		strmap_sweep(&st->ends, free);
+		strmap_sweep(&st->tracks, free);
+		strmap_sweep(&st->stamps, free);
 	}
-}
-
-void kafka_emit_up(struct expo *e, bool up)
-{
-	struct family *f = gauge(e, "kafka_up",
-				 "1 if the last scrape read everything from the cluster, 0 if some or all of it failed.",
-				 L_NONE);
-	put(e, f, up ? 1 : 0, 0, NULL);
 }

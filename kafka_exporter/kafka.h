@@ -1,11 +1,13 @@
 /*
  * kafka_exporter's shared types: the options (written once at start-up),
- * what one scrape read from the cluster (a snapshot, built by scrape.c with
- * librdkafka and turned into metrics by emit.c), and the state kept between
- * scrapes for lag in seconds and the status.
+ * the cluster as the backend layer keeps it (its target), what one scrape
+ * read from the cluster (a snapshot, built by scrape.c with librdkafka and
+ * turned into metrics by emit.c), and the state kept between scrapes for
+ * lag in seconds and the status.
  *
- * Threads: the snapshot belongs to one scrape; the state belongs to the
- * client (client.h) and is only touched while the client is acquired.
+ * Threads: the backend layer runs the hooks with the target's lock held, so
+ * the target, its state and its handle are used by one scrape at a time;
+ * the snapshot belongs to one scrape.
  */
 #ifndef KAFKA_EXPORTER_KAFKA_H
 #define KAFKA_EXPORTER_KAFKA_H
@@ -15,10 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/backend.h"
 #include "../common/expo.h"
+#include "../common/flags.h"
 #include "../common/rx.h"
 #include "../common/strmap.h"
-#include "client.h"
 
 /* ---- options ---- */
 
@@ -37,14 +40,42 @@ struct kafka_options {
 	long group_workers; /* group requests in flight at once */
 	enum lag_seconds_method lag_seconds;
 	double status_window; /* seconds */
-	/* --kafka.labels, added to every family */
+	bool log_client; /* librdkafka's own log lines at info level (--log.enable-sarama) */
+	/* --kafka.labels, added to every family; NULL-terminated for the backend layer */
 	size_t nlabels;
-	char *label_names[MAX_CONST_LABELS];
-	char *label_values[MAX_CONST_LABELS];
+	char *label_names[MAX_CONST_LABELS + 1];
+	char *label_values[MAX_CONST_LABELS + 1];
 };
 
-/* Written while flags are parsed, read by every scrape. */
+/* Written while flags are parsed and by setup, read by every scrape. */
 extern struct kafka_options kafka_opts;
+
+/* Upstream's connection flags, as given. */
+struct kafka_conn_flags {
+	struct strlist servers;
+	bool sasl_enabled, sasl_handshake;
+	const char *sasl_mechanism, *sasl_username, *sasl_password;
+	bool tls_enabled, tls_insecure;
+	const char *tls_server_name, *tls_ca_file, *tls_cert_file, *tls_key_file;
+	const char *kafka_version;
+	bool allow_auto_topic_creation;
+};
+
+/* Flag values that setup() turns into options (main.c's table writes them). */
+struct kafka_args {
+	struct kafka_conn_flags conn;
+	const char *topic_filter, *topic_exclude, *group_filter, *group_exclude;
+	const char *labels;
+	const char *lag_seconds;
+	bool concurrent;
+	long topic_workers, verbosity;
+};
+
+extern struct kafka_args kafka_args;
+
+/* Check the flags, make the cluster's target (options.c). */
+int kafka_setup(struct exporter *x, char *err, size_t errlen);
+void kafka_teardown(struct exporter *x);
 
 /* ---- one scrape's snapshot ---- */
 
@@ -115,15 +146,15 @@ void snapshot_fail(struct ksnapshot *s, const char *fmt, ...) __attribute__((for
 /* Release everything the snapshot holds. */
 void snapshot_free(struct ksnapshot *s);
 
-/* ---- state kept between scrapes (owned by the client) ---- */
+/* ---- state kept between scrapes (the target's; zeroed is empty) ---- */
 
 struct kstate {
 	const struct rd_kafka_metadata *md; /* last metadata, reused for --refresh.metadata */
 	double md_at; /* monotonic seconds */
 	bool md_stale; /* refresh at the next scrape (a topic vanished...) */
-	struct strmap *ends; /* "topic\0partition" -> struct end_history */
-	struct strmap *tracks; /* "group\0topic\0partition" -> struct lag_track */
-	struct strmap *stamps; /* "topic\0partition" -> struct stamp_cache */
+	struct strmap ends; /* partition_key(topic, partition) -> struct end_history */
+	struct strmap tracks; /* partition_key(group, topic, partition) -> struct lag_track */
+	struct strmap stamps; /* partition_key(topic, partition) -> struct stamp_cache */
 };
 
 /* Timestamps of records at offsets, remembered per partition (timestamp method). */
@@ -137,15 +168,66 @@ struct stamp_cache {
 };
 
 /*
- * The key of a partition's state: "topic\0partition", or with a group
- * "group\0topic\0partition". Returns its length, 0 if it does not fit.
+ * The key of a partition's state: "topic\x1fpartition", or with a group
+ * "group\x1ftopic\x1fpartition" (topic names cannot hold the separator, so
+ * keys of different partitions differ). Returns buf, or NULL if it does
+ * not fit.
  */
-size_t partition_key(char *buf, size_t cap, const char *group, const char *topic, int32_t partition);
+const char *partition_key(char *buf, size_t cap, const char *group, const char *topic, int32_t partition);
 
-struct kstate *kstate_new(void);
+/* Release what the state holds; it is empty again. */
 void kstate_free(struct kstate *st);
 
+/* ---- the cluster: the backend layer's target (target.c) ---- */
+
+#define MAX_PROPS 32
+
+/* One librdkafka configuration property. */
+struct kprop {
+	const char *name;
+	const char *value;
+};
+
+/* librdkafka properties for the flags; strings are owned by the struct or the flags. */
+struct kafka_props {
+	size_t n;
+	struct kprop props[MAX_PROPS];
+	char bootstrap[4096];
+	char protocol[16];
+	char mechanism[16];
+	char fallback[32];
+};
+
+/* The cluster the exporter reads, as the backend layer keeps it (its spec). */
+struct ktarget {
+	struct kafka_props props;
+	char *password; /* sasl.password, or NULL: secret, wiped when freed */
+	rd_kafka_t *first; /* made at start-up (checks the configuration), taken by the first open */
+	unsigned down_streak; /* scrapes in a row on one handle that reached nothing */
+	struct kstate state; /* outlives the handles */
+};
+
+/*
+ * Make the target for the connection flags, with a first handle (librdkafka
+ * connects in the background). Returns it, or NULL with a one-line message
+ * for a value that cannot be honoured or that librdkafka refuses (the
+ * program then exits 2). The password is copied.
+ */
+struct ktarget *ktarget_new(const struct kafka_conn_flags *f, char *err, size_t errlen);
+
+/* The hooks of the backend layer (the collect hook is in scrape.c). */
+extern const struct backend_ops kafka_ops;
+
+/* Wait up to seconds for handles being destroyed in the background (at exit). */
+void kafka_wait_retired(double seconds);
+
 /* ---- scrape.c: read the cluster ---- */
+
+/*
+ * Read the cluster's metadata into st (kept for --refresh.metadata),
+ * waiting no later than deadline. Returns 0 or librdkafka's error.
+ */
+rd_kafka_resp_err_t kafka_fetch_metadata(rd_kafka_t *rk, struct kstate *st, double deadline);
 
 /*
  * Read everything one scrape needs from the cluster into s, finishing by
@@ -156,6 +238,13 @@ void kstate_free(struct kstate *st);
  */
 void kafka_read(rd_kafka_t *rk, struct kstate *st, double deadline, struct ksnapshot *s);
 
+/*
+ * The collect hook: read the cluster on bs->conn and emit its families.
+ * 0 when everything was read; -1 with err when something failed (the page
+ * keeps what was read, kafka_up 0) or nothing answered.
+ */
+int kafka_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen);
+
 /* ---- emit.c: metrics from a snapshot ---- */
 
 /*
@@ -165,10 +254,7 @@ void kafka_read(rd_kafka_t *rk, struct kstate *st, double deadline, struct ksnap
  */
 void kafka_emit(const struct ksnapshot *s, struct kstate *st, struct expo *e);
 
-/* kafka_up and the exporter's families that do not depend on the cluster. */
-void kafka_emit_up(struct expo *e, bool up);
-
-/* ---- config.c: flag values to client properties ---- */
+/* ---- config.c: flag values ---- */
 
 /*
  * Parse --kafka.labels ("k=v,k2=v2", upstream's splitting) into o.
@@ -177,35 +263,11 @@ void kafka_emit_up(struct expo *e, bool up);
 int parse_const_labels(const char *spec, struct kafka_options *o, char *err, size_t errlen);
 void free_const_labels(struct kafka_options *o);
 
-/* Upstream's SASL and TLS flags, as given. */
-struct kafka_conn_flags {
-	const char *const *servers;
-	size_t nservers;
-	bool sasl_enabled, sasl_handshake;
-	const char *sasl_mechanism, *sasl_username, *sasl_password;
-	bool tls_enabled, tls_insecure;
-	const char *tls_server_name, *tls_ca_file, *tls_cert_file, *tls_key_file;
-	const char *kafka_version;
-	bool allow_auto_topic_creation;
-};
-
-#define MAX_PROPS 32
-
-/* librdkafka properties for the flags; strings are owned by the struct. */
-struct kafka_props {
-	size_t n;
-	struct kprop props[MAX_PROPS];
-	char bootstrap[4096];
-	char protocol[16];
-	char mechanism[16];
-	char fallback[32];
-};
-
 /*
  * Translate the connection flags into librdkafka properties. Returns 0, or
  * -1 with a one-line message for a value that cannot be honoured (an
  * unknown SASL mechanism, GSSAPI, a certificate without its key...). The
- * password is not among the properties (see struct kclient_conf).
+ * password is not among the properties (see struct ktarget).
  */
 int kafka_conn_props(const struct kafka_conn_flags *f, struct kafka_props *out, char *err, size_t errlen);
 

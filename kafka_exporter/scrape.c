@@ -57,23 +57,30 @@ static int cmp_topic(const void *a, const void *b)
 	return strcmp(((const struct ktopic *)a)->name, ((const struct ktopic *)b)->name);
 }
 
+rd_kafka_resp_err_t kafka_fetch_metadata(rd_kafka_t *rk, struct kstate *st, double deadline)
+{
+	double now = mono_now();
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, ms_until(deadline));
+	if (err)
+		return err;
+	if (st->md)
+		rd_kafka_metadata_destroy(st->md);
+	st->md = md;
+	st->md_at = now;
+	st->md_stale = false;
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 /* Metadata into s (brokers, topics); false when there is none at all. */
 static bool read_metadata(rd_kafka_t *rk, struct kstate *st, double deadline, struct ksnapshot *s)
 {
-	double now = mono_now();
-	if (!st->md || st->md_stale || now - st->md_at >= kafka_opts.refresh_metadata) {
-		const struct rd_kafka_metadata *md = NULL;
-		rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, NULL, &md, ms_until(deadline));
-		if (err) {
+	if (!st->md || st->md_stale || mono_now() - st->md_at >= kafka_opts.refresh_metadata) {
+		rd_kafka_resp_err_t err = kafka_fetch_metadata(rk, st, deadline);
+		if (err)
 			snapshot_fail(s, "metadata: %s", rd_kafka_err2str(err));
-		} else {
-			if (st->md)
-				rd_kafka_metadata_destroy(st->md);
-			st->md = md;
-			st->md_at = now;
-			st->md_stale = false;
+		else
 			s->answered++;
-		}
 	}
 	const struct rd_kafka_metadata *md = st->md;
 	if (!md)
@@ -501,13 +508,13 @@ static int cmp_want(const void *a, const void *b)
 static struct stamp_cache *stamp_slot(struct kstate *st, const struct ksnapshot *s, int32_t topic,
 				      int32_t partition, bool create)
 {
-	char key[600];
-	size_t klen = partition_key(key, sizeof key, NULL, s->topics[topic].name, partition);
-	if (!klen)
+	char buf[600];
+	const char *key = partition_key(buf, sizeof buf, NULL, s->topics[topic].name, partition);
+	if (!key)
 		return NULL;
 	if (!create)
-		return strmap_get(st->stamps, key, klen);
-	void **slot = strmap_touch(st->stamps, key, klen);
+		return strmap_get(&st->stamps, key);
+	void **slot = strmap_touch(&st->stamps, key);
 	if (!slot)
 		return NULL;
 	if (!*slot) {
@@ -701,4 +708,39 @@ void kafka_read(rd_kafka_t *rk, struct kstate *st, double deadline, struct ksnap
 	/* A partition that vanished or lost its leader: learn the new layout at the next scrape. */
 	if (s->failed)
 		st->md_stale = true;
+}
+
+/* Scrapes in a row that reach nothing before the handle is replaced (librdkafka reconnects by itself). */
+#define REPLACE_AFTER 3
+
+int kafka_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t errlen)
+{
+	struct ktarget *t = bs->spec;
+	rd_kafka_t *rk = bs->conn;
+	/* Serve queued error events so they never pile up while nobody else polls. */
+	rd_kafka_poll(rk, 0);
+	struct ksnapshot snap = { 0 };
+	kafka_read(rk, &t->state, bs->deadline, &snap);
+	int rc = 0;
+	if (!snap.answered) {
+		/* Cached metadata alone would be stale data presented as current: nothing is emitted. */
+		strf(err, errlen, "nothing answered: %s", snap.error[0] ? snap.error : "unknown");
+		if (++t->down_streak >= REPLACE_AFTER) {
+			/* The next scrape opens a new handle, backing off while it cannot reach the cluster. */
+			log_info("replacing the Kafka client after repeated failures", "servers", t->props.bootstrap,
+				 NULL);
+			backend_drop(bs);
+		}
+		rc = -1;
+	} else {
+		t->down_streak = 0;
+		kafka_emit(&snap, &t->state, e);
+		if (snap.failed) {
+			/* kafka_up 0 with what could be read: the page misses something. */
+			strf(err, errlen, "answered partially: %s", snap.error);
+			rc = -1;
+		}
+	}
+	snapshot_free(&snap);
+	return rc;
 }

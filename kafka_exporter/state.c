@@ -16,6 +16,8 @@ struct kafka_options kafka_opts = {
 	.status_window = 600,
 };
 
+struct kafka_args kafka_args;
+
 int32_t snapshot_find_topic(const struct ksnapshot *s, const char *name)
 {
 	size_t lo = 0, hi = s->ntopics;
@@ -59,43 +61,19 @@ void snapshot_free(struct ksnapshot *s)
 	memset(s, 0, sizeof *s);
 }
 
-size_t partition_key(char *buf, size_t cap, const char *group, const char *topic, int32_t partition)
+const char *partition_key(char *buf, size_t cap, const char *group, const char *topic, int32_t partition)
 {
-	char digits[16];
-	size_t nd = (size_t)strf(digits, sizeof digits, "%d", (int)partition);
-	size_t ng = group ? strlen(group) + 1 : 0, nt = strlen(topic) + 1;
-	if (ng + nt + nd >= cap)
-		return 0;
-	if (group)
-		memcpy(buf, group, ng);
-	memcpy(buf + ng, topic, nt);
-	memcpy(buf + ng + nt, digits, nd + 1);
-	return ng + nt + nd;
-}
-
-struct kstate *kstate_new(void)
-{
-	struct kstate *st = calloc(1, sizeof *st);
-	if (!st)
-		return NULL;
-	st->ends = strmap_new();
-	st->tracks = strmap_new();
-	st->stamps = strmap_new();
-	if (!st->ends || !st->tracks || !st->stamps) {
-		kstate_free(st);
-		return NULL;
-	}
-	return st;
+	int n = group ? strf(buf, cap, "%s\x1f%s\x1f%d", group, topic, (int)partition)
+		      : strf(buf, cap, "%s\x1f%d", topic, (int)partition);
+	return n < 0 || (size_t)n >= cap ? NULL : buf;
 }
 
 void kstate_free(struct kstate *st)
 {
-	if (!st)
-		return;
 	if (st->md)
 		rd_kafka_metadata_destroy(st->md);
-	strmap_free(st->ends, free);
-	strmap_free(st->tracks, free);
-	strmap_free(st->stamps, free);
-	free(st);
+	strmap_free(&st->ends, free);
+	strmap_free(&st->tracks, free);
+	strmap_free(&st->stamps, free);
+	*st = (struct kstate){ 0 };
 }

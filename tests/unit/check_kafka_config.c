@@ -2,16 +2,9 @@
 /*
  * kafka_exporter's flag handling: --kafka.labels as upstream splits it, the
  * connection flags turned into librdkafka properties (and the refusals), the
- * lag-seconds method, and the client's lifetime (lock with a deadline,
- * backoff, handle replacement).
+ * lag-seconds method, and the cluster's target on the backend layer (the
+ * configuration checked at start-up, an unreachable cluster backed off).
  */
-#include <check.h>
-#include <pthread.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "../../common/exporter.h"
-#include "../../kafka_exporter/client.h"
 #include "../../kafka_exporter/kafka.h"
 #include "unit.h"
 
@@ -53,11 +46,8 @@ START_TEST(test_const_labels_refused)
 		ck_assert_msg(strstr(err, "--kafka.labels") != NULL, "%s", err);
 	}
 	char many[512] = "";
-	for (int i = 0; i < MAX_CONST_LABELS + 1; i++) {
-		char one[16];
-		snprintf(one, sizeof one, "%sl%d=v", i ? "," : "", i);
-		strcat(many, one);
-	}
+	for (int i = 0, len = 0; i < MAX_CONST_LABELS + 1; i++)
+		len += snprintf(many + len, sizeof many - (size_t)len, "%sl%d=v", i ? "," : "", i);
 	ck_assert_int_eq(parse_const_labels(many, &o, err, sizeof err), -1);
 	ck_assert(strstr(err, "more than") != NULL);
 	free_const_labels(&o);
@@ -77,7 +67,7 @@ static struct kafka_conn_flags base_flags(void)
 {
 	static const char *servers[] = { "k1:9092", "k2:9093" };
 	return (struct kafka_conn_flags){
-		.servers = servers, .nservers = 2, .sasl_handshake = true, .sasl_mechanism = "", .sasl_username = "",
+		.servers = { 2, servers }, .sasl_handshake = true, .sasl_mechanism = "", .sasl_username = "",
 		.sasl_password = "", .tls_server_name = "", .tls_ca_file = "", .tls_cert_file = "",
 		.tls_key_file = "", .kafka_version = "2.0.0",
 	};
@@ -204,11 +194,10 @@ START_TEST(test_conn_props_versions_and_servers)
 		ck_assert(strstr(err, "--kafka.version") != NULL);
 	}
 	f = base_flags();
-	f.nservers = 0;
+	f.servers.n = 0;
 	ck_assert_int_eq(kafka_conn_props(&f, &p, err, sizeof err), -1);
 	static const char *commas[] = { "a:1,b:2" };
-	f.servers = commas;
-	f.nservers = 1;
+	f.servers = (struct strlist){ 1, commas };
 	ck_assert_int_eq(kafka_conn_props(&f, &p, err, sizeof err), -1);
 	ck_assert(strstr(err, "--kafka.server") != NULL);
 }
@@ -228,114 +217,80 @@ START_TEST(test_lag_seconds_method)
 }
 END_TEST
 
-/* ---- the client's lifetime (no broker: nothing listens on the address) ---- */
+/* ---- the cluster's target (no broker: nothing listens on the address) ---- */
 
-static struct kclient *new_client(void)
+START_TEST(test_target_refuses_bad_configuration)
 {
-	static const struct kprop props[] = { { "bootstrap.servers", "127.0.0.1:1" },
-					      { "reconnect.backoff.max.ms", "100" } };
-	struct kclient_conf conf = { .props = props, .nprops = 2, .password = "pw", .display = "127.0.0.1:1" };
-	struct kclient *c = NULL;
-	char err[256];
-	ck_assert_int_eq(kclient_new(&conf, &c, err, sizeof err), 0);
-	return c;
-}
-
-START_TEST(test_client_refuses_bad_configuration)
-{
-	static const struct kprop props[] = { { "no.such.property", "1" } };
-	struct kclient_conf conf = { .props = props, .nprops = 1 };
-	struct kclient *c = NULL;
+	struct kafka_conn_flags f = base_flags();
 	char err[256] = "";
-	ck_assert_int_eq(kclient_new(&conf, &c, err, sizeof err), -1);
-	ck_assert_ptr_null(c);
-	ck_assert(strstr(err, "no.such.property") != NULL);
-	char longpw[2000];
-	memset(longpw, 'p', sizeof longpw - 1);
-	longpw[sizeof longpw - 1] = '\0';
-	static const struct kprop ok[] = { { "bootstrap.servers", "127.0.0.1:1" } };
-	conf = (struct kclient_conf){ .props = ok, .nprops = 1, .password = longpw };
-	ck_assert_int_eq(kclient_new(&conf, &c, err, sizeof err), -1);
-	ck_assert(strstr(err, "password is longer") != NULL && strstr(err, "ppp") == NULL);
+	f.sasl_enabled = true;
+	f.sasl_username = "mon";
+	f.sasl_password = "Secret-456";
+	f.tls_enabled = true;
+	f.tls_ca_file = "/nonexistent/ca.pem";
+	/* librdkafka loads the CA file when the first handle is made: refused at start-up. */
+	ck_assert_ptr_null(ktarget_new(&f, err, sizeof err));
+	ck_assert_msg(strstr(err, "configuration") && strstr(err, "ssl.ca.location"), "%s", err);
+	ck_assert(strstr(err, "Secret-456") == NULL);
+	f.tls_ca_file = "";
+	struct ktarget *t = ktarget_new(&f, err, sizeof err);
+	ck_assert_msg(t != NULL, "%s", err);
+	ck_assert_str_eq(t->password, "Secret-456");
+	ck_assert_ptr_nonnull(t->first);
+	kafka_ops.free_spec(t);
+	kafka_wait_retired(5);
 }
 END_TEST
 
-struct holder {
-	struct kclient *c;
-	int rc;
-};
-
-static void *try_acquire(void *arg)
+/* One scrape of the telemetry path with this timeout: the page, and how long it took. */
+static char *scrape(struct exporter *x, double timeout, double *took)
 {
-	struct holder *h = arg;
-	struct kclient_use use;
-	char err[256];
-	h->rc = kclient_acquire(h->c, mono_now() + 0.2, &use, err, sizeof err);
-	if (h->rc == 0)
-		kclient_release(h->c, KCLIENT_OK, NULL);
-	return NULL;
+	struct request rq = { .x = x };
+	clock_gettime(CLOCK_MONOTONIC, &rq.start);
+	long ns = rq.start.tv_nsec + (long)(timeout * 1e9);
+	rq.deadline = (struct timespec){ rq.start.tv_sec + ns / 1000000000L, ns % 1000000000L };
+	struct expo *e = expo_new(1 << 20);
+	char msg[256];
+	double t0 = mono_now();
+	ck_assert_int_eq(backend_metrics_handler(&rq, e, msg, sizeof msg), 0);
+	*took = mono_now() - t0;
+	return render_free(e);
 }
 
-START_TEST(test_client_lock_waits_no_longer_than_the_deadline)
+START_TEST(test_unreachable_cluster_backs_off)
 {
-	struct kclient *c = new_client();
-	struct kclient_use use;
+	/* As main.c declares it, with --kafka.labels. */
 	char err[256];
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	ck_assert_ptr_nonnull(use.rk);
-	struct holder h = { c, 0 };
-	pthread_t t;
-	double t0 = mono_now();
-	pthread_create(&t, NULL, try_acquire, &h);
-	pthread_join(t, NULL);
-	ck_assert_int_eq(h.rc, -1);
-	ck_assert(mono_now() - t0 < 1.0);
-	kclient_release(c, KCLIENT_OK, NULL);
-	pthread_create(&t, NULL, try_acquire, &h);
-	pthread_join(t, NULL);
-	ck_assert_int_eq(h.rc, 0);
-	kclient_free(c);
-}
-END_TEST
-
-START_TEST(test_client_backoff_and_handle_replacement)
-{
-	struct kclient *c = new_client();
-	struct kclient_use use;
-	char err[256];
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	rd_kafka_t *first = use.rk;
-	kclient_release(c, KCLIENT_DOWN, "metadata: timed out");
-	/* Within the backoff: refused at once, without waiting for the deadline. */
-	double t0 = mono_now();
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 5, &use, err, sizeof err), -1);
-	ck_assert(mono_now() - t0 < 0.5);
-	ck_assert_msg(strstr(err, "next attempt") != NULL, "%s", err);
-	/* Partial answers do not back off. */
-	usleep(1100 * 1000);
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	kclient_release(c, KCLIENT_PARTIAL, "a group failed");
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	ck_assert_ptr_eq(use.rk, first);
-	kclient_release(c, KCLIENT_DOWN, "down");
-	/* The second failure in a row doubles the backoff (2 s), the third replaces the handle. */
-	usleep(1100 * 1000);
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	kclient_release(c, KCLIENT_DOWN, "down");
-	usleep(1100 * 1000);
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), -1);
-	usleep(1000 * 1000);
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	ck_assert_ptr_eq(use.rk, first);
-	kclient_release(c, KCLIENT_DOWN, "down");
-	usleep(4100 * 1000);
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	ck_assert_ptr_ne(use.rk, first);
-	/* Success ends the backoff. */
-	kclient_release(c, KCLIENT_OK, NULL);
-	ck_assert_int_eq(kclient_acquire(c, mono_now() + 1, &use, err, sizeof err), 0);
-	kclient_release(c, KCLIENT_OK, NULL);
-	kclient_free(c);
+	ck_assert_int_eq(parse_const_labels("cluster=c1", &kafka_opts, err, sizeof err), 0);
+	struct backend b = {
+		.server = "Kafka", .ops = &kafka_ops, .backoff_min = 1, .backoff_max = 16, .margin = 0.05,
+		.metrics = { .up = { "kafka_up", "Up." } },
+		.label_names = (const char *const *)kafka_opts.label_names,
+		.label_values = (const char *const *)kafka_opts.label_values,
+	};
+	struct exporter x = { .name = "kafka_exporter", .prefix = "kafka", .backend = &b, .no_self_metrics = true };
+	ck_assert_int_eq(backend_start(&b, &x, err, sizeof err), 0);
+	static const char *closed[] = { "127.0.0.1:1" };
+	struct kafka_conn_flags f = base_flags();
+	f.servers = (struct strlist){ 1, closed };
+	struct ktarget *t = ktarget_new(&f, err, sizeof err);
+	ck_assert_msg(t != NULL, "%s", err);
+	ck_assert_int_eq(backend_set_default(&b, t, NULL), 0);
+	/* The first scrape waits for an answer no longer than its deadline. */
+	double took;
+	struct run_result r = { .text = scrape(&x, 1.0, &took) };
+	ck_assert_msg(took < 1.5, "%.2fs", took);
+	expect_line(&r, "kafka_up{cluster=\"c1\"} 0");
+	expect_no(&r, "kafka_brokers");
+	free(r.text);
+	/* Within the backoff the next one answers at once. */
+	r.text = scrape(&x, 5.0, &took);
+	ck_assert_msg(took < 0.5, "%.2fs", took);
+	expect_line(&r, "kafka_up{cluster=\"c1\"} 0");
+	free(r.text);
+	backend_free(&b);
+	kafka_wait_retired(5);
+	free_const_labels(&kafka_opts);
 }
 END_TEST
 
@@ -351,9 +306,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_conn_props_tls);
 	tcase_add_test(tc, test_conn_props_versions_and_servers);
 	tcase_add_test(tc, test_lag_seconds_method);
-	tcase_add_test(tc, test_client_refuses_bad_configuration);
-	tcase_add_test(tc, test_client_lock_waits_no_longer_than_the_deadline);
-	tcase_add_test(tc, test_client_backoff_and_handle_replacement);
+	tcase_add_test(tc, test_target_refuses_bad_configuration);
+	tcase_add_test(tc, test_unreachable_cluster_backs_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

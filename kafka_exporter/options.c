@@ -1,0 +1,89 @@
+/*
+ * kafka_exporter's option values and what start-up does with them: refuse
+ * bad values, compile the filters, parse --kafka.labels and make the
+ * cluster's target (the backend layer's default target).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/parse.h"
+#include "kafka.h"
+
+/* How long exit waits for librdkafka's threads to finish. */
+#define RETIRE_WAIT 5.0
+
+int kafka_setup(struct exporter *x, char *err, size_t errlen)
+{
+	struct kafka_args *a = &kafka_args;
+	if (a->topic_workers <= 0) {
+		strf(err, errlen, "--topic.workers must be positive");
+		return -1;
+	}
+	if (kafka_opts.group_workers <= 0 || kafka_opts.group_workers > 10000) {
+		strf(err, errlen, "--group.workers must be between 1 and 10000");
+		return -1;
+	}
+	if (kafka_opts.refresh_metadata < 0) {
+		strf(err, errlen, "--refresh.metadata must not be negative");
+		return -1;
+	}
+	if (kafka_opts.status_window <= 0) {
+		strf(err, errlen, "--consumergroup.status-window must be positive");
+		return -1;
+	}
+	if (parse_lag_seconds_method(a->lag_seconds, &kafka_opts.lag_seconds) < 0) {
+		strf(err, errlen, "--consumergroup.lag-seconds must be interpolation, timestamp or none");
+		return -1;
+	}
+	const struct { const char *flag, *value; struct rx **rx; } filters[] = {
+		{ "topic.filter", a->topic_filter, &kafka_opts.topic_filter },
+		{ "topic.exclude", a->topic_exclude, &kafka_opts.topic_exclude },
+		{ "group.filter", a->group_filter, &kafka_opts.group_filter },
+		{ "group.exclude", a->group_exclude, &kafka_opts.group_exclude },
+	};
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		char rerr[256];
+		*filters[i].rx = rx_compile(filters[i].value, rerr, sizeof rerr);
+		if (!*filters[i].rx) {
+			strf(err, errlen, "--%s: %s", filters[i].flag, rerr);
+			return -1;
+		}
+	}
+	if (parse_const_labels(a->labels, &kafka_opts, err, errlen) < 0)
+		return -1;
+	/* kafka_up carries --kafka.labels too. */
+	x->backend->label_names = (const char *const *)kafka_opts.label_names;
+	x->backend->label_values = (const char *const *)kafka_opts.label_values;
+	x->unshared_requests = a->concurrent;
+	if (a->verbosity > 0) {
+		struct flag *lf = flags_find(x->fs, "log.format");
+		log_setup("debug", *(const char **)lf->dest);
+	}
+
+	struct ktarget *t = ktarget_new(&a->conn, err, errlen);
+	if (!t)
+		return -1;
+	/* The target keeps its own copy: leave none in argv (/proc/PID/cmdline) or the environment. */
+	for (char *p = (char *)a->conn.sasl_password; p && *p; p++)
+		*(volatile char *)p = 'x';
+	log_info("reading Kafka", "servers", t->props.bootstrap, "security", t->props.protocol, "librdkafka",
+		 rd_kafka_version_str(), NULL);
+	if (backend_set_default(x->backend, t, NULL) < 0) {
+		strf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void kafka_teardown(struct exporter *x)
+{
+	(void)x;
+	/* The layer has closed the handle (in the background): let it finish, within bounds. */
+	kafka_wait_retired(RETIRE_WAIT);
+	rx_free(kafka_opts.topic_filter);
+	rx_free(kafka_opts.topic_exclude);
+	rx_free(kafka_opts.group_filter);
+	rx_free(kafka_opts.group_exclude);
+	free_const_labels(&kafka_opts);
+}
