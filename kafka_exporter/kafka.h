@@ -34,7 +34,7 @@ enum lag_seconds_method {
 #define MAX_CONST_LABELS 16
 
 struct kafka_options {
-	struct rx *topic_filter, *topic_exclude, *group_filter, *group_exclude;
+	struct rx_filter topics, groups; /* --topic.filter/exclude, --group.filter/exclude */
 	bool offset_show_all;
 	double refresh_metadata; /* seconds between metadata requests */
 	long group_workers; /* group requests in flight at once */

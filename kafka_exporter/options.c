@@ -36,20 +36,11 @@ int kafka_setup(struct exporter *x, char *err, size_t errlen)
 		strf(err, errlen, "--consumergroup.lag-seconds must be interpolation, timestamp or none");
 		return -1;
 	}
-	const struct { const char *flag, *value; struct rx **rx; } filters[] = {
-		{ "topic.filter", a->topic_filter, &kafka_opts.topic_filter },
-		{ "topic.exclude", a->topic_exclude, &kafka_opts.topic_exclude },
-		{ "group.filter", a->group_filter, &kafka_opts.group_filter },
-		{ "group.exclude", a->group_exclude, &kafka_opts.group_exclude },
-	};
-	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
-		char rerr[256];
-		*filters[i].rx = rx_compile(filters[i].value, rerr, sizeof rerr);
-		if (!*filters[i].rx) {
-			strf(err, errlen, "--%s: %s", filters[i].flag, rerr);
-			return -1;
-		}
-	}
+	if (rx_filter_init(&kafka_opts.topics, "topic.filter", a->topic_filter, "topic.exclude", a->topic_exclude,
+			   err, errlen) < 0 ||
+	    rx_filter_init(&kafka_opts.groups, "group.filter", a->group_filter, "group.exclude", a->group_exclude,
+			   err, errlen) < 0)
+		return -1;
 	if (parse_const_labels(a->labels, &kafka_opts, err, errlen) < 0)
 		return -1;
 	/* kafka_up carries --kafka.labels too. */
@@ -81,9 +72,7 @@ void kafka_teardown(struct exporter *x)
 	(void)x;
 	/* The layer has closed the handle (in the background): let it finish, within bounds. */
 	kafka_wait_retired(RETIRE_WAIT);
-	rx_free(kafka_opts.topic_filter);
-	rx_free(kafka_opts.topic_exclude);
-	rx_free(kafka_opts.group_filter);
-	rx_free(kafka_opts.group_exclude);
+	rx_filter_free(&kafka_opts.topics);
+	rx_filter_free(&kafka_opts.groups);
 	free_const_labels(&kafka_opts);
 }

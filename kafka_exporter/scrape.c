@@ -105,7 +105,7 @@ static bool read_metadata(rd_kafka_t *rk, struct kstate *st, double deadline, st
 			continue;
 		struct ktopic *t = &s->topics[s->ntopics];
 		t->name = mt->topic;
-		t->selected = !rx_ignored(kafka_opts.topic_filter, kafka_opts.topic_exclude, mt->topic);
+		t->selected = !rx_filter_ignored(&kafka_opts.topics, mt->topic);
 		t->parts = calloc((size_t)mt->partition_cnt + 1, sizeof *t->parts);
 		if (!t->parts) {
 			snapshot_fail(s, "out of memory");
@@ -198,7 +198,7 @@ static void list_groups(rd_kafka_t *rk, rd_kafka_queue_t *q, double deadline, st
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *id = rd_kafka_ConsumerGroupListing_group_id(v[i]);
-		if (rx_ignored(kafka_opts.group_filter, kafka_opts.group_exclude, id))
+		if (rx_filter_ignored(&kafka_opts.groups, id))
 			continue;
 		struct kgroup *g = &s->groups[s->ngroups];
 		g->id = strdup(id);
