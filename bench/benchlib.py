@@ -8,10 +8,20 @@ import time
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid):
-    """User plus system CPU time of the process, in seconds."""
+def stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name (state is [0], utime [11])."""
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid, gone=None):
+    """User plus system CPU time of the process, in seconds; gone when it has exited (None: raise)."""
+    try:
+        fields = stat_fields(pid)
+    except OSError:
+        if gone is None:
+            raise
+        return gone
     return (int(fields[11]) + int(fields[12])) / TICK
 
 

@@ -24,16 +24,6 @@ void free_const_labels(struct kafka_options *o)
 	o->nlabels = 0;
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 int parse_const_labels(const char *spec, struct kafka_options *o, char *err, size_t errlen)
 {
 	free_const_labels(o);
@@ -47,7 +37,7 @@ int parse_const_labels(const char *spec, struct kafka_options *o, char *err, siz
 			const char *val = eq + 1;
 			const char *eq2 = memchr(val, '=', len - nlen - 1);
 			size_t vlen = eq2 ? (size_t)(eq2 - val) : len - nlen - 1;
-			char *name = dup_n(item, nlen), *value = dup_n(val, vlen);
+			char *name = strndup(item, nlen), *value = strndup(val, vlen);
 			if (!name || !value) {
 				free(name);
 				free(value);
