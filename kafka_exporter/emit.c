@@ -180,7 +180,8 @@ static enum lag_status emit_group_topic(const struct ksnapshot *s, struct kstate
 
 	enum lag_status worst = STATUS_OK;
 	bool active = group_active(g);
-	int64_t offset_sum = 0, lag_sum = 0;
+	/* Exported as floats: summed as floats, so garbage offsets cannot overflow an integer. */
+	double offset_sum = 0, lag_sum = 0;
 	char part[16], key[600];
 	size_t ci = 0;
 	int32_t n = kafka_opts.offset_show_all ? t->npart : (int32_t)nc;
@@ -208,7 +209,7 @@ static enum lag_status emit_group_topic(const struct ksnapshot *s, struct kstate
 		int64_t committed = lag_committed_value(cm ? cm->offset : -1);
 		strf(part, sizeof part, "%d", (int)pid);
 		PUT(e, f->g_current, (double)committed, g->id, t->name, part);
-		offset_sum += committed;
+		offset_sum += (double)committed;
 		bool end_known = p && p->has_newest;
 		int64_t lag;
 		if (!lag_value(committed, end_known, end_known ? p->newest : 0, &lag))
@@ -216,7 +217,7 @@ static enum lag_status emit_group_topic(const struct ksnapshot *s, struct kstate
 		PUT(e, f->g_lag, (double)lag, g->id, t->name, part);
 		if (!lag_in_sum(committed, end_known))
 			continue;
-		lag_sum += lag;
+		lag_sum += (double)lag;
 		if (kafka_opts.lag_seconds != LAG_SECONDS_NONE) {
 			double age = lag_seconds(s, st, t, p, cm, committed);
 			if (age >= 0)
@@ -231,8 +232,8 @@ static enum lag_status emit_group_topic(const struct ksnapshot *s, struct kstate
 			worst = lag_status_worst(worst, lag_track_status(*slot, s->now, kafka_opts.status_window, active));
 		}
 	}
-	PUT(e, f->g_current_sum, (double)offset_sum, g->id, t->name);
-	PUT(e, f->g_lag_sum, (double)lag_sum, g->id, t->name);
+	PUT(e, f->g_current_sum, offset_sum, g->id, t->name);
+	PUT(e, f->g_lag_sum, lag_sum, g->id, t->name);
 	return worst;
 }
 
