@@ -9,11 +9,16 @@ possibly in parallel) reuse it, and the runner stops it at the end of the sessio
 that stops, freezes or restarts it takes the lock exclusively, so it never
 disturbs another module's tests.
 
+The session's broker is Kafka KAFKA_VERSION ($KAFKA_TEST_VERSION, default 4.4.0);
+shared_broker(OLD_VERSION) starts a second one of the last 3.x release, once per
+session too, for what only 3.x brokers allow (SCRAM with librdkafka < 2.6.1).
+
 Listeners:
   PLAINTEXT       127.0.0.1:port        no authentication
   SASL_PLAINTEXT  127.0.0.1:sasl_port   PLAIN and SCRAM-SHA-256/512, user SASL_USER
-Jars: $KAFKA_TEST_LIBS, default ~/.cache/exporter-suite/kafka-<version>, resolved
-with tests/kafka/pom.xml by Maven (scripts/install-deps test installs Maven and the JDK).
+Jars: $KAFKA_TEST_LIBS (the default version's), else ~/.cache/exporter-suite/kafka-<version>,
+resolved with tests/kafka/pom.xml by Maven (scripts/install-deps test installs Maven and the
+JDK).
 """
 
 import fcntl
@@ -30,7 +35,7 @@ import uuid
 from harness import ROOT, Skip, free_port, wait_for
 
 KAFKA_VERSION = os.environ.get("KAFKA_TEST_VERSION", "4.4.0")
-LIBS = os.environ.get("KAFKA_TEST_LIBS") or os.path.expanduser(f"~/.cache/exporter-suite/kafka-{KAFKA_VERSION}")
+OLD_VERSION = "3.9.1"
 POM = os.path.join(ROOT, "tests", "kafka", "pom.xml")
 HEAP = os.environ.get("KAFKA_TEST_HEAP", "192m")
 JAVA = os.environ.get("JAVA", "java")
@@ -55,15 +60,22 @@ def session_dir():
     return d
 
 
-def resolve_libs():
-    """The broker's jars, resolved once into LIBS (about 45 MB)."""
-    if os.path.exists(os.path.join(LIBS, ".complete")):
-        return LIBS
+def libs_dir(version=KAFKA_VERSION):
+    if version == KAFKA_VERSION and os.environ.get("KAFKA_TEST_LIBS"):
+        return os.environ["KAFKA_TEST_LIBS"]
+    return os.path.expanduser(f"~/.cache/exporter-suite/kafka-{version}")
+
+
+def resolve_libs(version=KAFKA_VERSION):
+    """A version's jars, resolved once into libs_dir(version) (about 45 MB)."""
+    libs = libs_dir(version)
+    if os.path.exists(os.path.join(libs, ".complete")):
+        return libs
     if not shutil.which("mvn") or not shutil.which(JAVA):
         raise Skip("Maven and a JDK are needed for the Kafka broker (scripts/install-deps test)")
-    tmp = LIBS + f".tmp{os.getpid()}"
+    tmp = libs + f".tmp{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    r = subprocess.run(["mvn", "-B", "-q", "-Dstyle.color=never", "-f", POM, f"-Dkafka.version={KAFKA_VERSION}",
+    r = subprocess.run(["mvn", "-B", "-q", "-Dstyle.color=never", "-f", POM, f"-Dkafka.version={version}",
                         "dependency:copy-dependencies", "-Dmdep.includeScope=runtime", f"-DoutputDirectory={tmp}"],
                        capture_output=True, timeout=900)
     if r.returncode != 0:
@@ -71,10 +83,10 @@ def resolve_libs():
         raise AssertionError(f"mvn could not resolve the Kafka jars:\n{r.stdout.decode()[-3000:]}{r.stderr.decode()[-2000:]}")
     open(os.path.join(tmp, ".complete"), "w").close()
     try:
-        os.rename(tmp, LIBS)
+        os.rename(tmp, libs)
     except OSError:  # resolved meanwhile by another process
         shutil.rmtree(tmp, ignore_errors=True)
-    return LIBS
+    return libs
 
 
 def _tool_log_config(d):
@@ -87,9 +99,9 @@ def _tool_log_config(d):
     return path
 
 
-def java_tool(cls, *args, timeout=120, check=True, heap="128m"):
+def java_tool(cls, *args, timeout=120, check=True, heap="128m", version=KAFKA_VERSION):
     """Run one of Kafka's command-line classes (short-lived JVM)."""
-    libs = resolve_libs()
+    libs = resolve_libs(version)
     d = session_dir()
     argv = [JAVA, f"-Xmx{heap}", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
             f"-Dlog4j2.configurationFile={_tool_log_config(d)}", "-cp", os.path.join(libs, "*"), cls, *args]
@@ -109,6 +121,7 @@ class Broker:
         self.controller_port = state["controller_port"]
         self.dir = state["dir"]
         self.pid = state["pid"]
+        self.version = state.get("version", KAFKA_VERSION)
 
     @property
     def bootstrap(self):
@@ -144,7 +157,7 @@ class Broker:
 
     def start(self):
         """Start the stopped broker again on the same ports and data."""
-        self.pid = _launch(self.dir)
+        self.pid = _launch(self.dir, self.version)
         _save_state(self)
         self.wait_ready()
 
@@ -167,15 +180,19 @@ class Broker:
                          self.bootstrap, *args, **kw)
 
 
-def _state_path(d):
-    return os.path.join(d, "kafka-broker.json")
+def _suffix(version):
+    return "" if version == KAFKA_VERSION else f"-{version}"
+
+
+def _state_path(d, version=KAFKA_VERSION):
+    return os.path.join(d, f"kafka-broker{_suffix(version)}.json")
 
 
 def _save_state(b):
-    path = _state_path(os.path.dirname(b.dir))
+    path = _state_path(os.path.dirname(b.dir), b.version)
     with open(path + ".tmp", "w") as f:
         json.dump({"port": b.port, "sasl_port": b.sasl_port, "controller_port": b.controller_port,
-                   "dir": b.dir, "pid": b.pid}, f)
+                   "dir": b.dir, "pid": b.pid, "version": b.version}, f)
     os.rename(path + ".tmp", path)
 
 
@@ -226,8 +243,8 @@ def _write_config(d, port, sasl_port, controller_port):
                 f"appender.f.layout.pattern = [%d] %p %m (%c)%n\n")
 
 
-def _launch(d):
-    libs = resolve_libs()
+def _launch(d, version):
+    libs = resolve_libs(version)
     out = open(os.path.join(d, "stdout.log"), "ab")
     open(os.path.join(d, "server.log"), "w").close()
     p = subprocess.Popen([JAVA, f"-Xmx{HEAP}", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -263,18 +280,19 @@ def _stop_pid(pid, timeout=60):
         pass
 
 
-def _start_new(sdir):
-    d = os.path.join(sdir, "kafka")
+def _start_new(sdir, version):
+    d = os.path.join(sdir, f"kafka{_suffix(version)}")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     port, sasl_port, controller_port = free_port(), free_port(), free_port()
     _write_config(d, port, sasl_port, controller_port)
-    cluster_id = java_tool("kafka.tools.StorageTool", "random-uuid").stdout.decode().strip()
+    cluster_id = java_tool("kafka.tools.StorageTool", "random-uuid", version=version).stdout.decode().strip()
     java_tool("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", os.path.join(d, "server.properties"),
               "--add-scram", f"SCRAM-SHA-256=[name={SASL_USER},password={SASL_PASSWORD}]",
-              "--add-scram", f"SCRAM-SHA-512=[name={SASL_USER},password={SASL_PASSWORD}]")
-    b = Broker({"port": port, "sasl_port": sasl_port, "controller_port": controller_port, "dir": d, "pid": 0})
-    b.pid = _launch(d)
+              "--add-scram", f"SCRAM-SHA-512=[name={SASL_USER},password={SASL_PASSWORD}]", version=version)
+    b = Broker({"port": port, "sasl_port": sasl_port, "controller_port": controller_port, "dir": d, "pid": 0,
+                "version": version})
+    b.pid = _launch(d, version)
     _save_state(b)
     try:
         b.wait_ready()
@@ -286,18 +304,19 @@ def _start_new(sdir):
     return b
 
 
-def _acquire(exclusive):
-    """Lock the session's broker for this process and make sure it runs."""
+def _acquire(exclusive, version=KAFKA_VERSION):
+    """Lock the session's broker for this process and make sure it runs. Only the
+    default version's broker is ever disrupted, so only its use is locked."""
     global _use_lock
     sdir = session_dir()
-    if _use_lock is None:
+    if _use_lock is None and version == KAFKA_VERSION:
         _use_lock = open(os.path.join(sdir, "kafka-use.lock"), "a")
         fcntl.flock(_use_lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-    with open(os.path.join(sdir, "kafka-start.lock"), "a") as start_lock:
+    with open(os.path.join(sdir, f"kafka-start{_suffix(version)}.lock"), "a") as start_lock:
         fcntl.flock(start_lock, fcntl.LOCK_EX)
         b = None
-        if os.path.exists(_state_path(sdir)):
-            with open(_state_path(sdir)) as f:
+        if os.path.exists(_state_path(sdir, version)):
+            with open(_state_path(sdir, version)) as f:
                 b = Broker(json.load(f))
             if not b.alive():
                 b = None
@@ -309,13 +328,13 @@ def _acquire(exclusive):
                     _stop_pid(b.pid)
                     b = None
         if b is None:
-            b = _start_new(sdir)
+            b = _start_new(sdir, version)
         return b
 
 
-def shared_broker():
-    """The session's broker, for tests that leave it running and unfrozen."""
-    return _acquire(False)
+def shared_broker(version=KAFKA_VERSION):
+    """The session's broker (of that version), for tests that leave it running and unfrozen."""
+    return _acquire(False, version)
 
 
 def exclusive_broker():
@@ -325,15 +344,16 @@ def exclusive_broker():
 
 
 def stop_session(sdir):
-    """Stop the broker recorded in the session directory (end of the session)."""
-    path = _state_path(sdir)
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        b = Broker(json.load(f))
-    _stop_pid(b.pid)
-    os.unlink(path)
-    shutil.rmtree(b.dir, ignore_errors=True)
+    """Stop the brokers recorded in the session directory (end of the session)."""
+    for name in sorted(os.listdir(sdir)) if os.path.isdir(sdir) else []:
+        if not (name.startswith("kafka-broker") and name.endswith(".json")):
+            continue
+        path = os.path.join(sdir, name)
+        with open(path) as f:
+            b = Broker(json.load(f))
+        _stop_pid(b.pid)
+        os.unlink(path)
+        shutil.rmtree(b.dir, ignore_errors=True)
 
 
 TESTCTL = os.path.join(ROOT, os.environ.get("BUILD", "build/default"), "tests", "kafka_testctl")
@@ -411,5 +431,6 @@ if __name__ == "__main__":
         stop_session(sys.argv[2])
     elif len(sys.argv) == 2 and sys.argv[1] == "resolve":
         print(resolve_libs())
+        print(resolve_libs(OLD_VERSION))
     else:
-        sys.exit("usage: kafka.py stop SESSION_DIR | resolve")
+        sys.exit("usage: kafka.py stop SESSION_DIR | resolve (both versions' jars)")
