@@ -45,6 +45,7 @@ struct family {
 	bool discard;
 	bool logged;
 	bool omit_empty; /* labels with an empty value are left out on output */
+	bool appended; /* its last label is the exposition's appended one (expo_append_label) */
 };
 
 struct expo {
@@ -59,6 +60,9 @@ struct expo {
 	size_t dropped;
 	uint32_t seq;
 	struct family sink; /* target of invalid or conflicting declarations */
+	/* expo_append_label(): borrowed */
+	const char *append_prefix, *append_name, *append_value;
+	const char *const *append_skip;
 };
 
 static bool charge(struct expo *e, size_t n)
@@ -323,11 +327,34 @@ static int cmp_label_idx(const void *a, const void *b, void *ctx)
 	return strcmp(names[*(const size_t *)a], names[*(const size_t *)b]);
 }
 
+/* Does a family called name get the appended label? */
+static bool appends(const struct expo *e, const char *name)
+{
+	if (!e->append_name || strncmp(name, e->append_prefix, strlen(e->append_prefix)))
+		return false;
+	for (const char *const *s = e->append_skip; s && *s; s++)
+		if (!strcmp(*s, name))
+			return false;
+	return true;
+}
+
+#define MAX_LABELS 64
+
 struct family *expo_family(struct expo *e, const char *name, enum metric_type type,
 			   const char *help, const char *const *labels)
 {
 	if (e->finished)
 		return &e->sink;
+	const char *with[MAX_LABELS + 1];
+	bool appended = appends(e, name);
+	if (appended) {
+		size_t k = 0;
+		for (; labels && labels[k] && k < MAX_LABELS - 1; k++)
+			with[k] = labels[k];
+		with[k++] = e->append_name;
+		with[k] = NULL;
+		labels = with;
+	}
 	struct family **slot = slot_for(e, name);
 	struct family *f = *slot;
 	if (f) {
@@ -362,6 +389,7 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 	f->help = arena_strdup_utf8(e, help);
 	f->type = type;
 	f->nlabels = n;
+	f->appended = appended;
 	if (n) {
 		f->labels = arena_alloc(e, n * sizeof *f->labels);
 		f->order = arena_alloc(e, n * sizeof *f->order);
@@ -417,7 +445,8 @@ static struct series *new_series(struct expo *e, struct family *f, const char *c
 			return NULL;
 		}
 		for (size_t i = 0; i < f->nlabels; i++) {
-			vals[i] = arena_strdup_utf8(e, values[i]);
+			const char *v = f->appended && i == f->nlabels - 1 ? e->append_value : values[i];
+			vals[i] = arena_strdup_utf8(e, v);
 			if (!vals[i]) {
 				e->dropped++;
 				return NULL;
@@ -902,4 +931,13 @@ int expo_render(struct expo *e, enum expo_format fmt, struct buf *out)
 	if (r.om)
 		TRY(buf_append(out, "# EOF\n", 6));
 	return 0;
+}
+
+void expo_append_label(struct expo *e, const char *prefix, const char *const *skip, const char *name,
+		       const char *value)
+{
+	e->append_prefix = prefix;
+	e->append_skip = skip;
+	e->append_name = name;
+	e->append_value = value ? value : "";
 }

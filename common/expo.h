@@ -84,6 +84,17 @@ void expo_add_histogram(struct expo *e, struct family *f, const char *const *val
 			uint64_t count, double sum, size_t n, const double *bounds,
 			const uint64_t *cumulative);
 
+/*
+ * From now on, every family declared whose name starts with prefix and is
+ * not one of skip (full names, NULL-terminated) gets one more label after
+ * its own, name="value": the "append a label to every metric" option of an
+ * upstream exporter (redis_exporter's --append-instance-role-label).
+ * Callers keep giving only their own label values. The strings are
+ * borrowed until the exposition is finished; value is copied per sample.
+ */
+void expo_append_label(struct expo *e, const char *prefix, const char *const *skip, const char *name,
+		       const char *value);
+
 /* 0, or the first -ENOSPC/-ENOMEM that made a sample drop. */
 int expo_status(const struct expo *e);
 

@@ -491,8 +491,18 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	log_hold();
 	log_info("starting", "exporter", x->name, "version", suite_version, "revision",
 		 suite_revision, NULL);
+	if (fs.secret_in_argv) {
+		char flag[128];
+		snprintf(flag, sizeof flag, "--%s", fs.secret_in_argv->name);
+		log_warn("a secret was given on the command line: it is now wiped from it, but others could read it "
+			 "before; its environment variable (or a file) is safer", "flag", flag,
+			 "env", fs.secret_in_argv->env ? fs.secret_in_argv->env : "", NULL);
+	}
 	if (x->setup && x->setup(x, err, sizeof err) < 0)
 		flags_fail(&fs, "%s", err);
+	if (x->web_config && *web_config_file)
+		flags_fail(&fs, "--web.config.file cannot be combined with %s's own TLS and basic auth flags",
+			   x->name);
 	if (x->backend && backend_start(x->backend, x, err, sizeof err) < 0)
 		flags_fail(&fs, "%s", err);
 	raise_fd_limit();
@@ -525,6 +535,7 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		.telemetry_path = telemetry_path,
 		.max_requests = max_requests,
 		.web_config_file = web_config_file,
+		.web_config = x->web_config,
 	};
 	struct server *srv = NULL;
 	int rc = server_start(x, &opts, &srv, err, sizeof err);

@@ -221,6 +221,12 @@ struct exporter {
 	/* Paragraphs appended to --help. */
 	const char *help_tail;
 	/*
+	 * Set by setup(): a web configuration made from the exporter's own
+	 * flags (redis_exporter's --tls-server-*, --basic-auth-*), served as
+	 * --web.config.file's would be; the two together exit 2.
+	 */
+	struct webconfig *web_config;
+	/*
 	 * Identical requests arriving while one is being collected normally
 	 * share its result; true gives each its own collection (kafka_exporter's
 	 * --concurrent.enable). May be set by setup().

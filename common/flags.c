@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,16 @@ static const char *assign(struct flag *f, const char *v, bool from_default)
 	return "unknown flag type";
 }
 
+/* Wipe and free the copy of a secret taken out of argv. */
+static void secret_drop(struct flag *f)
+{
+	char **v = f->dest;
+	explicit_bzero(*v, strlen(*v));
+	free(*v);
+	*v = NULL;
+	f->wiped = false;
+}
+
 static void apply_defaults(struct flagset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
@@ -170,7 +181,11 @@ static void apply_defaults(struct flagset *fs)
 		f->set = false;
 		switch (f->type) {
 		case FLAG_BOOL: *(bool *)f->dest = false; break;
-		case FLAG_STRING: *(const char **)f->dest = ""; break;
+		case FLAG_STRING:
+			if (f->wiped) /* a secret copied out of an earlier argv */
+				secret_drop(f);
+			*(const char **)f->dest = "";
+			break;
 		case FLAG_INT: *(long *)f->dest = 0; break;
 		case FLAG_DOUBLE:
 		case FLAG_DURATION: *(double *)f->dest = 0; break;
@@ -203,7 +218,26 @@ static void apply_env(struct flagset *fs)
 		if (err)
 			flags_fail(fs, "invalid value in $%s for --%s: %s", f->env, f->name, err);
 		f->set = true;
+		f->from_env = true;
 	}
+}
+
+/*
+ * Keep a copy of a secret given in argv and overwrite it there: ps and
+ * /proc/<pid>/cmdline show the process's own argv memory.
+ */
+static void wipe_secret(struct flagset *fs, struct flag *f, char *value)
+{
+	char *copy = strdup(value);
+	if (!copy) {
+		fprintf(stderr, "%s: out of memory\n", fs->prog);
+		exit(1);
+	}
+	*(const char **)f->dest = copy;
+	f->wiped = true;
+	memset(value, 'x', strlen(value));
+	if (!fs->secret_in_argv)
+		fs->secret_in_argv = f;
 }
 
 static const char *type_word(const struct flag *f)
@@ -331,18 +365,20 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 		if (!f)
 			flags_fail(fs, "unknown long flag '--%s'", name);
 
-		const char *value;
+		char *value;
 		if (f->type == FLAG_BOOL) {
 			if (negated && eq)
 				flags_fail(fs, "--no-%s takes no value", f->name);
-			value = eq ? eq + 1 : negated ? "false" : "true";
+			value = eq ? (char *)eq + 1 : (char *)(negated ? "false" : "true");
 		} else if (eq) {
-			value = eq + 1;
+			value = (char *)eq + 1;
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {
 			flags_fail(fs, "expected argument for flag '--%s'", f->name);
 		}
+		if (f->wiped) /* given again: the earlier copy goes */
+			secret_drop(f);
 		const char *err = assign(f, value, false);
 		if (err) {
 			if (f->opts & FLAG_SECRET)
@@ -350,9 +386,14 @@ void flags_parse(struct flagset *fs, int argc, char **argv)
 			flags_fail(fs, "invalid value '%s' for flag '--%s': %s", value, f->name, err);
 		}
 		f->set = true;
+		f->from_env = false;
+		if ((f->opts & FLAG_SECRET) && f->type == FLAG_STRING && *value)
+			wipe_secret(fs, f, value);
 	}
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct flag *f = fs->flags[i];
+		if (f->refused && f->set && !at_default(f) && f->from_env)
+			flags_fail(fs, "$%s (--%s) is not supported: %s", f->env, f->name, f->refused);
 		if (f->refused && f->set && !at_default(f))
 			flags_fail(fs, "--%s is not supported: %s", f->name, f->refused);
 	}
@@ -362,6 +403,8 @@ void flags_free(struct flagset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		struct flag *f = fs->flags[i];
+		if (f->wiped)
+			secret_drop(f);
 		if (f->type == FLAG_LIST) {
 			struct strlist *l = f->dest;
 			free(l->items);

@@ -48,6 +48,8 @@ struct flag {
 	 * any other value exits 2 with "--name is not supported: <refused>".
 	 */
 	const char *refused;
+	bool from_env; /* set by its environment variable, not argv (filled in by parsing) */
+	bool wiped; /* a FLAG_SECRET value copied out of argv, which was overwritten */
 };
 
 struct flagset {
@@ -55,6 +57,7 @@ struct flagset {
 	const char *version_line; /* printed by --version */
 	const char *usage_tail; /* text after the flag list in --help, or NULL */
 	bool single_dash; /* accept -name as well as --name (Go flag package) */
+	const struct flag *secret_in_argv; /* the first FLAG_SECRET flag given on the command line */
 	struct flag **flags;
 	size_t n, cap;
 };
@@ -65,7 +68,10 @@ void flags_add_table(struct flagset *fs, struct flag *table, size_t n);
 
 /*
  * Apply defaults, then environment variables, then argv. Handles --help
- * and --version (print, exit 0). On any error prints
+ * and --version (print, exit 0). The values of FLAG_SECRET string flags
+ * given in argv are copied and overwritten in argv with 'x', so that ps
+ * and /proc/<pid>/cmdline no longer show them (fs->secret_in_argv names
+ * the first, for a warning). On any error prints
  *   "<prog>: error: <what>, try --help"
  * to stderr and exits with status 2.
  */

@@ -19,7 +19,8 @@ void *hashtab_get_n(const struct hashtab *t, const char *key, size_t n, uint64_t
 		const struct hashtab_slot *s = &t->slots[i];
 		if (!s->key)
 			return NULL;
-		if (s->hash == h && !strncmp(s->key, key, n) && s->key[n] == '\0')
+		/* By length first: a key holding a NUL must not match a shorter stored key. */
+		if (s->hash == h && strnlen(s->key, n + 1) == n && !memcmp(s->key, key, n))
 			return s->val;
 	}
 }

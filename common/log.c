@@ -35,7 +35,8 @@ int log_setup(const char *level, const char *format)
 
 bool log_enabled(enum log_level lvl)
 {
-	return lvl >= min_level;
+	/* Held lines are filtered when released: the level may still change. */
+	return held || lvl >= min_level;
 }
 
 /* A line is built in a fixed buffer; whatever does not fit is cut. */
@@ -115,9 +116,58 @@ static void put_kv(struct line *l, const char *k, const char *v, bool first)
 	}
 }
 
+/* Format one line (time, level, msg, then n key/value pairs) into l. */
+static void format_line(struct line *l, enum log_level lvl, const char *when, const char *msg,
+			const char *const *kv, size_t n)
+{
+	l->len = 0;
+	if (json_format)
+		puts_(l, "{");
+	put_kv(l, "time", when, true);
+	put_kv(l, "level", level_names[lvl], false);
+	put_kv(l, "msg", msg, false);
+	for (size_t i = 0; i < n; i++)
+		put_kv(l, kv[2 * i], kv[2 * i + 1], false);
+	if (json_format)
+		puts_(l, "}");
+	l->buf[l->len++] = '\n';
+}
+
+/*
+ * A held line is kept unformatted (level byte, then time, msg and the
+ * key/value strings each NUL-terminated, then an empty string), so that it
+ * comes out in the format chosen by the time it is released.
+ */
+static void hold_line(enum log_level lvl, const char *when, const char *msg, const char *const *kv,
+		      size_t n)
+{
+	size_t need = 2 + strlen(when) + 1 + strlen(msg) + 1;
+	for (size_t i = 0; i < 2 * n; i++)
+		need += strlen(kv[i]) + 1;
+	if (held_len + need > sizeof held_buf)
+		return;
+	char *p = held_buf + held_len;
+	*p++ = (char)lvl;
+	const char *parts[2] = { when, msg };
+	for (size_t i = 0; i < 2; i++) {
+		size_t k = strlen(parts[i]) + 1;
+		memcpy(p, parts[i], k);
+		p += k;
+	}
+	for (size_t i = 0; i < 2 * n; i++) {
+		size_t k = strlen(kv[i]) + 1;
+		memcpy(p, kv[i], k);
+		p += k;
+	}
+	*p++ = '\0';
+	held_len = (size_t)(p - held_buf);
+}
+
+#define MAX_PAIRS 32
+
 void log_msg(enum log_level lvl, const char *msg, ...)
 {
-	if (lvl < min_level)
+	if (!log_enabled(lvl))
 		return;
 
 	struct timespec ts;
@@ -128,13 +178,8 @@ void log_msg(enum log_level lvl, const char *msg, ...)
 	size_t n = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + n, sizeof when - n, ".%03ldZ", ts.tv_nsec / 1000000);
 
-	struct line l = { .len = 0 };
-	if (json_format)
-		puts_(&l, "{");
-	put_kv(&l, "time", when, true);
-	put_kv(&l, "level", level_names[lvl], false);
-	put_kv(&l, "msg", msg, false);
-
+	const char *kv[2 * MAX_PAIRS];
+	size_t pairs = 0;
 	va_list ap;
 	va_start(ap, msg);
 	for (;;) {
@@ -142,20 +187,20 @@ void log_msg(enum log_level lvl, const char *msg, ...)
 		if (!k)
 			break;
 		const char *v = va_arg(ap, const char *);
-		put_kv(&l, k, v, false);
+		if (pairs < MAX_PAIRS) {
+			kv[2 * pairs] = k;
+			kv[2 * pairs + 1] = v ? v : "";
+			pairs++;
+		}
 	}
 	va_end(ap);
-	if (json_format)
-		puts_(&l, "}");
-	l.buf[l.len++] = '\n';
 
 	if (held) {
-		if (held_len + l.len <= sizeof held_buf) {
-			memcpy(held_buf + held_len, l.buf, l.len);
-			held_len += l.len;
-		}
+		hold_line(lvl, when, msg, kv, pairs);
 		return;
 	}
+	struct line l;
+	format_line(&l, lvl, when, msg, kv, pairs);
 	/* A short write to stderr has nowhere to be reported. */
 	ssize_t w = write(STDERR_FILENO, l.buf, l.len);
 	(void)w;
@@ -170,8 +215,27 @@ void log_hold(void)
 void log_release(void)
 {
 	held = false;
-	if (held_len) {
-		ssize_t w = write(STDERR_FILENO, held_buf, held_len);
+	for (const char *p = held_buf; p < held_buf + held_len;) {
+		enum log_level lvl = (enum log_level)*p++;
+		const char *when = p;
+		p += strlen(p) + 1;
+		const char *msg = p;
+		p += strlen(p) + 1;
+		const char *kv[2 * MAX_PAIRS];
+		size_t n = 0;
+		while (*p) {
+			kv[2 * n] = p;
+			p += strlen(p) + 1;
+			kv[2 * n + 1] = p;
+			p += strlen(p) + 1;
+			n++;
+		}
+		p++;
+		if (lvl < min_level)
+			continue;
+		struct line l;
+		format_line(&l, lvl, when, msg, kv, n);
+		ssize_t w = write(STDERR_FILENO, l.buf, l.len);
 		(void)w;
 	}
 	held_len = 0;

@@ -91,7 +91,8 @@ int parse_double(const char *s, double *out)
 		*out = s[0] == '-' ? -INFINITY : INFINITY;
 		return 0;
 	}
-	if (strcasecmp(p, "nan") == 0) {
+	/* Go takes a sign before Inf, not before NaN. */
+	if (p == s && strcasecmp(p, "nan") == 0) {
 		*out = NAN;
 		return 0;
 	}

@@ -722,7 +722,8 @@ int server_start(struct exporter *x, const struct server_options *o, struct serv
 	srv->o = o;
 	pthread_mutex_init(&srv->mu, NULL);
 
-	if (o->web_config_file && *o->web_config_file &&
+	srv->wc = o->web_config;
+	if (!srv->wc && o->web_config_file && *o->web_config_file &&
 	    webconfig_load(o->web_config_file, &srv->wc, err, errlen) < 0) {
 		free(srv);
 		return 2;

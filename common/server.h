@@ -14,6 +14,7 @@ struct server_options {
 	const char *telemetry_path;
 	long max_requests; /* 0: unlimited */
 	const char *web_config_file; /* "" for none */
+	struct webconfig *web_config; /* or one made from the exporter's flags (adopted) */
 };
 
 struct server;

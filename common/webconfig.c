@@ -422,3 +422,50 @@ bool webconfig_rate_allow(struct webconfig *wc)
 	pthread_mutex_unlock(&rate_mu);
 	return ok;
 }
+
+/* Add key: value to a mapping of doc when value is set. */
+static int flag_pair(yaml_document_t *doc, int map, const char *key, const char *value)
+{
+	if (!value || !*value)
+		return 1;
+	int k = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)(uintptr_t)key, -1, YAML_PLAIN_SCALAR_STYLE);
+	int v = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)(uintptr_t)value, -1,
+					 YAML_PLAIN_SCALAR_STYLE);
+	return k && v && yaml_document_append_mapping_pair(doc, map, k, v);
+}
+
+int webconfig_from_flags(const struct webconfig_flags *f, struct webconfig **out, char *err,
+			 size_t errlen)
+{
+	*out = NULL;
+	/* The file's sections as a YAML document, read by the file's own parsers. */
+	yaml_document_t doc;
+	struct webconfig *wc = calloc(1, sizeof *wc);
+	if (!wc || !yaml_document_initialize(&doc, NULL, NULL, NULL, 1, 1)) {
+		free(wc);
+		snprintf(err, errlen, "web config: out of memory");
+		return -1;
+	}
+	struct parse_ctx p = { &doc, ".", err, errlen };
+	int tls = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+	int users = yaml_document_add_mapping(&doc, NULL, YAML_BLOCK_MAPPING_STYLE);
+	int rc = tls && users && flag_pair(&doc, tls, "cert_file", f->cert_file) &&
+			 flag_pair(&doc, tls, "key_file", f->key_file) &&
+			 flag_pair(&doc, tls, "client_ca_file", f->client_ca_file) &&
+			 flag_pair(&doc, tls, "min_version", f->min_version) &&
+			 flag_pair(&doc, users, f->user, f->bcrypt_hash)
+		 ? 0
+		 : fail(&p, "web config: %s", "out of memory");
+	yaml_node_t *tn = yaml_document_get_node(&doc, tls);
+	if (!rc && tn && tn->data.mapping.pairs.top != tn->data.mapping.pairs.start)
+		rc = parse_tls(&p, tn, wc);
+	if (!rc)
+		rc = parse_users(&p, yaml_document_get_node(&doc, users), wc);
+	yaml_document_delete(&doc);
+	if (rc) {
+		webconfig_free(wc);
+		return -1;
+	}
+	*out = wc;
+	return 0;
+}

@@ -46,4 +46,21 @@ bool webconfig_check_user(struct webconfig *wc, const char *user, const char *pa
 /* Rate limit: true if a request may proceed now. Thread-safe. */
 bool webconfig_rate_allow(struct webconfig *wc);
 
+/*
+ * What an exporter's own flags say about its listener (redis_exporter's
+ * --tls-server-*, --basic-auth-*): NULL or "" leaves a setting out.
+ */
+struct webconfig_flags {
+	const char *cert_file, *key_file, *client_ca_file; /* tls_server_config's *_file */
+	const char *min_version; /* "TLS12" (the file's spelling) */
+	const char *user, *bcrypt_hash; /* one basic_auth_users entry */
+};
+
+/*
+ * Build in memory the configuration a file with these settings would give,
+ * checked as the file's are. Returns 0, or -1 with a one-line message in err.
+ */
+int webconfig_from_flags(const struct webconfig_flags *f, struct webconfig **out, char *err,
+			 size_t errlen);
+
 #endif

@@ -3,6 +3,7 @@
  * bad values, compile the filters, parse --kafka.labels and make the
  * cluster's target (the backend layer's default target).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,9 +56,13 @@ int kafka_setup(struct exporter *x, char *err, size_t errlen)
 	struct ktarget *t = ktarget_new(&a->conn, err, errlen);
 	if (!t)
 		return -1;
-	/* The target keeps its own copy: leave none in argv (/proc/PID/cmdline) or the environment. */
-	for (char *p = (char *)a->conn.sasl_password; p && *p; p++)
-		*(volatile char *)p = 'x';
+	/*
+	 * The target keeps its own copy. The flags took the password out of
+	 * argv already; this also clears $SASL_USER_PASSWORD in place, so
+	 * /proc/PID/environ does not show it.
+	 */
+	if (a->conn.sasl_password)
+		secret_wipe((char *)(uintptr_t)a->conn.sasl_password, strlen(a->conn.sasl_password));
 	log_info("reading Kafka", "servers", t->props.bootstrap, "security", t->props.protocol, "librdkafka",
 		 rd_kafka_version_str(), NULL);
 	if (backend_set_default(x->backend, t, NULL) < 0) {

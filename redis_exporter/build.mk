@@ -1,3 +1,2 @@
-# redis_exporter: a drop-in for oliver006/redis_exporter on hiredis.
-redis_exporter_PKGS := hiredis
-
+# redis_exporter: a drop-in for oliver006/redis_exporter on hiredis, GnuTLS for rediss://.
+redis_exporter_PKGS := hiredis gnutls

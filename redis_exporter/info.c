@@ -83,7 +83,7 @@ static const struct info_map info_maps[] = {
 	{ "expired_keys", "expired_keys_total", METRIC_COUNTER },
 	{ "expired_stale_perc", "expired_stale_percentage", METRIC_GAUGE },
 	{ "expired_subkeys", "expired_subkeys_total", METRIC_COUNTER },
-	{ "expired_time_cap_reached_count", "expired_time_cap_reached_total", METRIC_GAUGE },
+	{ "expired_time_cap_reached_count", "expired_time_cap_reached_total", METRIC_COUNTER },
 	{ "instantaneous_eventloop_cycles_per_sec", "instantaneous_eventloop_cycles_per_sec", METRIC_GAUGE },
 	{ "instantaneous_eventloop_duration_usec", "instantaneous_eventloop_duration_usec", METRIC_GAUGE },
 	{ "io_threaded_reads_processed", "io_threaded_reads_processed", METRIC_COUNTER },
@@ -279,11 +279,12 @@ static const struct info_map info_maps[] = {
 /* INFO fields remembered for redis_instance_info and redis_slave_info. */
 enum kept {
 	K_ROLE, K_VERSION, K_BUILD_ID, K_MODE, K_OS, K_POLICY, K_TCP_PORT, K_RUN_ID, K_PID,
-	K_MASTER_HOST, K_MASTER_PORT, K_READ_ONLY, K_N
+	K_REPLID, K_VALKEY_VERSION, K_VALKEY_STAGE, K_MASTER_HOST, K_MASTER_PORT, K_READ_ONLY, K_N
 };
 static const char *const kept_names[K_N] = {
 	"role", "redis_version", "redis_build_id", "redis_mode", "os", "maxmemory_policy",
-	"tcp_port", "run_id", "process_id", "master_host", "master_port", "slave_read_only",
+	"tcp_port", "run_id", "process_id", "master_replid", "valkey_version", "valkey_release_stage",
+	"master_host", "master_port", "slave_read_only",
 };
 
 /*
@@ -503,6 +504,25 @@ static void generic(struct ctx *c, const char *key, const char *val)
 	}
 	struct family *f = fam(c, name, type, help, NULL);
 	expo_value(c->e, f, v);
+}
+
+/* The Server section's fields that become metrics of their own. */
+static void server_field(struct ctx *c, const char *key, const char *val)
+{
+	double up;
+	int64_t hz;
+	if (!strcmp(key, "uptime_in_seconds") && parse_double(val, &up) == 0)
+		expo_value(c->e,
+			   fam(c, "start_time_seconds", METRIC_GAUGE,
+			       "Start time of the Redis server, seconds since the epoch.", NULL),
+			   (double)(int64_t)c->o->now - up);
+	else if (!strcmp(key, "hz") && parse_i64(val, &hz) == 0)
+		expo_value(c->e, fam(c, "hz", METRIC_GAUGE, "Frequency of Redis' background tasks now, per second (INFO hz).", NULL),
+			   (double)hz);
+	else if (!strcmp(key, "configured_hz") && parse_i64(val, &hz) == 0)
+		expo_value(c->e, fam(c, "configured_hz", METRIC_GAUGE,
+				     "Configured frequency of Redis' background tasks, per second (INFO configured_hz).", NULL),
+			   (double)hz);
 }
 
 static bool replication(struct ctx *c, const char *key, char *val)
@@ -820,12 +840,7 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 			if (replication(&c, key, val))
 				continue;
 		} else if (section == S_SERVER) {
-			double up;
-			if (!strcmp(key, "uptime_in_seconds") && parse_double(val, &up) == 0)
-				expo_value(e,
-					   fam(&c, "start_time_seconds", METRIC_GAUGE,
-					       "Start time of the Redis server, seconds since the epoch.", NULL),
-					   (double)(int64_t)o->now - up);
+			server_field(&c, key, val);
 		} else if (section == S_COMMANDSTATS) {
 			commandstat(&c, key, val);
 			continue;
@@ -861,14 +876,24 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 				    0, db);
 		}
 		const char *const *k = c.kept;
-		expo_sample(e,
-			    fam(&c, "instance_info", METRIC_GAUGE,
-				"Information about the Redis server, from INFO; always 1.",
-				(const char *const[]){ "role", "redis_version", "redis_build_id",
-						       "redis_mode", "os", "maxmemory_policy", "tcp_port",
-						       "run_id", "process_id", NULL }),
-			    1, k[K_ROLE], k[K_VERSION], k[K_BUILD_ID], k[K_MODE], k[K_OS], k[K_POLICY],
-			    k[K_TCP_PORT], k[K_RUN_ID], k[K_PID]);
+		/* Valkey's own version labels only when the server has them, as upstream. */
+		const char *names[16] = { "role", "redis_version", "redis_build_id", "redis_mode", "os",
+					  "maxmemory_policy", "tcp_port", "run_id", "process_id", "master_replid" };
+		const char *values[16] = { k[K_ROLE], k[K_VERSION], k[K_BUILD_ID], k[K_MODE], k[K_OS],
+					   k[K_POLICY], k[K_TCP_PORT], k[K_RUN_ID], k[K_PID], k[K_REPLID] };
+		size_t n = 10;
+		if (k[K_VALKEY_VERSION]) {
+			names[n] = "valkey_version";
+			values[n++] = k[K_VALKEY_VERSION];
+		}
+		if (k[K_VALKEY_STAGE]) {
+			names[n] = "valkey_release_stage";
+			values[n++] = k[K_VALKEY_STAGE];
+		}
+		names[n] = NULL;
+		expo_add(e, fam(&c, "instance_info", METRIC_GAUGE, "Information about the Redis server, from INFO; always 1.",
+				names),
+			 1, values);
 		if (k[K_ROLE] && !strcmp(k[K_ROLE], "slave"))
 			expo_sample(e,
 				    fam(&c, "slave_info", METRIC_GAUGE,
@@ -883,21 +908,71 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e, stru
 	return res->fields ? 0 : -1;
 }
 
+/*
+ * The next "key:value" line of CLUSTER INFO or INFO MODULES: upstream
+ * takes only lines of exactly two ':'-separated parts. NULL at the end.
+ */
+static char *next_pair(char **cursor, char **val)
+{
+	char *line;
+	while ((line = next_line(cursor))) {
+		line = trim(line);
+		char *colon = strchr(line, ':');
+		if (!colon || strchr(colon + 1, ':'))
+			continue;
+		*colon = '\0';
+		*val = colon + 1;
+		return line;
+	}
+	return NULL;
+}
+
 int redis_cluster_info_parse(char *text, const struct info_opts *o, struct expo *e)
 {
 	struct ctx c = { .o = o, .e = e };
 	size_t fields = 0;
-	char *cursor = text, *line;
-	while ((line = next_line(&cursor))) {
-		line = trim(line);
-		char *colon = strchr(line, ':');
-		/* Upstream takes lines of exactly two ':'-separated parts. */
-		if (!colon || strchr(colon + 1, ':'))
-			continue;
-		*colon = '\0';
+	char *cursor = text, *key, *val;
+	while ((key = next_pair(&cursor, &val))) {
 		fields++;
-		if (has_prefix(line, "cluster_"))
-			generic(&c, line, colon + 1);
+		if (has_prefix(key, "cluster_"))
+			generic(&c, key, val);
 	}
 	return fields ? 0 : -1;
+}
+
+/* The value after "key=" of a module line's item, or "" (upstream's extractModuleVal). */
+static const char *module_value(char *item)
+{
+	char *eq = strchr(item, '=');
+	return eq ? eq + 1 : "";
+}
+
+int redis_info_modules_parse(char *text, const struct info_opts *o, struct expo *e)
+{
+	struct ctx c = { .o = o, .e = e };
+	int modules = 0;
+	char *cursor = text, *key, *val;
+	while ((key = next_pair(&cursor, &val))) {
+		if (strcmp(key, "module")) {
+			generic(&c, key, val);
+			continue;
+		}
+		/* module:name=search,ver=21005,api=1,filters=0,usedby=[],using=[],options=[] */
+		char *items[8];
+		if (split_on(val, ',', items, 8) != 7)
+			continue;
+		expo_sample(e,
+			    fam(&c, "module_info", METRIC_GAUGE, "A module loaded into Redis (INFO MODULES); always 1.",
+				(const char *const[]){ "name", "ver", "api", "filters", "usedby", "using", NULL }),
+			    1, module_value(items[0]), module_value(items[1]), module_value(items[2]),
+			    module_value(items[3]), module_value(items[4]), module_value(items[5]));
+		modules++;
+	}
+	return modules;
+}
+
+void redis_info_field(const struct info_opts *o, struct expo *e, const char *key, const char *val)
+{
+	struct ctx c = { .o = o, .e = e };
+	generic(&c, key, val);
 }

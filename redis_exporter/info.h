@@ -47,6 +47,20 @@ int redis_info_parse(char *text, const struct info_opts *o, struct expo *e,
 int redis_cluster_info_parse(char *text, const struct info_opts *o, struct expo *e);
 
 /*
+ * Parse an INFO MODULES reply (modified in place): module_info{name,ver,
+ * api,filters,usedby,using} per "module:" line, and the fields of the
+ * modules' own sections that upstream maps (search_*, bf_*, json_*).
+ * Returns the number of modules.
+ */
+int redis_info_modules_parse(char *text, const struct info_opts *o, struct expo *e);
+
+/*
+ * One field as INFO's fields that upstream maps (Tile38's SERVER EXT):
+ * exported under upstream's name and type if mapped, else left out.
+ */
+void redis_info_field(const struct info_opts *o, struct expo *e, const char *key, const char *val);
+
+/*
  * Declare "<ns>_<name>" in e. The name is truncated to a safe length;
  * shared by the collectors so every family gets the namespace.
  */

@@ -252,16 +252,7 @@ static int cmp_db(const void *a, const void *b)
 	return x->db < y->db ? -1 : x->db > y->db;
 }
 
-/* A pipeline under construction: SELECTs are added when the db changes. */
-struct batch {
-	struct rcmd *cmds;
-	redisReply **r;
-	size_t n, cap;
-	long db;
-	char (*dbs)[24];
-};
-
-static int batch_grow(struct batch *b, size_t need)
+int rbatch_grow(struct rbatch *b, size_t need)
 {
 	if (b->n + need <= b->cap)
 		return 0;
@@ -283,7 +274,7 @@ static int batch_grow(struct batch *b, size_t need)
 	return 0;
 }
 
-static void batch_free(struct batch *b)
+void rbatch_free(struct rbatch *b)
 {
 	if (b->r)
 		replies_free(b->r, b->n);
@@ -292,10 +283,9 @@ static void batch_free(struct batch *b)
 	free(b->dbs);
 }
 
-/* Append SELECT if needed; returns the SELECT's slot or -1. */
-static long batch_select(struct batch *b, const struct keyplan *p, long db)
+long rbatch_select(struct rbatch *b, bool cluster, long db)
 {
-	if (p->cluster || b->db == db)
+	if (cluster || b->db == db)
 		return -1;
 	size_t i = b->n++;
 	strf(b->dbs[i], sizeof b->dbs[i], "%ld", db);
@@ -304,7 +294,7 @@ static long batch_select(struct batch *b, const struct keyplan *p, long db)
 	return (long)i;
 }
 
-static size_t batch_add(struct batch *b, const char *cmd, const struct keyresult *key)
+static size_t batch_add(struct rbatch *b, const char *cmd, const struct keyresult *key)
 {
 	size_t i = b->n++;
 	b->cmds[i] = (struct rcmd){ .argc = 2, .argv = { cmd, key->key }, .len = { strlen(cmd), key->strlen_ } };
@@ -316,8 +306,8 @@ static bool is_int(const redisReply *r)
 	return r && r->type == REDIS_REPLY_INTEGER;
 }
 
-int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
-		 struct keycheck *out, double deadline)
+int keycheck_expand(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
+		    struct keycheck *out, double deadline)
 {
 	memset(out, 0, sizeof *out);
 	size_t cap = 0;
@@ -329,26 +319,39 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 		long db = p->cluster ? 0 : dk->db;
 		if (!is_pattern(dk->key))
 			add_key(out, &cap, db, dk->key, strlen(dk->key));
-		else if (scan(c, o, p, db, dk->key, out, &cap, NULL, deadline) < 0 && !c->ctx)
+		else if (scan(c, o, p, db, dk->key, out, &cap, NULL, deadline) < 0 && !rconn_alive(c))
 			return -1;
 	}
 	if (out->truncated)
-		log_warn("--check-keys matched too many keys; only the first ones are checked", "limit",
+		log_warn("key patterns matched too many keys; only the first ones are checked", "limit",
 			 "10000", NULL);
+	return rconn_alive(c) ? 0 : -1;
+}
 
-	struct batch b = { .db = c->db };
+int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
+		 struct keycheck *out, double deadline)
+{
+	if (keycheck_expand(c, o, p, out, deadline) < 0)
+		return -1;
+	size_t cap = out->nkeys;
+
+	struct rbatch b = { .db = c->db };
 	long *slot = NULL;
 	if (out->nkeys) {
 		qsort(out->keys, out->nkeys, sizeof *out->keys, cmp_db);
 		slot = calloc(out->nkeys * 3, sizeof *slot);
-		if (!slot || batch_grow(&b, out->nkeys * 3) < 0) {
+		if (!slot || rbatch_grow(&b, out->nkeys * 4) < 0) {
 			note_err(out, "key checks", "out of memory");
 			goto done;
 		}
-		/* Round 1: TYPE of every key. */
+		/* Round 1: TYPE and MEMORY USAGE of every key. */
 		for (size_t i = 0; i < out->nkeys; i++) {
-			long s = batch_select(&b, p, out->keys[i].db);
+			long s = rbatch_select(&b, p->cluster, out->keys[i].db);
 			slot[i * 3] = (long)batch_add(&b, "TYPE", &out->keys[i]);
+			size_t m = b.n++;
+			b.cmds[m] = (struct rcmd){ .argc = 3, .argv = { "MEMORY", "USAGE", out->keys[i].key },
+						   .len = { 6, 5, out->keys[i].strlen_ } };
+			slot[i * 3 + 1] = (long)m;
 			slot[i * 3 + 2] = s;
 		}
 		char err[256];
@@ -367,6 +370,12 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 				strf(out->keys[i].type, sizeof out->keys[i].type, "%s", t->str);
 			else if (t->type == REDIS_REPLY_ERROR)
 				log_debug("TYPE failed", "key", out->keys[i].key, "err", t->str, NULL);
+			/* nil for a key that does not exist, an error where MEMORY is refused */
+			const redisReply *m = b.r[slot[i * 3 + 1]];
+			if (is_int(m)) {
+				out->keys[i].memory = (double)m->integer;
+				out->keys[i].has_memory = true;
+			}
 		}
 		replies_free(b.r, b.n);
 		b.n = 0;
@@ -378,8 +387,9 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 			const char *cmd = NULL;
 			slot[i * 3] = slot[i * 3 + 1] = -1;
 			if (!strcmp(kr->type, "none")) {
+				/* No such key: size 0, as upstream 1.88 (nothing on a cluster, its other path). */
+				kr->has_size = !p->cluster;
 				kr->size = 0;
-				kr->has_size = true;
 				continue;
 			}
 			if (!strcmp(kr->type, "string")) cmd = "STRLEN";
@@ -388,12 +398,13 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 			else if (!strcmp(kr->type, "zset")) cmd = "ZCARD";
 			else if (!strcmp(kr->type, "hash")) cmd = "HLEN";
 			else if (!strcmp(kr->type, "stream")) cmd = "XLEN";
+			else if (!strcmp(kr->type, "array")) cmd = "ARCOUNT"; /* Redis 8.8 */
 			if (!cmd) {
 				if (kr->type[0])
 					note_err(out, "unknown key type", kr->type);
 				continue;
 			}
-			batch_select(&b, p, kr->db);
+			rbatch_select(&b, p->cluster, kr->db);
 			slot[i * 3] = (long)batch_add(&b, cmd, kr);
 			if (!strcmp(kr->type, "string"))
 				slot[i * 3 + 1] = (long)batch_add(&b, "GET", kr);
@@ -434,7 +445,7 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 				slot[i * 3] = -1;
 				if (!kr->strval || strncmp(kr->strval, "HYLL", 4))
 					continue;
-				batch_select(&b, p, kr->db);
+				rbatch_select(&b, p->cluster, kr->db);
 				slot[i * 3] = (long)batch_add(&b, "PFCOUNT", kr);
 			}
 			if (rconn_exec(c, o, b.cmds, b.n, b.r, deadline, err, sizeof err) < 0) {
@@ -458,8 +469,8 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 	}
 done:
 	free(slot);
-	batch_free(&b);
-	if (!c->ctx)
+	rbatch_free(&b);
+	if (!rconn_alive(c))
 		return -1;
 
 	/* --count-keys: full SCAN per pattern, counted, never stored. */
@@ -472,7 +483,7 @@ done:
 			kc->db = p->cluster ? 0 : p->count->items[i].db;
 			kc->pattern = p->count->items[i].key;
 			kc->ok = scan(c, o, p, kc->db, kc->pattern, out, &cap, &kc->count, deadline) == 0;
-			if (!c->ctx)
+			if (!rconn_alive(c))
 				return -1;
 		}
 	}

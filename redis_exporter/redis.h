@@ -11,6 +11,7 @@
 #ifndef REDIS_EXPORTER_REDIS_H
 #define REDIS_EXPORTER_REDIS_H
 
+#include <gnutls/gnutls.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -18,7 +19,10 @@
 #include <stdint.h>
 
 #include "../common/backend.h"
+#include "../common/rx.h"
 #include "../common/exporter.h"
+#include "../common/webconfig.h"
+#include "replies.h"
 
 /* ---- addresses (uri.c) ---- */
 
@@ -30,6 +34,7 @@ struct raddr {
 	int port;
 	char path[256]; /* unix socket */
 	long db; /* from redis://host/N */
+	bool tls; /* rediss:// (valkeys://) */
 	char user[128];
 	char password[512]; /* secret: never logged or exported */
 	bool has_password;
@@ -39,10 +44,10 @@ struct raddr {
 
 /*
  * Parse a Redis address as upstream accepts it: redis://[user[:pass]@]host[:port][/db],
- * valkey://..., unix:///path, or host[:port]. rediss:// is refused (no TLS
- * in Debian 12's hiredis). With strip_password the userinfo password is
- * dropped (multi-target /scrape). Returns 0, or -1 with a message in err
- * (the message never contains the password).
+ * rediss://... (TLS), valkey://, valkeys://, unix:///path, or host[:port].
+ * With strip_password the userinfo password is dropped (multi-target
+ * /scrape). Returns 0, or -1 with a message in err (the message never
+ * contains the password).
  */
 int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err, size_t errlen);
 
@@ -65,6 +70,24 @@ size_t pwfile_count(const struct pwfile *p);
 /* Wipe and release. */
 void pwfile_free(struct pwfile *p);
 
+/* ---- TLS to Redis (tls.c) ---- */
+
+/* The client TLS flags (strings are "" when not given). */
+struct rtls_opts {
+	const char *ca_file, *cert_file, *key_file;
+	bool skip_verify;
+};
+
+/* Credentials loaded once, shared read-only by every TLS connection. */
+struct rtls {
+	gnutls_certificate_credentials_t cred;
+	bool skip_verify;
+};
+
+/* Load the CA (or the system's), and the client key pair. NULL with err on failure. */
+struct rtls *rtls_load(const struct rtls_opts *o, char *err, size_t errlen);
+void rtls_free(struct rtls *t);
+
 /* ---- connections (conn.c) ---- */
 
 /* Commands a server may not support; each is probed once per connection. */
@@ -75,10 +98,14 @@ enum rcap {
 	RCAP_SLOWLOG = 1u << 3,
 	RCAP_CLUSTER = 1u << 4,
 	RCAP_CLIENT_LIST = 1u << 5,
+	RCAP_LATENCY_HISTOGRAM = 1u << 6,
 };
 
+/* A connection: our socket, TLS over it for rediss://, hiredis' reply reader. */
 struct rconn {
-	redisContext *ctx;
+	int fd;
+	gnutls_session_t tls; /* NULL: plain */
+	redisReader *reader; /* NULL: not connected */
 	unsigned unsupported; /* RCAP_* seen failing on this connection */
 	int cluster; /* -1 unknown, 0 no, 1 cluster mode (from INFO) */
 	long db; /* database currently selected */
@@ -105,6 +132,8 @@ struct rconn_opts {
 	bool set_client_name;
 	const char *user; /* NULL or "" for none */
 	const char *password; /* NULL for none */
+	const struct rtls *tls; /* for rediss:// */
+	const char *server_name; /* name the server's certificate must carry; NULL/"": the host */
 };
 
 /*
@@ -126,6 +155,9 @@ int rconn_exec(struct rconn *c, const struct rconn_opts *o, const struct rcmd *c
 
 /* Close the connection (capabilities are forgotten with it). */
 void rconn_close(struct rconn *c);
+
+/* Is c connected? */
+bool rconn_alive(const struct rconn *c);
 
 /* Free n replies and set them to NULL. */
 void replies_free(redisReply **r, size_t n);
@@ -156,6 +188,8 @@ struct keyresult {
 	char type[16]; /* "none", "string", "list"... */
 	double size;
 	bool has_size;
+	double memory; /* MEMORY USAGE, bytes */
+	bool has_memory;
 	char *strval; /* string value (GET), or NULL */
 	size_t strlen_;
 };
@@ -183,7 +217,38 @@ struct keyplan {
 	const struct keylist *count; /* patterns to count */
 	long batch; /* SCAN COUNT */
 	bool cluster; /* --is-cluster: db 0 only */
+	/* streams: the same two lists, for XINFO */
+	const struct keylist *streams, *single_streams;
+	bool skip_keys; /* --skip-checkkeys-for-role-master on a master: keys and streams left out */
 };
+
+/*
+ * The keys of p->single and p->check (patterns expanded with SCAN), in
+ * out->keys without sizes: streams are found this way too. Returns 0, or
+ * -1 when the connection broke (errors in out->err).
+ */
+int keycheck_expand(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
+		    struct keycheck *out, double deadline);
+
+/*
+ * A pipeline under construction (key checks, streams): commands and their
+ * reply slots, SELECTs added where the database changes. Grow it to its
+ * final size before adding (SELECT arguments live in dbs).
+ */
+struct rbatch {
+	struct rcmd *cmds;
+	redisReply **r;
+	size_t n, cap;
+	long db; /* selected after the commands so far */
+	char (*dbs)[24];
+};
+
+/* Room for need more commands; 0 or -1 (out of memory). */
+int rbatch_grow(struct rbatch *b, size_t need);
+/* Append SELECT db unless b is there already (or in cluster mode); its slot, or -1. */
+long rbatch_select(struct rbatch *b, bool cluster, long db);
+/* Free the replies and the arrays. */
+void rbatch_free(struct rbatch *b);
 
 /* Run the key checks on c before deadline; results in out (free with keycheck_free). */
 int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keyplan *p,
@@ -191,6 +256,13 @@ int keycheck_run(struct rconn *c, const struct rconn_opts *o, const struct keypl
 void keycheck_free(struct keycheck *k);
 
 /* ---- options (options.c) ---- */
+
+/* A --script file, read at start-up. */
+struct rscript {
+	char *name; /* the path as given: the filename label */
+	char *body;
+	size_t len;
+};
 
 struct redis_options {
 	const char *ns;
@@ -204,15 +276,36 @@ struct redis_options {
 	bool disable_key_values;
 	bool ping_on_connect;
 	bool is_cluster;
+	bool exclude_latency; /* --exclude-latency-histogram-metrics: no LATENCY commands at all, as upstream */
 	bool redis_only; /* --redis-only-metrics */
 	bool skip_keys_on_master;
 	long check_keys_batch;
 	struct keylist check_keys, check_single_keys, count_keys;
+	struct keylist check_streams, check_single_streams;
+	bool streams_exclude_consumers;
+	char *key_groups; /* --check-key-groups' Lua patterns, joined by NUL bytes for the script */
+	size_t key_groups_len, nkey_groups;
+	long max_key_groups;
+	struct rscript *scripts;
+	size_t nscripts;
+	bool lua_read_only;
+	bool include_modules;
+	bool include_rdb_size;
+	bool is_tile38;
+	bool sentinel_peer_info; /* --include-sentinel-peer-info */
+	bool role_label; /* --append-instance-role-label */
+	char role_prefix[72]; /* "<ns>_": the families that get it... */
+	char role_skip_names[6][128]; /* ...but these, as upstream */
+	const char *role_skip[7];
+	bool include_search_indexes;
+	struct rx *search_indexes; /* --check-search-indexes */
 	/* what a connection is made with */
 	const char *user; /* --redis.user: for /scrape targets without one of their own */
 	double timeout; /* --connection-timeout */
 	bool set_client_name;
 	struct pwfile *pw; /* --redis.password-file, or NULL */
+	const char *tls_server_name; /* --tls-server-name */
+	struct rtls *tls; /* client TLS credentials (see redis_tls()) */
 };
 
 extern struct redis_options redis_opts;
@@ -221,9 +314,15 @@ extern struct redis_options redis_opts;
 struct redis_args {
 	const char *addr, *user, *password, *password_file;
 	const char *check_keys, *check_single_keys, *count_keys;
+	const char *check_streams, *check_single_streams, *key_groups, *scripts, *search_indexes;
 	long batch_size;
 	bool disable_scrape;
 	bool debug;
+	bool go_runtime; /* --include-go-runtime-metrics: nothing to export */
+	struct rtls_opts tls;
+	const char *tls_server_name;
+	struct webconfig_flags listen; /* --tls-server-*, --basic-auth-* */
+	const char *listen_min_version, *auth_password;
 	const char *log_format, *log_level; /* upstream's, over --log.* */
 };
 
@@ -240,16 +339,32 @@ struct rtarget {
 	struct raddr addr; /* without its password */
 	char password[512]; /* chosen when the target was made; secret */
 	char user[128];
+	char server_name[256]; /* the certificate's name for rediss://; "": the host */
+	char bad[300]; /* a malformed --redis.addr: why every scrape fails; "" when fine */
+	char role[32]; /* INFO's role at the latest scrape that got it (--append-instance-role-label) */
 	struct rconn_opts copts;
 	unsigned logged_unsupported; /* RCAP_* already logged */
 };
 
-/* Make a target for a (its password ignored) with these credentials. NULL: out of memory. */
-struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password);
+/*
+ * Make a target for a (its password ignored) with these credentials and
+ * TLS server name (NULL or "": --tls-server-name). NULL: out of memory.
+ */
+struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password,
+			    const char *server_name);
+
+/*
+ * The TLS credentials: those loaded from the flags at start-up, else the
+ * system's CA certificates loaded at the first rediss:// target. NULL with
+ * err if they could not be loaded.
+ */
+const struct rtls *redis_tls(char *err, size_t errlen);
 
 /*
  * Make the --redis.addr target the backend's default, with the password
- * upstream would choose. Returns 0 or -1 with err.
+ * upstream would choose. A malformed address still makes a target, whose
+ * scrapes fail with the reason (redis_up 0), as upstream. Returns 0 or -1
+ * (out of memory) with err.
  */
 int redis_default_target(struct backend *b, const char *addr, const char *user,
 			 const char *password, char *err, size_t errlen);
@@ -266,9 +381,11 @@ enum rslot {
 	SLOT_INFO,
 	SLOT_CLUSTER_INFO,
 	SLOT_LATENCY,
+	SLOT_LATENCY_HISTOGRAM,
 	SLOT_SLOWLOG_LEN,
 	SLOT_SLOWLOG_GET,
 	SLOT_CLIENT_LIST,
+	SLOT_INFO_MODULES,
 	SLOT_N
 };
 
@@ -280,11 +397,28 @@ struct rscrape {
 	double now; /* wall clock */
 	struct keycheck keys;
 	bool keys_ran;
+	struct cmdusec_index cmdusec; /* INFO's usec per command, for the latency histograms */
+	/* For the collectors that send commands of their own (streams, key groups, scripts). */
+	struct rconn *conn;
+	const struct rconn_opts *copts;
+	double deadline;
+	const struct keyplan *plan;
+	bool on_master;
+	long home_db; /* the database of the target's address */
+	bool sentinel; /* INFO has a Sentinel section */
+	/* Set by a collector whose failure makes the scrape fail (a --script), as upstream. */
+	char fail[256];
 };
 
 /* Collectors (collectors/<name>.c). */
 extern const struct collector_def collector_info, collector_config, collector_latency,
-	collector_slowlog, collector_cluster, collector_keys, collector_clients;
+	collector_slowlog, collector_cluster, collector_keys, collector_clients, collector_streams,
+	collector_keygroups, collector_script, collector_modules, collector_sentinel, collector_search,
+	collector_tile38;
+
+/* Tile38's SERVER EXT reply as INFO fields (collectors/tile38.c); -1 if of another shape. */
+struct info_opts;
+int tile38_fields(const redisReply *r, const struct info_opts *o, struct expo *e);
 
 /*
  * The backend hooks of a scrape: the key lists of the request (begin/end:

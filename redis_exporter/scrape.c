@@ -33,7 +33,7 @@ static bool want(const struct request *rq, const bool *selected, const struct co
 
 static const char *const config_keys[] = { "maxmemory", "maxclients", "io-threads",
 					   "repl-backlog-size", "client-output-buffer-limit",
-					   "databases" };
+					   "databases", "dir", "dbfilename" };
 
 /* Log a command failing for good once per connection... and per target. */
 static void note_unsupported(struct rtarget *t, struct rconn *c, unsigned cap, const char *what,
@@ -86,14 +86,15 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		size_t n = 0;
 		for (int i = 0; i < SLOT_N; i++)
 			slot_of[i] = -1;
-		if (c->ctx && config_ok && !(c->unsupported & RCAP_CONFIG)) {
+		if (rconn_alive(c) && config_ok && !(c->unsupported & RCAP_CONFIG)) {
 			if (w_config && o->include_config_metrics) {
 				slot_of[SLOT_CONFIG_FIRST] = (int)n;
 				RCMD(&cmds[n++], o->config_command, "GET", "*");
 			} else {
 				for (size_t k = 0; k < sizeof config_keys / sizeof config_keys[0]; k++) {
 					bool dbs = !strcmp(config_keys[k], "databases");
-					if (!(w_config || (dbs && w_info)))
+					bool rdb = k >= 6; /* dir, dbfilename */
+					if (!(w_config || (dbs && w_info)) || (rdb && !o->include_rdb_size))
 						continue;
 					slot_of[SLOT_CONFIG_FIRST + (int)k] = (int)n;
 					RCMD(&cmds[n++], o->config_command, "GET", config_keys[k]);
@@ -109,9 +110,14 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			slot_of[SLOT_CLUSTER_INFO] = (int)n;
 			RCMD(&cmds[n++], "CLUSTER", "INFO");
 		}
-		if (want(rq, sel, &collector_latency) && !(c->unsupported & RCAP_LATENCY)) {
+		bool w_latency = want(rq, sel, &collector_latency) && !o->exclude_latency;
+		if (w_latency && !(c->unsupported & RCAP_LATENCY)) {
 			slot_of[SLOT_LATENCY] = (int)n;
 			RCMD(&cmds[n++], "LATENCY", "LATEST");
+		}
+		if (w_latency && !(c->unsupported & RCAP_LATENCY_HISTOGRAM)) {
+			slot_of[SLOT_LATENCY_HISTOGRAM] = (int)n;
+			RCMD(&cmds[n++], "LATENCY", "HISTOGRAM");
 		}
 		if (want(rq, sel, &collector_slowlog) && !(c->unsupported & RCAP_SLOWLOG)) {
 			slot_of[SLOT_SLOWLOG_LEN] = (int)n;
@@ -123,8 +129,12 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			slot_of[SLOT_CLIENT_LIST] = (int)n;
 			RCMD(&cmds[n++], "CLIENT", "LIST");
 		}
+		if (o->include_modules && want(rq, sel, &collector_modules)) {
+			slot_of[SLOT_INFO_MODULES] = (int)n;
+			RCMD(&cmds[n++], "INFO", "MODULES");
+		}
 		redisReply *r[SLOT_N];
-		if (c->ctx && rconn_exec(c, &t->copts, cmds, n, r, deadline, err, errlen) == 0) {
+		if (rconn_alive(c) && rconn_exec(c, &t->copts, cmds, n, r, deadline, err, errlen) == 0) {
 			for (int i = 0; i < SLOT_N; i++)
 				rs->r[i] = slot_of[i] >= 0 ? r[slot_of[i]] : NULL;
 			break;
@@ -147,6 +157,8 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 			note_unsupported(t, c, RCAP_CONFIG, "CONFIG GET", rs->r[i]);
 	if (unsupported_error(rs->r[SLOT_LATENCY]))
 		note_unsupported(t, c, RCAP_LATENCY, "LATENCY LATEST", rs->r[SLOT_LATENCY]);
+	if (unsupported_error(rs->r[SLOT_LATENCY_HISTOGRAM]))
+		note_unsupported(t, c, RCAP_LATENCY_HISTOGRAM, "LATENCY HISTOGRAM", rs->r[SLOT_LATENCY_HISTOGRAM]);
 	if (unsupported_error(rs->r[SLOT_SLOWLOG_LEN]))
 		note_unsupported(t, c, RCAP_SLOWLOG, "SLOWLOG", rs->r[SLOT_SLOWLOG_LEN]);
 	if (unsupported_error(rs->r[SLOT_CLIENT_LIST]))
@@ -175,6 +187,14 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		return -1;
 	}
 	c->cluster = strstr(info->str, "cluster_enabled:1") ? 1 : 0;
+	const char *role = strstr(info->str, "\nrole:");
+	role = role ? role + 6 : has_prefix(info->str, "role:") ? info->str + 5 : NULL;
+	if (role)
+		strf(t->role, sizeof t->role, "%.*s", (int)strcspn(role, "\r\n"), role);
+	/* Before the info collector parses INFO in place: the histograms' sums. */
+	const redisReply *hist = rs->r[SLOT_LATENCY_HISTOGRAM];
+	if (hist && hist->type == REDIS_REPLY_ARRAY && hist->elements)
+		cmdusec_index_build(info->str, info->len, &rs->cmdusec);
 	rs->cluster = c->cluster == 1;
 
 	/* Cluster mode learnt just now: its CLUSTER INFO in one more round trip, then pipelined. */
@@ -205,6 +225,13 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 		rs->dbcount = 1;
 
 	bool on_master = strstr(info->str, "\nrole:master") || has_prefix(info->str, "role:master");
+	rs->on_master = on_master;
+	rs->conn = c;
+	rs->copts = &t->copts;
+	rs->deadline = deadline;
+	rs->plan = kp;
+	rs->home_db = t->addr.db;
+	rs->sentinel = strstr(info->str, "# Sentinel") != NULL;
 	if (want(rq, sel, &collector_keys) && !(o->skip_keys_on_master && on_master) &&
 	    ((kp->check && kp->check->n) || (kp->single && kp->single->n) || (kp->count && kp->count->n))) {
 		keycheck_run(c, &t->copts, kp, &rs->keys, deadline);
@@ -222,7 +249,7 @@ static double wall_now(void)
 
 /* Per-request key lists of /scrape (check-keys=...), or the flags' lists. */
 struct keyargs {
-	struct keylist check, single, count;
+	struct keylist check, single, count, streams, single_streams;
 	struct keyplan plan;
 };
 
@@ -232,13 +259,16 @@ static int keyargs_init(const struct request *rq, bool probe, struct keyargs *k,
 {
 	k->plan = (struct keyplan){ .check = &redis_opts.check_keys, .single = &redis_opts.check_single_keys,
 				    .count = &redis_opts.count_keys, .batch = redis_opts.check_keys_batch,
-				    .cluster = redis_opts.is_cluster };
+				    .cluster = redis_opts.is_cluster, .streams = &redis_opts.check_streams,
+				    .single_streams = &redis_opts.check_single_streams };
 	if (!probe)
 		return 0;
-	static const char *const names[] = { "check-keys", "check-single-keys", "count-keys" };
-	struct keylist *lists[] = { &k->check, &k->single, &k->count };
-	const struct keylist **slots[] = { &k->plan.check, &k->plan.single, &k->plan.count };
-	for (int i = 0; i < 3; i++) {
+	static const char *const names[] = { "check-keys", "check-single-keys", "count-keys", "check-streams",
+					     "check-single-streams" };
+	struct keylist *lists[] = { &k->check, &k->single, &k->count, &k->streams, &k->single_streams };
+	const struct keylist **slots[] = { &k->plan.check, &k->plan.single, &k->plan.count, &k->plan.streams,
+					   &k->plan.single_streams };
+	for (int i = 0; i < 5; i++) {
 		const char *v = request_arg(rq, names[i]);
 		if (!v || !*v)
 			continue;
@@ -257,6 +287,8 @@ static void keyargs_free(struct keyargs *k)
 	keylist_free(&k->check);
 	keylist_free(&k->single);
 	keylist_free(&k->count);
+	keylist_free(&k->streams);
+	keylist_free(&k->single_streams);
 }
 
 int redis_begin(const struct request *rq, bool probe, void **ctx, char *msg, size_t msglen)
@@ -283,10 +315,20 @@ int redis_collect(struct backend_scrape *bs, struct expo *e, char *err, size_t e
 	struct rscrape rs = { .now = wall_now() };
 	double ping = -1;
 	int rc = fetch(bs, &k->plan, &rs, &ping, err, errlen);
+	/* After INFO (or the role of the latest scrape that had it), before any family. */
+	if (redis_opts.role_label)
+		expo_append_label(e, redis_opts.role_prefix, redis_opts.role_skip, "instance_role",
+				  ((struct rtarget *)bs->spec)->role);
 	if (rc == 0)
 		exporter_run_collectors(bs->rq, bs->selected, &rs, e);
+	/* A failed --script fails the scrape (redis_up 0), as upstream; the rest is served. */
+	if (rc == 0 && rs.fail[0]) {
+		strf(err, errlen, "%s", rs.fail);
+		rc = -1;
+	}
 	replies_free(rs.r, SLOT_N);
 	keycheck_free(&rs.keys);
+	cmdusec_index_free(&rs.cmdusec);
 	if (ping >= 0)
 		expo_value(e, redis_family(e, redis_opts.ns, "exporter_last_scrape_ping_time_seconds",
 					   METRIC_GAUGE, "Round trip time of a PING in the last scrape, in seconds.",

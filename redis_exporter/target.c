@@ -3,13 +3,36 @@
  * with the credentials chosen for it (the --redis.addr one, or one named by
  * /scrape?target=); its connection is a struct rconn.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/parse.h"
 #include "redis.h"
 
-struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password)
+/* The system's CA certificates, loaded at the first rediss:// target when no TLS flag was given. */
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static char tls_err[256];
+
+static void tls_lazy_load(void)
+{
+	if (redis_opts.tls)
+		return; /* loaded from the flags at start-up */
+	struct rtls_opts none = { .ca_file = "", .cert_file = "", .key_file = "" };
+	redis_opts.tls = rtls_load(&none, tls_err, sizeof tls_err);
+}
+
+const struct rtls *redis_tls(char *err, size_t errlen)
+{
+	pthread_once(&tls_once, tls_lazy_load);
+	if (!redis_opts.tls)
+		strf(err, errlen, "%s", tls_err);
+	return redis_opts.tls;
+}
+
+struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char *password,
+			    const char *server_name)
 {
 	struct rtarget *t = calloc(1, sizeof *t);
 	if (!t)
@@ -17,6 +40,8 @@ struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char 
 	t->addr = *a;
 	secret_wipe(t->addr.password, sizeof t->addr.password);
 	strf(t->user, sizeof t->user, "%s", user ? user : "");
+	strf(t->server_name, sizeof t->server_name, "%s",
+	     server_name && *server_name ? server_name : redis_opts.tls_server_name ? redis_opts.tls_server_name : "");
 	if (password)
 		strf(t->password, sizeof t->password, "%s", password);
 	t->copts = (struct rconn_opts){
@@ -24,6 +49,7 @@ struct rtarget *rtarget_new(const struct raddr *a, const char *user, const char 
 		.set_client_name = redis_opts.set_client_name,
 		.user = t->user,
 		.password = password && *password ? t->password : NULL,
+		.server_name = t->server_name,
 	};
 	return t;
 }
@@ -51,6 +77,12 @@ static void redis_close(void *conn)
 static void *redis_open(void *spec, double deadline, char *err, size_t errlen)
 {
 	struct rtarget *t = spec;
+	if (t->bad[0]) {
+		strf(err, errlen, "%s", t->bad);
+		return NULL;
+	}
+	if (t->addr.tls && !(t->copts.tls = redis_tls(err, errlen)))
+		return NULL;
 	struct rconn *c = calloc(1, sizeof *c);
 	if (!c) {
 		strf(err, errlen, "out of memory");
@@ -67,7 +99,7 @@ static bool redis_usable(void *spec, void *conn)
 {
 	(void)spec;
 	/* Closed by a failed command of an earlier scrape. */
-	return ((struct rconn *)conn)->ctx != NULL;
+	return rconn_alive(conn);
 }
 
 /* The password file is keyed by the target as written (without a password), or its normal form. */
@@ -82,18 +114,28 @@ static const char *as_given(const char *target, char *buf, size_t buflen)
 static int redis_resolve(const struct request *rq, const char *target, void **spec, char **key,
 			 char *msg, size_t msglen)
 {
-	(void)rq;
 	struct raddr a;
 	char err[256];
 	if (raddr_parse(target, true, &a, err, sizeof err) < 0) {
 		strf(msg, msglen, "Invalid 'target' parameter, parse err: %s", err);
 		return 400;
 	}
+	/* Upstream's two spellings of the per-request TLS server name. */
+	const char *sni = request_arg(rq, "tls_server_name");
+	if (!sni || !*sni)
+		sni = request_arg(rq, "tls-server-name");
+	if (sni && strlen(sni) >= sizeof ((struct rtarget *)0)->server_name) {
+		strf(msg, msglen, "tls_server_name is too long");
+		return 400;
+	}
 	/* Only the password file may give a password to a host named in a URL. */
 	char given[700];
 	const char *pw = pwfile_lookup(redis_opts.pw, as_given(target, given, sizeof given), &a);
-	*key = strdup(a.display);
-	*spec = *key ? rtarget_new(&a, a.user[0] ? a.user : redis_opts.user, pw) : NULL;
+	char keybuf[900];
+	/* A target verified under another name is another target. */
+	strf(keybuf, sizeof keybuf, "%s%s%s", a.display, sni && *sni ? " tls-server-name=" : "", sni && *sni ? sni : "");
+	*key = strdup(keybuf);
+	*spec = *key ? rtarget_new(&a, a.user[0] ? a.user : redis_opts.user, pw, sni) : NULL;
 	if (!*spec) {
 		free(*key);
 		*key = NULL;
@@ -103,13 +145,38 @@ static int redis_resolve(const struct request *rq, const char *target, void **sp
 	return 0;
 }
 
+/*
+ * A malformed --redis.addr: upstream starts and fails every scrape, so do
+ * we. The address is shown without anything between "://" and the last
+ * '@' (it may hold a password).
+ */
+static int bad_default_target(struct backend *b, const char *addr, const char *why, char *err,
+			      size_t errlen)
+{
+	struct raddr a;
+	memset(&a, 0, sizeof a);
+	const char *sep = strstr(addr, "://");
+	const char *rest = sep ? sep + 3 : addr;
+	const char *at = strrchr(rest, '@');
+	strf(a.display, sizeof a.display, "%.*s%.200s", (int)(rest - addr), addr, at ? at + 1 : rest);
+	struct rtarget *t = rtarget_new(&a, NULL, NULL, NULL);
+	if (!t || backend_set_default(b, t, NULL) < 0) {
+		strf(err, errlen, "out of memory");
+		return -1;
+	}
+	strf(t->bad, sizeof t->bad, "invalid Redis address %.200s: %s", a.display, why);
+	log_warn("invalid --redis.addr: every scrape will fail", "addr", a.display, "err", why, NULL);
+	return 0;
+}
+
 int redis_default_target(struct backend *b, const char *addr, const char *user,
 			 const char *password, char *err, size_t errlen)
 {
 	struct raddr a;
-	if (raddr_parse(addr, false, &a, err, errlen) < 0) {
-		secret_wipe(a.password, sizeof a.password);
-		return -1;
+	char perr[256];
+	if (raddr_parse(addr, false, &a, perr, sizeof perr) < 0) {
+		secret_wipe(&a, sizeof a);
+		return bad_default_target(b, addr, perr, err, errlen);
 	}
 	/* Precedence as upstream: --redis.password, the password file, the address's own. */
 	const char *pw = NULL;
@@ -121,7 +188,7 @@ int redis_default_target(struct backend *b, const char *addr, const char *user,
 		if (!pw && a.has_password)
 			pw = a.password;
 	}
-	struct rtarget *t = rtarget_new(&a, user && *user ? user : a.user, pw);
+	struct rtarget *t = rtarget_new(&a, user && *user ? user : a.user, pw, NULL);
 	secret_wipe(a.password, sizeof a.password);
 	/* The key lets /scrape of this very address use its credentials. */
 	char *key = t ? strdup(t->addr.display) : NULL;

@@ -47,12 +47,8 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 	if (sep) {
 		size_t slen = (size_t)(sep - uri);
 		rest = sep + 3;
-		if ((slen == 6 && !strncmp(uri, "rediss", 6)) || (slen == 7 && !strncmp(uri, "valkeys", 7))) {
-			strf(err, errlen,
-				 "TLS addresses (%.*s://) are not supported: this build's hiredis (Debian 12, 0.14) has no TLS",
-				 (int)slen, uri);
-			return -1;
-		}
+		if ((slen == 6 && !strncmp(uri, "rediss", 6)) || (slen == 7 && !strncmp(uri, "valkeys", 7)))
+			a->tls = true;
 		if (slen == 4 && !strncmp(uri, "unix", 4)) {
 			if (!*rest || strlen(rest) >= sizeof a->path) {
 				strf(err, errlen, "invalid unix socket address");
@@ -63,8 +59,8 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 			strf(a->display, sizeof a->display, "unix://%s", rest);
 			return 0;
 		}
-		if (!(slen == 5 && !strncmp(uri, "redis", 5)) && !(slen == 6 && !strncmp(uri, "valkey", 6))) {
-			strf(err, errlen, "unsupported scheme '%.*s' in Redis address (want redis:// or unix://)",
+		if (!a->tls && !(slen == 5 && !strncmp(uri, "redis", 5)) && !(slen == 6 && !strncmp(uri, "valkey", 6))) {
+			strf(err, errlen, "unsupported scheme '%.*s' in Redis address (want redis://, rediss:// or unix://)",
 				 slen > 32 ? 32 : (int)slen, uri);
 			return -1;
 		}
@@ -157,7 +153,8 @@ int raddr_parse(const char *uri, bool strip_password, struct raddr *a, char *err
 	char dbpart[32] = "";
 	if (a->db)
 		strf(dbpart, sizeof dbpart, "/%ld", a->db);
-	strf(a->display, sizeof a->display, "redis://%s%s%s%s%s:%d%s", a->user, a->user[0] ? "@" : "",
+	strf(a->display, sizeof a->display, "%s://%s%s%s%s%s:%d%s", a->tls ? "rediss" : "redis", a->user,
+	     a->user[0] ? "@" : "",
 		 v6 ? "[" : "", a->host, v6 ? "]" : "", a->port, dbpart);
 	return 0;
 }

@@ -1,17 +1,36 @@
 /*
  * meminfo: one gauge per /proc/meminfo field. Fields in kB become
  * node_memory_<Field>_bytes, unit-less ones (HugePages_*) keep their count;
- * "Active(anon)" is spelled Active_anon. Every field the kernel reports is
- * exported, as node_exporter up to 1.8 did; newer upstream exports a fixed
- * subset of the same names.
+ * "Active(anon)" is spelled Active_anon. Only the fields node_exporter 1.12
+ * exports (it reads a fixed list through prometheus/procfs; up to 1.8 it
+ * exported every line), so a newer kernel adds no family upstream lacks.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../common/exporter.h"
 #include "../../common/hostfs.h"
 #include "../../common/parse.h"
 #include "../../common/sysfs.h"
+
+/* node_exporter 1.12.1's fields (meminfo_linux.go), sorted for bsearch. */
+static const char *const exported[] = {
+	"Active", "Active_anon", "Active_file", "AnonHugePages", "AnonPages", "Bounce",
+	"Buffers", "Cached", "CmaFree", "CmaTotal", "CommitLimit", "Committed_AS",
+	"DirectMap1G", "DirectMap2M", "DirectMap4k", "Dirty", "HardwareCorrupted",
+	"HugePages_Free", "HugePages_Rsvd", "HugePages_Surp", "HugePages_Total", "Hugepagesize",
+	"Inactive", "Inactive_anon", "Inactive_file", "KernelStack", "Mapped", "MemAvailable",
+	"MemFree", "MemTotal", "Mlocked", "NFS_Unstable", "PageTables", "Percpu",
+	"SReclaimable", "SUnreclaim", "Shmem", "ShmemHugePages", "ShmemPmdMapped", "Slab",
+	"SwapCached", "SwapFree", "SwapTotal", "Unevictable", "VmallocChunk", "VmallocTotal",
+	"VmallocUsed", "Writeback", "WritebackTmp", "Zswap", "Zswapped",
+};
+
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
 
 static int meminfo_collect(struct scrape *s, struct expo *e)
 {
@@ -56,6 +75,9 @@ static int meminfo_collect(struct scrape *s, struct expo *e)
 				key[k++] = *p;
 		}
 		key[k] = '\0';
+		if (!bsearch(key, exported, sizeof exported / sizeof exported[0], sizeof exported[0],
+			     cmp_name))
+			continue;
 
 		char name[192], help[192];
 		strf(name, sizeof name, "node_memory_%s%s", key, bytes ? "_bytes" : "");

@@ -1,4 +1,7 @@
-/* latency: LATENCY LATEST, the latest spike per latency monitor event. */
+/*
+ * latency: LATENCY LATEST, the latest spike per latency monitor event, and
+ * LATENCY HISTOGRAM (Redis 7), a histogram per command.
+ */
 #include "../../common/parse.h"
 #include "../info.h"
 #include "../redis.h"
@@ -15,7 +18,11 @@ static bool as_number(const redisReply *r, double *out)
 static int latency_collect(struct scrape *s, struct expo *e)
 {
 	struct rscrape *rs = s->target;
-	const redisReply *r = rs->r[SLOT_LATENCY];
+	const redisReply *r = rs->r[SLOT_LATENCY], *hist = rs->r[SLOT_LATENCY_HISTOGRAM];
+	/* Redis before 7 has no histograms: that is no failure. */
+	if (hist && hist->type != REDIS_REPLY_ERROR &&
+	    latency_histogram_metrics(hist, &rs->cmdusec, redis_opts.ns, e) < 0)
+		return scrape_fail(s, "LATENCY HISTOGRAM: unexpected reply type %d", hist->type);
 	if (!r)
 		return COLLECT_NODATA; /* not available on this server */
 	if (r->type == REDIS_REPLY_ERROR)

@@ -1,21 +1,22 @@
 #!/usr/bin/env python3
 """Conformance of our node_exporter with upstream on upstream's fixture trees.
 
-Runs bin/node_exporter the way upstream's end-to-end test runs its binary
-(tests/fixtures/node/README.md has the method), drops the lines that depend
-on the host, and compares with upstream's golden output
-(tests/fixtures/node/expected-metrics.txt):
+Runs bin/node_exporter the way upstream's end-to-end-test.sh runs its binary
+(its collectors and flags, on the fixtures tests/fixtures/node/NOTICE names),
+drops the lines that depend on the host, and compares with upstream's golden
+output (tests/fixtures/node/expected-metrics.txt):
 
   families: an expected family matches when ours has the same name, type and
             label names;
   values:   an expected sample matches when ours has the same series with an
-            equal value.
+            equal value;
+  extras:   families, and series of upstream's families, that only ours has.
 
 Both figures are reported for the families of the collectors upstream enables
-by default on Linux, for all compared families (upstream's whole end-to-end
-flag set), and for all of them but those another branch brings (PART_B:
-qdisc, wifi, client_golang's process_network_*). Prints a report listing
-every difference; --json writes the figures for tests."""
+by default on Linux and for all compared families (upstream's whole
+end-to-end flag set, qdisc and wifi reading upstream's canned data through
+their fixture flags). Prints a report listing every difference; --json
+writes the figures for tests."""
 
 import argparse
 import json
@@ -46,12 +47,6 @@ xfs zfs zoneinfo""".split()
 
 DISABLED = "selinux filesystem timex uname".split()
 
-# Compared collectors and families that issue 13's part B brings (netlink
-# collectors fed by upstream's test-only fixture flags, and client_golang's
-# network counters of the process). The lead drops this after merging both.
-PART_B = {"qdisc", "wifi"}
-PART_B_FAMILIES = {"process_network_receive_bytes_total", "process_network_transmit_bytes_total"}
-
 OPTIONS = [
     "--collector.cpu.info",
     "--collector.cpu.info.bugs-include=^(cpu_meltdown|spectre_.*|mds)$",
@@ -62,12 +57,15 @@ OPTIONS = [
     "--collector.netclass.ignore-invalid-speed",
     "--collector.netclass.ignored-devices=(dmz|int)",
     "--collector.netdev.device-include=lo",
+    "--collector.qdisc.device-include=(wlan0|eth0)",
+    f"--collector.qdisc.fixtures={FIX}/qdisc/",
     "--collector.stat.softirq",
     "--collector.sysctl.include-info=kernel.seccomp.actions_avail",
     "--collector.sysctl.include=fs.file-nr",
     "--collector.sysctl.include=fs.file-nr:total,current,max",
     "--collector.sysctl.include=kernel.threads-max",
     f"--collector.textfile.directory={FIX}/textfile/two_metric_files/",
+    f"--collector.wifi.fixtures={FIX}/wifi",
 ]
 
 HOST_DEPENDENT = re.compile(r"^(go_|node_exporter_build_info|node_scrape_collector_duration_seconds|process_|"
@@ -177,17 +175,21 @@ def compare(expected, ours):
     return rows
 
 
-def part_b(name, collector, key=None):
-    """True for a family or sample that part B brings."""
-    if collector in PART_B or name in PART_B_FAMILIES:
-        return True
-    return key is not None and any(f"collector={c}}}" in key for c in PART_B)
+def extras(expected, ours):
+    """What ours exposes beyond the golden output: families, then samples of shared families."""
+    fams = sorted(n for n in ours if n not in expected and not n.startswith("go_"))
+    samples = []
+    for name, fam in sorted(ours.items()):
+        if name in expected:
+            theirs = {key(n, l) for n, l, _ in expected[name].samples}
+            samples += [key(n, l) for n, l, _ in fam.samples if key(n, l) not in theirs]
+    return fams, samples
 
 
-def figures(rows, only=None, without_part_b=False):
-    fams = [r for r in rows if (only is None or r[1] in only) and not (without_part_b and part_b(r[0], r[1]))]
+def figures(rows, only=None):
+    fams = [r for r in rows if only is None or r[1] in only]
     fam_ok = sum(1 for r in fams if r[2] == "ok")
-    samples = [s for r in fams for k, s in r[3].items() if not (without_part_b and part_b(r[0], r[1], k))]
+    samples = [s for r in fams for s in r[3].values()]
     val_ok = sum(1 for s in samples if s == "ok")
     return {"families": len(fams), "families_ok": fam_ok,
             "family_pct": 100.0 * fam_ok / max(1, len(fams)),
@@ -214,7 +216,6 @@ def main():
 
     default = figures(rows, set(DEFAULT_ON) | {None})
     everything = figures(rows)
-    mine = figures(rows, without_part_b=True)
     print("Differences (family: status; first differing samples):")
     for name, col, status, values in rows:
         if args.collector and col != args.collector:
@@ -224,15 +225,18 @@ def main():
             print(f"  [{col}] {name}: {status}; {len(bad)}/{len(values)} samples differ")
             for k, v in bad[:3]:
                 print(f"      {k}: {v}")
+    only_fams, only_samples = extras(expected, ours)
+    print(f"only in ours: {len(only_fams)} families, {len(only_samples)} samples of upstream's families")
+    for k in only_fams + only_samples:
+        print(f"  {k}")
     print(f"collectors not built: {' '.join(absent) or 'none'}")
     print(f"option flags not supported: {' '.join(ignored) or 'none'}")
-    for label, fg in (("default-on collectors", default), ("all compared collectors", everything),
-                      ("all but part B's", mine)):
+    for label, fg in (("default-on collectors", default), ("all compared collectors", everything)):
         print(f"{label}: families {fg['families_ok']}/{fg['families']} = {fg['family_pct']:.1f}%, "
               f"sample values {fg['samples_ok']}/{fg['samples']} = {fg['value_pct']:.1f}%")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"default_on": default, "all": everything, "without_part_b": mine, "absent": absent,
+            json.dump({"default_on": default, "all": everything, "only_ours": only_fams + only_samples, "absent": absent,
                        "ignored": ignored}, f)
 
 

@@ -20,10 +20,16 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-from harness import BINDIR, Exporter, Skip, parse_text  # noqa: E402
+from harness import BINDIR, Exporter, Skip, parse_text, upstream_binary  # noqa: E402
 
 DEBIAN = "/usr/bin/prometheus-node-exporter"
-UPSTREAM = os.environ.get("NODE_EXPORTER_UPSTREAM") or DEBIAN
+# The one variable naming an upstream node_exporter (1.12.1 built from source) for every comparison.
+UPSTREAM_VAR = "NODE_EXPORTER_UPSTREAM"
+
+
+def upstream_1_12_1():
+    """$NODE_EXPORTER_UPSTREAM, or Skip when it is unset."""
+    return upstream_binary(UPSTREAM_VAR, "a node_exporter 1.12.1 binary")
 
 # Families whose values do not move between two scrapes a moment apart.
 STABLE = re.compile(r"^node_(memory_MemTotal_bytes|memory_SwapTotal_bytes|filesystem_size_bytes|"
@@ -42,8 +48,7 @@ SAME_SERIES = re.compile(r"^node_(interrupts_total|softirqs_functions_total|cpu_
                          r"lnstat_.*|slabinfo_objects)$")
 
 
-def scrape_both(args_ours, args_up, upstream=None):
-    upstream = upstream or UPSTREAM
+def scrape_both(args_ours, args_up, upstream=DEBIAN):
     if not os.path.exists(upstream):
         raise Skip(f"{upstream} is not installed (Debian package prometheus-node-exporter, "
                    "or set NODE_EXPORTER_UPSTREAM)")
@@ -95,7 +100,8 @@ def compare(up, ours):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json")
-    ap.add_argument("--upstream", default=UPSTREAM, help="upstream binary (default: $NODE_EXPORTER_UPSTREAM or Debian's)")
+    ap.add_argument("--upstream", default=os.environ.get(UPSTREAM_VAR) or DEBIAN,
+                    help=f"upstream binary (default: ${UPSTREAM_VAR}, else Debian's)")
     ap.add_argument("--extra", action="append", default=[], help="extra flag for both exporters")
     args = ap.parse_args()
     up, ours = scrape_both(args.extra, args.extra, args.upstream)

@@ -110,6 +110,9 @@ def test_disable_exporter_metrics():
         assert abs(m["process_open_fds"].value() - listed) <= 2, (m["process_open_fds"].value(), listed)
         limit = int(open(f"/proc/{e.proc.pid}/limits").read().split("Max open files")[1].split()[0])
         assert m["process_max_fds"].value() == limit
+        # client_golang 1.20+: the IpExt octets of the process's network namespace
+        for f in ("process_network_receive_bytes_total", "process_network_transmit_bytes_total"):
+            assert m[f].type == "counter" and m[f].value() > 0, f
         assert m["promhttp_metric_handler_requests_in_flight"].value() == 1
     with Exporter("node_exporter", FIXTURE_ARGS + ["--web.disable-exporter-metrics"]) as e:
         m = e.scrape()

@@ -4,7 +4,7 @@ device in a temporary directory. The device metrics come from the Btrfs
 ioctls on that mount point: the loop device's size and unused bytes, its
 own UUID and error counters, as `btrfs device stats` and the superblock
 tell them. Needs root, loop devices and btrfs in the kernel; everything is
-unmounted and removed whatever happens. With UPSTREAM_NODE_EXPORTER set,
+unmounted and removed whatever happens. With NODE_EXPORTER_UPSTREAM set,
 upstream's btrfs families are compared with ours."""
 
 import os
@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import Exporter, Skip  # noqa: E402
+from harness import Exporter, Skip, upstream_binary  # noqa: E402
 
 tmp = None
 mounted = False
@@ -84,9 +84,7 @@ def test_device_metrics_from_the_ioctls():
 
 
 def test_beside_upstream():
-    up = os.environ.get("UPSTREAM_NODE_EXPORTER")
-    if not up or not os.path.exists(up):
-        raise Skip("set UPSTREAM_NODE_EXPORTER to a node_exporter 1.12.1 binary to compare with it")
+    up = upstream_binary("NODE_EXPORTER_UPSTREAM", "a node_exporter 1.12.1 binary")
     args = ["--collector.disable-defaults", "--collector.btrfs"]
     with Exporter("node_exporter", args, binary=up, check_exit=False) as u, Exporter("node_exporter", args) as o:
         theirs, ours = u.scrape(), o.scrape()

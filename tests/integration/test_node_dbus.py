@@ -9,7 +9,7 @@ describes; unit filters and their flags; hundreds of unit properties
 pipelined under the bus' limit; a service that never answers and a socket
 that never says a word (the scrape still answers within its deadline, the
 collectors fail, and recover once the bus answers again); the bus daemon
-going away and coming back. With UPSTREAM_NODE_EXPORTER set to a
+going away and coming back. With NODE_EXPORTER_UPSTREAM set to a
 node_exporter 1.12.1 binary, both run against the same bus and their pages
 are compared family by family."""
 
@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import fakebus  # noqa: E402
-from harness import BINDIR, Exporter, Skip, parse_text  # noqa: E402
+from harness import BINDIR, Exporter, Skip, parse_text, upstream_binary  # noqa: E402
 
 NODE = os.path.join(BINDIR, "node_exporter")
 ONLY = ["--collector.disable-defaults", "--collector.systemd", "--collector.logind"]
@@ -282,9 +282,7 @@ def test_the_bus_goes_away_and_comes_back():
 
 
 def test_beside_upstream():
-    up = os.environ.get("UPSTREAM_NODE_EXPORTER")
-    if not up or not os.path.exists(up):
-        raise Skip("set UPSTREAM_NODE_EXPORTER to a node_exporter 1.12.1 binary to compare with it")
+    up = upstream_binary("NODE_EXPORTER_UPSTREAM", "a node_exporter 1.12.1 binary")
     # Upstream stops on a property of an unexpected type (a Go type assertion): not that unit here.
     bus.start_service(dict(HOST, units=[u for u in HOST["units"] if u["name"] != "odd.service"]))
     try:

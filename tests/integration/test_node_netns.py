@@ -9,7 +9,7 @@ them (peer_ifindex is the peer's index); qdisc: counters equal to what
 `tc -s` reports; network_route: the routes made, with their labels;
 netclass' netlink mode: the same values as its sysfs mode where both have
 them; tcpstat: exact socket counts and queued bytes. Needs root and `ip`;
-the namespaces are removed whatever happens. With UPSTREAM_NODE_EXPORTER
+the namespaces are removed whatever happens. With NODE_EXPORTER_UPSTREAM
 set, upstream runs in the same namespace and the pages are compared."""
 
 import json
@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, Skip, parse_text, wait_for  # noqa: E402
+from harness import BINDIR, Skip, parse_text, wait_for, upstream_binary  # noqa: E402
 
 NODE = os.path.join(BINDIR, "node_exporter")
 A = f"nodetest-a-{os.getpid()}"
@@ -132,9 +132,7 @@ def ifindex(ns, dev):
 
 
 def upstream():
-    up = os.environ.get("UPSTREAM_NODE_EXPORTER")
-    if not up or not os.path.exists(up):
-        raise Skip("set UPSTREAM_NODE_EXPORTER to a node_exporter 1.12.1 binary to compare with it")
+    up = upstream_binary("NODE_EXPORTER_UPSTREAM", "a node_exporter 1.12.1 binary")
     return up
 
 

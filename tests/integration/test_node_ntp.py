@@ -5,7 +5,7 @@ round trip plausible, the sanity verdict following RFC 5905's checks and
 the configured limits; a responder that never answers, one that answers
 another query and one that sends garbage fail the collector within the
 scrape's deadline; flags that upstream refuses exit 2. With
-UPSTREAM_NODE_EXPORTER set, both query the same responder."""
+NODE_EXPORTER_UPSTREAM set, both query the same responder."""
 
 import os
 import socket
@@ -16,7 +16,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, Exporter, Skip, parse_text  # noqa: E402
+from harness import BINDIR, Exporter, parse_text, upstream_binary  # noqa: E402
 
 NODE = os.path.join(BINDIR, "node_exporter")
 NTP_EPOCH = 2208988800
@@ -146,9 +146,7 @@ def test_flags_upstream_refuses():
 
 
 def test_beside_upstream():
-    up = os.environ.get("UPSTREAM_NODE_EXPORTER")
-    if not up or not os.path.exists(up):
-        raise Skip("set UPSTREAM_NODE_EXPORTER to a node_exporter 1.12.1 binary to compare with it")
+    up = upstream_binary("NODE_EXPORTER_UPSTREAM", "a node_exporter 1.12.1 binary")
     r = Responder()
     try:
         with Exporter("node_exporter", ntp_args(r), binary=up, check_exit=False) as u, \

@@ -249,3 +249,22 @@ def test_frozen_server_concurrent_scrapes_keep_their_deadline():
             assert metric(f, "redis_up") == 1
     finally:
         srv.cleanup()
+
+
+def test_malformed_address_runs_down_with_the_reason_logged():
+    # upstream starts with any --redis.addr and reports redis_up 0 (issue 11, point 6)
+    for addr, why in (("redis://u:TopSecret@h:notaport", "port"), ("http://127.0.0.1:6379", "scheme"),
+                      ("redis://127.0.0.1:6379/notadb", "database")):
+        with Exporter("redis_exporter", [f"--redis.addr={addr}"]) as e:
+            f, _ = scrape_timed(e)
+            assert metric(f, "redis_up") == 0, addr
+            assert why in last_error(f), (addr, last_error(f))
+            assert metric(f, "redis_exporter_scrapes_total") == 1
+            f, _ = scrape_timed(e)
+            assert metric(f, "redis_up") == 0
+            assert why in e.log and "level=error" in e.log, e.log
+            assert "TopSecret" not in e.log and "TopSecret" not in e.get().text
+    with Exporter("redis_exporter", ["--redis.addr=", "--redis.password-file=/nonexistent.json"],
+                  check_exit=False, wait=False) as e:
+        e.proc.wait(10)
+        assert e.proc.returncode == 2  # a bad file is still a configuration error

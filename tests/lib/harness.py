@@ -22,6 +22,16 @@ class Skip(Exception):
     """Raised by a test that cannot run here; reported, not counted as passed."""
 
 
+def upstream_binary(var, what):
+    """The upstream binary that $var names, to run beside ours. Skip when the
+    variable is unset; a path that is not there is an error, not a skip."""
+    path = os.environ.get(var)
+    if not path:
+        raise Skip(f"set {var} to {what} to compare with it")
+    assert os.access(path, os.X_OK), f"${var}={path} is not an executable"
+    return path
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -15,7 +16,7 @@ import time
 from harness import Skip, free_port, wait_for
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-UPSTREAM = "/usr/bin/prometheus-redis-exporter"
+UPSTREAM = os.environ.get("REDIS_EXPORTER_UPSTREAM", "/usr/bin/prometheus-redis-exporter")
 
 
 def encode(*args):
@@ -34,8 +35,10 @@ class RespError(Exception):
 class Client:
     """A blocking RESP2 client for setting servers up in tests."""
 
-    def __init__(self, port, password=None, user=None, host="127.0.0.1", timeout=10.0):
+    def __init__(self, port, password=None, user=None, host="127.0.0.1", timeout=10.0, tls=None):
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if tls:
+            self.sock = tls.client_context().wrap_socket(self.sock, server_hostname="redis.test")
         self.buf = b""
         if password:
             self.cmd(*(["AUTH", user, password] if user else ["AUTH", password]))
@@ -92,12 +95,67 @@ class Client:
         return out
 
 
-class RedisServer:
-    """redis-server on a free port in its own directory."""
+class TlsFiles:
+    """Certificates made with openssl for one test module: a CA, a server
+    certificate for redis.test and 127.0.0.1 signed by it, a client
+    certificate signed by it, and a second CA that signed nothing of these."""
 
-    def __init__(self, *extra, password=None, name="redis", port=None):
+    def __init__(self):
+        if not shutil.which("openssl"):
+            raise Skip("openssl is not installed")
+        self.dir = tempfile.mkdtemp(prefix="itest-tls-")
+        self.ca, self.ca_key = self._ca("ca", "suite test CA")
+        self.other_ca, _ = self._ca("other-ca", "another CA")
+        self.server_cert, self.server_key = self._leaf("server", "redis.test",
+                                                       "subjectAltName=DNS:redis.test,IP:127.0.0.1\n")
+        self.client_cert, self.client_key = self._leaf("client", "exporter",
+                                                       "extendedKeyUsage=clientAuth\n")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _run(self, *args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=self.dir, timeout=60)
+
+    def _ca(self, name, cn):
+        self._run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.crt",
+                  "-days", "3", "-subj", f"/CN={cn}")
+        return self.path(f"{name}.crt"), self.path(f"{name}.key")
+
+    def _leaf(self, name, cn, ext):
+        with open(self.path(f"{name}.ext"), "w") as f:
+            f.write(ext)
+        self._run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                  "-subj", f"/CN={cn}")
+        self._run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                  "-out", f"{name}.crt", "-days", "3", "-extfile", f"{name}.ext")
+        return self.path(f"{name}.crt"), self.path(f"{name}.key")
+
+    def client_context(self):
+        ctx = ssl.create_default_context(cafile=self.ca)
+        ctx.load_cert_chain(self.client_cert, self.client_key)
+        return ctx
+
+    def server_args(self, port, auth_clients="no"):
+        """redis-server arguments for a TLS-only server on port."""
+        return ["--port", "0", "--tls-port", str(port), "--tls-cert-file", self.server_cert,
+                "--tls-key-file", self.server_key, "--tls-ca-cert-file", self.ca,
+                "--tls-auth-clients", auth_clients]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisServer:
+    """redis-server on a free port in its own directory; with tls (TlsFiles),
+    TLS-only on that port, client certificates required if auth_clients is
+    "yes"."""
+
+    def __init__(self, *extra, password=None, name="redis", port=None, tls=None, auth_clients="no"):
         if not os.path.exists(REDIS_SERVER):
             raise Skip("redis-server is not installed")
+        self.tls = tls
+        self.auth_clients = auth_clients
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix=f"itest-{name}-")
         self.password = password
@@ -107,7 +165,8 @@ class RedisServer:
         self.start()
 
     def argv(self):
-        a = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+        port = self.tls.server_args(self.port, self.auth_clients) if self.tls else ["--port", str(self.port)]
+        a = [REDIS_SERVER, *port, "--bind", "127.0.0.1", "--dir", self.dir,
              "--save", "", "--appendonly", "no", "--logfile", self.log, "--daemonize", "no",
              "--unixsocket", os.path.join(self.dir, "redis.sock"), "--unixsocketperm", "700"]
         if self.password:
@@ -136,7 +195,7 @@ class RedisServer:
     def client(self, **kw):
         if "password" not in kw:
             kw["password"] = self.password
-        return Client(self.port, **kw)
+        return Client(self.port, tls=self.tls, **kw)
 
     def cmd(self, *args):
         c = self.client()
@@ -171,7 +230,24 @@ class RedisServer:
 
     @property
     def addr(self):
-        return f"redis://127.0.0.1:{self.port}"
+        return f"{'rediss' if self.tls else 'redis'}://127.0.0.1:{self.port}"
+
+
+class Sentinel(RedisServer):
+    """redis-server --sentinel on a free port, monitoring each (name, server) of masters with quorum 1."""
+
+    def __init__(self, masters, name="sentinel"):
+        self.masters = masters
+        super().__init__(name=name)
+
+    def argv(self):
+        conf = os.path.join(self.dir, "sentinel.conf")
+        with open(conf, "w") as f:
+            for name, srv in self.masters:
+                f.write(f"sentinel monitor {name} 127.0.0.1 {srv.port} 1\n")
+                f.write(f"sentinel down-after-milliseconds {name} 60000\n")
+        return [REDIS_SERVER, conf, "--sentinel", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--logfile", self.log, "--daemonize", "no"]
 
 
 def fill_plain(srv):

@@ -84,6 +84,10 @@ START_TEST(test_hashtab)
 	ck_assert_str_eq(hashtab_get(&c, "a", 42), "A");
 	ck_assert_str_eq(hashtab_get(&c, "b", 42), "B");
 	ck_assert_ptr_null(hashtab_get(&c, "c", 42));
+	/* A looked-up key with a NUL inside matches no shorter stored key (nor reads past it). */
+	ck_assert_int_eq(hashtab_put(&c, "ab", 7, "AB"), 0);
+	ck_assert_ptr_null(hashtab_get_n(&c, "ab\0cd", 5, 7));
+	ck_assert_str_eq(hashtab_get_n(&c, "abcd", 2, 7), "AB");
 	hashtab_free(&c);
 
 	hashtab_clear(&t);

@@ -64,6 +64,36 @@ START_TEST(test_omit_empty_labels)
 }
 END_TEST
 
+/* A label appended to the families of a prefix, but the skipped ones and those declared before. */
+START_TEST(test_append_label)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *before = expo_family(e, "r_before", METRIC_GAUGE, "B.", NULL);
+	char role[16] = "master";
+	expo_append_label(e, "r_", (const char *const[]){ "r_skipped", NULL }, "instance_role", role);
+	expo_sample(e, expo_family(e, "r_keys", METRIC_GAUGE, "K.", (const char *const[]){ "db", NULL }), 3, "db0");
+	expo_value(e, expo_family(e, "r_up", METRIC_GAUGE, "U.", NULL), 1);
+	expo_value(e, expo_family(e, "r_skipped", METRIC_COUNTER, "S.", NULL), 2);
+	expo_value(e, expo_family(e, "other", METRIC_GAUGE, "O.", NULL), 4);
+	expo_add_histogram(e, expo_family(e, "r_h", METRIC_HISTOGRAM, "H.", (const char *const[]){ "cmd", NULL }),
+			   (const char *const[]){ "get" }, 1, 2, 1, (const double[]){ 1 }, (const uint64_t[]){ 1 });
+	/* the value is copied per sample: a later change does not touch the earlier ones */
+	memcpy(role, "slave", sizeof "slave");
+	expo_value(e, expo_family(e, "r_up", METRIC_GAUGE, "U.", NULL), 0);
+	expo_value(e, before, 5);
+	char *out = render(e, EXPO_TEXT);
+	ck_assert(strstr(out, "r_keys{db=\"db0\",instance_role=\"master\"} 3\n"));
+	ck_assert(strstr(out, "r_up{instance_role=\"master\"} 1\n"));
+	ck_assert(strstr(out, "r_up{instance_role=\"slave\"} 0\n"));
+	ck_assert(strstr(out, "r_skipped 2\n"));
+	ck_assert(strstr(out, "other 4\n"));
+	ck_assert(strstr(out, "r_before 5\n"));
+	ck_assert(strstr(out, "r_h_bucket{cmd=\"get\",instance_role=\"master\",le=\"1\"} 1\n"));
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 START_TEST(test_escaping)
 {
 	struct expo *e = expo_new(1 << 20);
@@ -324,6 +354,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_sorted_families_and_series);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_omit_empty_labels);
+	tcase_add_test(tc, test_append_label);
 	tcase_add_test(tc, test_invalid_utf8_replaced);
 	tcase_add_test(tc, test_duplicates_keep_first);
 	tcase_add_test(tc, test_conflicting_declaration_dropped);

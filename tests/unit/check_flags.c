@@ -1,7 +1,10 @@
 // links:
 /* Flag parsing: GNU and Go styles, --no-, env defaults, errors exit 2. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../common/flags.h"
 #include "unit.h"
@@ -162,6 +165,86 @@ START_TEST(test_refused_from_env_exits_2)
 }
 END_TEST
 
+/* Run flags_parse in a child with stderr in a file; returns its exit status and what it wrote. */
+static int parse_in_child(char **argv, int argc, char *out, size_t outlen)
+{
+	char path[] = "/tmp/check_flags_XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert(fd >= 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(fd, 2);
+		flags_parse(&fs, argc, argv);
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	ssize_t got = pread(fd, out, outlen - 1, 0);
+	out[got > 0 ? got : 0] = '\0';
+	close(fd);
+	unlink(path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A refused setting given by its environment variable is named by the variable. */
+START_TEST(test_refused_from_env_names_the_variable)
+{
+	flags_add_table(&fs, refused, sizeof refused / sizeof refused[0]);
+	setenv("TEST_TILE38_ENV", "true", 1);
+	char *argv[] = { "test", NULL };
+	char out[512];
+	ck_assert_int_eq(parse_in_child(argv, 1, out, sizeof out), 2);
+	ck_assert_msg(strstr(out, "$TEST_TILE38_ENV") != NULL, "%s", out);
+	/* the command line wins over the variable, and is named as a flag */
+	char *argv2[] = { "test", "--is-tile38=true", NULL };
+	ck_assert_int_eq(parse_in_child(argv2, 2, out, sizeof out), 2);
+	ck_assert_msg(strstr(out, "--is-tile38 is not supported") && !strstr(out, "$TEST"), "%s", out);
+	unsetenv("TEST_TILE38_ENV");
+}
+END_TEST
+
+/* Secret values are copied out of argv and overwritten there (ps, /proc/<pid>/cmdline). */
+static const char *secret;
+static struct flag secret_flags[] = {
+	{ .name = "redis.password", .type = FLAG_STRING, .dest = &secret, .env = "TEST_SECRET_ENV",
+	  .opts = FLAG_SECRET },
+};
+
+START_TEST(test_secret_wiped_from_argv)
+{
+	flags_add_table(&fs, secret_flags, 1);
+	char a1[] = "--redis.password=TopSecret1", a2[] = "--redis.password", a3[] = "TopSecret2",
+	     a4[] = "--web.telemetry-path=/m";
+	char *argv[] = { "test", a1, a4, NULL };
+	flags_parse(&fs, 3, argv);
+	ck_assert_str_eq(secret, "TopSecret1");
+	ck_assert_str_eq(a1, "--redis.password=xxxxxxxxxx");
+	ck_assert_str_eq(a4, "--web.telemetry-path=/m");
+	ck_assert_ptr_eq(fs.secret_in_argv, &secret_flags[0]);
+	/* the separate-value form, given twice: the last wins and both are wiped */
+	char b1[] = "--redis.password=first";
+	char *argv2[] = { "test", b1, a2, a3, NULL };
+	flags_parse(&fs, 4, argv2);
+	ck_assert_str_eq(secret, "TopSecret2");
+	ck_assert_str_eq(a3, "xxxxxxxxxx");
+	ck_assert_str_eq(b1, "--redis.password=xxxxx");
+	ck_assert_str_eq(a2, "--redis.password");
+	flags_free(&fs);
+	ck_assert_ptr_null(secret);
+	/* from the environment: nothing to wipe, no warning */
+	memset(&fs, 0, sizeof fs);
+	fs.prog = "test";
+	flags_add_table(&fs, secret_flags, 1);
+	setenv("TEST_SECRET_ENV", "FromEnv", 1);
+	char *argv3[] = { "test", NULL };
+	flags_parse(&fs, 1, argv3);
+	ck_assert_str_eq(secret, "FromEnv");
+	ck_assert_ptr_null(fs.secret_in_argv);
+	unsetenv("TEST_SECRET_ENV");
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *su = suite_create("flags");
@@ -180,6 +263,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_refused_at_default_is_accepted);
 	tcase_add_exit_test(tc, test_refused_value_exits_2, 2);
 	tcase_add_exit_test(tc, test_refused_from_env_exits_2, 2);
+	tcase_add_test(tc, test_refused_from_env_names_the_variable);
+	tcase_add_test(tc, test_secret_wiped_from_argv);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -26,6 +26,26 @@ START_TEST(test_meminfo_fixture)
 }
 END_TEST
 
+/* Fields node_exporter 1.12 does not export are left out; the others stay. */
+START_TEST(test_meminfo_upstream_fields_only)
+{
+	char *dir = fixture_dir();
+	fixture_puts(dir, "meminfo",
+		     "MemTotal:       1000 kB\nKReclaimable:     4 kB\nBalloon:          0 kB\n"
+		     "Inactive(file):   8 kB\nHugetlb:          0 kB\nHugePages_Total:  2\n");
+	struct run_result r = run_collector_with(&collector_meminfo, dir, NULL, NULL, NULL);
+	ck_assert_int_eq(r.rc, COLLECT_OK);
+	ck_assert(has_line(r.text, "node_memory_MemTotal_bytes 1.024e+06"));
+	ck_assert(has_line(r.text, "node_memory_Inactive_file_bytes 8192"));
+	ck_assert(has_line(r.text, "node_memory_HugePages_Total 2"));
+	ck_assert(strstr(r.text, "KReclaimable") == NULL);
+	ck_assert(strstr(r.text, "Balloon") == NULL);
+	ck_assert(strstr(r.text, "Hugetlb") == NULL);
+	free(r.text);
+	fixture_rm(dir);
+}
+END_TEST
+
 /* Truncated, empty, garbage and oversized files: an error, never a crash. */
 static const struct {
 	const char *name;
@@ -86,6 +106,7 @@ Suite *make_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_loadavg_fixture);
 	tcase_add_test(tc, test_meminfo_fixture);
+	tcase_add_test(tc, test_meminfo_upstream_fields_only);
 	tcase_add_loop_test(tc, test_broken_files, 0, sizeof broken / sizeof broken[0]);
 	tcase_add_test(tc, test_oversized_and_missing);
 	suite_add_tcase(s, tc);

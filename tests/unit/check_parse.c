@@ -69,6 +69,9 @@ START_TEST(test_double)
 	ck_assert(d == -0.25);
 	ck_assert_int_eq(parse_double("NaN", &d), 0);
 	ck_assert(isnan(d));
+	/* Go's ParseFloat takes no sign before NaN (RediSearch 1.x writes "-nan") */
+	ck_assert_int_eq(parse_double("-nan", &d), -1);
+	ck_assert_int_eq(parse_double("+NaN", &d), -1);
 	ck_assert_int_eq(parse_double("+Inf", &d), 0);
 	ck_assert(isinf(d) && d > 0);
 	ck_assert_int_eq(parse_double("-inf", &d), 0);

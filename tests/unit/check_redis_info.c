@@ -88,9 +88,13 @@ START_TEST(test_info_70_primary)
 	LACKS(p.text, "instantaneous_ops_per_sec");
 	LACKS(p.text, "used_memory_human");
 	LACKS(p.text, "total_system_memory");
-	ck_assert(strstr(p.text, "redis_instance_info{maxmemory_policy=\"noeviction\",os=\"Linux 6.18.44-fc-v669 x86_64\","));
+	ck_assert(strstr(p.text, "redis_instance_info{master_replid=\"d1b90448ba771e276c1872cf15e8d4edc0838561\",maxmemory_policy=\"noeviction\",os=\"Linux 6.18.44-fc-v669 x86_64\","));
 	ck_assert(strstr(p.text, "redis_version=\"7.0.15\",role=\"master\",run_id=\"0fa415437bf807e6ff7d746f7a0805274d5bddc8\""));
 	LACKS(p.text, "redis_slave_info");
+	HAS(p.text, "redis_hz 10");
+	HAS(p.text, "redis_configured_hz 10");
+	HAS(p.text, "# TYPE redis_hz gauge");
+	LACKS(p.text, "valkey_version");
 	free(p.text);
 }
 END_TEST
@@ -210,7 +214,7 @@ START_TEST(test_info_50)
 	HAS(p.text, "redis_connected_slave_lag_seconds{slave_ip=\"10.0.0.2\",slave_port=\"6379\",slave_state=\"online\"} 1");
 	HAS(p.text, "redis_memory_used_bytes 853288");
 	HAS(p.text, "redis_expired_time_cap_reached_total 0");
-	HAS(p.text, "# TYPE redis_expired_time_cap_reached_total gauge");
+	HAS(p.text, "# TYPE redis_expired_time_cap_reached_total counter");
 	LACKS(p.text, "redis_total_system_memory_bytes");
 	free(p.text);
 	p = parse_file(FIX "info-5.0.txt", 0, true);
@@ -424,9 +428,14 @@ START_TEST(test_raddr)
 	ck_assert_int_eq(raddr_parse("redis://", false, &a, err, sizeof err), 0);
 	ck_assert_str_eq(a.display, "redis://localhost:6379");
 
-	ck_assert_int_eq(raddr_parse("rediss://u:topsecret@h:6379", false, &a, err, sizeof err), -1);
-	ck_assert(strstr(err, "TLS"));
-	ck_assert(!strstr(err, "topsecret"));
+	ck_assert_int_eq(raddr_parse("rediss://u:topsecret@h:6379", false, &a, err, sizeof err), 0);
+	ck_assert(a.tls);
+	ck_assert_str_eq(a.display, "rediss://u@h:6379");
+	ck_assert_int_eq(raddr_parse("valkeys://h", true, &a, err, sizeof err), 0);
+	ck_assert(a.tls);
+	ck_assert_str_eq(a.display, "rediss://h:6379");
+	ck_assert_int_eq(raddr_parse("redis://h", true, &a, err, sizeof err), 0);
+	ck_assert(!a.tls);
 	const char *bad[] = { "redis://u:topsecret@h:99999", "redis://u:topsecret@h:x", "http://h",
 			      "redis://u:top%zzsecret@h", "redis://[::1", "redis://h/abc", "unix://" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -644,22 +653,60 @@ START_TEST(test_client_list)
 	int rc;
 	char *t = run(&collector_clients, &rs, &rc);
 	ck_assert_int_eq(rc, COLLECT_OK);
-	/* each recorded IPv4 client is one series with host and no port */
-	size_t lines = 0;
+	/* each recorded client is one series, the unix socket one too; id=x is not a client */
+	size_t lines = 1;
 	for (const char *p = s; (p = strstr(p, "id=")); p++)
 		if (p == s || p[-1] == '\n')
 			lines++;
 	size_t series = 0;
-	for (const char *p = t; (p = strstr(p, "\nredis_connected_clients_details{")); p++)
+	for (const char *p = t; (p = strstr(p, "\nredis_connected_client_info{")); p++)
 		series++;
 	ck_assert_uint_eq(series, lines);
-	ck_assert(strstr(t, "host=\"127.0.0.1\""));
+	ck_assert(strstr(t, "redis_connected_client_info{db=\"0\",flags=\"N\",host=\"127.0.0.1\",id=\"6\",resp=\"2\",user=\"default\"} 1\n"));
+	/* no user= and resp= before Redis 6 and 7: no labels */
+	ck_assert(strstr(t, "redis_connected_client_info{host=\"/tmp/x.sock\",id=\"99\"} 1\n"));
+	ck_assert(strstr(t, "host=\"/tmp/x.sock\""));
+	ck_assert(strstr(t, "redis_connected_client_total_memory_consumed_bytes{id=\"6\",name=\"\"} 22298\n"));
+	ck_assert(strstr(t, "redis_connected_client_query_buffer_free_space_bytes{id=\"4\",name=\"\"} 20474\n"));
+	ck_assert(strstr(t, "redis_connected_client_created_at_timestamp{id=\"4\",name=\"\"} 1.699999994e+09\n"));
+	ck_assert(strstr(t, "redis_connected_client_shard_channel_subscriptions_count{id=\"4\",name=\"\"} 0\n"));
+	/* fields the server does not report are not exported (no watch= before 7.4) */
+	LACKS(t, "watched_keys{id=\"4\"");
 	LACKS(t, "port=");
-	LACKS(t, "x.sock");
+	LACKS(t, "id=\"x\"");
 	free(t);
 	free(more);
 	free(s);
 	replies_free(rs.r, SLOT_N);
+}
+END_TEST
+
+/* Tile38's SERVER EXT fields, with and without their prefix, as the INFO fields upstream maps. */
+START_TEST(test_tile38_fields)
+{
+	const char *resp = "*8\r\n$8\r\nsys_cpus\r\n$1\r\n4\r\n$17\r\ntile38_go_threads\r\n:12\r\n"
+			   "$14\r\navg_point_size\r\n$4\r\n10.5\r\n$7\r\nunknown\r\n$1\r\n1\r\n";
+	redisReader *rd = rreader_new();
+	void *r = NULL;
+	redisReaderFeed(rd, resp, strlen(resp));
+	ck_assert_int_eq(redisReaderGetReply(rd, &r), REDIS_OK);
+	redisReaderFree(rd);
+	struct info_opts o = { .ns = "redis", .now = NOW };
+	struct expo *e = expo_new(1 << 20);
+	ck_assert_int_eq(tile38_fields(r, &o, e), 0);
+	char *t = render_free(e);
+	HAS(t, "redis_tile38_cpus_total 4");
+	HAS(t, "redis_tile38_threads_total 12");
+	HAS(t, "redis_tile38_avg_item_size_bytes 10.5");
+	LACKS(t, "unknown");
+	free(t);
+	freeReplyObject(r);
+	/* another shape is refused */
+	struct redisReply nested = { .type = REDIS_REPLY_ARRAY }, *el[2] = { &nested, &nested };
+	struct redisReply arr = { .type = REDIS_REPLY_ARRAY, .elements = 2, .element = el };
+	e = expo_new(1 << 20);
+	ck_assert_int_eq(tile38_fields(&arr, &o, e), -1);
+	expo_free(e);
 }
 END_TEST
 
@@ -685,6 +732,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_config_never_exports_passwords);
 	tcase_add_test(tc, test_latency_and_slowlog);
 	tcase_add_test(tc, test_client_list);
+	tcase_add_test(tc, test_tile38_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }
