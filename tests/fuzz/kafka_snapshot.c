@@ -182,11 +182,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		make_snapshot(&in, &d, now);
 		struct expo *e = expo_new(16u << 20);
 		kafka_emit(&d.s, &st, e);
-		struct buf b;
-		buf_init(&b, 16u << 20);
-		if (expo_render(e, EXPO_TEXT, &b) == 0 && b.len && b.data[b.len - 1] != '\n')
-			abort(); /* a page always ends with a newline */
-		buf_free(&b);
+		/* Rendering escapes every name the values went into; a page of a few partitions fits. */
+		struct buf page;
+		buf_init(&page, 16u << 20);
+		if (expo_render(e, EXPO_TEXT, &page) < 0)
+			abort();
+		buf_free(&page);
 		expo_free(e);
 	}
 	kstate_free(&st);
