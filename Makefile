@@ -6,6 +6,7 @@
 #   make fuzz FUZZ_TIME=60    run every fuzz target for FUZZ_TIME seconds
 #   make SANITIZER=address    (or undefined, or address,undefined) instrumented build
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb / make rpm       one package per exporter into build/packages/{deb,rpm}
 #   make V=1                  show the commands
 
 # Every directory with a main.c is an exporter; its build.mk may set
@@ -180,12 +181,20 @@ install: all
 	for e in $(EXPORTERS); do install -m 0755 $(BINDIR)/$$e $(DESTDIR)$(BINDIR_INSTALL)/$$e; done
 	for e in $(EXPORTERS); do [ ! -f man/$$e.1 ] || install -m 0644 man/$$e.1 $(DESTDIR)$(MANDIR)/man1/$$e.1; done
 
+# ---- packages (packaging/) ----
+# One Debian package / RPM per exporter, built from a copy of the source.
+deb:
+	@packaging/build-deb build/packages/deb
+
+rpm:
+	@packaging/build-rpm build/packages/rpm
+
 uninstall:
 	for e in $(EXPORTERS); do rm -f $(DESTDIR)$(BINDIR_INSTALL)/$$e $(DESTDIR)$(MANDIR)/man1/$$e.1; done
 
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-pass unit-bins fuzz fuzz-bins check-style install uninstall clean
+.PHONY: all test test-pass unit-bins fuzz fuzz-bins check-style install uninstall clean deb rpm
 
 -include $(shell find build -name '*.d' 2>/dev/null)

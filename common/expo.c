@@ -31,7 +31,10 @@ struct series {
 	double value;
 	uint32_t seq; /* insertion order: the first of two duplicates wins */
 	struct dist *dist;
+	int64_t ts_ms; /* explicit timestamp, or EXPO_NO_TS */
 };
+
+#define EXPO_NO_TS INT64_MIN
 
 struct family {
 	char *name;
@@ -458,6 +461,7 @@ static struct series *new_series(struct expo *e, struct family *f, const char *c
 	s->value = 0;
 	s->seq = e->seq++;
 	s->dist = NULL;
+	s->ts_ms = EXPO_NO_TS;
 	return s;
 }
 
@@ -470,6 +474,20 @@ void expo_add(struct expo *e, struct family *f, double value, const char *const 
 	struct series *s = new_series(e, f, values);
 	if (s)
 		s->value = value;
+}
+
+void expo_add_ts(struct expo *e, struct family *f, double value, int64_t ts_ms,
+		 const char *const *values)
+{
+	if (f->type == METRIC_SUMMARY || f->type == METRIC_HISTOGRAM) {
+		e->dropped++;
+		return;
+	}
+	struct series *s = new_series(e, f, values);
+	if (s) {
+		s->value = value;
+		s->ts_ms = ts_ms < 0 ? EXPO_NO_TS : ts_ms;
+	}
 }
 
 void expo_single(struct expo *e, const char *name, enum metric_type type, const char *help,
@@ -754,15 +772,26 @@ static int escape_help(struct buf *out, const char *s, bool om)
 	return buf_append(out, run, (size_t)(s - run));
 }
 
+/* Label names of more families than this have their lengths taken per line. */
+#define RENDER_LABELS 64
+
 struct render {
 	struct buf *out;
 	bool om;
+	/* Of the family being rendered: taken once, not on every line. */
+	size_t name_len;
+	size_t label_len[RENDER_LABELS];
 };
 
-/* Copy a label value escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
-static char *put_escaped(char *p, const char *s)
+/* Copy a label value of n bytes escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
+static char *put_escaped(char *p, const char *s, size_t n)
 {
-	for (; *s; s++) {
+	size_t plain = strcspn(s, "\\\"\n");
+	memcpy(p, s, plain);
+	p += plain;
+	if (plain == n)
+		return p;
+	for (s += plain; *s; s++) {
 		char c = *s;
 		if (c == '\\' || c == '"') {
 			*p++ = '\\';
@@ -784,12 +813,18 @@ static char *put_escaped(char *p, const char *s)
  */
 static int put_line(struct render *r, const struct family *f, const char *suffix,
 		    const struct series *s, const char *extra, double xval, double value,
-		    bool count, uint64_t ivalue)
+		    bool count, uint64_t ivalue, int64_t ts_ms)
 {
-	size_t name_len = strlen(f->name), suffix_len = suffix ? strlen(suffix) : 0;
-	size_t need = name_len + suffix_len + 2 * FMT_NUM_MAX + 16;
-	for (size_t k = 0; k < f->nlabels; k++)
-		need += strlen(f->labels[k]) + 4 + 2 * strlen(s->values[k]);
+	size_t name_len = r->name_len, suffix_len = suffix ? strlen(suffix) : 0;
+	size_t need = name_len + suffix_len + 3 * FMT_NUM_MAX + 16; /* value, extra, timestamp */
+	size_t value_len[RENDER_LABELS];
+	bool known = f->nlabels <= RENDER_LABELS;
+	for (size_t k = 0; k < f->nlabels; k++) {
+		size_t vl = strlen(s->values[k]);
+		if (known)
+			value_len[k] = vl;
+		need += (known ? r->label_len[k] : strlen(f->labels[k])) + 4 + 2 * vl;
+	}
 	TRY(buf_reserve(r->out, need));
 
 	char *start = r->out->data + r->out->len, *p = start;
@@ -806,12 +841,12 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 			continue;
 		*p++ = sep;
 		sep = ',';
-		size_t ln = strlen(f->labels[k]);
+		size_t ln = known ? r->label_len[k] : strlen(f->labels[k]);
 		memcpy(p, f->labels[k], ln);
 		p += ln;
 		*p++ = '=';
 		*p++ = '"';
-		p = put_escaped(p, s->values[k]);
+		p = put_escaped(p, s->values[k], known ? value_len[k] : strlen(s->values[k]));
 		*p++ = '"';
 	}
 	if (extra) {
@@ -833,6 +868,18 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 		p += r->om ? fmt_u64(p, ivalue) : fmt_float(p, (double)ivalue);
 	else
 		p += r->om ? fmt_float_om(p, value) : fmt_float(p, value);
+	if (ts_ms != EXPO_NO_TS) {
+		/* Milliseconds in text 0.0.4; seconds with a fraction in OpenMetrics. */
+		*p++ = ' ';
+		p += fmt_u64(p, (uint64_t)(r->om ? ts_ms / 1000 : ts_ms));
+		if (r->om) {
+			unsigned ms = (unsigned)(ts_ms % 1000);
+			*p++ = '.';
+			*p++ = (char)('0' + ms / 100);
+			*p++ = (char)('0' + ms / 10 % 10);
+			*p++ = (char)('0' + ms % 10);
+		}
+	}
 	*p++ = '\n';
 	r->out->len += (size_t)(p - start);
 	r->out->data[r->out->len] = '\0';
@@ -899,23 +946,29 @@ static int render_family(struct render *r, const struct family *f)
 	TRY(buf_puts(out, type));
 	TRY(buf_putc(out, '\n'));
 
+	r->name_len = strlen(f->name);
+	for (size_t k = 0; k < f->nlabels && k < RENDER_LABELS; k++)
+		r->label_len[k] = strlen(f->labels[k]);
 	for (size_t i = 0; i < f->nseries; i++) {
 		const struct series *s = &f->series[i];
 		const struct dist *d = s->dist;
 		if (f->type == METRIC_SUMMARY) {
 			for (size_t q = 0; q < d->n; q++)
-				TRY(put_line(r, f, NULL, s, "quantile", d->bounds[q], d->qvalues[q], false, 0));
+				TRY(put_line(r, f, NULL, s, "quantile", d->bounds[q], d->qvalues[q], false,
+					     0, EXPO_NO_TS));
 		} else if (f->type == METRIC_HISTOGRAM) {
 			for (size_t b = 0; b < d->n; b++)
-				TRY(put_line(r, f, "_bucket", s, "le", d->bounds[b], 0, true, d->counts[b]));
+				TRY(put_line(r, f, "_bucket", s, "le", d->bounds[b], 0, true,
+					     d->counts[b], EXPO_NO_TS));
 			if (!d->n || !isinf(d->bounds[d->n - 1]))
-				TRY(put_line(r, f, "_bucket", s, "le", INFINITY, 0, true, d->count));
+				TRY(put_line(r, f, "_bucket", s, "le", INFINITY, 0, true, d->count,
+					     EXPO_NO_TS));
 		} else {
-			TRY(put_line(r, f, NULL, s, NULL, 0, s->value, false, 0));
+			TRY(put_line(r, f, NULL, s, NULL, 0, s->value, false, 0, s->ts_ms));
 			continue;
 		}
-		TRY(put_line(r, f, "_sum", s, NULL, 0, d->sum, false, 0));
-		TRY(put_line(r, f, "_count", s, NULL, 0, 0, true, d->count));
+		TRY(put_line(r, f, "_sum", s, NULL, 0, d->sum, false, 0, EXPO_NO_TS));
+		TRY(put_line(r, f, "_count", s, NULL, 0, 0, true, d->count, EXPO_NO_TS));
 	}
 	return 0;
 }

@@ -63,6 +63,14 @@ struct family *expo_find(struct expo *e, const char *name);
 /* Add a sample; values has one entry per label name (NULL is ""). */
 void expo_add(struct expo *e, struct family *f, double value, const char *const *values);
 
+/*
+ * Add a sample with an explicit timestamp in milliseconds since the epoch
+ * (client_golang's NewMetricWithTimestamp); a negative ts_ms means none.
+ * Text 0.0.4 renders it in milliseconds, OpenMetrics in seconds.
+ */
+void expo_add_ts(struct expo *e, struct family *f, double value, int64_t ts_ms,
+		 const char *const *values);
+
 #define expo_sample(e, f, v, ...) expo_add((e), (f), (v), (const char *const[]){ __VA_ARGS__ })
 #define expo_value(e, f, v) expo_add((e), (f), (v), NULL)
 

@@ -299,15 +299,6 @@ int pathf(char *dst, size_t cap, const char *fmt, ...)
 	return 0;
 }
 
-/* getdents64 records; glibc does not declare the structure. */
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 struct name_ref {
 	size_t off;
 	unsigned char type;

@@ -79,6 +79,15 @@ int fdcache_dirlist(struct fdcache *c, const char *path, struct dirlist *dl);
 
 /* Without a cache. */
 int dirlist_read(const char *path, struct dirlist *dl);
+
+/* A getdents64(2) record; glibc does not declare the structure. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 void dirlist_free(struct dirlist *dl);
 
 #endif

@@ -82,11 +82,43 @@ int parse_hex_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * "123.45": all digits fit 2^53 exactly and 10^k (k <= 22) is exact, so one
+ * IEEE division rounds the decimal value correctly, as strtod does
+ * (Clinger's fast path). Returns false for anything else.
+ */
+static bool plain_decimal(const char *p, bool neg, double *out)
+{
+	uint64_t v = 0;
+	int digits = 0, frac = -1;
+	for (; *p; p++) {
+		if (*p == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9 || ++digits > 15)
+			return false;
+		v = v * 10 + d;
+		if (frac >= 0)
+			frac++;
+	}
+	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+					1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	if (!digits)
+		return false;
+	double x = (double)v / pow10[frac > 0 ? frac : 0];
+	*out = neg ? -x : x;
+	return true;
+}
+
 int parse_double(const char *s, double *out)
 {
 	const char *p = s;
 	if (*p == '+' || *p == '-')
 		p++;
+	if (*p >= '0' && *p <= '9' && plain_decimal(p, s[0] == '-', out))
+		return 0;
 	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
 		*out = s[0] == '-' ? -INFINITY : INFINITY;
 		return 0;

@@ -112,6 +112,35 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* More labels than the renderer keeps lengths for: the same line, names sorted, values escaped. */
+START_TEST(test_many_labels)
+{
+	enum { N = 70 };
+	char names[N][8], values[N][16];
+	const char *np[N + 1], *vp[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "l%02d", N - 1 - i);
+		snprintf(values[i], sizeof values[i], i == 0 ? "x\"%d" : "v%d", i);
+		np[i] = names[i];
+		vp[i] = values[i];
+	}
+	np[N] = NULL;
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "m", METRIC_GAUGE, "h", np);
+	expo_add(e, f, 2, vp);
+	char *out = render(e, EXPO_TEXT);
+	char want[4096];
+	size_t n = (size_t)snprintf(want, sizeof want, "# HELP m h\n# TYPE m gauge\nm{");
+	for (int k = 0; k < N; k++) /* l00 is the last name given */
+		n += (size_t)snprintf(want + n, sizeof want - n, "%sl%02d=\"%s\"", k ? "," : "", k,
+				      k == N - 1 ? "x\\\"0" : values[N - 1 - k]);
+	snprintf(want + n, sizeof want - n, "} 2\n");
+	ck_assert_str_eq(out, want);
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 START_TEST(test_invalid_utf8_replaced)
 {
 	struct expo *e = expo_new(1 << 20);
@@ -347,12 +376,38 @@ START_TEST(test_name_validation)
 }
 END_TEST
 
+/* Explicit timestamps: milliseconds in text 0.0.4, seconds in OpenMetrics; none when negative. */
+START_TEST(test_sample_timestamps)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "c_total", METRIC_COUNTER, "C.",
+				       (const char *const[]){ "id", NULL });
+	expo_add_ts(e, f, 1.5, 1796319820314, (const char *const[]){ "/a" });
+	expo_add_ts(e, f, 2, 1796319820005, (const char *const[]){ "/b" });
+	expo_add_ts(e, f, 3, -1, (const char *const[]){ "/c" });
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP c_total C.\n# TYPE c_total counter\n"
+			      "c_total{id=\"/a\"} 1.5 1796319820314\n"
+			      "c_total{id=\"/b\"} 2 1796319820005\n"
+			      "c_total{id=\"/c\"} 3\n");
+	free(out);
+	out = render(e, EXPO_OPENMETRICS);
+	ck_assert_str_eq(out, "# HELP c C.\n# TYPE c counter\n"
+			      "c_total{id=\"/a\"} 1.5 1796319820.314\n"
+			      "c_total{id=\"/b\"} 2.0 1796319820.005\n"
+			      "c_total{id=\"/c\"} 3.0\n# EOF\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("expo");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sorted_families_and_series);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_test(tc, test_many_labels);
 	tcase_add_test(tc, test_omit_empty_labels);
 	tcase_add_test(tc, test_append_label);
 	tcase_add_test(tc, test_invalid_utf8_replaced);
@@ -367,6 +422,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_many_families);
 	tcase_add_test(tc, test_family_order_matches_strcmp);
 	tcase_add_test(tc, test_name_validation);
+	tcase_add_test(tc, test_sample_timestamps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -164,6 +164,14 @@ START_TEST(test_u64)
 	ck_assert_str_eq(out, "0");
 	fmt_u64(out, 18446744073709551615ull);
 	ck_assert_str_eq(out, "18446744073709551615");
+	/* Every length, odd and even, against snprintf. */
+	char want[32];
+	for (uint64_t v = 1, step = 7; v < UINT64_MAX / 11; v = v * 10 + step, step = (step * 3) % 10) {
+		for (uint64_t w = v - (v > 1); w <= v + 1; w++) {
+			ck_assert_uint_eq(fmt_u64(out, w), (size_t)snprintf(want, sizeof want, "%llu", (unsigned long long)w));
+			ck_assert_str_eq(out, want);
+		}
+	}
 }
 END_TEST
 

@@ -87,6 +87,47 @@ START_TEST(test_double)
 }
 END_TEST
 
+/* Plain decimals take a path without strtod: it must give strtod's double, bit for bit. */
+START_TEST(test_double_plain_decimals_as_strtod)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	char text[40];
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		int ndig = 1 + (int)(x % 17), point = (int)((x >> 8) % (unsigned)(ndig + 1));
+		size_t n = 0;
+		if ((x >> 20) & 1)
+			text[n++] = '-';
+		uint64_t y = x >> 24;
+		for (int k = 0; k < ndig; k++) {
+			if (k == point && k)
+				text[n++] = '.';
+			text[n++] = (char)('0' + (k == 0 && ndig > 1 && (x >> 40) % 3 ? 0 : y % 10));
+			y = y / 10 ^ (y << 7);
+		}
+		if (point == ndig && (x >> 50) & 1)
+			text[n++] = '.';
+		text[n] = '\0';
+		double d, want = strtod(text, NULL);
+		ck_assert_msg(parse_double(text, &d) == 0, "%s rejected", text);
+		ck_assert_msg(memcmp(&d, &want, sizeof d) == 0, "%s: %.17g, strtod %.17g", text, d, want);
+	}
+	double d;
+	ck_assert_int_eq(parse_double("0.1", &d), 0);
+	ck_assert(d == 0.1);
+	ck_assert_int_eq(parse_double("1.", &d), 0);
+	ck_assert(d == 1);
+	ck_assert_int_eq(parse_double("-0.00", &d), 0);
+	ck_assert(d == 0 && signbit(d));
+	ck_assert_int_eq(parse_double("1.2.3", &d), -1);
+	ck_assert_int_eq(parse_double("1.2x", &d), -1);
+	ck_assert_int_eq(parse_double("12345678901234567.5", &d), 0); /* beyond 15 digits: strtod */
+	ck_assert(d == 12345678901234567.5);
+}
+END_TEST
+
 START_TEST(test_lines_and_fields)
 {
 	char text[] = "cpu  1 2\t3\n\nlast line";
@@ -213,6 +254,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_i64);
 	tcase_add_test(tc, test_hex);
 	tcase_add_test(tc, test_double);
+	tcase_add_test(tc, test_double_plain_decimals_as_strtod);
 	tcase_add_test(tc, test_lines_and_fields);
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_regex);
