@@ -52,7 +52,7 @@ else
   BINDIR ?= $(BUILD)/bin
 endif
 
-COMMON_PKGS := libmicrohttpd libpcre2-8 zlib yaml-0.1 libcrypt
+COMMON_PKGS := libmicrohttpd gnutls libpcre2-8 zlib yaml-0.1 libcrypt
 PKG_CFLAGS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --cflags $(1)))
 PKG_LIBS = $(if $(strip $(1)),$(shell $(PKG_CONFIG) --libs $(1)))
 
@@ -95,8 +95,9 @@ $(foreach e,$(EXPORTERS),$(if $(wildcard $(e)/collectors/*.c),$(eval $(call coll
 
 all: $(EXPORTERS:%=$(BINDIR)/%)
 
+# Made afresh: ar would keep the object of a source that has since been removed.
 $(LIBCOMMON): $(COMMON_OBJ)
-	$(call say,AR,$@)$(AR) rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/common/%.o: common/%.c
 	@mkdir -p $(dir $@)

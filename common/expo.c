@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fmtnum.h"
+#include "hashtab.h"
 #include "log.h"
 
 #define ARENA_CHUNK 65536
@@ -43,7 +44,8 @@ struct family {
 	size_t nlabels;
 	char **labels;
 	size_t *order; /* label indices in name order */
-	struct series *series;
+	struct series *series; /* &one until a second series comes */
+	struct series one;
 	size_t nseries, cap;
 	bool discard;
 	bool logged;
@@ -200,7 +202,7 @@ void expo_free(struct expo *e)
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->table_size; i++)
-		if (e->table[i])
+		if (e->table[i] && e->table[i]->series != &e->table[i]->one)
 			free(e->table[i]->series);
 	free(e->table);
 	free(e->sorted);
@@ -228,40 +230,46 @@ void expo_clear_status(struct expo *e)
 	e->status = 0;
 }
 
+/*
+ * What a byte may be in a name: NAME_FIRST anywhere, NAME_DIGIT after the
+ * first, NAME_COLON anywhere in a metric name. Every family of every scrape
+ * is checked: one lookup a byte.
+ */
+enum { NAME_FIRST = 1, NAME_DIGIT = 2, NAME_COLON = 4 };
+#define NAME_LETTERS_(c) [c] = NAME_FIRST, [c + 1] = NAME_FIRST, [c + 2] = NAME_FIRST, [c + 3] = NAME_FIRST
+#define NAME_LETTERS(c) NAME_LETTERS_(c), NAME_LETTERS_(c + 4), NAME_LETTERS_(c + 8), NAME_LETTERS_(c + 12), \
+	NAME_LETTERS_(c + 16), NAME_LETTERS_(c + 20), [c + 24] = NAME_FIRST, [c + 25] = NAME_FIRST
+static const unsigned char name_class[256] = {
+	NAME_LETTERS('a'), NAME_LETTERS('A'), ['_'] = NAME_FIRST, [':'] = NAME_COLON,
+	['0'] = NAME_DIGIT, ['1'] = NAME_DIGIT, ['2'] = NAME_DIGIT, ['3'] = NAME_DIGIT, ['4'] = NAME_DIGIT,
+	['5'] = NAME_DIGIT, ['6'] = NAME_DIGIT, ['7'] = NAME_DIGIT, ['8'] = NAME_DIGIT, ['9'] = NAME_DIGIT,
+};
+
+/* Is s a name of the characters allowed (first: those in first, then those in rest too)? */
+static bool valid_name(const char *s, unsigned first, unsigned rest)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (!(name_class[*p] & first))
+		return false;
+	while (*++p)
+		if (!(name_class[*p] & rest))
+			return false;
+	return true;
+}
+
 bool expo_valid_metric_name(const char *s)
 {
-	if (!*s)
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-			  (p != s && c >= '0' && c <= '9');
-		if (!ok)
-			return false;
-	}
-	return true;
+	return valid_name(s, NAME_FIRST | NAME_COLON, NAME_FIRST | NAME_COLON | NAME_DIGIT);
 }
 
 bool expo_valid_label_name(const char *s)
 {
-	if (!*s || (s[0] == '_' && s[1] == '_'))
-		return false;
-	for (const char *p = s; *p; p++) {
-		char c = *p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-			  (p != s && c >= '0' && c <= '9');
-		if (!ok)
-			return false;
-	}
-	return true;
+	return !(s[0] == '_' && s[1] == '_') && valid_name(s, NAME_FIRST, NAME_FIRST | NAME_DIGIT);
 }
 
 static uint32_t hash_name(const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	return (uint32_t)hash_bytes(s, strlen(s));
 }
 
 static struct family **slot_for(struct expo *e, const char *name)
@@ -425,18 +433,24 @@ static struct series *new_series(struct expo *e, struct family *f, const char *c
 		e->dropped++;
 		return NULL;
 	}
-	if (f->nseries == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
+	if (!f->cap) {
+		/* Most families have one series: it lives in the family, no allocation. */
+		f->series = &f->one;
+		f->cap = 1;
+	} else if (f->nseries == f->cap) {
+		size_t cap = f->cap == 1 ? 8 : f->cap * 2;
 		if (!charge(e, (cap - f->cap) * sizeof *f->series)) {
 			e->dropped++;
 			return NULL;
 		}
-		struct series *s = realloc(f->series, cap * sizeof *s);
+		struct series *s = realloc(f->series == &f->one ? NULL : f->series, cap * sizeof *s);
 		if (!s) {
 			e->status = -ENOMEM;
 			e->dropped++;
 			return NULL;
 		}
+		if (f->series == &f->one)
+			s[0] = f->one;
 		f->series = s;
 		f->cap = cap;
 	}
@@ -586,11 +600,14 @@ struct sort_key {
 
 static void make_key(struct sort_key *sk, struct family *f)
 {
-	const unsigned char *n = (const unsigned char *)f->name;
-	memset(sk->k, 0, sizeof sk->k);
+	unsigned char first[32] = { 0 };
+	memcpy(first, f->name, strnlen(f->name, sizeof first));
 	sk->f = f;
-	for (size_t i = 0; i < 32 && n[i]; i++)
-		sk->k[i / 8] |= (uint64_t)n[i] << (56 - 8 * (i % 8));
+	for (int i = 0; i < 4; i++)
+		sk->k[i] = (uint64_t)first[8 * i] << 56 | (uint64_t)first[8 * i + 1] << 48 |
+			   (uint64_t)first[8 * i + 2] << 40 | (uint64_t)first[8 * i + 3] << 32 |
+			   (uint64_t)first[8 * i + 4] << 24 | (uint64_t)first[8 * i + 5] << 16 |
+			   (uint64_t)first[8 * i + 6] << 8 | first[8 * i + 7];
 }
 
 /* <0, 0, >0 as strcmp of the two names. */
@@ -936,15 +953,33 @@ static int render_family(struct render *r, const struct family *f)
 	size_t name_len;
 	meta_of(f, r->om, &type, &name_len);
 
-	TRY(buf_append(out, "# HELP ", 7));
-	TRY(buf_append(out, f->name, name_len));
-	TRY(buf_putc(out, ' '));
-	TRY(escape_help(out, f->help, r->om));
-	TRY(buf_append(out, "\n# TYPE ", 8));
-	TRY(buf_append(out, f->name, name_len));
-	TRY(buf_putc(out, ' '));
-	TRY(buf_puts(out, type));
-	TRY(buf_putc(out, '\n'));
+	/* Most help texts have nothing to escape: both lines written at once. */
+	size_t help_len = strlen(f->help), type_len = strlen(type);
+	if (strcspn(f->help, r->om ? "\\\n\"" : "\\\n") == help_len) {
+		TRY(buf_reserve(out, 2 * name_len + help_len + type_len + 18));
+		char *p = out->data + out->len;
+		memcpy(p, "# HELP ", 7);
+		memcpy(p += 7, f->name, name_len);
+		*(p += name_len) = ' ';
+		memcpy(++p, f->help, help_len);
+		memcpy(p += help_len, "\n# TYPE ", 8);
+		memcpy(p += 8, f->name, name_len);
+		*(p += name_len) = ' ';
+		memcpy(++p, type, type_len);
+		*(p += type_len) = '\n';
+		out->len = (size_t)(p + 1 - out->data);
+		out->data[out->len] = '\0';
+	} else {
+		TRY(buf_append(out, "# HELP ", 7));
+		TRY(buf_append(out, f->name, name_len));
+		TRY(buf_putc(out, ' '));
+		TRY(escape_help(out, f->help, r->om));
+		TRY(buf_append(out, "\n# TYPE ", 8));
+		TRY(buf_append(out, f->name, name_len));
+		TRY(buf_putc(out, ' '));
+		TRY(buf_puts(out, type));
+		TRY(buf_putc(out, '\n'));
+	}
 
 	r->name_len = strlen(f->name);
 	for (size_t k = 0; k < f->nlabels && k < RENDER_LABELS; k++)

@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "fsread.h"
 #include "log.h"
+#include "parse.h"
 #include "server.h"
 
 #ifndef SUITE_VERSION
@@ -161,7 +162,8 @@ static void report(struct collector *c, int rc, const char *err)
 		log_info("collector recovered", "name", c->def->name, NULL);
 	}
 	c->last_rc = rc;
-	snprintf(c->last_err, sizeof c->last_err, "%s", rc == COLLECT_OK ? "" : err);
+	/* At every scrape of every collector: strf, not stdio. */
+	strf(c->last_err, sizeof c->last_err, "%s", rc == COLLECT_OK ? "" : err);
 }
 
 void exporter_run_collectors(const struct request *rq, const bool *selected, void *target,
@@ -169,11 +171,11 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 {
 	const struct exporter *x = rq->x;
 	char name[128];
-	snprintf(name, sizeof name, "%s_scrape_collector_duration_seconds", x->prefix);
+	strf(name, sizeof name, "%s_scrape_collector_duration_seconds", x->prefix);
 	struct family *fdur = expo_family(e, name, METRIC_GAUGE,
 					  "Duration of a collector scrape.",
 					  (const char *const[]){ "collector", NULL });
-	snprintf(name, sizeof name, "%s_scrape_collector_success", x->prefix);
+	strf(name, sizeof name, "%s_scrape_collector_success", x->prefix);
 	struct family *fok = expo_family(e, name, METRIC_GAUGE,
 					 "Whether a collector succeeded.",
 					 (const char *const[]){ "collector", NULL });
@@ -359,6 +361,12 @@ static struct flag disable_metrics_flag = {
 	.def = "false", .help = "Exclude metrics about the exporter itself (process_*, promhttp_*).",
 };
 
+static bool systemd_socket;
+static struct flag systemd_socket_flag = {
+	.name = "web.systemd-socket", .type = FLAG_BOOL, .dest = &systemd_socket, .def = "false",
+	.help = "Use systemd socket activation listeners instead of port listeners (Linux only).",
+};
+
 static struct flag disable_defaults_flag = {
 	.name = "collector.disable-defaults", .type = FLAG_BOOL, .dest = &disable_defaults,
 	.def = "false", .help = "Set all collectors to disabled by default.",
@@ -370,7 +378,7 @@ static void *shutdown_watchdog(void *arg)
 {
 	(void)arg;
 	sleep(SHUTDOWN_GRACE);
-	log_error("requests still running after the shutdown grace period; exiting", NULL);
+	log_error("still shutting down after the grace period; exiting", NULL);
 	_exit(1);
 }
 
@@ -412,6 +420,7 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 			f->env = cf->env;
 	}
 	flags_add_table(&fs, web_flags, sizeof web_flags / sizeof web_flags[0]);
+	flags_add(&fs, &systemd_socket_flag);
 	if (x->offers_disable_exporter_metrics)
 		flags_add(&fs, &disable_metrics_flag);
 	if (x->flags)
@@ -478,6 +487,9 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	for (size_t i = 0; i < listen_addrs.n; i++)
 		if (server_check_address(listen_addrs.items[i], err, sizeof err) < 0)
 			flags_fail(&fs, "%s", err);
+	int systemd_fds[SERVER_MAX_LISTEN];
+	if (systemd_socket && server_systemd_fds(systemd_fds, SERVER_MAX_LISTEN, err, sizeof err) < 0)
+		flags_fail(&fs, "%s", err);
 
 	if (disable_defaults)
 		for (size_t i = 0; i < x->ninst; i++)
@@ -532,6 +544,7 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 
 	struct server_options opts = {
 		.listen = &listen_addrs,
+		.systemd_socket = systemd_socket,
 		.telemetry_path = telemetry_path,
 		.max_requests = max_requests,
 		.web_config_file = web_config_file,
@@ -547,11 +560,15 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	int sig = 0;
 	sigwait(&sigs, &sig);
 	log_info("shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
-	/* A scrape stuck in a system call must not keep the process alive. */
+	/* Scrapes under way finish within their deadline; one stuck in a system call ends the process. */
+	if (server_stop(srv) < 0) {
+		log_error("requests still running after their deadline; exiting", NULL);
+		_exit(1);
+	}
+	/* Nor may closing the backends' connections hang. */
 	pthread_t watchdog;
 	if (pthread_create(&watchdog, NULL, shutdown_watchdog, NULL) == 0)
 		pthread_detach(watchdog);
-	server_stop(srv);
 
 	if (x->backend)
 		backend_free(x->backend);

@@ -223,9 +223,10 @@ struct exporter {
 	/*
 	 * Set by setup(): a web configuration made from the exporter's own
 	 * flags (redis_exporter's --tls-server-*, --basic-auth-*), served as
-	 * --web.config.file's would be; the two together exit 2.
+	 * --web.config.file's would be (webconfig_open_flags()); the two
+	 * together exit 2. The server takes it over.
 	 */
-	struct webconfig *web_config;
+	struct webconfig_file *web_config;
 	/*
 	 * Identical requests arriving while one is being collected normally
 	 * share its result; true gives each its own collection (kafka_exporter's

@@ -56,7 +56,7 @@ static int shortest_digits(double v, char *digits, int *dp)
 
 	/*
 	 * Most non-integers here are short decimals (ticks / 100, ms / 1000,
-	 * 0.21). Find the fewest decimals k for which n / 10^k, with n the
+	 * 0.21, durations of a few nanoseconds as ns / 1e9). Find the fewest decimals k for which n / 10^k, with n the
 	 * nearest integer to a * 10^k, is exactly a again: the division of two
 	 * exact doubles is correctly rounded, so that decimal reads back to a,
 	 * and no shorter one exists (it would have been found at a smaller k).
@@ -66,7 +66,7 @@ static int shortest_digits(double v, char *digits, int *dp)
 	static const double pow10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
 					 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 					 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	if (a < 1e15 && a >= 1e-7) {
+	if (a < 1e15 && a >= 1e-15) {
 		for (int k = 1; k <= 22; k++) {
 			double m = a * pow10[k];
 			if (m >= 1e15)
@@ -127,6 +127,12 @@ size_t fmt_float(char *dst, double v)
 	if (v == 0) {
 		memcpy(dst, "0", 2);
 		return 1;
+	}
+	/* Whole numbers below 10^6, most values of a scrape, are their digits. */
+	if (v > -1e6 && v < 1e6 && v == (double)(int32_t)v) {
+		size_t o = v < 0;
+		dst[0] = '-';
+		return o + fmt_u64(dst + o, (uint64_t)(v < 0 ? -v : v));
 	}
 
 	char d[24];

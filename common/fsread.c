@@ -163,7 +163,8 @@ void fdcache_sweep(struct fdcache *c)
 	if (!c)
 		return;
 	bool removed = false;
-	for (size_t i = 0; i < c->size; i++) {
+	/* Collectors of a remote server keep none: nothing to look through. */
+	for (size_t i = 0; i < c->size && c->used; i++) {
 		struct fdentry *e = &c->slots[i];
 		if (e->path && e->gen != c->gen) {
 			close(e->fd);

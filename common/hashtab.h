@@ -22,7 +22,7 @@ struct hashtab {
 	size_t cap, n;
 };
 
-/* FNV-1a over n bytes. */
+/* A 64-bit hash of n bytes (FNV-1a eight bytes at a time, bits mixed down at the end). */
 uint64_t hash_bytes(const char *s, size_t n);
 
 /* The value stored under key (whose hash is h), or NULL. */

@@ -35,6 +35,11 @@ MAINTAINER = "promc maintainers <maintainers@users.noreply.b-seed-48035abe.examp
 HOMEPAGE_DOC = "man:{name}(1)"
 
 
+def deb_paragraph(text):
+    """A paragraph of a Debian extended description: lines under 80 columns, one space in."""
+    return "\n".join(" " + l for l in textwrap.wrap(text, 78))
+
+
 class Exporter:
     def __init__(self, name, sec):
         self.name = name
@@ -413,10 +418,7 @@ Package: {e.package}
 Architecture: any
 Depends: ${{shlibs:Depends}}, ${{misc:Depends}}
 {"Recommends: " + ", ".join(e.dlopen) + chr(10) if e.dlopen else ""}{rel}Description: Prometheus exporter for {e.summary}
- {e.name} is a drop-in replacement for the Go exporter of the same name:
- the same metric names, labels, flags and default port ({e.port}), with a
- fraction of its CPU and memory. Part of {PRODUCT}, small Prometheus
- exporters written in C.
+{deb_paragraph(f"{e.name} is a drop-in replacement for the Go exporter it follows: the same metric names, labels, flags and default port ({e.port}), with a fraction of its CPU and memory. Part of {PRODUCT}, small Prometheus exporters written in C.")}
  .
  The service runs as the system user {e.user}, hardened by systemd;
  its flags are in /etc/default/{e.package}.

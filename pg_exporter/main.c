@@ -4,16 +4,10 @@
  */
 #include "pg.h"
 
-/* Upstream flags this build refuses when given (see .refused). */
-static bool systemd_socket;
-
 static struct flag pg_flags[] = {
 	{ .name = "config.file", .type = FLAG_STRING, .dest = &pg_config_file,
 	  .def = "postgres_exporter.yml",
 	  .help = "Postgres exporter configuration file (auth_modules for /probe)." },
-	{ .name = "web.systemd-socket", .type = FLAG_BOOL, .dest = &systemd_socket, .def = "false",
-	  .help = "Use systemd socket activation listeners instead of port listeners (Linux only); not supported by this build.",
-	  .refused = "socket activation is not built in; use --web.listen-address" },
 	{ .name = "disable-default-metrics", .type = FLAG_BOOL, .dest = &pg_disable_default_metrics,
 	  .def = "false",
 	  .help = "Do not include default metrics (pg_static and pg_stat_database_conflicts_*).",

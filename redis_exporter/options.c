@@ -130,7 +130,7 @@ static int setup_listener(struct exporter *x, char *err, size_t errlen)
 		wf.bcrypt_hash = hash;
 	}
 	char werr[400];
-	if (webconfig_from_flags(&wf, &x->web_config, werr, sizeof werr) < 0) {
+	if (webconfig_open_flags(&wf, &x->web_config, werr, sizeof werr) < 0) {
 		strf(err, errlen, "%s (from --tls-server-* and --basic-auth-* flags)", werr);
 		return -1;
 	}

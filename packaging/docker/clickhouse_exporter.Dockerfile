@@ -23,6 +23,7 @@ RUN apt-get update \
         libc6 \
         libcrypt1 \
         libcurl4 \
+        libgnutls30 \
         libmicrohttpd12 \
         libyaml-0-2 \
         zlib1g \

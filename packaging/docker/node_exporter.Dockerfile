@@ -24,6 +24,7 @@ RUN apt-get update \
         libcrypt1 \
         libcurl4 \
         libexpat1 \
+        libgnutls30 \
         libmicrohttpd12 \
         libpcre2-8-0 \
         libsystemd0 \

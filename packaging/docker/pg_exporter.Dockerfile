@@ -22,6 +22,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libc6 \
         libcrypt1 \
+        libgnutls30 \
         libmicrohttpd12 \
         libpq5 \
         libssl3 \

@@ -7,24 +7,14 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../../common/buf.h"
 #include "../../common/expo.h"
 #include "../../redis_exporter/info.h"
 #include "../../redis_exporter/redis.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char *copy(const uint8_t *data, size_t size)
-{
-	char *s = malloc(size + 1);
-	if (s) {
-		memcpy(s, data, size);
-		s[size] = '\0';
-	}
-	return s;
-}
 
 static void render_and_free(struct expo *e)
 {
@@ -40,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct info_opts o = { .ns = "redis", .dbcount = size ? data[0] % 64 : 0, .include_system = true,
 			       .now = 1.7e9 };
-	char *s = copy(data, size);
+	char *s = fuzz_cstring(data, size);
 	if (!s)
 		return 0;
 	struct expo *e = expo_new(64u << 20);
@@ -50,14 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render_and_free(e);
 	free(s);
 
-	s = copy(data, size);
+	s = fuzz_cstring(data, size);
 	e = expo_new(64u << 20);
 	redis_cluster_info_parse(s, &o, e);
 	render_and_free(e);
 	free(s);
 
 	if (size < 4096) {
-		s = copy(data, size);
+		s = fuzz_cstring(data, size);
 		struct raddr a;
 		char err[256];
 		if (raddr_parse(s, size % 2, &a, err, sizeof err) == 0 && !a.display[0])

@@ -5,12 +5,11 @@ it does not have refused with one line and exit status 2, unknown metric
 kinds refused as cAdvisor refuses them."""
 
 import os
-import socket
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, Exporter, Process, free_port, http_get, wait_for  # noqa: E402
+from harness import BINDIR, Exporter, Process, free_port, http_get  # noqa: E402
 
 EXE = os.path.join(BINDIR, "container_exporter")
 
@@ -52,14 +51,7 @@ def test_listen_ip_port_and_endpoint_as_cadvisor():
                  "--store_container_labels=false",
                  "--whitelisted_container_labels=io.kubernetes.container.name, io.kubernetes.pod.name"])
     try:
-        def up():
-            assert p.alive(), p.log
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-        wait_for(up, 20, what="the exporter on --listen_ip:--port")
+        p.wait_listening(port, what="the exporter on --listen_ip:--port")
         r = http_get(port, "/base/cadvisor")
         assert r.status == 200, r.status
         assert "container_last_seen{" in r.text

@@ -23,11 +23,6 @@ NODE = os.path.join(BINDIR, "node_exporter")
 DATA = os.path.join(HERE, "..", "data")
 UPSTREAM = node_flags.read_list(os.path.join(DATA, "node_exporter-1.12.1.flags"))
 
-# Upstream's flags that come with another branch not merged here:
-# --web.systemd-socket is the HTTP layer's (branch http, issue 11). The test
-# fails once it is served, so that this entry goes at that merge.
-NOT_MERGED_YET = {"web.systemd-socket"}
-
 # kingpin shows --help and --version as --[no-]help, --[no-]version; ours
 # are plain switches (-h, --help; --version), the same names.
 SWITCHES = {"help", "version"}
@@ -59,8 +54,7 @@ def test_flags_match_upstream():
     print(f"upstream 1.12.1 flags: {len(UPSTREAM)}; ours: {len(mine)}; missing: {missing}; only ours: {extra}")
     assert not differing, "flags whose kind or default differ from upstream:\n" + "\n".join(differing)
     assert not extra, f"flags upstream 1.12.1 does not have: {extra}"
-    assert set(missing) == NOT_MERGED_YET - set(mine), \
-        f"upstream flags we refuse: {missing}; served now, drop from NOT_MERGED_YET: {sorted(NOT_MERGED_YET & set(mine))}"
+    assert not missing, f"upstream flags we do not serve: {missing}"
 
 
 def served_collectors():

@@ -1,18 +1,22 @@
 """redis_exporter's own HTTPS and basic authentication flags (upstream's
 --tls-server-*, --basic-auth-*), mapped onto the web configuration: served
-over TLS with the oldest version asked for, one user with a plain or a
-bcrypt password, conflicting or half-given settings refused with one line."""
+over TLS with the oldest version asked for, certificate and key files read
+again when they change (upstream reads them at every handshake), one user
+with a plain or a bcrypt password, conflicting or half-given settings
+refused with one line."""
 
 import base64
 import http.client
 import os
+import shutil
 import ssl
 import subprocess
 import sys
+import tempfile
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, Exporter, parse_text  # noqa: E402
+from harness import BINDIR, Exporter, der_certificate, parse_text, tls_scrape  # noqa: E402
 from redis_harness import RedisServer, TlsFiles, metric  # noqa: E402
 
 with warnings.catch_warnings():
@@ -78,6 +82,28 @@ def test_https_from_the_flags_and_their_variables():
         except (ssl.SSLError, OSError):
             refused = True
         assert refused, "a TLS 1.2 client was accepted with --tls-server-min-version=TLS1.3"
+
+
+def test_certificate_files_rotate_without_a_restart():
+    d = tempfile.mkdtemp(prefix="itest-rotate-")
+    cert, key = os.path.join(d, "tls.crt"), os.path.join(d, "tls.key")
+    shutil.copy(tls.server_cert, cert)
+    shutil.copy(tls.server_key, key)
+
+    def renamed_into_place(src, dst):  # as cert-manager and certbot replace files
+        shutil.copy(src, dst + ".new")
+        os.rename(dst + ".new", dst)
+
+    try:
+        with Exporter("redis_exporter", [f"--redis.addr={srv.addr}", f"--tls-server-cert-file={cert}",
+                                         f"--tls-server-key-file={key}"]) as e:
+            assert tls_scrape(e.port) == (der_certificate(tls.server_cert), b"HTTP/1.1 200 OK")
+            renamed_into_place(tls.client_key, key)
+            renamed_into_place(tls.client_cert, cert)
+            assert tls_scrape(e.port) == (der_certificate(tls.client_cert), b"HTTP/1.1 200 OK")
+            assert "re-read" in e.log, e.log
+    finally:
+        shutil.rmtree(d)
 
 
 def test_basic_auth_plain_and_bcrypt_password():

@@ -12,9 +12,8 @@ comparison (tests/conformance/container_compare.py) and the benchmark
 """
 
 import os
-import socket
 
-from harness import Process, wait_for
+from harness import Process
 
 # Beyond cAdvisor's defaults: only where to listen (argv) and klog to stderr.
 FLAGS = ("-logtostderr",)
@@ -34,21 +33,10 @@ def executable(path):
     return None
 
 
-def listening(proc, port):
-    """True once port accepts connections; raises if the process exited."""
-    if not proc.alive():
-        raise AssertionError(f"{proc.argv[0]} exited with {proc.proc.returncode}: {proc.log[-2000:]}")
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 class Started(Process):
     """cAdvisor or container_exporter started with argv(), listening."""
 
     def __init__(self, binary, port, extra=(), timeout=30):
         self.port = port
         super().__init__(argv(binary, port, extra))
-        wait_for(lambda: listening(self, port), timeout, what=f"{os.path.basename(binary)} to listen")
+        self.wait_listening(port, timeout)

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -82,6 +83,25 @@ def http_get(port, path="/metrics", headers=None, method="GET", timeout=15.0, ho
         conn.close()
 
 
+def tls_scrape(port, path="/metrics"):
+    """(DER certificate the server shows, status line of a GET of path) over
+    TLS, the certificate not verified: which one is served is the question."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        with ctx.wrap_socket(s) as t:
+            der = t.getpeercert(binary_form=True)
+            t.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            return der, t.recv(100).split(b"\r\n")[0]
+
+
+def der_certificate(path):
+    """The DER form of the PEM certificate file at path."""
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
 class Process:
     """A program under test, with its stderr kept in a temporary file."""
 
@@ -104,6 +124,18 @@ class Process:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def wait_listening(self, port, timeout=20.0, what=None):
+        """Wait until port on 127.0.0.1 accepts connections; fail at once if the program exits."""
+        def listening():
+            if not self.alive():
+                raise AssertionError(f"{self.argv[0]} exited with {self.proc.returncode}:\n{self.log}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return True
+            except OSError:
+                return False
+        wait_for(listening, timeout, what=what or f"{os.path.basename(self.argv[0])} to listen")
 
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
         if self.proc.poll() is None:
@@ -145,15 +177,7 @@ class Exporter(Process):
             self.wait_ready(ready_path)
 
     def wait_ready(self, path="/metrics", timeout=20.0):
-        def ready():
-            if not self.alive():
-                raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-        wait_for(ready, timeout, what=f"{self.name} to listen")
+        self.wait_listening(self.port, timeout, what=f"{self.name} to listen")
 
     def get(self, path="/metrics", headers=None, **kw):
         return http_get(self.port, path, headers, **kw)

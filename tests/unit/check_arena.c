@@ -97,8 +97,28 @@ START_TEST(test_hashtab)
 	ck_assert_ptr_eq(hashtab_get(&t, keys[5], hash_bytes(keys[5], strlen(keys[5]))), keys[5]);
 	hashtab_free(&t);
 	ck_assert_ptr_null(t.slots);
-	/* FNV-1a of "a", as published. */
-	ck_assert_uint_eq(hash_bytes("a", 1), 0xaf63dc4c8601ec8cull);
+	/* Every byte counts, and only the first n. */
+	char name[] = "node_network_receive_bytes_total_of_a_device";
+	size_t len = strlen(name);
+	uint64_t h = hash_bytes(name, len);
+	for (size_t i = 0; i < len; i++) {
+		name[i] ^= 1;
+		ck_assert_msg(hash_bytes(name, len) != h, "byte %zu does not count", i);
+		name[i] ^= 1;
+	}
+	ck_assert_uint_eq(hash_bytes("key12", 5), hash_bytes("key123", 5));
+	ck_assert_uint_ne(hash_bytes("", 0), hash_bytes("\0", 1));
+	/* Alike names spread over a table's slots (its low bits), as random ones would (~632 of 1024). */
+	static bool used[1024];
+	size_t distinct = 0;
+	for (int i = 0; i < 1000; i++) {
+		char k[64];
+		snprintf(k, sizeof k, "node_network_receive_bytes_total_%d", i);
+		size_t slot = hash_bytes(k, strlen(k)) & 1023;
+		distinct += !used[slot];
+		used[slot] = true;
+	}
+	ck_assert_msg(distinct > 580, "%zu slots of 1024 for 1000 names", distinct);
 }
 END_TEST
 

@@ -373,6 +373,18 @@ START_TEST(test_name_validation)
 	ck_assert(expo_valid_label_name("_a9"));
 	ck_assert(!expo_valid_label_name("__name__"));
 	ck_assert(!expo_valid_label_name("a:b"));
+	ck_assert(!expo_valid_label_name(""));
+	ck_assert(expo_valid_label_name("_"));
+	/* every byte, first and later, against the rules written out */
+	for (int c = 1; c < 256; c++) {
+		bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+		bool digit = c >= '0' && c <= '9';
+		char first[3] = { (char)c, 'x', '\0' }, later[3] = { 'x', (char)c, '\0' };
+		ck_assert_msg(expo_valid_metric_name(first) == (letter || c == ':'), "metric first %d", c);
+		ck_assert_msg(expo_valid_metric_name(later) == (letter || c == ':' || digit), "metric later %d", c);
+		ck_assert_msg(expo_valid_label_name(first) == letter, "label first %d", c);
+		ck_assert_msg(expo_valid_label_name(later) == (letter || digit), "label later %d", c);
+	}
 }
 END_TEST
 

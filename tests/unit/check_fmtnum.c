@@ -157,6 +157,26 @@ START_TEST(test_short_decimals_match_oracle)
 }
 END_TEST
 
+/* Whole numbers near and below 10^6 (the fast path and its edges) as the oracle writes them. */
+START_TEST(test_whole_numbers_match_oracle)
+{
+	char got[FMT_NUM_MAX], want[64];
+	for (double v = -1000037; v <= 1000037; v += 37) {
+		fmt_float(got, v);
+		reference(v, want, sizeof want);
+		if (v == 0)
+			snprintf(want, sizeof want, "0");
+		ck_assert_msg(!strcmp(got, want), "%.17g: got %s want %s", v, got, want);
+	}
+	static const double edges[] = { 999999, -999999, 1e6, -1e6, 999999.5, 0.5, -0.5, 1, -1, 2147483648.0 };
+	for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		fmt_float(got, edges[i]);
+		reference(edges[i], want, sizeof want);
+		ck_assert_msg(!strcmp(got, want), "%.17g: got %s want %s", edges[i], got, want);
+	}
+}
+END_TEST
+
 START_TEST(test_u64)
 {
 	char out[FMT_NUM_MAX];
@@ -184,6 +204,7 @@ Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_openmetrics, 0, n);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_short_decimals_match_oracle);
+	tcase_add_test(tc, test_whole_numbers_match_oracle);
 	tcase_add_test(tc, test_u64);
 	suite_add_tcase(s, tc);
 	return s;

@@ -117,6 +117,46 @@ START_TEST(test_webconfig_errors)
 }
 END_TEST
 
+START_TEST(test_webconfig_from_flags)
+{
+	char err[300];
+	struct webconfig_file *wf = NULL;
+	/* One user and TLS from files, as redis_exporter's flags give them. */
+	struct webconfig_flags f = {
+		.cert_file = "tests/fixtures/tls/a.crt", .key_file = "tests/fixtures/tls/a.key",
+		.min_version = "TLS13", .user = "alice",
+		.bcrypt_hash = "$2b$10$34o8ynHaQIRRe5w70Hf7gudah0qwlXjE8Xmp9sLVTtWoZvVs7Umg6",
+	};
+	ck_assert_msg(webconfig_open_flags(&f, &wf, err, sizeof err) == 0, "%s", err);
+	ck_assert(webconfig_tls(wf));
+	struct webconfig *wc = webconfig_get(wf);
+	ck_assert_ptr_nonnull(wc);
+	ck_assert_uint_eq(wc->npcerts, 1);
+	ck_assert_ptr_nonnull(wc->key);
+	ck_assert_str_eq(wc->tls_priorities, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
+	ck_assert(webconfig_check_user(wc, "alice", "secret"));
+	ck_assert(!webconfig_check_user(wc, "alice", "wrong"));
+	webconfig_put(wf, wc);
+	webconfig_close(wf);
+
+	/* Basic auth alone: no TLS. */
+	struct webconfig_flags auth = { .user = f.user, .bcrypt_hash = f.bcrypt_hash };
+	ck_assert_msg(webconfig_open_flags(&auth, &wf, err, sizeof err) == 0, "%s", err);
+	ck_assert(!webconfig_tls(wf));
+	webconfig_close(wf);
+
+	/* A key that is not the certificate's is named, as the file's would be. */
+	f.key_file = "tests/fixtures/tls/b.key";
+	ck_assert_int_eq(webconfig_open_flags(&f, &wf, err, sizeof err), -1);
+	ck_assert_ptr_null(wf);
+	ck_assert_msg(strstr(err, "does not belong") && strstr(err, "b.key"), "%s", err);
+	f.key_file = "tests/fixtures/tls/a.key";
+	f.bcrypt_hash = "plaintext";
+	ck_assert_int_eq(webconfig_open_flags(&f, &wf, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "not a bcrypt hash"), "%s", err);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("server");
@@ -127,6 +167,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_listen);
 	tcase_add_test(tc, test_webconfig_users);
 	tcase_add_test(tc, test_webconfig_errors);
+	tcase_add_test(tc, test_webconfig_from_flags);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,12 @@
+// links: clickhouse_exporter
+/*
+ * The fuzz target tests/fuzz/clickhouse_probe.c over its seed corpus (the
+ * probe replies of ClickHouse 18.16 and 26.9 recorded in
+ * tests/fixtures/clickhouse and broken variants of them), in every pass of
+ * the suite: a crash, a sanitizer report or a broken promise of the probe
+ * reader or the statement builder fails it.
+ */
+#include "../fuzz/clickhouse_probe.c"
+#include "unit.h"
+
+CORPUS_SUITE("clickhouse_probe", 6)
