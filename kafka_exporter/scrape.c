@@ -14,6 +14,7 @@
 #include "../common/exporter.h"
 #include "../common/log.h"
 #include "../common/parse.h"
+#include "../common/sysfs.h" /* sysfs_grow(): the common growable array */
 #include "kafka.h"
 #include "lag.h"
 
@@ -231,15 +232,9 @@ struct gather {
 
 static void gather_add(struct gather *g, struct kcommit c)
 {
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		struct kcommit *v = realloc(g->v, cap * sizeof *v);
-		if (!v)
-			return;
-		g->v = v;
-		g->cap = cap;
-	}
-	g->v[g->n++] = c;
+	struct kcommit *slot = sysfs_grow(&g->v, &g->n, &g->cap, sizeof *slot);
+	if (slot)
+		*slot = c;
 }
 
 static void on_describe(rd_kafka_event_t *ev, struct ksnapshot *s, struct gather *acc)
