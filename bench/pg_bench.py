@@ -52,30 +52,17 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 from harness import free_port  # noqa: E402
 from pg import PgServer  # noqa: E402
 
-TICK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, HERE)
+from benchlib import TICK, stat_fields, status_kib as mem_kb  # noqa: E402
+import benchlib  # noqa: E402
+
 UPSTREAM_SET = ["database", "locks", "replication_slots", "settings", "stat_activity", "stat_archiver",
                 "stat_bgwriter", "stat_database", "stat_replication"]
 
 
-def stat_fields(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()
-
-
 def cpu_seconds(pid):
-    try:
-        f = stat_fields(pid)
-    except OSError:
-        return 0.0
-    return (int(f[11]) + int(f[12])) / TICK
-
-
-def mem_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+    """A backend that exited since it was listed counts 0."""
+    return benchlib.cpu_seconds(pid, gone=0.0)
 
 
 def children(ppid):

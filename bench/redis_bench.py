@@ -28,31 +28,8 @@ from redis_harness import RedisServer, fill_plain  # noqa: E402
 
 DEBIAN = "/usr/bin/prometheus-redis-exporter"
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
-
-
-def rss_kib(pid, key="VmRSS"):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def private_kib(pid):
-    """Memory of the process alone (USS: private clean + dirty), without shared library pages."""
-    total = 0
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                total += int(line.split()[1])
-    return total
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import cpu_seconds, private_kib, status_kib as rss_kib  # noqa: E402
 
 
 def fill_commands(srv):

@@ -227,6 +227,14 @@ struct exporter {
 	 * together exit 2. The server takes it over.
 	 */
 	struct webconfig_file *web_config;
+	/*
+	 * Identical requests arriving while one is being collected normally
+	 * share its result; true gives each its own collection (kafka_exporter's
+	 * --concurrent.enable). May be set by setup().
+	 */
+	bool unshared_requests;
+	/* An extra liveness path answering "ok" (kafka_exporter's /healthz), or NULL. */
+	const char *health_path;
 
 	/* Filled in by exporter_main(). */
 	struct collector *inst;

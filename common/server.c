@@ -281,7 +281,7 @@ static struct collection *join_or_start(struct server *srv, const char *key,
 					 const struct timespec *deadline, bool *owner)
 {
 	pthread_mutex_lock(&srv->mu);
-	for (struct collection *c = srv->inflight; c; c = c->next) {
+	for (struct collection *c = srv->x->unshared_requests ? NULL : srv->inflight; c; c = c->next) {
 		if (!strcmp(c->key, key) && not_later(&c->deadline, deadline)) {
 			c->refs++;
 			while (!c->done)
@@ -782,6 +782,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ret = respond_text(&rp, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n");
 	else if (handler)
 		ret = serve_metrics(&rp, path, handler, timeout);
+	else if (x->health_path && !strcmp(path, x->health_path))
+		ret = respond_text(&rp, MHD_HTTP_OK, "ok");
 	else if (!strcmp(path, "/-/healthy"))
 		ret = respond_text(&rp, MHD_HTTP_OK, "Healthy\n");
 	else if (!strcmp(path, "/-/ready"))

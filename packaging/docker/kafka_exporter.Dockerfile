@@ -22,6 +22,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libc6 \
         libcrypt1 \
+        libgnutls30 \
         libmicrohttpd12 \
         libpcre2-8-0 \
         librdkafka1 \

@@ -185,7 +185,10 @@ class PgServer:
     def freeze(self):
         """SIGSTOP the whole cluster: connections stay open, nothing answers."""
         for pid in self.pids():
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass  # a backend that exited since ps listed it
         self.frozen = True
 
     def thaw(self):

@@ -10,7 +10,9 @@ import argparse
 import importlib.util
 import inspect
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 import traceback
@@ -89,6 +91,33 @@ def main():
         sys.exit(0)
 
     files = discover(args.paths)
+    # Servers shared by the modules (the Kafka broker) live as long as the session:
+    # tests/run-all makes one session for both passes; otherwise this run is one.
+    own_session = not os.environ.get("TEST_SESSION_DIR")
+    if own_session:
+        os.environ["TEST_SESSION_DIR"] = tempfile.mkdtemp(prefix="test-session-")
+    try:
+        total = run_all(files, args)
+    finally:
+        if own_session:
+            end_session(os.environ.pop("TEST_SESSION_DIR"))
+    if total[2]:
+        print(f"{total[2]} skipped")
+    print(f"{total[0]} passed, {total[1]} failed")
+    if args.results:
+        with open(args.results, "w") as fh:
+            fh.write(f"{total[0]} {total[1]} {total[2]}\n")
+    sys.exit(1 if total[1] else 0)
+
+
+def end_session(d):
+    """Stop the servers the session's modules started, and remove its directory."""
+    import kafka
+    kafka.stop_session(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def run_all(files, args):
     total = [0, 0, 0]
     running = []
     pending = list(files)
@@ -119,13 +148,7 @@ def main():
             if not got:
                 total[1] += 1
                 print(f"FAIL {f}: test process died with status {proc.returncode}", flush=True)
-    if total[2]:
-        print(f"{total[2]} skipped")
-    print(f"{total[0]} passed, {total[1]} failed")
-    if args.results:
-        with open(args.results, "w") as fh:
-            fh.write(f"{total[0]} {total[1]} {total[2]}\n")
-    sys.exit(1 if total[1] else 0)
+    return total
 
 
 if __name__ == "__main__":
