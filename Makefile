@@ -163,7 +163,8 @@ fuzz:
 	@tests/run-fuzz build/fuzz/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 # The whole suite: unit, conformance and integration tests, then the same
-# again built with ASan+UBSan. Ends with "N passed, N failed".
+# again built with ASan+UBSan (GCC) and with clang's UBSan and
+# float-cast-overflow. Ends with "N passed, N failed".
 # T=<exporter> (node, pg, redis...) or T=common runs one group's tests
 # (tests/lib/groups.sh); FUZZ_TIME=<s> adds one bounded run of `make fuzz`.
 test:
@@ -175,6 +176,10 @@ test-pass: all unit-bins
 
 check-style:
 	@tests/check-style.sh
+
+# The build directory of these make arguments (tests/run-all).
+print-build:
+	@echo $(BUILD)
 
 # ---- install ----
 install: all
@@ -196,6 +201,6 @@ uninstall:
 clean:
 	rm -rf build bin
 
-.PHONY: all test test-pass unit-bins fuzz fuzz-bins check-style install uninstall clean deb rpm
+.PHONY: all test test-pass unit-bins fuzz fuzz-bins check-style print-build install uninstall clean deb rpm
 
 -include $(shell find build -name '*.d' 2>/dev/null)

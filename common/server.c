@@ -904,7 +904,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 		httpconn_waiting(srv->conns, c);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages: its own printf formats. */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
 	char msg[512];

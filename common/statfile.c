@@ -5,9 +5,10 @@
 #include "parse.h"
 #include "sysfs.h"
 
+/* What sysfs_next_field() (strings.Fields) skips, so a blank line has no field. */
 static bool blank(char c)
 {
-	return c == ' ' || c == '\t';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
 /* The next line with a field in it, or NULL. */

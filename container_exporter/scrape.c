@@ -318,7 +318,7 @@ void cx_scrape(struct cx *cx, struct expo *e, int64_t now_ms, double deadline)
 		cx->o.file_budget = b / 4 < 4096 ? b / 4 : 4096;
 		cx->o.fd_budget = b - cx->o.file_budget;
 	}
-	if (!cx->boot_time)
+	if (cx->boot_time == 0)
 		cx->boot_time = boot_time(sc.now);
 	machine_refresh(cx, now_ms);
 	cx->gen++;

@@ -457,15 +457,18 @@ static void add_point(struct text_parser *p, double bound, double value)
 	m->npts++;
 }
 
-/* A histogram count: an integer, or a float that zeroes the histogram's counts (as upstream). */
-static bool hist_count_value(struct text_parser *p, double v, uint64_t *out)
+/*
+ * A histogram count (what: "count" or "bucket population", for the message):
+ * an integer, or a float that zeroes the histogram's counts (as upstream).
+ */
+static bool hist_count_value(struct text_parser *p, const char *what, double v, uint64_t *out)
 {
 	if (v >= 0 && v < 18446744073709551616.0 && v == floor(v)) {
 		*out = (uint64_t)v;
 		return true;
 	}
 	if (v < 0) {
-		perr(p, "negative count for histogram \"%s\"", p->mf->name);
+		perr(p, "negative %s for histogram \"%s\"", what, p->mf->name);
 		return false;
 	}
 	p->metric->float_counts = true;
@@ -778,13 +781,13 @@ static enum state st_value(struct text_parser *p)
 		break;
 	default: /* histograms */
 		if (p->hist_count) {
-			if (!hist_count_value(p, v, &m->count))
+			if (!hist_count_value(p, "count", v, &m->count))
 				return S_END;
 		} else if (p->hist_sum) {
 			m->sum = v;
 		} else if (!isnan(p->bucket)) {
 			uint64_t c;
-			if (!hist_count_value(p, v, &c))
+			if (!hist_count_value(p, "bucket population", v, &c))
 				return S_END;
 			add_point(p, p->bucket, (double)c);
 		}

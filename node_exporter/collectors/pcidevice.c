@@ -285,11 +285,11 @@ static int int_attr(struct scrape *s, const char *dir, const char *name, enum in
 		return COLLECT_OK;
 	bool ok;
 	if (syntax == INT_SIGNED) {
-		int64_t x;
+		int64_t x = 0;
 		ok = parse_i64(val, &x) == 0 && x >= -(int64_t)max - 1 && x <= (int64_t)max;
 		*out = (double)x;
 	} else {
-		uint64_t x;
+		uint64_t x = 0; /* read even when the syntax check failed */
 		/* Go's ParseUint(s, 16, 32) takes bare digits only. */
 		if (syntax == INT_HEX)
 			ok = !(val[0] == '0' && (val[1] | 0x20) == 'x') && parse_hex_u64(val, &x) == 0;

@@ -456,8 +456,13 @@ static void emit_merged(struct scrape_ctx *c, struct expo *e, struct merged *m)
 				for (size_t q = 0; q < np; q++) {
 					c->bounds[q] = x->pts[q].bound;
 					c->vals[q] = x->pts[q].value;
-					/* Non-integer counts read as 0 upstream (GetCumulativeCount). */
-					c->counts[q] = x->float_counts ? 0 : (uint64_t)x->pts[q].value;
+					/*
+					 * A bucket's count is an integer below 2^64 (hist_count_value);
+					 * non-integer counts read as 0 upstream (GetCumulativeCount). A
+					 * quantile's value is any float: never converted.
+					 */
+					if (type == TEXT_HISTOGRAM)
+						c->counts[q] = x->float_counts ? 0 : (uint64_t)x->pts[q].value;
 				}
 				if (type == TEXT_SUMMARY)
 					expo_add_summary(e, ef, values, x->count, x->sum, np, c->bounds,

@@ -42,3 +42,14 @@ check_group() {
 		exit 2
 	fi
 }
+
+# The check programs of $1 (a build directory) to run: those of the selected
+# group whose source tests/unit/<name>.c still exists, so that a program left
+# behind by a renamed or removed test is not run.
+unit_programs() {
+	local t
+	for t in "$1"/tests/check_*; do
+		[ -x "$t" ] && [ -f "tests/unit/${t##*/}.c" ] || continue
+		selected "$t" && echo "$t"
+	done
+}

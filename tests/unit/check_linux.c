@@ -386,6 +386,10 @@ START_TEST(test_psi)
 	char empty[] = "";
 	ck_assert_int_eq(psi_parse(empty, &p, NULL), 0);
 	ck_assert(!p.some.present && !p.full.present);
+	/* A line of whitespace other than blanks has no head (a fuzzer's finding: strcmp(NULL)). */
+	char formfeed[] = "\f\v\r\nsome avg10=1.00 avg60=0.00 avg300=0.00 total=2\n";
+	ck_assert_int_eq(psi_parse(formfeed, &p, NULL), 0);
+	ck_assert(p.some.present && p.some.total == 2);
 
 	static const char *const broken[] = {
 		"some avg10=0.00 avg60=0.00 avg300=0.00\n",

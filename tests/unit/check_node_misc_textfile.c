@@ -171,6 +171,9 @@ START_TEST(test_valid_syntax)
 END_TEST
 
 /* Files upstream rejects as a whole; good.prom next to them is still served. */
+/* The last of the rejected files, whose length strlen() cannot tell. */
+#define NUL_CASE "foo{a=\"x\0y\"} 1\n"
+
 static const char *const rejected[] = {
 	"no_newline 1",				    /* the last line must end */
 	"foo 1 2\n",				    /* a timestamp */
@@ -211,9 +214,8 @@ static const char *const rejected[] = {
 	"foo{a=\"b\"}",				    /* truncated */
 	"# HELP foo",				    /* truncated comment */
 	"foo{a=\"\\",				    /* truncated escape */
-	"foo{a=\"x\0y\"} 1\n",			    /* a NUL in a value (not representable) */
+	NUL_CASE,				    /* a NUL in a value (not representable) */
 };
-static const char nul_case[] = "foo{a=\"x\0y\"} 1\n";
 
 START_TEST(test_rejected_files)
 {
@@ -221,7 +223,7 @@ START_TEST(test_rejected_files)
 	const char *bad = rejected[_i];
 	size_t len = strlen(bad);
 	if (_i == (int)(sizeof rejected / sizeof rejected[0]) - 1)
-		len = sizeof nul_case - 1; /* with its NUL */
+		len = sizeof NUL_CASE - 1; /* with its NUL */
 	fixture_write(dir, "bad.prom", bad, len);
 	fixture_puts(dir, "good.prom", "good_metric 42\n");
 	struct run_result r = run_dir(dir);
@@ -298,6 +300,33 @@ START_TEST(test_summary_histogram)
 				 "h_sum 4\nh_count 3\n"));
 	ck_assert(strstr(r.text, "hf_bucket{le=\"1\"} 0\nhf_bucket{le=\"+Inf\"} 0\nhf_sum 3\nhf_count 0\n"));
 	ck_assert(has_line(r.text, "g{le=\"y\",quantile=\"x\"} 1"));
+	free(r.text);
+	fixture_rm(dir);
+}
+END_TEST
+
+/*
+ * Quantile values are floats upstream (dto.Quantile.Value): negative, NaN and
+ * beyond 2^64 are exported as given. They were converted to uint64_t on the
+ * way, undefined behaviour that clang's float-cast-overflow check traps.
+ */
+START_TEST(test_summary_float_values)
+{
+	char *dir = fixture_dir();
+	fixture_puts(dir, "q.prom",
+		     "# TYPE q summary\n"
+		     "q{quantile=\"0.1\"} -2.5\n"
+		     "q{quantile=\"0.5\"} NaN\n"
+		     "q{quantile=\"0.9\"} 1e30\n"
+		     "q{quantile=\"0.99\"} -Inf\n"
+		     "q_sum -1\n"
+		     "q_count 4\n");
+	struct run_result r = run_dir(dir);
+	ck_assert_msg(!scrape_error(r.text), "%s", r.text);
+	ck_assert_msg(strstr(r.text, "q{quantile=\"0.1\"} -2.5\nq{quantile=\"0.5\"} NaN\n"
+				     "q{quantile=\"0.9\"} 1e+30\nq{quantile=\"0.99\"} -Inf\n"
+				     "q_sum -1\nq_count 4\n"),
+		      "%s", r.text);
 	free(r.text);
 	fixture_rm(dir);
 }
@@ -512,6 +541,7 @@ Suite *make_suite(void)
 	tcase_add_loop_test(tc, test_rejected_files, 0, (int)(sizeof rejected / sizeof rejected[0]));
 	tcase_add_test(tc, test_long_names);
 	tcase_add_test(tc, test_summary_histogram);
+	tcase_add_test(tc, test_summary_float_values);
 	tcase_add_test(tc, test_merge_rules);
 	tcase_add_test(tc, test_special_files);
 	tcase_add_test(tc, test_oversized_file);

@@ -22,6 +22,7 @@
 #include "../../common/flags.h"
 #include "../../common/fsread.h"
 #include "../../common/hostfs.h"
+#include "session.h"
 
 Suite *make_suite(void);
 
@@ -170,73 +171,10 @@ static inline void expect_no(const struct run_result *r, const char *needle)
 	ck_assert_msg(!strstr(r->text, needle), "unexpected '%s' in:\n%s", needle, r->text);
 }
 
-/*
- * One collector kept across several scrapes, as the framework keeps it:
- * its flags parsed, its state from init, its descriptor cache and buffer.
- * Set target before scraping for collectors of a backend.
- */
-struct test_session {
-	const struct collector_def *def;
-	struct collector c;
-	struct flagset fs;
-	struct exporter x;
-	struct request rq;
-	void *target;
-	int init_rc; /* 0, or -2 when init failed (message in err) */
-	char err[512]; /* the last scrape's error message */
-};
-
-/* Parse argv (the collector's option flags, NULL-terminated, may be NULL), then init. */
-static inline void test_session_start(struct test_session *ss, const struct collector_def *def,
-				      const char *const *argv)
-{
-	memset(ss, 0, sizeof *ss);
-	ss->def = def;
-	ss->fs = (struct flagset){ .prog = "test", .version_line = "test" };
-	if (def->flags)
-		flags_add_table(&ss->fs, def->flags, def->nflags);
-	char *args[64] = { "test" };
-	int argc = 1;
-	for (; argv && argv[argc - 1] && argc < 63; argc++)
-		args[argc] = (char *)(uintptr_t)argv[argc - 1];
-	flags_parse(&ss->fs, argc, args);
-	ss->x = (struct exporter){ .name = "test_exporter", .prefix = "test" };
-	ss->rq.x = &ss->x;
-	clock_gettime(CLOCK_MONOTONIC, &ss->rq.start);
-	ss->rq.deadline = ss->rq.start;
-	ss->rq.deadline.tv_sec += 30;
-	ss->c.def = def;
-	ss->c.enabled = true;
-	pthread_mutex_init(&ss->c.lock, NULL);
-	buf_init(&ss->c.scratch, 64u << 20);
-	ss->c.fds = fdcache_new();
-	if (def->init && def->init(&ss->c.state, ss->err, sizeof ss->err) < 0)
-		ss->init_rc = -2;
-}
-
-/* One scrape: returns the rendered text (malloc'd); *rc gets collect()'s result. */
+/* One scrape of a session: returns the rendered text (malloc'd); *rc gets collect()'s result. */
 static inline char *test_session_scrape(struct test_session *ss, int *rc, double *seconds)
 {
-	struct expo *e = expo_new(256u << 20);
-	struct scrape s = { .rq = &ss->rq, .collector = &ss->c, .state = ss->c.state,
-			    .target = ss->target };
-	double t0 = mono_now();
-	*rc = ss->def->collect(&s, e);
-	if (seconds)
-		*seconds = mono_now() - t0;
-	snprintf(ss->err, sizeof ss->err, "%s", s.err);
-	fdcache_sweep(ss->c.fds);
-	return render_free(e);
-}
-
-static inline void test_session_end(struct test_session *ss)
-{
-	if (ss->init_rc == 0 && ss->def->fini)
-		ss->def->fini(ss->c.state);
-	fdcache_free(ss->c.fds);
-	buf_free(&ss->c.scratch);
-	pthread_mutex_destroy(&ss->c.lock);
-	flags_free(&ss->fs);
+	return render_free(test_session_collect(ss, rc, seconds));
 }
 
 /*
