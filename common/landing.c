@@ -21,9 +21,10 @@ static const char css[] =
 	"table{border-collapse:collapse}\n"
 	"th,td{border-bottom:1px solid #d0d7de;padding:.3rem .7rem;text-align:left;vertical-align:top}\n"
 	"th{background:#f6f8fa}\n"
-	"td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"td.time{white-space:nowrap}\n"
-	"td.msg{font-family:monospace;white-space:pre-wrap;overflow-wrap:anywhere;max-width:42rem}\n"
+	"td.msg{font-family:monospace;white-space:pre-wrap;overflow-wrap:break-word;min-width:14rem;"
+	"max-width:48rem}\n"
 	".state{display:inline-block;min-width:4.5rem;text-align:center;padding:0 .5rem;border-radius:.7rem;"
 	"font-weight:600;color:#fff}\n"
 	".ok{background:#1a7f37}.down,.failed{background:#cf222e}.partial{background:#9a6700}"
@@ -116,13 +117,16 @@ int landing_put_text(struct buf *out, const char *s)
 	return rc;
 }
 
-/* A wall-clock time as UTC. */
-static void stamp(struct page *p, double t)
+/* A wall-clock time as UTC; the date only when asked or not the page's. */
+static void stamp(struct page *p, double t, bool date)
 {
-	time_t secs = (time_t)t;
-	struct tm tm;
+	time_t secs = (time_t)t, now = (time_t)p->now;
+	struct tm tm, today;
 	char line[64];
-	if (!gmtime_r(&secs, &tm) || !strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S UTC", &tm))
+	bool same_day = !date && gmtime_r(&now, &today) && gmtime_r(&secs, &tm) && tm.tm_yday == today.tm_yday &&
+			tm.tm_year == today.tm_year;
+	if (!gmtime_r(&secs, &tm) ||
+	    !strftime(line, sizeof line, same_day ? "%H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S UTC", &tm))
 		put(p, "?");
 	else
 		put(p, line);
@@ -132,7 +136,7 @@ static void stamp(struct page *p, double t)
 static void when(struct page *p, double t)
 {
 	double ago = p->now - t;
-	stamp(p, t);
+	stamp(p, t, false);
 	putf(p, " <span class=\"note\">(%.0f s ago)</span>", ago > 0 ? ago : 0);
 }
 
@@ -227,7 +231,7 @@ static void targets(struct page *p, struct exporter *x)
 		return;
 	}
 	put(p, "<table class=\"targets\">\n<tr><th>Target</th><th>State</th><th>Last scrape</th>"
-	       "<th>Duration</th><th>Scrapes</th><th>Failures</th><th>Last error</th></tr>\n");
+	       "<th>Duration</th><th>Failed / scrapes</th><th>Last error</th></tr>\n");
 	for (size_t i = 0; i < n; i++) {
 		const char *state = target_state(&v[i]);
 		put(p, "<tr class=\"target\" data-target=\"");
@@ -246,8 +250,8 @@ static void targets(struct page *p, struct exporter *x)
 		} else {
 			put(p, "-</td><td class=\"num\">-</td>");
 		}
-		putf(p, "<td class=\"num\">%llu</td><td class=\"num\">%llu</td><td class=\"msg\">",
-		     (unsigned long long)v[i].scrapes, (unsigned long long)v[i].failures);
+		putf(p, "<td class=\"num\">%llu / %llu</td><td class=\"msg\">",
+		     (unsigned long long)v[i].failures, (unsigned long long)v[i].scrapes);
 		if (v[i].partial && !v[i].err[0])
 			put(p, "part of the scrape failed (see the log)");
 		else
@@ -344,7 +348,7 @@ int landing_render(struct exporter *x, const char *telemetry_path, struct buf *o
 	if (x->ninst)
 		collectors(&p, x);
 	put(&p, "<p class=\"note\">The latest scrapes as of ");
-	stamp(&p, p.now);
+	stamp(&p, p.now, true);
 	put(&p, "; this page never starts one.</p>\n</main>\n</body>\n</html>\n");
 	return p.rc;
 }
