@@ -199,3 +199,25 @@ def test_pg_target_refused_then_probe_up():
                    [f'data-target="{name}" data-state="down"', "password authentication failed"])
     finally:
         srv.cleanup()
+
+
+def test_clickhouse_and_container_pages():
+    """The two other exporters on this branch: the same page from common/."""
+    from clickhouse_harness import ch_exporter
+    secret = "Ch-Secret-93"
+    dead = free_port()
+    with ch_exporter([f"-scrape_uri=http://default:{secret}@127.0.0.1:{dead}/"]) as e:
+        assert e.scrape(headers=HDR)["clickhouse_up"].value() == 0
+        page = landing(e)
+        name = f"http://127.0.0.1:{dead}/"
+        assert rows(page, "target") == [(name, "down")], rows(page, "target")
+        assert re.search(r"(?i)refused|connect", row(page, "target", name)), row(page, "target", name)
+        for where, text in (("page", page), ("metrics", e.get("/metrics", HDR).text), ("log", e.log)):
+            assert secret not in text, f"the password shows in the {where}"
+        hrefs = links_answer_200(e, page)
+        assert any(h.startswith("probe?target=") for h in hrefs), hrefs
+    # Its own handler, no collectors nor targets: the version and links that work.
+    with Exporter("container_exporter", ["--docker=", "--podman="]) as e:
+        page = landing(e)
+        assert "container_exporter version " in page and "<h2>" not in page
+        assert set(links_answer_200(e, page)) == {"metrics", "-/healthy"}
