@@ -483,6 +483,20 @@ static void expect_in(const char *page, const char *want)
 	ck_assert_msg(strstr(page, want), "no %s in\n%s", want, page);
 }
 
+/* With this default target and the route on or off, the page links no example. */
+static void no_example(const char *target, bool route_off)
+{
+	setup_backend(4, 0, false);
+	ck_assert_int_eq(backend_set_default(&b, spec_of(target), NULL), 0);
+	struct route probe = { .path = "/probe", .handler = backend_route_handler, .off = route_off };
+	x.served_routes = &probe;
+	x.nserved_routes = 1;
+	char *page = landing();
+	ck_assert_msg(!strstr(page, "probe?"), "%s", page);
+	free(page);
+	backend_free(&b);
+}
+
 START_TEST(test_landing_targets)
 {
 	setup_backend(4, 0, false);
@@ -512,24 +526,10 @@ START_TEST(test_landing_targets)
 	/* Showing the page opened nothing. */
 	ck_assert_int_eq(fk.opens, 2);
 
+	backend_free(&b);
 	/* A default target the route refuses (400) gets no example link, and the route off none either. */
-	backend_free(&b);
-	setup_backend(4, 0, false);
-	ck_assert_int_eq(backend_set_default(&b, spec_of("bad"), NULL), 0);
-	x.served_routes = &probe;
-	x.nserved_routes = 1;
-	page = landing();
-	ck_assert_msg(!strstr(page, "probe?"), "%s", page);
-	free(page);
-	backend_free(&b);
-	setup_backend(4, 0, true);
-	probe.off = true;
-	x.served_routes = &probe;
-	x.nserved_routes = 1;
-	page = landing();
-	ck_assert_msg(!strstr(page, "probe?"), "%s", page);
-	free(page);
-	backend_free(&b);
+	no_example("bad", false);
+	no_example("default", true);
 }
 END_TEST
 
