@@ -149,14 +149,17 @@ static void seconds(struct page *p, double d)
 		putf(p, "%.2f s", d);
 }
 
-/* A URL query value: everything but the unreserved characters percent-encoded. */
-static void query_value(struct page *p, const char *s)
+/*
+ * Part of a URL: everything but the unreserved characters and those of keep
+ * percent-encoded (then nothing is left to escape for HTML either).
+ */
+static void url_part(struct page *p, const char *s, const char *keep)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (; *s && !p->rc; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c)) {
+		    strchr("-._~", c) || strchr(keep, c)) {
 			p->rc = buf_putc(p->b, (char)c);
 		} else {
 			char enc[4] = { '%', hex[c >> 4], hex[c & 15], '\0' };
@@ -177,7 +180,7 @@ static bool route_served(const struct exporter *x, const char *path)
 static void links(struct page *p, struct exporter *x, const char *telemetry_path)
 {
 	put(p, "<ul class=\"links\">\n<li><a href=\"");
-	text(p, telemetry_path + 1);
+	url_part(p, telemetry_path + 1, "/");
 	put(p, "\">Metrics</a> <span class=\"note\">");
 	text(p, telemetry_path);
 	put(p, "</span></li>\n<li><a href=\"-/healthy\">Health</a> <span class=\"note\">/-/healthy</span></li>\n");
@@ -186,11 +189,11 @@ static void links(struct page *p, struct exporter *x, const char *telemetry_path
 	if (example) {
 		/* The route without its argument answers 400: only a filled-in example is linked. */
 		put(p, "<li><a href=\"");
-		text(p, b->route + 1);
+		url_part(p, b->route + 1, "/");
 		put(p, "?");
-		text(p, b->target_param);
+		url_part(p, b->target_param, "");
 		put(p, "=");
-		query_value(p, example);
+		url_part(p, example, "");
 		put(p, "\">");
 		text(p, b->route);
 		put(p, " example</a> <span class=\"note\">");
