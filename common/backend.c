@@ -26,6 +26,11 @@ struct backend_target {
 	bool connect_tried;
 	int users;
 	double last_used;
+	/* The latest scrape, for the landing page. */
+	bool scraped, last_up, last_partial;
+	double last_when; /* wall clock */
+	double last_duration;
+	char shown_err[512]; /* its error, or why it was partial; "" when clean */
 };
 
 enum family_slot {
@@ -347,6 +352,12 @@ static void finish(struct backend *b, struct backend_target *t, const struct bac
 		t->down = false;
 		t->last_err[0] = '\0';
 	}
+	t->scraped = true;
+	t->last_up = up;
+	t->last_partial = up && bs->partial;
+	t->last_when = wall_now();
+	t->last_duration = o.duration;
+	strf(t->shown_err, sizeof t->shown_err, "%s", o.error ? err : "");
 	o.scrapes = t->scrapes;
 	o.failures = t->failures;
 	o.duration_sum = t->duration_sum;
@@ -526,6 +537,78 @@ int backend_route_handler(const struct request *rq, struct expo *e, char *msg, s
 	if (b->route_build_info)
 		exporter_build_info(rq->x, e);
 	return 0;
+}
+
+/* ---- the landing page's view ---- */
+
+static void view_of(const struct backend_target *t, bool is_default, struct backend_target_view *v)
+{
+	strf(v->name, sizeof v->name, "%s", t->name);
+	v->is_default = is_default;
+	v->scraped = t->scraped;
+	v->up = t->last_up;
+	v->partial = t->last_partial;
+	v->when = t->last_when;
+	v->duration = t->last_duration;
+	v->scrapes = t->scrapes;
+	v->failures = t->failures;
+	strf(v->err, sizeof v->err, "%s", t->shown_err);
+}
+
+static int view_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct backend_target_view *)a)->name,
+		      ((const struct backend_target_view *)b)->name);
+}
+
+size_t backend_target_views(struct backend *b, struct backend_target_view **out)
+{
+	*out = NULL;
+	if (!b->started)
+		return 0;
+	pthread_mutex_lock(&b->mu);
+	size_t n = 0, cap = b->npool + (b->default_target != NULL);
+	struct backend_target_view *v = cap ? malloc(cap * sizeof *v) : NULL;
+	if (v) {
+		if (b->default_target)
+			view_of(b->default_target, true, &v[n++]);
+		for (size_t i = 0; i < b->npool; i++)
+			view_of(b->pool[i], false, &v[n++]);
+	}
+	pthread_mutex_unlock(&b->mu);
+	size_t first = n && v[0].is_default ? 1 : 0;
+	if (n > first)
+		qsort(v + first, n - first, sizeof *v, view_cmp);
+	*out = v;
+	return n;
+}
+
+const char *backend_example_target(struct backend *b, const struct exporter *x)
+{
+	if (!b->route || !b->default_target)
+		return NULL;
+	pthread_mutex_lock(&b->mu);
+	if (!b->example_checked) {
+		/* Through the route's own checks, without a connection: what a click would meet. */
+		const char *name = b->default_target->name;
+		struct request rq = { .x = x, .path = b->route };
+		void *spec = NULL, *ctx = NULL;
+		char *key = NULL, msg[256];
+		bool ok = name && *name && strlen(name) < sizeof b->example &&
+			  b->ops->resolve(&rq, name, &spec, &key, msg, sizeof msg) == 0;
+		if (ok && b->ops->begin)
+			ok = b->ops->begin(&rq, true, &ctx, msg, sizeof msg) == 0;
+		if (b->ops->end && ctx)
+			b->ops->end(ctx);
+		if (spec)
+			b->ops->free_spec(spec);
+		secret_free(key);
+		if (ok)
+			strf(b->example, sizeof b->example, "%s", name);
+		b->example_checked = true;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return b->example[0] ? b->example : NULL;
 }
 
 /* ---- start and stop ---- */

@@ -170,6 +170,8 @@ struct backend {
 	uint64_t scrapes_without_target;
 	uint64_t request_errors;
 	char names[9][128]; /* the families' full names */
+	char example[256]; /* the landing page's example target argument ("": none) */
+	bool example_checked;
 	char lines[4][128]; /* the log lines */
 	bool started;
 };
@@ -213,6 +215,33 @@ void secret_wipe(void *p, size_t n);
 
 /* Wipe a string that held a secret and free it (NULL is fine). */
 void secret_free(char *s);
+
+/* A target as the landing page shows it: a copy, the pool may change after. */
+struct backend_target_view {
+	char name[256]; /* ops.describe(): no secrets */
+	bool is_default; /* the configured target, not a per-request one */
+	bool scraped; /* a scrape of it has finished */
+	bool up, partial; /* the latest scrape's outcome */
+	double when; /* wall clock of the latest scrape */
+	double duration; /* its seconds */
+	uint64_t scrapes, failures;
+	char err[512]; /* its error (failed, or partial), "" when clean */
+};
+
+/*
+ * Copies of the default target (first) and of the per-request targets
+ * kept (by name), taking only the pool's lock: never a scrape. Returns
+ * their number with a malloc'd array in *out (NULL when none or out of
+ * memory).
+ */
+size_t backend_target_views(struct backend *b, struct backend_target_view **out);
+
+/*
+ * A target argument for an example link to the per-request route that the
+ * route accepts (resolve() and begin() say yes; no connection is made):
+ * the default target's description, or NULL. Decided once.
+ */
+const char *backend_example_target(struct backend *b, const struct exporter *x);
 
 /*
  * For exporter_main(): check the declaration and build the names

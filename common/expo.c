@@ -220,6 +220,11 @@ int expo_status(const struct expo *e)
 	return e->status;
 }
 
+size_t expo_series_added(const struct expo *e)
+{
+	return e->seq;
+}
+
 size_t expo_dropped(const struct expo *e)
 {
 	return e->dropped;

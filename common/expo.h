@@ -109,6 +109,9 @@ int expo_status(const struct expo *e);
 /* Samples dropped so far (cap, invalid names, conflicts). */
 size_t expo_dropped(const struct expo *e);
 
+/* Series added so far, duplicates included (a collector's share is the difference). */
+size_t expo_series_added(const struct expo *e);
+
 /* Forget a sticky -ENOSPC/-ENOMEM after the framework has reported it. */
 void expo_clear_status(struct expo *e);
 

@@ -42,6 +42,13 @@ uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 double mono_now(void)
 {
 	struct timespec ts;
@@ -189,6 +196,7 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 		if (!c->def->concurrent)
 			pthread_mutex_lock(&c->lock);
 		s.state = c->state;
+		size_t series0 = expo_series_added(e);
 		uint64_t t0 = mono_ns();
 		int rc = c->def->collect(&s, e);
 		/* From whole nanoseconds, as Go's Duration.Seconds(): a short decimal. */
@@ -204,8 +212,14 @@ void exporter_run_collectors(const struct request *rq, const bool *selected, voi
 			rc = COLLECT_ERROR;
 		report(c, rc, s.err);
 		c->ran = true;
-		c->last_ok = rc == COLLECT_OK;
-		c->last_duration = dt;
+		pthread_mutex_lock(&c->status_lock);
+		c->status.ran = true;
+		c->status.rc = rc;
+		c->status.series = expo_series_added(e) - series0;
+		c->status.duration = dt;
+		c->status.when = wall_now();
+		memcpy(c->status.err, c->last_err, strlen(c->last_err) + 1);
+		pthread_mutex_unlock(&c->status_lock);
 		pthread_mutex_unlock(&c->lock);
 
 		expo_sample(e, fdur, dt, c->def->name);
@@ -279,6 +293,13 @@ void exporter_self_metrics(const struct request *rq, struct expo *e)
 		return;
 	process_metrics(e);
 	server_metrics(e);
+}
+
+void collector_status_get(struct collector *c, struct collector_status *out)
+{
+	pthread_mutex_lock(&c->status_lock);
+	*out = c->status;
+	pthread_mutex_unlock(&c->status_lock);
 }
 
 int exporter_enable_collector(struct exporter *x, const char *name, bool on)
@@ -521,6 +542,7 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 	for (size_t i = 0; i < x->ninst; i++) {
 		struct collector *c = &x->inst[i];
 		pthread_mutex_init(&c->lock, NULL);
+		pthread_mutex_init(&c->status_lock, NULL);
 		buf_init(&c->scratch, SCRATCH_MAX);
 		if (!c->enabled)
 			continue;
@@ -582,6 +604,7 @@ int exporter_main(struct exporter *x, int argc, char **argv)
 		fdcache_free(c->fds);
 		buf_free(&c->scratch);
 		pthread_mutex_destroy(&c->lock);
+		pthread_mutex_destroy(&c->status_lock);
 		free((char *)c->enable_flag.name);
 	}
 	free(x->inst);

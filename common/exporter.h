@@ -62,6 +62,16 @@ struct collector_def {
 	bool concurrent;
 };
 
+/* A collector's last run, as the landing page shows it. */
+struct collector_status {
+	bool ran;
+	int rc; /* COLLECT_* */
+	size_t series; /* series it added */
+	double duration; /* seconds */
+	double when; /* wall clock, seconds since the epoch */
+	char err[512]; /* message of COLLECT_ERROR (or COLLECT_NODATA's reason) */
+};
+
 /* Per-instance bookkeeping, owned by the framework. */
 struct collector {
 	const struct collector_def *def;
@@ -72,12 +82,16 @@ struct collector {
 	pthread_mutex_t lock; /* held for the whole collect() */
 	struct fdcache *fds;
 	struct buf scratch;
-	/* Last run, under lock; read by the landing page. */
+	/* Last outcome, under lock, for logging once per change. */
 	bool ran;
-	bool last_ok;
-	double last_duration;
 	int last_rc;
 	char last_err[512];
+	/*
+	 * A copy for the landing page under a lock of its own, so that the
+	 * page never waits for a collector that is running.
+	 */
+	pthread_mutex_t status_lock;
+	struct collector_status status;
 };
 
 /* What a collector sees during collect(). */
@@ -318,8 +332,14 @@ extern const char suite_version[];
 extern const char suite_revision[];
 extern const char suite_branch[];
 
+/* Copy of a collector's last run (for the landing page: takes only its status lock). */
+void collector_status_get(struct collector *c, struct collector_status *out);
+
 /* Monotonic clock as seconds, and as nanoseconds. */
 double mono_now(void);
 uint64_t mono_ns(void);
+
+/* The wall clock as seconds since the epoch. */
+double wall_now(void);
 
 #endif

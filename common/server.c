@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "httpconn.h"
+#include "landing.h"
 #include "log.h"
 #include "parse.h"
 #include "webconfig.h"
@@ -507,67 +508,11 @@ out:
 	return ret;
 }
 
-static int put_html(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		int rc;
-		switch (*s) {
-		case '<': rc = buf_puts(b, "&lt;"); break;
-		case '>': rc = buf_puts(b, "&gt;"); break;
-		case '&': rc = buf_puts(b, "&amp;"); break;
-		case '"': rc = buf_puts(b, "&quot;"); break;
-		default: rc = buf_putc(b, *s);
-		}
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
 static enum MHD_Result serve_landing(struct reply *rp)
 {
-	struct server *srv = rp->srv;
-	struct exporter *x = srv->x;
 	struct buf b;
-	buf_init(&b, 1 << 20);
-	int rc = buf_puts(&b, "<!DOCTYPE html>\n<html>\n<head><meta charset=\"UTF-8\"><title>");
-	rc = rc ? rc : put_html(&b, x->title);
-	rc = rc ? rc : buf_puts(&b, "</title></head>\n<body>\n<h1>");
-	rc = rc ? rc : put_html(&b, x->title);
-	rc = rc ? rc : buf_printf(&b, "</h1>\n<p>Version: %s (branch: %s, revision: %s)</p>\n",
-				  suite_version, suite_branch, suite_revision);
-	rc = rc ? rc : buf_puts(&b, "<p><a href=\"");
-	rc = rc ? rc : put_html(&b, srv->o->telemetry_path + 1);
-	rc = rc ? rc : buf_puts(&b, "\">Metrics</a></p>\n");
-	for (size_t i = 0; i < x->nserved_routes && !rc; i++) {
-		if (x->served_routes[i].off)
-			continue;
-		rc = buf_puts(&b, "<p><a href=\"");
-		rc = rc ? rc : put_html(&b, x->served_routes[i].path + 1);
-		rc = rc ? rc : buf_puts(&b, "\">");
-		rc = rc ? rc : put_html(&b, x->served_routes[i].path);
-		rc = rc ? rc : buf_puts(&b, "</a></p>\n");
-	}
-	if (x->ninst && !rc) {
-		rc = buf_puts(&b, "<h2>Collectors</h2>\n<table>\n<tr><th>Name</th><th>Enabled</th>"
-				  "<th>Last duration (s)</th><th>Last success</th></tr>\n");
-		for (size_t i = 0; i < x->ninst && !rc; i++) {
-			struct collector *c = &x->inst[i];
-			pthread_mutex_lock(&c->lock);
-			bool ran = c->ran, ok = c->last_ok;
-			double dur = c->last_duration;
-			pthread_mutex_unlock(&c->lock);
-			rc = buf_printf(&b, "<tr><td>%s</td><td>%s</td>", c->def->name,
-					c->enabled ? "yes" : "no");
-			if (!rc && ran)
-				rc = buf_printf(&b, "<td>%.6f</td><td>%s</td></tr>\n", dur, ok ? "yes" : "no");
-			else if (!rc)
-				rc = buf_puts(&b, "<td>-</td><td>-</td></tr>\n");
-		}
-		rc = rc ? rc : buf_puts(&b, "</table>\n");
-	}
-	rc = rc ? rc : buf_puts(&b, "</body>\n</html>\n");
-	if (rc) {
+	buf_init(&b, 4 << 20);
+	if (landing_render(rp->srv->x, rp->srv->o->telemetry_path, &b)) {
 		buf_free(&b);
 		return respond_text(rp, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}

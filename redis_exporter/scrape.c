@@ -240,13 +240,6 @@ static int fetch(struct backend_scrape *bs, const struct keyplan *kp, struct rsc
 	return 0;
 }
 
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Per-request key lists of /scrape (check-keys=...), or the flags' lists. */
 struct keyargs {
 	struct keylist check, single, count, streams, single_streams;

@@ -61,7 +61,7 @@ def test_landing_page_health_404_405():
         r = e.get("/")
         assert r.status == 200 and r.header("Content-Type").startswith("text/html")
         assert "Node Exporter" in r.text and 'href="metrics"' in r.text
-        assert "<td>loadavg</td><td>yes</td><td>0." in r.text
+        assert '<tr class="collector" data-collector="loadavg" data-state="ok">' in r.text
         assert e.get("/-/healthy").status == 200
         assert e.get("/-/ready").status == 200
         assert e.get("/nope").status == 404

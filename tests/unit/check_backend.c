@@ -4,8 +4,9 @@
  * count their calls and can refuse, stall or break: the pool (503 when
  * every slot is busy, eviction of idle and least recently used targets),
  * the per-target lock taken with the scrape's deadline, the backoff, one
- * reconnection per scrape, the families and the per-request errors. The
- * real servers are in tests/integration/test_{pg,redis}_faults.py.
+ * reconnection per scrape, the families and the per-request errors; the
+ * targets as the landing page shows them. The real servers are in
+ * tests/integration/test_{pg,redis}_faults.py and test_common_landing.py.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "../../common/backend.h"
+#include "../../common/landing.h"
 #include "../../common/parse.h"
 #include "unit.h"
 
@@ -465,6 +467,103 @@ START_TEST(test_declaration_checked)
 }
 END_TEST
 
+/* The landing page of the fake exporter, as a string to free. */
+static char *landing(void)
+{
+	struct buf out;
+	buf_init(&out, 1 << 20);
+	ck_assert_int_eq(landing_render(&x, "/metrics", &out), 0);
+	char *page = buf_detach(&out, NULL);
+	ck_assert_ptr_nonnull(page);
+	return page;
+}
+
+static void expect_in(const char *page, const char *want)
+{
+	ck_assert_msg(strstr(page, want), "no %s in\n%s", want, page);
+}
+
+/* With this default target and the route on or off, the page links no example. */
+static void no_example(const char *target, bool route_off)
+{
+	setup_backend(4, 0, false);
+	ck_assert_int_eq(backend_set_default(&b, spec_of(target), NULL), 0);
+	struct route probe = { .path = "/probe", .handler = backend_route_handler, .off = route_off };
+	x.served_routes = &probe;
+	x.nserved_routes = 1;
+	char *page = landing();
+	ck_assert_msg(!strstr(page, "probe?"), "%s", page);
+	free(page);
+	backend_free(&b);
+}
+
+START_TEST(test_landing_targets)
+{
+	setup_backend(4, 0, false);
+	ck_assert_int_eq(backend_set_default(&b, spec_of("db<1>"), NULL), 0);
+	struct route probe = { .path = "/probe", .handler = backend_route_handler };
+	x.title = "Fake Exporter";
+	x.served_routes = &probe;
+	x.nserved_routes = 1;
+	char *page = landing();
+	/* Never scraped: pending, and the page itself scraped nothing. */
+	expect_in(page, "data-target=\"db&lt;1&gt;\" data-state=\"pending\"");
+	ck_assert_int_eq(fk.opens, 0);
+	/* The example link is the default target, encoded, through the route's checks. */
+	expect_in(page, "<a href=\"probe?target=db%3C1%3E\">");
+	free(page);
+
+	fk.refuse = true;
+	free(get(NULL, 5).text);
+	fk.refuse = false;
+	free(get("other", 5).text);
+	page = landing();
+	expect_in(page, "data-target=\"db&lt;1&gt;\" data-state=\"down\"");
+	expect_in(page, "<td class=\"msg\">connection refused</td>");
+	expect_in(page, "data-target=\"other\" data-state=\"ok\"");
+	expect_in(page, "other <span class=\"note\">per request</span>");
+	free(page);
+	/* Showing the page opened nothing. */
+	ck_assert_int_eq(fk.opens, 2);
+
+	backend_free(&b);
+	/* A default target the route refuses (400) gets no example link, and the route off none either. */
+	no_example("bad", false);
+	no_example("default", true);
+}
+END_TEST
+
+/* landing_put_text() of in: out. */
+static void expect_text(const char *in, const char *want)
+{
+	struct buf out;
+	buf_init(&out, 4096);
+	ck_assert_int_eq(landing_put_text(&out, in), 0);
+	const char *got = out.data ? out.data : "";
+	ck_assert_msg(!strcmp(got, want), "%s gave %s, not %s", in, got, want);
+	buf_free(&out);
+}
+
+START_TEST(test_landing_text)
+{
+	expect_text("<a href=\"x\">&'", "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+	expect_text("dial redis://:s3cret@host:6379: refused", "dial redis://***@host:6379: refused");
+	expect_text("postgresql://u:p@w@db/x?sslmode=disable", "postgresql://***@db/x?sslmode=disable");
+	expect_text("http://host:8123/?q=1 user@example", "http://host:8123/?q=1 user@example");
+	expect_text("host=db password=s3cret user=me", "host=db password=*** user=me");
+	expect_text("PASSWORD='a b\\'c' port=1", "password=*** port=1");
+	expect_text("?user=a&password=x&db=y", "?user=a&amp;password=***&amp;db=y");
+	expect_text("mypassword=kept", "mypassword=kept");
+	expect_text("bell\a", "bell?");
+	expect_text("", "");
+	/* A full buffer is an error, not a cut page. */
+	struct buf small;
+	buf_init(&small, 4);
+	ck_assert_int_ne(landing_put_text(&small, "<<<<"), 0);
+	buf_free(&small);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("backend");
@@ -480,6 +579,8 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_refused_targets_counted);
 	tcase_add_test(tc, test_backoff_and_secrets);
 	tcase_add_test(tc, test_declaration_checked);
+	tcase_add_test(tc, test_landing_targets);
+	tcase_add_test(tc, test_landing_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
