@@ -264,8 +264,8 @@ def soak(name, a):
             warm = max(1, a.scrapes // 100)
             t0 = time.monotonic()
             load.run(warm)
-            rss0, fd0 = settled(pid)
-            samples = [(load.done, rss0, fd0)]
+            quiet = [(load.done, *settled(pid))]  # with no client connected
+            samples = list(quiet)  # under load too
             stop = threading.Event()
 
             def sample():
@@ -274,19 +274,23 @@ def soak(name, a):
 
             sampler = threading.Thread(target=sample)
             sampler.start()
-            load.run(a.scrapes)
-            stop.set()
-            sampler.join()
+            try:
+                for k in range(1, a.checkpoints + 1):
+                    load.run(warm + (a.scrapes - warm) * k // a.checkpoints)
+                    quiet.append((load.done, *settled(pid)))
+            finally:
+                stop.set()
+                sampler.join()
             secs = time.monotonic() - t0
-            rss1, fd1 = settled(pid)
-            samples.append((load.done, rss1, fd1))
+        samples += quiet
         half = warm + (a.scrapes - warm) / 2
-        second = [p for p in samples if p[0] >= half]
+        second = [p for p in quiet if p[0] >= half]
+        (_, rss0, fd0), (_, rss1, fd1) = quiet[0], quiet[-1]
         r = {"name": name, "scrapes": load.done, "rate": load.done / secs, "errors": load.errors,
              "rss0": rss0, "rss1": rss1, "rssmax": max(p[1] for p in samples),
              "rss_slope": slope([(x, rss * 1024) for x, rss, _ in second]) * 1000,
              "fd0": fd0, "fd1": fd1, "fdmax": max(p[2] for p in samples),
-             "fd_slope": slope([(x, fd) for x, _, fd in second]) * 1000, "samples": len(samples)}
+             "fd_slope": slope([(x, fd) for x, _, fd in second]) * 1000, "samples": sorted(samples)}
         r["flat"] = (r["rss1"] - r["rss0"] <= a.rss_growth and r["rss_slope"] <= a.rss_slope
                      and r["fd1"] - r["fd0"] <= a.fd_growth)
         return r
@@ -299,11 +303,15 @@ def main():
     ap.add_argument("--exporters", default=",".join(ALL), help="comma-separated, of " + ",".join(ALL))
     ap.add_argument("--scrapes", type=int, default=100000, help="scrapes per exporter")
     ap.add_argument("--clients", type=int, default=4, help="keep-alive clients (plus one on new connections)")
-    ap.add_argument("--interval", type=float, default=0.5, help="seconds between samples")
+    ap.add_argument("--interval", type=float, default=0.5, help="seconds between samples under load")
+    ap.add_argument("--checkpoints", type=int, default=20,
+                    help="pauses of the clients after warm-up, where RSS and descriptors are taken quiet")
     ap.add_argument("--rss-growth", type=int, default=1024, help="KiB of RSS growth still flat (start to end)")
     ap.add_argument("--rss-slope", type=float, default=2048,
                     help="bytes per 1,000 scrapes of RSS slope over the second half still flat")
     ap.add_argument("--fd-growth", type=int, default=2, help="descriptors more at the end still flat")
+    ap.add_argument("--samples", metavar="DIR", help="write each exporter's samples to DIR/<exporter>.tsv "
+                    "(scrapes done, RSS KiB, descriptors)")
     a = ap.parse_args()
     names = [n for n in a.exporters.split(",") if n]
     bad = [n for n in names if n not in STARTERS]
@@ -325,7 +333,12 @@ def main():
         ok = r["flat"] and not r["errors"]
         failed |= not ok
         print(f"{n}: {r['scrapes']} scrapes in {r['scrapes'] / r['rate']:.0f} s, {len(r['errors'])} wrong, "
-              f"{'flat' if r['flat'] else 'NOT FLAT'}", flush=True)
+              f"RSS {r['rss0']} -> {r['rss1']} KiB (max {r['rssmax']}, slope {r['rss_slope']:.0f} B/1k), "
+              f"fds {r['fd0']} -> {r['fd1']} (max {r['fdmax']}): {'flat' if r['flat'] else 'NOT FLAT'}", flush=True)
+        if a.samples:
+            os.makedirs(a.samples, exist_ok=True)
+            with open(os.path.join(a.samples, f"{n}.tsv"), "w") as f:
+                f.writelines(f"{x}\t{rss}\t{fd}\n" for x, rss, fd in r["samples"])
     print()
     print(f"{'exporter':11} {'scrapes':>8} {'/s':>5} {'RSS KiB: start':>15} {'end':>7} {'max':>7} "
           f"{'slope B/1k':>11} {'fds: start':>11} {'end':>4} {'max':>4} {'slope/1k':>9}  verdict")
