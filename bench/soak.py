@@ -14,13 +14,18 @@ answered 400. Every answer is checked (status, and a marker line such as
 `pg_up 1`); one wrong answer fails the run.
 
 The first 1% of the scrapes is the warm-up (pools, caches, malloc arenas and
-the descriptor cache fill up). Then, with no client connected, the start
-figures are taken: VmRSS from /proc/PID/status and the number of entries of
-/proc/PID/fd. During the rest of the run both are sampled every --interval
-seconds; at the end, the clients gone again, the end figures are taken.
-Reported per exporter: RSS and descriptors at the start (after warm-up), at
-the end and their maximum, and the least-squares slope over the second half
-of the run (RSS in bytes per 1,000 scrapes, descriptors per 1,000 scrapes).
+the descriptor cache fill up). Then the clients stop, close their
+connections, and once the exporter's descriptors have not changed for a
+second the start figures are taken: VmRSS from /proc/PID/status and the
+number of entries of /proc/PID/fd. The rest of the run is cut in
+--checkpoints parts (20) with the same quiet pause after each, where the
+figures are taken again; the last pause gives the end figures. Under load
+they are sampled every --interval seconds too, for the maxima (in-flight
+answers and connection threads swing RSS by a few MB under load, which is
+why growth is judged on the quiet figures). Reported per exporter: RSS and
+descriptors at the start (after warm-up), at the end, their maximum, and the
+least-squares slope over the quiet figures of the second half of the run
+(RSS in bytes per 1,000 scrapes, descriptors per 1,000 scrapes).
 
 Flat means: RSS grew by at most --rss-growth KiB from start to end, its
 slope over the second half is at most --rss-slope bytes per 1,000 scrapes,
@@ -29,7 +34,8 @@ than at the start. Not flat, a wrong answer, or an exporter that does not
 exit 0 on SIGTERM: exit status 1.
 
     python3 bench/soak.py [--exporters node,pg,redis,clickhouse,container,kafka]
-                          [--scrapes 100000] [--clients 4] [--interval 0.5]
+                          [--scrapes 100000] [--clients 4] [--checkpoints 20] [--interval 0.5]
+                          [--samples DIR]
 
 kafka is soaked when bin/kafka_exporter and the harness' broker
 (tests/lib/kafka.py) exist, else skipped with a note."""
@@ -188,7 +194,7 @@ def settled(pid, quiet=1.0, timeout=10.0):
         m = fd_count(pid)
         if m != n:
             n, since = m, time.monotonic()
-    return mem_kb(pid, "VmRSS"), n
+    return mem_kb(pid, "VmRSS"), n, mem_kb(pid, "RssAnon")
 
 
 class Load:
@@ -270,7 +276,7 @@ def soak(name, a):
 
             def sample():
                 while not stop.wait(a.interval):
-                    samples.append((load.done, mem_kb(pid, "VmRSS"), fd_count(pid)))
+                    samples.append((load.done, mem_kb(pid, "VmRSS"), fd_count(pid), mem_kb(pid, "RssAnon")))
 
             sampler = threading.Thread(target=sample)
             sampler.start()
@@ -282,15 +288,15 @@ def soak(name, a):
                 stop.set()
                 sampler.join()
             secs = time.monotonic() - t0
-        samples += quiet
+        samples = sorted(samples + [(*p, "quiet") for p in quiet])
         half = warm + (a.scrapes - warm) / 2
         second = [p for p in quiet if p[0] >= half]
-        (_, rss0, fd0), (_, rss1, fd1) = quiet[0], quiet[-1]
+        (_, rss0, fd0, _), (_, rss1, fd1, _) = quiet[0], quiet[-1]
         r = {"name": name, "scrapes": load.done, "rate": load.done / secs, "errors": load.errors,
              "rss0": rss0, "rss1": rss1, "rssmax": max(p[1] for p in samples),
-             "rss_slope": slope([(x, rss * 1024) for x, rss, _ in second]) * 1000,
+             "rss_slope": slope([(p[0], p[1] * 1024) for p in second]) * 1000,
              "fd0": fd0, "fd1": fd1, "fdmax": max(p[2] for p in samples),
-             "fd_slope": slope([(x, fd) for x, _, fd in second]) * 1000, "samples": sorted(samples)}
+             "fd_slope": slope([(p[0], p[2]) for p in second]) * 1000, "samples": samples}
         r["flat"] = (r["rss1"] - r["rss0"] <= a.rss_growth and r["rss_slope"] <= a.rss_slope
                      and r["fd1"] - r["fd0"] <= a.fd_growth)
         return r
@@ -311,7 +317,7 @@ def main():
                     help="bytes per 1,000 scrapes of RSS slope over the second half still flat")
     ap.add_argument("--fd-growth", type=int, default=2, help="descriptors more at the end still flat")
     ap.add_argument("--samples", metavar="DIR", help="write each exporter's samples to DIR/<exporter>.tsv "
-                    "(scrapes done, RSS KiB, descriptors)")
+                    "(scrapes done, VmRSS and RssAnon KiB, descriptors; quiet or under load)")
     a = ap.parse_args()
     names = [n for n in a.exporters.split(",") if n]
     bad = [n for n in names if n not in STARTERS]
@@ -338,7 +344,8 @@ def main():
         if a.samples:
             os.makedirs(a.samples, exist_ok=True)
             with open(os.path.join(a.samples, f"{n}.tsv"), "w") as f:
-                f.writelines(f"{x}\t{rss}\t{fd}\n" for x, rss, fd in r["samples"])
+                f.write("scrapes\tVmRSS KiB\tfds\tRssAnon KiB\tquiet\n")
+                f.writelines("\t".join(map(str, p)) + "\n" for p in r["samples"])
     print()
     print(f"{'exporter':11} {'scrapes':>8} {'/s':>5} {'RSS KiB: start':>15} {'end':>7} {'max':>7} "
           f"{'slope B/1k':>11} {'fds: start':>11} {'end':>4} {'max':>4} {'slope/1k':>9}  verdict")

@@ -21,8 +21,8 @@ LOOSE_RSS = ["--rss-growth", "100000000", "--rss-slope", "1e15"] if SANITIZED el
 def soak(*args):
     if not os.path.exists(os.path.join(BINDIR, "node_exporter")):
         raise Skip("node_exporter is not built")
-    r = subprocess.run([sys.executable, SOAK, "--exporters", "node", "--interval", "0.1", *args],
-                       capture_output=True, text=True, timeout=600)
+    argv = [sys.executable, SOAK, "--exporters", "node", "--interval", "0.1", "--checkpoints", "4", *args]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     return r.returncode, r.stdout + r.stderr
 
 
