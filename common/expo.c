@@ -267,18 +267,28 @@ bool expo_valid_label_name(const char *s)
 	return !(s[0] == '_' && s[1] == '_') && valid_name(s, NAME_FIRST, NAME_FIRST | NAME_DIGIT);
 }
 
-static uint32_t hash_name(const char *s)
+/* The slot of the family called name (len bytes): its own, or the empty one it would take. */
+static struct family **slot_for_n(struct expo *e, const char *name, size_t len)
 {
-	return (uint32_t)hash_bytes(s, strlen(s));
+	size_t mask = e->table_size - 1;
+	size_t i = (uint32_t)hash_bytes(name, len) & mask;
+	while (e->table[i] && strcmp(e->table[i]->name, name) != 0)
+		i = (i + 1) & mask;
+	return &e->table[i];
 }
 
 static struct family **slot_for(struct expo *e, const char *name)
 {
-	size_t mask = e->table_size - 1;
-	size_t i = hash_name(name) & mask;
-	while (e->table[i] && strcmp(e->table[i]->name, name) != 0)
-		i = (i + 1) & mask;
-	return &e->table[i];
+	return slot_for_n(e, name, strlen(name));
+}
+
+/* Copy a name already checked by valid_name (ASCII only): no UTF-8 pass. */
+static char *arena_strdup_ascii(struct expo *e, const char *s, size_t len)
+{
+	char *p = arena_alloc(e, len + 1);
+	if (p)
+		memcpy(p, s, len + 1);
+	return p;
 }
 
 static int grow_table(struct expo *e)
@@ -366,7 +376,8 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 		with[k] = NULL;
 		labels = with;
 	}
-	struct family **slot = slot_for(e, name);
+	size_t name_len = strlen(name);
+	struct family **slot = slot_for_n(e, name, name_len);
 	struct family *f = *slot;
 	if (f) {
 		if (f->type != type)
@@ -396,7 +407,7 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 	if (!f)
 		return &e->sink;
 	memset(f, 0, sizeof *f);
-	f->name = arena_strdup_utf8(e, name);
+	f->name = arena_strdup_ascii(e, name, name_len);
 	f->help = arena_strdup_utf8(e, help);
 	f->type = type;
 	f->nlabels = n;
@@ -407,7 +418,7 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 		if (!f->labels || !f->order)
 			return &e->sink;
 		for (size_t i = 0; i < n; i++) {
-			f->labels[i] = arena_strdup_utf8(e, labels[i]);
+			f->labels[i] = arena_strdup_ascii(e, labels[i], strlen(labels[i]));
 			f->order[i] = i;
 		}
 		qsort_r(f->order, n, sizeof *f->order, cmp_label_idx, f->labels);
@@ -420,7 +431,7 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 			e->status = -ENOMEM;
 			return &e->sink;
 		}
-		slot = slot_for(e, name);
+		slot = slot_for_n(e, name, name_len);
 	}
 	*slot = f;
 	e->nfamilies++;
