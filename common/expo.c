@@ -53,6 +53,8 @@ struct family {
 	bool appended; /* its last label is the exposition's appended one (expo_append_label) */
 };
 
+#define RECENT_LABELS 8
+
 struct expo {
 	size_t max_bytes, used_bytes;
 	struct chunk *chunks;
@@ -65,6 +67,13 @@ struct expo {
 	size_t dropped;
 	uint32_t seq;
 	struct family sink; /* target of invalid or conflicting declarations */
+	/*
+	 * The label values of the last series by position, as given and as
+	 * copied: a collector emitting one object's series in a row passes the
+	 * same strings again (container_exporter's id, name, image), which are
+	 * then compared, not copied.
+	 */
+	const char *recent_src[RECENT_LABELS], *recent_copy[RECENT_LABELS];
 	/* expo_append_label(): borrowed */
 	const char *append_prefix, *append_name, *append_value;
 	const char *const *append_skip;
@@ -109,8 +118,9 @@ static void *arena_alloc(struct expo *e, size_t n)
  */
 static char *arena_strdup_utf8(struct expo *e, const char *s)
 {
-	if (!s)
-		s = "";
+	/* Empty label values are common (unset container labels): one shared "", never written to. */
+	if (!s || !*s)
+		return (char *)"";
 	size_t n = strlen(s);
 	/* ASCII (nearly always): test eight bytes at a time for a high bit. */
 	bool ascii = true;
@@ -272,18 +282,28 @@ bool expo_valid_label_name(const char *s)
 	return !(s[0] == '_' && s[1] == '_') && valid_name(s, NAME_FIRST, NAME_FIRST | NAME_DIGIT);
 }
 
-static uint32_t hash_name(const char *s)
+/* The slot of the family called name (len bytes): its own, or the empty one it would take. */
+static struct family **slot_for_n(struct expo *e, const char *name, size_t len)
 {
-	return (uint32_t)hash_bytes(s, strlen(s));
+	size_t mask = e->table_size - 1;
+	size_t i = (uint32_t)hash_bytes(name, len) & mask;
+	while (e->table[i] && strcmp(e->table[i]->name, name) != 0)
+		i = (i + 1) & mask;
+	return &e->table[i];
 }
 
 static struct family **slot_for(struct expo *e, const char *name)
 {
-	size_t mask = e->table_size - 1;
-	size_t i = hash_name(name) & mask;
-	while (e->table[i] && strcmp(e->table[i]->name, name) != 0)
-		i = (i + 1) & mask;
-	return &e->table[i];
+	return slot_for_n(e, name, strlen(name));
+}
+
+/* Copy a name already checked by valid_name (ASCII only): no UTF-8 pass. */
+static char *arena_strdup_ascii(struct expo *e, const char *s, size_t len)
+{
+	char *p = arena_alloc(e, len + 1);
+	if (p)
+		memcpy(p, s, len + 1);
+	return p;
 }
 
 static int grow_table(struct expo *e)
@@ -337,12 +357,6 @@ static struct family *reject(struct expo *e, const char *name, const char *why)
 	return &e->sink;
 }
 
-static int cmp_label_idx(const void *a, const void *b, void *ctx)
-{
-	char **names = ctx;
-	return strcmp(names[*(const size_t *)a], names[*(const size_t *)b]);
-}
-
 /* Does a family called name get the appended label? */
 static bool appends(const struct expo *e, const char *name)
 {
@@ -355,6 +369,14 @@ static bool appends(const struct expo *e, const char *name)
 }
 
 #define MAX_LABELS 64
+#define SMALL_LABELS 16
+
+/* Label names by index, in name order (qsort_r's comparison). */
+static int cmp_label_idx(const void *a, const void *b, void *ctx)
+{
+	const char *const *names = ctx;
+	return strcmp(names[*(const size_t *)a], names[*(const size_t *)b]);
+}
 
 struct family *expo_family(struct expo *e, const char *name, enum metric_type type,
 			   const char *help, const char *const *labels)
@@ -371,7 +393,8 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 		with[k] = NULL;
 		labels = with;
 	}
-	struct family **slot = slot_for(e, name);
+	size_t name_len = strlen(name);
+	struct family **slot = slot_for_n(e, name, name_len);
 	struct family *f = *slot;
 	if (f) {
 		if (f->type != type)
@@ -392,17 +415,11 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 		if ((type == METRIC_SUMMARY && strcmp(labels[n], "quantile") == 0) ||
 		    (type == METRIC_HISTOGRAM && strcmp(labels[n], "le") == 0))
 			return reject(e, name, "reserved label name");
-		for (size_t k = 0; k < n; k++)
-			if (strcmp(labels[k], labels[n]) == 0)
-				return reject(e, name, "duplicate label name");
 	}
-
 	f = arena_alloc(e, sizeof *f);
 	if (!f)
 		return &e->sink;
 	memset(f, 0, sizeof *f);
-	f->name = arena_strdup_utf8(e, name);
-	f->help = arena_strdup_utf8(e, help);
 	f->type = type;
 	f->nlabels = n;
 	f->appended = appended;
@@ -411,12 +428,28 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 		f->order = arena_alloc(e, n * sizeof *f->order);
 		if (!f->labels || !f->order)
 			return &e->sink;
+		/*
+		 * The output order of the label names (sorted, as client_golang);
+		 * a duplicate sorts next to its twin. A few names (nearly every
+		 * family) are sorted in place, without qsort's calls.
+		 */
+		size_t *order = f->order;
 		for (size_t i = 0; i < n; i++) {
-			f->labels[i] = arena_strdup_utf8(e, labels[i]);
-			f->order[i] = i;
+			size_t k = i;
+			for (; n <= SMALL_LABELS && k > 0 && strcmp(labels[order[k - 1]], labels[i]) > 0; k--)
+				order[k] = order[k - 1];
+			order[k] = i;
 		}
-		qsort_r(f->order, n, sizeof *f->order, cmp_label_idx, f->labels);
+		if (n > SMALL_LABELS)
+			qsort_r(order, n, sizeof *order, cmp_label_idx, (void *)labels);
+		for (size_t i = 1; i < n; i++)
+			if (strcmp(labels[order[i - 1]], labels[order[i]]) == 0)
+				return reject(e, name, "duplicate label name");
+		for (size_t i = 0; i < n; i++)
+			f->labels[i] = arena_strdup_ascii(e, labels[i], strlen(labels[i]));
 	}
+	f->name = arena_strdup_ascii(e, name, name_len);
+	f->help = arena_strdup_utf8(e, help);
 	if (!f->name || !f->help || (n && !f->labels[n - 1]))
 		return &e->sink;
 
@@ -425,7 +458,7 @@ struct family *expo_family(struct expo *e, const char *name, enum metric_type ty
 			e->status = -ENOMEM;
 			return &e->sink;
 		}
-		slot = slot_for(e, name);
+		slot = slot_for_n(e, name, name_len);
 	}
 	*slot = f;
 	e->nfamilies++;
@@ -468,10 +501,18 @@ static struct series *new_series(struct expo *e, struct family *f, const char *c
 		}
 		for (size_t i = 0; i < f->nlabels; i++) {
 			const char *v = f->appended && i == f->nlabels - 1 ? e->append_value : values[i];
+			if (i < RECENT_LABELS && v && v == e->recent_src[i] && !strcmp(v, e->recent_copy[i])) {
+				vals[i] = e->recent_copy[i];
+				continue;
+			}
 			vals[i] = arena_strdup_utf8(e, v);
 			if (!vals[i]) {
 				e->dropped++;
 				return NULL;
+			}
+			if (i < RECENT_LABELS) {
+				e->recent_src[i] = v;
+				e->recent_copy[i] = vals[i];
 			}
 		}
 	}
@@ -803,6 +844,10 @@ struct render {
 	/* Of the family being rendered: taken once, not on every line. */
 	size_t name_len;
 	size_t label_len[RENDER_LABELS];
+	/* The last timestamp written: series of one scrape mostly share it (container_exporter's). */
+	int64_t ts_ms;
+	char ts_text[FMT_NUM_MAX];
+	size_t ts_len;
 };
 
 /* Copy a label value of n bytes escaped (\\ \" \n); the caller reserved 2 bytes per byte. */
@@ -891,16 +936,23 @@ static int put_line(struct render *r, const struct family *f, const char *suffix
 	else
 		p += r->om ? fmt_float_om(p, value) : fmt_float(p, value);
 	if (ts_ms != EXPO_NO_TS) {
-		/* Milliseconds in text 0.0.4; seconds with a fraction in OpenMetrics. */
-		*p++ = ' ';
-		p += fmt_u64(p, (uint64_t)(r->om ? ts_ms / 1000 : ts_ms));
-		if (r->om) {
-			unsigned ms = (unsigned)(ts_ms % 1000);
-			*p++ = '.';
-			*p++ = (char)('0' + ms / 100);
-			*p++ = (char)('0' + ms / 10 % 10);
-			*p++ = (char)('0' + ms % 10);
+		if (ts_ms != r->ts_ms) {
+			/* Milliseconds in text 0.0.4; seconds with a fraction in OpenMetrics. */
+			char *t = r->ts_text;
+			t += fmt_u64(t, (uint64_t)(r->om ? ts_ms / 1000 : ts_ms));
+			if (r->om) {
+				unsigned ms = (unsigned)(ts_ms % 1000);
+				*t++ = '.';
+				*t++ = (char)('0' + ms / 100);
+				*t++ = (char)('0' + ms / 10 % 10);
+				*t++ = (char)('0' + ms % 10);
+			}
+			r->ts_ms = ts_ms;
+			r->ts_len = (size_t)(t - r->ts_text);
 		}
+		*p++ = ' ';
+		memcpy(p, r->ts_text, r->ts_len);
+		p += r->ts_len;
 	}
 	*p++ = '\n';
 	r->out->len += (size_t)(p - start);
@@ -1018,7 +1070,7 @@ int expo_render(struct expo *e, enum expo_format fmt, struct buf *out)
 	expo_finish(e);
 	if (!e->sorted)
 		return -ENOMEM;
-	struct render r = { .out = out, .om = fmt == EXPO_OPENMETRICS };
+	struct render r = { .out = out, .om = fmt == EXPO_OPENMETRICS, .ts_ms = EXPO_NO_TS };
 	for (size_t i = 0; i < e->nsorted; i++)
 		TRY(render_family(&r, e->sorted[i]));
 	if (r.om)

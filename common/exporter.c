@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -234,20 +235,31 @@ static const struct build_label go_labels[] = {
 	{ "version", BUILD_VERSION }, { NULL, BUILD_EMPTY },
 };
 
-/* The machine in Go's GOARCH spelling, as dashboards filter on it. */
-static const char *goarch(struct utsname *u)
+/* The machine in Go's GOARCH spelling, as dashboards filter on it: asked once, not every scrape. */
+static char goarch_name[sizeof ((struct utsname *)0)->machine];
+static pthread_once_t goarch_once = PTHREAD_ONCE_INIT;
+
+static void goarch_init(void)
 {
 	static const char *const map[][2] = {
 		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },
 		{ "i386", "386" }, { "armv7l", "arm" }, { "ppc64le", "ppc64le" },
 		{ "s390x", "s390x" }, { "riscv64", "riscv64" },
 	};
-	if (uname(u) != 0)
-		return "";
+	struct utsname u;
+	if (uname(&u) != 0)
+		return;
+	const char *name = u.machine;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (!strcmp(u->machine, map[i][0]))
-			return map[i][1];
-	return u->machine;
+		if (!strcmp(u.machine, map[i][0]))
+			name = map[i][1];
+	strf(goarch_name, sizeof goarch_name, "%s", name);
+}
+
+static const char *goarch(void)
+{
+	pthread_once(&goarch_once, goarch_init);
+	return goarch_name;
 }
 
 void exporter_build_info(const struct exporter *x, struct expo *e)
@@ -258,10 +270,9 @@ void exporter_build_info(const struct exporter *x, struct expo *e)
 	const struct build_label *labels = bi->labels ? bi->labels : go_labels;
 	char name[128];
 	if (bi->name)
-		snprintf(name, sizeof name, "%s", bi->name);
+		strf(name, sizeof name, "%s", bi->name);
 	else
-		snprintf(name, sizeof name, "%s_exporter_build_info", x->prefix);
-	struct utsname u;
+		strf(name, sizeof name, "%s_exporter_build_info", x->prefix);
 	const char *names[16], *values[16];
 	size_t n = 0;
 	for (; labels[n].name && n + 1 < sizeof names / sizeof names[0]; n++) {
@@ -271,7 +282,7 @@ void exporter_build_info(const struct exporter *x, struct expo *e)
 		case BUILD_VERSION: values[n] = suite_version; break;
 		case BUILD_REVISION: values[n] = suite_revision; break;
 		case BUILD_BRANCH: values[n] = suite_branch; break;
-		case BUILD_GOARCH: values[n] = goarch(&u); break;
+		case BUILD_GOARCH: values[n] = goarch(); break;
 		case BUILD_GOOS: values[n] = "linux"; break;
 		}
 	}

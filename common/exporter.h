@@ -322,8 +322,9 @@ void process_metrics(struct expo *e);
 /*
  * IpExt's InOctets and OutOctets from the text of /proc/<pid>/net/netstat
  * (parsed in place), 0 when absent. Returns 0, or -1 when the text is not
- * pairs of header and value lines of equal length with numeric values (then
- * client_golang exports neither).
+ * pairs of header and value lines of equal length, or IpExt has a value that
+ * is not a number (then client_golang exports neither; the other lines'
+ * values are not converted).
  */
 int process_netstat_octets(char *text, double *in, double *out);
 

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,29 +112,74 @@ static double limit_of(int resource)
 	return (double)rl.rlim_cur;
 }
 
+/* Spaces in the n bytes at s, eight at a time (the netstat file is 4 kB of them). */
+static size_t spaces(const char *s, size_t n)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full, blank = 0x2020202020202020ull;
+	size_t k = 0, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		w ^= blank; /* a space is now a zero byte */
+		uint64_t zero = ~(((w & low7) + low7) | w | low7); /* 0x80 in each zero byte */
+		k += (size_t)((zero >> 7) * 0x0101010101010101ull >> 56);
+	}
+	for (; i < n; i++)
+		k += s[i] == ' ';
+	return k;
+}
+
+/* The value under the field called name: 1, 0 when there is no such field, -1 when unparsable. */
+static int netstat_value(const char *names, const char *values, const char *name, double *out)
+{
+	size_t nlen = strlen(name), idx = 0;
+	for (const char *p = names;; idx++) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == nlen && !memcmp(p, name, nlen))
+			break;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+	const char *v = values;
+	for (size_t i = 0; i < idx; i++)
+		v = strchr(v, ' ') + 1; /* the lines have as many fields (checked) */
+	const char *end = strchr(v, ' ');
+	return parse_double_n(v, end ? (size_t)(end - v) : strlen(v), out) == 0 ? 1 : -1;
+}
+
 int process_netstat_octets(char *text, double *in, double *out)
 {
 	*in = *out = 0;
-	char *cur = text, *names;
-	while ((names = next_line(&cur))) {
-		char *values = next_line(&cur);
-		if (!values)
-			values = names + strlen(names); /* a header without values: "" */
-		/* "Proto: A B C" over "Proto: 1 2 3", fields split on single spaces as procfs does. */
-		char *nf[256], *vf[256];
-		size_t nn = split_on(names, ' ', nf, 256), nv = split_on(values, ' ', vf, 256);
-		if (nn != nv || nn == 256)
+	/*
+	 * Two of the ~200 numbers are wanted: every pair of lines is checked
+	 * to have as many values as names, and only IpExt's values are parsed
+	 * (converting all of them was most of the cost of process_* metrics).
+	 */
+	char *p = text, *end = text + strlen(text);
+	while (p < end) {
+		char *names = p, *nl = memchr(p, '\n', (size_t)(end - p));
+		char *names_end = nl ? nl : end;
+		char *values = nl ? nl + 1 : end;
+		nl = memchr(values, '\n', (size_t)(end - values));
+		char *values_end = nl ? nl : end;
+		p = nl ? nl + 1 : end;
+		if (spaces(names, (size_t)(names_end - names)) != spaces(values, (size_t)(values_end - values)))
 			return -1;
-		bool ipext = !strcmp(nf[0], "IpExt:");
-		for (size_t i = 1; i < nn; i++) {
-			double v;
-			if (parse_double(vf[i], &v) < 0)
+		if ((size_t)(names_end - names) < 7 || memcmp(names, "IpExt: ", 7))
+			continue;
+		*names_end = *values_end = '\0';
+		/* client_golang fails on a value it cannot parse. */
+		for (char *v = strchr(values, ' '); v; v = strchr(v + 1, ' ')) {
+			char *vend = strchr(v + 1, ' ');
+			double d;
+			if (parse_double_n(v + 1, vend ? (size_t)(vend - v - 1) : strlen(v + 1), &d) < 0)
 				return -1;
-			if (ipext && !strcmp(nf[i], "InOctets"))
-				*in = v;
-			else if (ipext && !strcmp(nf[i], "OutOctets"))
-				*out = v;
 		}
+		if (netstat_value(names, values, "InOctets", in) < 0 ||
+		    netstat_value(names, values, "OutOctets", out) < 0)
+			return -1;
 	}
 	return 0;
 }

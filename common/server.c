@@ -74,6 +74,8 @@ struct server {
 	struct httpconns *conns;
 	pthread_mutex_t mu; /* guards the in-flight collections list */
 	struct collection *inflight;
+	/* Size of the last page rendered: the next one is allocated at once, not doubled up to it. */
+	atomic_size_t page_hint;
 };
 
 /* One request being answered. */
@@ -466,8 +468,12 @@ static enum MHD_Result serve_metrics(struct reply *rp, const char *path, route_h
 	enum expo_format fmt = server_negotiate(accept);
 	struct buf page;
 	buf_init(&page, MAX_PAGE);
-	int rc = expo_render(col->expo, fmt, &page);
+	size_t hint = atomic_load_explicit(&srv->page_hint, memory_order_relaxed);
+	int rc = hint ? buf_reserve(&page, hint + hint / 8) : 0;
+	rc = rc ? rc : expo_render(col->expo, fmt, &page);
 	release(srv, col);
+	if (!rc)
+		atomic_store_explicit(&srv->page_hint, page.len, memory_order_relaxed);
 	if (rc) {
 		buf_free(&page);
 		atomic_fetch_add(&requests_500, 1);

@@ -397,17 +397,92 @@ START_TEST(test_sample_timestamps)
 	expo_add_ts(e, f, 1.5, 1796319820314, (const char *const[]){ "/a" });
 	expo_add_ts(e, f, 2, 1796319820005, (const char *const[]){ "/b" });
 	expo_add_ts(e, f, 3, -1, (const char *const[]){ "/c" });
+	/* The renderer keeps the last timestamp's text: the same again, another, then none between. */
+	expo_add_ts(e, f, 4, 1796319820005, (const char *const[]){ "/d" });
+	expo_add_ts(e, f, 5, 1796319820314, (const char *const[]){ "/e" });
+	expo_add_ts(e, f, 6, 1796319820314, (const char *const[]){ "/f" });
+	expo_add_ts(e, f, 7, 0, (const char *const[]){ "/g" });
 	char *out = render(e, EXPO_TEXT);
 	ck_assert_str_eq(out, "# HELP c_total C.\n# TYPE c_total counter\n"
 			      "c_total{id=\"/a\"} 1.5 1796319820314\n"
 			      "c_total{id=\"/b\"} 2 1796319820005\n"
-			      "c_total{id=\"/c\"} 3\n");
+			      "c_total{id=\"/c\"} 3\n"
+			      "c_total{id=\"/d\"} 4 1796319820005\n"
+			      "c_total{id=\"/e\"} 5 1796319820314\n"
+			      "c_total{id=\"/f\"} 6 1796319820314\n"
+			      "c_total{id=\"/g\"} 7 0\n");
 	free(out);
 	out = render(e, EXPO_OPENMETRICS);
 	ck_assert_str_eq(out, "# HELP c C.\n# TYPE c counter\n"
 			      "c_total{id=\"/a\"} 1.5 1796319820.314\n"
 			      "c_total{id=\"/b\"} 2.0 1796319820.005\n"
-			      "c_total{id=\"/c\"} 3.0\n# EOF\n");
+			      "c_total{id=\"/c\"} 3.0\n"
+			      "c_total{id=\"/d\"} 4.0 1796319820.005\n"
+			      "c_total{id=\"/e\"} 5.0 1796319820.314\n"
+			      "c_total{id=\"/f\"} 6.0 1796319820.314\n"
+			      "c_total{id=\"/g\"} 7.0 0.000\n# EOF\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+/* Label values are copied even when the caller passes the same buffer again with other content. */
+START_TEST(test_reused_value_buffers)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "g", METRIC_GAUGE, "G.", (const char *const[]){ "id", "k", NULL });
+	struct family *h = expo_family(e, "h", METRIC_GAUGE, "H.", (const char *const[]){ "id", "k", NULL });
+	char id[16] = "/a", bad[8] = "x\xffy";
+	expo_add(e, f, 1, (const char *const[]){ id, bad });
+	expo_add(e, h, 2, (const char *const[]){ id, bad }); /* same pointers, same content */
+	memcpy(id, "/b", 3);
+	expo_add(e, f, 3, (const char *const[]){ id, "" });
+	memcpy(id, "/c", 3);
+	expo_add(e, h, 4, (const char *const[]){ id, NULL });
+	char *out = render(e, EXPO_TEXT);
+	ck_assert_str_eq(out, "# HELP g G.\n# TYPE g gauge\n"
+			      "g{id=\"/a\",k=\"x\xef\xbf\xbdy\"} 1\n"
+			      "g{id=\"/b\",k=\"\"} 3\n"
+			      "# HELP h H.\n# TYPE h gauge\n"
+			      "h{id=\"/a\",k=\"x\xef\xbf\xbdy\"} 2\n"
+			      "h{id=\"/c\",k=\"\"} 4\n");
+	free(out);
+	expo_free(e);
+}
+END_TEST
+
+/* Label names come out sorted and duplicates are refused, however many there are and wherever they stand. */
+START_TEST(test_label_order_and_duplicates)
+{
+	struct expo *e = expo_new(1 << 20);
+	struct family *f = expo_family(e, "d1", METRIC_GAUGE, "h", (const char *const[]){ "b", "a", "c", "a", NULL });
+	expo_sample(e, f, 1, "1", "2", "3", "4");
+	const char *many[21], *vals[20];
+	char names[20][8];
+	for (int i = 0; i < 20; i++) {
+		/* l19, l18 ... l00: reversed, more than are sorted in place */
+		names[i][0] = 'l';
+		names[i][1] = (char)('0' + (19 - i) / 10);
+		names[i][2] = (char)('0' + (19 - i) % 10);
+		names[i][3] = '\0';
+		many[i] = names[i];
+		vals[i] = names[i];
+	}
+	many[20] = NULL;
+	f = expo_family(e, "wide", METRIC_GAUGE, "h", many);
+	expo_add(e, f, 1, vals);
+	memcpy(names[7], "l03", 4); /* l03 twice */
+	f = expo_family(e, "d2", METRIC_GAUGE, "h", many);
+	expo_add(e, f, 1, vals);
+	f = expo_family(e, "three", METRIC_GAUGE, "h", (const char *const[]){ "c", "a", "b", NULL });
+	expo_sample(e, f, 1, "C", "A", "B");
+	ck_assert_uint_eq(expo_dropped(e), 2);
+	char *out = render(e, EXPO_TEXT);
+	ck_assert(strstr(out, "three{a=\"A\",b=\"B\",c=\"C\"} 1\n"));
+	ck_assert(strstr(out, "wide{l00=\"l00\",l01=\"l01\",l02=\"l02\",l03=\"l03\",l04=\"l04\",l05=\"l05\","
+			      "l06=\"l06\",l07=\"l07\",l08=\"l08\",l09=\"l09\",l10=\"l10\",l11=\"l11\",l12=\"l12\","
+			      "l13=\"l13\",l14=\"l14\",l15=\"l15\",l16=\"l16\",l17=\"l17\",l18=\"l18\",l19=\"l19\"} 1\n"));
+	ck_assert(!strstr(out, "d1") && !strstr(out, "d2"));
 	free(out);
 	expo_free(e);
 }
@@ -418,6 +493,8 @@ Suite *make_suite(void)
 	Suite *s = suite_create("expo");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sorted_families_and_series);
+	tcase_add_test(tc, test_reused_value_buffers);
+	tcase_add_test(tc, test_label_order_and_duplicates);
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_many_labels);
 	tcase_add_test(tc, test_omit_empty_labels);

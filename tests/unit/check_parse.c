@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "../../common/exporter.h"
 #include "../../common/flags.h"
 #include "../../common/parse.h"
 #include "../../common/rx.h"
@@ -248,6 +249,81 @@ START_TEST(test_strf_matches_snprintf)
 }
 END_TEST
 
+/* process_network_*: IpExt's octets from /proc/<pid>/net/netstat, every pair of lines checked. */
+START_TEST(test_netstat_octets)
+{
+	char ok[] = "TcpExt: SyncookiesSent ListenDrops\nTcpExt: 0 12\n"
+		    "IpExt: InNoRoutes InOctets OutOctets InCEPkts\nIpExt: 0 33763786435 32631638544 9\n"
+		    "MPTcpExt: MPCapableSYNRX\nMPTcpExt: 18446744073709551615\n";
+	double in = -1, out = -1;
+	ck_assert_int_eq(process_netstat_octets(ok, &in, &out), 0);
+	ck_assert(in == 33763786435.0 && out == 32631638544.0);
+
+	/* The last field of the line, and a file without IpExt (0, as client_golang's zero struct). */
+	char last[] = "IpExt: OutOctets InOctets\nIpExt: 5 7";
+	ck_assert_int_eq(process_netstat_octets(last, &in, &out), 0);
+	ck_assert(in == 7 && out == 5);
+	char none[] = "TcpExt: A B\nTcpExt: 1 2\n";
+	ck_assert_int_eq(process_netstat_octets(none, &in, &out), 0);
+	ck_assert(in == 0 && out == 0);
+	char empty[] = "";
+	ck_assert_int_eq(process_netstat_octets(empty, &in, &out), 0);
+
+	/* A line pair of another length anywhere, or IpExt's values not numbers: neither is exported. */
+	const char *bad[] = {
+		"TcpExt: A B\nTcpExt: 1\nIpExt: InOctets OutOctets\nIpExt: 1 2\n", /* fewer values */
+		"TcpExt: A B\nTcpExt: 1 2 3\nIpExt: InOctets OutOctets\nIpExt: 1 2\n", /* more values */
+		"IpExt: InOctets OutOctets\nIpExt: 1 x\n",
+		"IpExt: InNoRoutes InOctets OutOctets\nIpExt: x 1 2\n", /* a value not asked for */
+		"IpExt: InOctets OutOctets\nIpExt: 1  2\n", /* empty field */
+		"IpExt: InOctets OutOctets\nIpExt: 1 \n",
+		"IpExt: InOctets OutOctets\nIpExt: 1 2-\n",
+		"IpExt: InOctets OutOctets\n", /* header without values */
+		"IpExt: InOctets OutOctets\nIpExt: 99999999999999999999999999999999999999999999999999999999999999999 2\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[256];
+		strf(text, sizeof text, "%s", bad[i]);
+		ck_assert_msg(process_netstat_octets(text, &in, &out) == -1, "accepted: %s", bad[i]);
+	}
+
+	/* This host's own file: the numbers of a plain split of its IpExt lines. */
+	FILE *f = fopen("/proc/self/net/netstat", "r");
+	if (!f)
+		return;
+	char real[16384], copy[16384];
+	size_t n = fread(real, 1, sizeof real - 1, f);
+	fclose(f);
+	real[n] = '\0';
+	memcpy(copy, real, n + 1);
+	ck_assert_int_eq(process_netstat_octets(real, &in, &out), 0);
+	char *ip = strstr(copy, "\nIpExt: ");
+	ck_assert_ptr_nonnull(ip);
+	char *names = ip + 1, *values = strchr(names, '\n') + 1;
+	*strchr(names, '\n') = '\0';
+	char *nl = strchr(values, '\n');
+	if (nl)
+		*nl = '\0';
+	char *nf[64], *vf[64];
+	size_t nn = split_on(names, ' ', nf, 64), nv = split_on(values, ' ', vf, 64);
+	ck_assert_uint_eq(nn, nv);
+	int seen = 0;
+	for (size_t i = 1; i < nn; i++) {
+		double v;
+		ck_assert_int_eq(parse_double(vf[i], &v), 0);
+		if (!strcmp(nf[i], "InOctets")) {
+			ck_assert(v == in);
+			seen++;
+		}
+		if (!strcmp(nf[i], "OutOctets")) {
+			ck_assert(v == out);
+			seen++;
+		}
+	}
+	ck_assert_int_eq(seen, 2);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -261,6 +337,7 @@ Suite *make_suite(void)
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_regex);
 	tcase_add_test(tc, test_strf_matches_snprintf);
+	tcase_add_test(tc, test_netstat_octets);
 	suite_add_tcase(s, tc);
 	return s;
 }
